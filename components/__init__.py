@@ -1,0 +1,1 @@
+"""Pure builders of UI pieces: the shell, KPI tiles, figures, tables, ids and the message catalog."""

@@ -1,0 +1,87 @@
+"""Every setting of the command center, read from the environment with safe defaults.
+
+Tests and tools pass overrides to ``load_config(**overrides)`` instead of touching
+``os.environ``; the web app, the scheduler and the benchmarks all build their
+settings through this one function so that they agree on the database and paths.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+
+
+def _env_str(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {value!r}") from exc
+
+
+@dataclass(frozen=True)
+class Config:
+    """Typed settings. ``var_dir`` holds everything the app writes (database, drops, backups)."""
+
+    var_dir: Path
+    database_url: str
+    secret_key: str
+    timezone: str
+    data_dir: Path
+    demo_mode: bool
+    demo_tier: str
+    default_language: str
+    session_cookie_secure: bool
+    session_lifetime_minutes: int
+    refresh_interval_seconds: int
+    host: str
+    port: int
+    debug: bool
+    extra: dict = field(default_factory=dict)
+
+    def with_overrides(self, **overrides) -> "Config":
+        return replace(self, **overrides)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_config(**overrides) -> Config:
+    """Read settings from the environment, then apply ``overrides`` (used by tests)."""
+    var_dir = Path(_env_str("AOCC_VAR_DIR", str(PROJECT_ROOT / "var")))
+    cfg = Config(
+        var_dir=var_dir,
+        database_url=_env_str("DATABASE_URL", f"sqlite:///{var_dir / 'aocc.sqlite3'}"),
+        secret_key=_env_str("SECRET_KEY", DEFAULT_SECRET_KEY),
+        timezone=_env_str("AOCC_TIMEZONE", "Asia/Shanghai"),
+        data_dir=Path(_env_str("AOCC_DATA_DIR", str(var_dir / "data"))),
+        demo_mode=_env_bool("AOCC_DEMO", False),
+        demo_tier=_env_str("AOCC_DEMO_TIER", "small"),
+        default_language=_env_str("AOCC_LANGUAGE", "zh"),
+        session_cookie_secure=_env_bool("SESSION_COOKIE_SECURE", False),
+        session_lifetime_minutes=_env_int("SESSION_LIFETIME_MINUTES", 480),
+        refresh_interval_seconds=_env_int("AOCC_REFRESH_SECONDS", 60),
+        host=_env_str("AOCC_HOST", "127.0.0.1"),
+        port=_env_int("AOCC_PORT", 8050),
+        debug=_env_bool("AOCC_DEBUG", False),
+    )
+    return cfg.with_overrides(**overrides) if overrides else cfg

@@ -1,0 +1,1 @@
+"""The database and everything that computes on it. Imports no UI module."""

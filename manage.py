@@ -1,0 +1,145 @@
+"""Command line for operators: ``python manage.py <command>``.
+
+  migrate                 bring the database to the newest schema
+  seed-demo [--tier T]    generate the demo province (only into an empty database with --if-empty)
+  run                     migrate, seed the demo when AOCC_DEMO=1 and the database is empty,
+                          then serve the web app and start the scheduler as its own process
+  web                     serve the web app only
+  scheduler               run the scheduler process only (same as ``python -m jobs``)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+log = logging.getLogger("aocc.manage")
+
+
+def _config():
+    from config import load_config
+
+    return load_config()
+
+
+def cmd_migrate(_args) -> int:
+    from data.migrate import upgrade
+
+    cfg = _config()
+    upgrade(cfg.database_url)
+    print(f"database migrated: {_safe_url(cfg.database_url)}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_seed_demo(args) -> int:
+    from data.demo import build_demo
+    from data.migrate import upgrade
+
+    cfg = _config()
+    upgrade(cfg.database_url)
+    started = time.perf_counter()
+    counts = build_demo(cfg.database_url, tier=args.tier, if_empty=args.if_empty)
+    if counts:
+        print(f"demo '{args.tier}' generated in {time.perf_counter() - started:.1f} s: "
+              + ", ".join(f"{k}={v}" for k, v in sorted(counts.items()) if v))
+    else:
+        print("database already holds data; demo not generated")
+    return 0
+
+
+def _prepare(cfg) -> None:
+    from data.migrate import upgrade
+
+    upgrade(cfg.database_url)
+    if cfg.demo_mode:
+        from data.demo import build_demo
+
+        started = time.perf_counter()
+        counts = build_demo(cfg.database_url, tier=cfg.demo_tier, if_empty=True)
+        if counts:
+            print(f"demo province generated in {time.perf_counter() - started:.1f} s")
+        _prepare_demo_accounts(cfg)
+
+
+def _prepare_demo_accounts(cfg) -> None:
+    try:
+        from security.accounts import ensure_demo_accounts
+    except ImportError:
+        return
+    for username, role, password in ensure_demo_accounts(cfg):
+        print(f"  demo account  {username:<10} {role:<9} password: {password}")
+
+
+def _serve(cfg) -> None:
+    from waitress import serve
+
+    from app import create_app
+
+    app = create_app(cfg)
+    print(f"serving http://{cfg.host}:{cfg.port}")
+    serve(app.server, host=cfg.host, port=cfg.port, threads=8, ident=None)
+
+
+def cmd_web(_args) -> int:
+    cfg = _config()
+    _prepare(cfg) if cfg.demo_mode else None
+    _serve(cfg)
+    return 0
+
+
+def cmd_scheduler(_args) -> int:
+    from jobs.__main__ import main as scheduler_main
+
+    return scheduler_main([])
+
+
+def cmd_run(_args) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    cfg = _config()
+    _prepare(cfg)
+    scheduler = None
+    if (ROOT / "jobs" / "__main__.py").exists():
+        scheduler = subprocess.Popen([sys.executable, "-m", "jobs"], cwd=str(ROOT), env=os.environ.copy())
+        print(f"scheduler started (pid {scheduler.pid})")
+    try:
+        _serve(cfg)
+    finally:
+        if scheduler is not None and scheduler.poll() is None:
+            scheduler.send_signal(signal.SIGTERM)
+            try:
+                scheduler.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                scheduler.kill()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="manage.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate").set_defaults(func=cmd_migrate)
+    seed = sub.add_parser("seed-demo")
+    seed.add_argument("--tier", default="small", choices=("small", "province"))
+    seed.add_argument("--if-empty", action="store_true")
+    seed.set_defaults(func=cmd_seed_demo)
+    sub.add_parser("run").set_defaults(func=cmd_run)
+    sub.add_parser("web").set_defaults(func=cmd_web)
+    sub.add_parser("scheduler").set_defaults(func=cmd_scheduler)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

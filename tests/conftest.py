@@ -1,0 +1,199 @@
+"""Shared fixtures: fresh migrated databases (SQLite and PostgreSQL), and the browser set-up.
+
+PostgreSQL tests create a database with a unique name on the server at ``PG_URL`` and drop it
+afterwards; they never touch anything else on that server. Without a server they are skipped,
+unless ``REQUIRE_PG=1`` (CI), where a missing server fails them. The same holds for browser
+tests with ``REQUIRE_BROWSER=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from data.db import dispose_engine  # noqa: E402
+from data.migrate import upgrade  # noqa: E402
+
+PG_URL = os.environ.get("PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REQUIRE_PG = os.environ.get("REQUIRE_PG") == "1"
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+def _pg_available() -> str | None:
+    """None if the server answers, else why not."""
+    try:
+        engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # the reason is reported in the skip message
+        return f"PostgreSQL at {PG_URL} unavailable: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+
+
+def require_pg() -> None:
+    reason = _pg_available()
+    if reason:
+        if REQUIRE_PG:
+            pytest.fail(f"REQUIRE_PG=1 but {reason}")
+        pytest.skip(reason)
+
+
+def require_browser() -> None:
+    if CHROMIUM and CHROMEDRIVER:
+        return
+    reason = "Chromium and chromedriver not installed (apt-get install chromium chromium-driver fonts-noto-cjk)"
+    if REQUIRE_BROWSER:
+        pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+def _admin_url(url: str, database: str) -> str:
+    return sa.engine.make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+class PostgresDatabase:
+    """A throw-away database on the shared server."""
+
+    def __init__(self, base_url: str = PG_URL):
+        self.name = f"aocc_test_{uuid.uuid4().hex[:12]}"
+        self.base_url = base_url
+        self.url = _admin_url(base_url, self.name)
+
+    def create(self) -> str:
+        admin = sa.create_engine(self.base_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
+        admin.dispose()
+        return self.url
+
+    def drop(self) -> None:
+        dispose_engine(self.url)
+        admin = sa.create_engine(self.base_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """An empty SQLite database migrated to head."""
+    url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    upgrade(url)
+    yield url
+    dispose_engine(url)
+
+
+@pytest.fixture
+def pg_url() -> str:
+    """An empty PostgreSQL database migrated to head, dropped afterwards."""
+    require_pg()
+    db = PostgresDatabase()
+    db.create()
+    try:
+        upgrade(db.url)
+        yield db.url
+    finally:
+        db.drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """The same test on both databases."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        upgrade(url)
+        yield url
+        dispose_engine(url)
+    else:
+        require_pg()
+        db = PostgresDatabase()
+        db.create()
+        try:
+            upgrade(db.url)
+            yield db.url
+        finally:
+            db.drop()
+
+
+# --- browser (dash[testing]) -------------------------------------------------------------
+
+def pytest_setup_options():
+    """Chrome options for dash_duo: Debian's Chromium, headless, no network chatter."""
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    if CHROMIUM:
+        options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--disable-quic", "--window-size=1920,1080", "--lang=zh-CN"):
+        options.add_argument(arg)
+    return options
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "dash_duo" in getattr(item, "fixturenames", ()) or "dash_thread_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _browser_available(request):
+    if request.node.get_closest_marker("browser"):
+        require_browser()
+
+
+# --- the demo province, built once per test session ----------------------------------------
+
+DEMO_AS_OF = __import__("datetime").date(2026, 11, 20)
+DEMO_SEED = 20261125
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite_url(tmp_path_factory) -> str:
+    """A SQLite database holding the ``small`` demo as of ``DEMO_AS_OF``. Read-only for tests:
+    a test that writes must build its own database."""
+    from data.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    build_demo(url, tier="small", seed=DEMO_SEED, as_of=DEMO_AS_OF)
+    yield url
+    dispose_engine(url)
+
+
+@pytest.fixture(scope="session")
+def demo_pg_url() -> str:
+    """The same demo on a throw-away PostgreSQL database."""
+    from data.demo import build_demo
+
+    require_pg()
+    db = PostgresDatabase()
+    db.create()
+    try:
+        upgrade(db.url)
+        build_demo(db.url, tier="small", seed=DEMO_SEED, as_of=DEMO_AS_OF)
+        yield db.url
+    finally:
+        db.drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_url(request) -> str:
+    """The demo database, on each engine in turn."""
+    name = "demo_sqlite_url" if request.param == "sqlite" else "demo_pg_url"
+    return request.getfixturevalue(name)
