@@ -56,6 +56,20 @@ class Config:
     port: int
     debug: bool
     extra: dict = field(default_factory=dict)
+    # Tests only: accept DEFAULT_SECRET_KEY outside demo mode. Never read from the environment.
+    allow_default_secret_key: bool = False
+    # Loaders and the scheduler (issue 3). ``None`` folders default under data_dir / var_dir.
+    drop_dir: Path | None = None
+    backup_dir: Path | None = None
+    backup_keep: int = 14
+    backup_time: str = "02:30"  # local time of the nightly backup
+    drop_interval_seconds: int = 60
+    drop_settle_seconds: float = 5.0
+    simulator_interval_seconds: int = 180
+    scheduler_lease_seconds: int = 60
+    loader_chunk_rows: int = 20_000
+    loader_jump_factor: float = 10.0
+    loader_future_tolerance_seconds: int = 600
 
     def with_overrides(self, **overrides) -> "Config":
         return replace(self, **overrides)
@@ -63,6 +77,15 @@ class Config:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def drop_root(self) -> Path:
+        """The drop folders' parent: one sub-folder per domain (energy, vehicle, asset, housing)."""
+        return Path(self.drop_dir) if self.drop_dir else Path(self.data_dir) / "drop"
+
+    @property
+    def backup_root(self) -> Path:
+        return Path(self.backup_dir) if self.backup_dir else Path(self.var_dir) / "backups"
 
 
 def load_config(**overrides) -> Config:
@@ -83,5 +106,12 @@ def load_config(**overrides) -> Config:
         host=_env_str("AOCC_HOST", "127.0.0.1"),
         port=_env_int("AOCC_PORT", 8050),
         debug=_env_bool("AOCC_DEBUG", False),
+        drop_dir=Path(os.environ["AOCC_DROP_DIR"]) if os.environ.get("AOCC_DROP_DIR") else None,
+        backup_dir=Path(os.environ["AOCC_BACKUP_DIR"]) if os.environ.get("AOCC_BACKUP_DIR") else None,
+        backup_keep=_env_int("AOCC_BACKUP_KEEP", 14),
+        backup_time=_env_str("AOCC_BACKUP_TIME", "02:30"),
+        drop_interval_seconds=_env_int("AOCC_DROP_INTERVAL_SECONDS", 60),
+        simulator_interval_seconds=_env_int("AOCC_SIMULATOR_INTERVAL_SECONDS", 180),
+        scheduler_lease_seconds=_env_int("AOCC_SCHEDULER_LEASE_SECONDS", 60),
     )
     return cfg.with_overrides(**overrides) if overrides else cfg

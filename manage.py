@@ -5,6 +5,8 @@
   run                     migrate, seed the demo when AOCC_DEMO=1 and the database is empty,
                           then serve the web app and start the scheduler as its own process
   web                     serve the web app only
+  create-admin USERNAME   create an administrator scoped to the province; prints a generated
+                          password once (or reads one from stdin with --password-stdin)
   scheduler               run the scheduler process only (same as ``python -m jobs``)
 """
 
@@ -80,7 +82,10 @@ def _prepare_demo_accounts(cfg) -> None:
     except ImportError:
         return
     for username, role, password in ensure_demo_accounts(cfg):
-        print(f"  demo account  {username:<10} {role:<9} password: {password}")
+        if role == "wall":
+            print(f"  demo account  {username:<10} {role:<9} screen URL: http://{cfg.host}:{cfg.port}{password}")
+        else:
+            print(f"  demo account  {username:<10} {role:<9} password: {password}")
 
 
 def _serve(cfg) -> None:
@@ -97,6 +102,31 @@ def cmd_web(_args) -> int:
     cfg = _config()
     _prepare(cfg) if cfg.demo_mode else None
     _serve(cfg)
+    return 0
+
+
+def cmd_create_admin(args) -> int:
+    from data.migrate import upgrade
+    from security.accounts import SetupError, create_admin
+
+    cfg = _config()
+    upgrade(cfg.database_url)
+    password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            print("no password on stdin", file=sys.stderr)
+            return 2
+    try:
+        user, generated = create_admin(cfg, username=args.username, display_name=args.display_name,
+                                       password=password, create_root=args.create_root)
+    except SetupError as exc:
+        print(f"create-admin: {exc}", file=sys.stderr)
+        return 1
+    print(f"administrator {user.username!r} created (scope: province)")
+    if generated:
+        print(f"  one-time password: {generated}")
+        print("  it is shown only now; the administrator must change it at first login")
     return 0
 
 
@@ -137,6 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run").set_defaults(func=cmd_run)
     sub.add_parser("web").set_defaults(func=cmd_web)
     sub.add_parser("scheduler").set_defaults(func=cmd_scheduler)
+    admin = sub.add_parser("create-admin", help="create an administrator (the first one, or another)")
+    admin.add_argument("username")
+    admin.add_argument("--display-name", default=None)
+    admin.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    admin.add_argument("--create-root", metavar="NAME", default=None,
+                       help="create the province node with this name when the organisation tree is empty")
+    admin.set_defaults(func=cmd_create_admin)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,0 +1,95 @@
+"""What the page callbacks share: reading the page's data under the user's scope, and turning
+the outcome (figures, nothing, a refusal, a failure) into the page's outputs.
+
+Failures surface: a database error is logged with its traceback and shown as "数据暂不可用"
+(on a refresh, the last good figures stay and the status line says the read failed); a node
+outside the user's scope is refused with its own message; an empty result shows "暂无数据".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from dash import no_update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from components.figures.common import make_message_figure
+from components.i18n import t
+from components.shell import build_status_error, build_status_line
+from components.states import build_empty, build_error
+from data.scope import OutOfScope, Scope
+from security.context import current_config, current_engine, current_language, current_scope
+
+log = logging.getLogger("aocc.callbacks")
+
+Fetch = Callable[[Connection, Scope, "int | None"], tuple[pd.DataFrame, pd.DataFrame]]
+
+
+def parse_org(value) -> int | None:
+    """The ``?org=`` value as an org id; None for "not given"; ``OutOfScope`` for anything that is
+    not an id (a hand-edited URL gets the same refusal as a node outside the scope)."""
+    if value is None or value == "":
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError as exc:
+        raise OutOfScope(f"not an org id: {value!r}") from exc
+
+
+def local_now() -> dt.datetime:
+    return dt.datetime.now(ZoneInfo(current_config().timezone))
+
+
+def as_of_of(kpis: pd.DataFrame) -> dt.date | None:
+    """The as-of day of a KPI frame (None when it is empty)."""
+    if kpis.empty:
+        return None
+    value = kpis["as_of"].iloc[0]
+    return None if value is None or pd.isna(value) else value
+
+
+def render_page(
+    page: str,
+    *,
+    n_intervals,
+    org,
+    theme: str | None,
+    fetch: Fetch,
+    build_kpis: Callable[[pd.DataFrame, str], list],
+    make_figure: Callable,
+) -> tuple:
+    """``(KPI row children, figure, status line children)`` for a domain page.
+
+    Args:
+        page: the page key, for the log.
+        n_intervals: the page's interval count (0 on the first render).
+        org: the ``?org=`` value as the page stored it.
+        fetch: ``(conn, scope, org_id) -> (kpis, chart frame)``, the page's queries.
+        build_kpis: ``(kpis, lang) -> children`` of the KPI row.
+        make_figure: the chart's ``make_*_figure``.
+    """
+    lang = current_language()
+    now = local_now()
+    try:
+        org_id = parse_org(org)
+        scope = current_scope()
+        with current_engine().connect() as conn:
+            kpis, chart = fetch(conn, scope, org_id)
+    except PermissionError:  # OutOfScope, or nobody signed in
+        log.warning("page %s: org %r refused for this user", page, org)
+        return ([build_error(lang, message_key="state.out_of_scope")],
+                make_message_figure(t("state.out_of_scope", lang), theme=theme), [])
+    except LookupError:  # the database holds no org tree yet
+        return [build_empty(lang)], make_message_figure(t("state.empty", lang), theme=theme), build_status_line(None, now, lang=lang)
+    except SQLAlchemyError:
+        log.exception("page %s: reading the roll-ups failed (org %r)", page, org)
+        status = build_status_error(now, lang=lang)
+        if n_intervals:  # a refresh: keep the last good figures on screen
+            return no_update, no_update, status
+        return [build_error(lang)], make_message_figure(t("state.error", lang), theme=theme), status
+    return build_kpis(kpis, lang), make_figure(chart, lang=lang, theme=theme), build_status_line(as_of_of(kpis), now, lang=lang)

@@ -1,0 +1,245 @@
+"""The data page's callbacks: reads of sources, batches, jobs, quarantine and provenance on the
+page's interval, and the two quarantine actions (re-submit a corrected row, discard a row).
+
+Reading needs ``view``; the quarantine's raw values and every action need ``manage_data``,
+checked here on the server (``require_permission``), whatever the page showed. A failed read
+is logged and shown as a failure, never as an empty table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from dash import ALL, Input, Output, State, callback, ctx, dcc, no_update
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+import components.data_center as ui
+from components import ids
+from components.i18n import t
+from components.states import build_error
+from data.loaders import QuarantineError, discard, resubmit, settings_from_config
+from data.models import OrgNode
+from data.queries.ingest import (
+    fetch_batches,
+    fetch_job_runs,
+    fetch_provenance,
+    fetch_quarantine,
+    fetch_quarantine_row,
+    fetch_scheduler_lease,
+    fetch_sources,
+)
+from data.scope import OutOfScope
+from security import require_permission
+from security.context import current_config, current_engine, current_language, current_scope, current_user_info, has_permission
+
+log = logging.getLogger("aocc.callbacks.data")
+
+UTC = dt.timezone.utc
+QUARANTINE_LIMIT = 200
+PROVENANCE_MONTHS = 12
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+def _failure(lang: str, exc: Exception):
+    log.exception("data page: read failed")
+    return build_error(lang, detail=t("data.error", lang, error=exc.__class__.__name__))
+
+
+@callback(
+    Output(ui.SOURCES, "children"),
+    Output(ui.LEADER, "children"),
+    Output(ui.BATCHES, "children"),
+    Output(ui.JOBS, "children"),
+    Input(ui.INTERVAL, "n_intervals"),
+    Input(ui.REFRESH, "n_clicks"),
+    Input(ui.BATCH_STATUS, "value"),
+    Input(ui.JOBS_FAILED, "value"),
+    Input(ui.Q_CHANGED, "data"),
+)
+@require_permission("view")
+def update_data_status(_n, _refresh, batch_status, jobs_failed, _changed):
+    lang = current_language()
+    now = _now()
+    try:
+        with current_engine().connect() as conn:
+            sources = fetch_sources(conn, now=now)
+            lease = fetch_scheduler_lease(conn, now=now)
+            batches = fetch_batches(conn, limit=50, status=None if batch_status in (None, "all") else batch_status)
+            runs = fetch_job_runs(conn, outcome="failed" if jobs_failed and "failed" in jobs_failed else None, limit=100)
+    except SQLAlchemyError as exc:
+        error = _failure(lang, exc)
+        return error, "", error, error
+    return (ui.build_sources_table(sources, lang=lang), ui.build_leader_line(lease, lang=lang),
+            ui.build_batches_table(batches, lang=lang), ui.build_jobs_table(runs, lang=lang))
+
+
+def _quarantine_filters(status, fact, batch):
+    return {
+        "status": None if status in (None, "all") else status,
+        "fact": None if fact in (None, "all") else fact,
+        "batch_id": int(batch) if batch not in (None, "") else None,
+    }
+
+
+@callback(
+    Output(ui.QUARANTINE, "children"),
+    Input(ui.INTERVAL, "n_intervals"),
+    Input(ui.REFRESH, "n_clicks"),
+    Input(ui.Q_STATUS, "value"),
+    Input(ui.Q_FACT, "value"),
+    Input(ui.Q_BATCH, "value"),
+    Input(ui.Q_CHANGED, "data"),
+)
+@require_permission("view")
+def update_quarantine(_n, _refresh, status, fact, batch, _changed):
+    lang = current_language()
+    can_manage = has_permission("manage_data")
+    try:
+        scope = current_scope()
+        with current_engine().connect() as conn:
+            rows, total = fetch_quarantine(conn, scope, limit=QUARANTINE_LIMIT, include_raw=can_manage,
+                                           **_quarantine_filters(status, fact, batch))
+    except SQLAlchemyError as exc:
+        return _failure(lang, exc)
+    return ui.build_quarantine_table(rows, total=total, lang=lang, can_manage=can_manage, show_raw=can_manage)
+
+
+@callback(
+    Output(ui.Q_SELECTED, "data"),
+    Output(ui.Q_EDITOR, "hidden"),
+    Output(ui.Q_EDITOR_HEAD, "children"),
+    Output(ui.Q_EDITOR_REASON, "children"),
+    Output(ui.Q_EDITOR_FIELDS, "children"),
+    Output(ui.Q_MESSAGE, "children"),
+    Input(ui.q_select(ALL), "n_clicks"),
+    prevent_initial_call=True,
+)
+@require_permission("manage_data")
+def select_quarantine_row(clicks):
+    triggered = ctx.triggered_id
+    if not isinstance(triggered, dict) or not any(clicks or []) or not (ctx.triggered and ctx.triggered[0]["value"]):
+        return no_update, no_update, no_update, no_update, no_update, no_update
+    lang = current_language()
+    row_id = int(triggered["row"])
+    with current_engine().connect() as conn:
+        row = fetch_quarantine_row(conn, current_scope(), row_id, include_raw=True)
+    if row is None or row["status"] != "open":
+        return None, True, "", "", [], t("data.quarantine.not_open", lang)
+    heading, reason, fields = ui.build_quarantine_editor(row, lang=lang)
+    return row_id, False, heading, reason, fields, ""
+
+
+@callback(
+    Output(ui.Q_MESSAGE, "children", allow_duplicate=True),
+    Output(ui.Q_CHANGED, "data"),
+    Output(ui.Q_SELECTED, "data", allow_duplicate=True),
+    Output(ui.Q_EDITOR, "hidden", allow_duplicate=True),
+    Input(ui.Q_RESUBMIT, "n_clicks"),
+    Input(ui.Q_DISCARD, "n_clicks"),
+    State(ui.Q_SELECTED, "data"),
+    State(ui.q_field(ALL), "value"),
+    State(ui.q_field(ALL), "id"),
+    State(ui.Q_NOTE, "value"),
+    State(ui.Q_CHANGED, "data"),
+    prevent_initial_call=True,
+)
+@require_permission("manage_data")
+def update_quarantine_row(resubmit_clicks, discard_clicks, selected, values, field_ids, note, changed):
+    """Re-submit the corrected row, or discard it with a note; both recorded with the user's name."""
+    lang = current_language()
+    if selected is None or ctx.triggered_id not in (ui.Q_RESUBMIT, ui.Q_DISCARD):
+        return no_update, no_update, no_update, no_update
+    actor = current_user_info().username
+    engine = current_engine()
+    now = _now()
+    try:
+        if ctx.triggered_id == ui.Q_DISCARD:
+            if not (note or "").strip():
+                return t("data.quarantine.note_required", lang), no_update, no_update, no_update
+            discard(engine, int(selected), actor=actor, note=note, now=now)
+            return t("data.quarantine.discarded", lang, id=selected), (changed or 0) + 1, None, True
+        corrected = {f["column"]: v for f, v in zip(field_ids or [], values or [])}
+        with engine.connect() as conn:
+            original = fetch_quarantine_row(conn, current_scope(), int(selected), include_raw=True)
+        # Only send what the operator changed: masked personal values must not overwrite the originals.
+        changed_values = {k: v for k, v in corrected.items() if original and (original["raw"] or {}).get(k) != v}
+        outcome = resubmit(engine, int(selected), changed_values, actor=actor, now=now,
+                           settings=settings_from_config(current_config()))
+    except QuarantineError:
+        return t("data.quarantine.not_open", lang), (changed or 0) + 1, None, True
+    if outcome.ok:
+        return t("data.quarantine.resubmitted", lang, batch=outcome.batch.batch_id), (changed or 0) + 1, None, True
+    reasons = "; ".join(ui.format_issue(i.as_dict(), lang) for i in outcome.issues)
+    return t("data.quarantine.still_invalid", lang, reasons=reasons), no_update, no_update, no_update
+
+
+@callback(
+    Output(ui.Q_DOWNLOAD, "data"),
+    Input(ui.Q_DOWNLOAD_BUTTON, "n_clicks"),
+    State(ui.Q_STATUS, "value"),
+    State(ui.Q_FACT, "value"),
+    State(ui.Q_BATCH, "value"),
+    prevent_initial_call=True,
+)
+@require_permission("manage_data")
+def download_quarantine(n_clicks, status, fact, batch):
+    if not n_clicks:
+        return no_update
+    lang = current_language()
+    with current_engine().connect() as conn:
+        rows, _total = fetch_quarantine(conn, current_scope(), limit=1000, include_raw=True,
+                                        **_quarantine_filters(status, fact, batch))
+    stamp = _now().strftime("%Y%m%d-%H%M")
+    return dcc.send_string(ui.quarantine_csv(rows, lang=lang), f"quarantine-{stamp}.csv")
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@callback(
+    Output(ui.PROVENANCE, "children"),
+    Input(ui.PROVENANCE_QUERY, "data"),
+    Input(ui.REFRESH, "n_clicks"),
+)
+@require_permission("view")
+def update_provenance(query, _refresh):
+    lang = current_language()
+    query = query or {}
+    metric_id = query.get("metric")
+    if not metric_id:
+        return ui.build_provenance(None, metric_id=None, org_name=None, lang=lang)
+    try:
+        org_id = int(query["org"]) if query.get("org") not in (None, "") else None
+    except (TypeError, ValueError):
+        return [build_error(lang, message_key="state.out_of_scope")]
+    today = _now().date()
+    try:
+        scope = current_scope()
+        with current_engine().connect() as conn:
+            frame = fetch_provenance(conn, scope, metric_id=metric_id, org_id=org_id,
+                                     month_from=_add_months(today, -(PROVENANCE_MONTHS - 1)), month_to=today)
+            name = conn.execute(select(OrgNode.name_zh if lang == "zh" else OrgNode.name_en)
+                                .where(OrgNode.id == (org_id or scope.org_id))).scalar()
+    except (OutOfScope, PermissionError):
+        return [build_error(lang, message_key="state.out_of_scope")]
+    except SQLAlchemyError as exc:
+        return [_failure(lang, exc)]
+    return ui.build_provenance(frame, metric_id=metric_id, org_name=name, lang=lang)
+
+
+@callback(
+    Output(ids.kpi_source(ALL), "href"),
+    Input(ids.kpi_source(ALL), "id"),
+    Input(ids.org_store(ALL), "data"),
+)
+def update_kpi_source_links(source_ids, orgs):
+    """Point every KPI tile's "来源" link at the data page's provenance view for its metric."""
+    org = next((o for o in (orgs or []) if o not in (None, "")), None)
+    return [ui.provenance_href(i["metric"], org) for i in (source_ids or [])]

@@ -1,0 +1,43 @@
+"""The overview's live data: two headline tiles per domain (each group linking to its page for
+the same unit), the monthly electricity trend and the status line."""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, State, callback
+
+from components import ids
+from components.figures import make_energy_trend_figure
+from components.kpi import build_overview_groups
+from components.shell import DOMAIN_PAGES, PAGE_PATHS
+from data.queries import fetch_energy_trend, fetch_overview_kpis
+
+from ._common import parse_org, render_page
+
+PAGE = "overview"
+
+
+def fetch_overview_page(conn, scope, org_id):
+    kpis = fetch_overview_kpis(conn, scope, org_id)
+    return kpis, fetch_energy_trend(conn, scope, org_id)
+
+
+def domain_hrefs(org) -> dict[str, str]:
+    """Each domain page's link for the unit the overview shows."""
+    org_id = parse_org(org)
+    query = f"?org={org_id}" if org_id is not None else ""
+    return {domain: dash.get_relative_path(PAGE_PATHS[page]) + query for domain, page in DOMAIN_PAGES.items()}
+
+
+@callback(
+    Output(ids.kpi_row(PAGE), "children"),
+    Output(ids.chart(PAGE), "figure"),
+    Output(ids.status(PAGE), "children"),
+    Input(ids.interval(PAGE), "n_intervals"),
+    State(ids.org_store(PAGE), "data"),
+    State(ids.THEME_STORE, "data"),
+)
+def update_overview_page(n_intervals, org, theme):
+    return render_page(PAGE, n_intervals=n_intervals, org=org, theme=theme, fetch=fetch_overview_page,
+                       build_kpis=lambda kpis, lang: build_overview_groups(kpis, lang=lang, hrefs=domain_hrefs(org)),
+                       make_figure=make_energy_trend_figure)

@@ -1,0 +1,276 @@
+"""The app shell (navigation bar, language and theme switches) and the frame every domain page
+shares: heading, status line, org breadcrumb and drill-down, KPI row, one chart, the refresh timer.
+
+Builders here are pure: who the user is, which language and theme, and which pages exist are
+handed in by ``pages/_layout.py``; nothing here reads a request or the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
+from urllib.parse import urlencode
+
+import pandas as pd
+from dash import dcc, html
+
+from components import ids
+from components.i18n import t
+from components.kpi import records
+from components.states import build_error, build_loading
+
+THEME_COOKIE = "aocc_theme"
+THEMES = ("light", "dark")
+DEFAULT_THEME = "light"
+
+#: Where each of the five domain pages lives; pages register these paths.
+PAGE_PATHS: dict[str, str] = {
+    "overview": "/",
+    "energy": "/energy",
+    "vehicles": "/vehicles",
+    "assets": "/assets",
+    "housing": "/housing",
+}
+#: The page of each catalog domain.
+DOMAIN_PAGES: dict[str, str] = {"energy": "energy", "vehicle": "vehicles", "asset": "assets", "housing": "housing"}
+
+
+def normalize_theme(theme: str | None) -> str:
+    return theme if theme in THEMES else DEFAULT_THEME
+
+
+# --- navigation ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the navigation bar, from a page registered with ``nav_key`` and ``nav_order``."""
+
+    key: str  # the page's nav_key, a message key
+    label: str
+    href: str
+    order: int
+    org_scoped: bool = False  # the page takes ?org=, so the current org follows the user there
+
+
+def collect_nav_items(registry: Mapping[str, Mapping], *, lang: str, allowed: Callable[[str], bool]) -> list[NavItem]:
+    """Navigation entries from ``dash.page_registry``: every page carrying a ``nav_key`` whose
+    ``required_permission`` (default ``view``) ``allowed`` grants, by ``nav_order``."""
+    items = []
+    for page in registry.values():
+        key = page.get("nav_key")
+        if not key or not allowed(page.get("required_permission", "view")):
+            continue
+        items.append(NavItem(key=key, label=t(key, lang), href=page.get("relative_path", page["path"]),
+                             order=int(page.get("nav_order", 1000)), org_scoped=bool(page.get("org_scoped", False))))
+    return sorted(items, key=lambda item: (item.order, item.key))
+
+
+def nav_href(item_path: str, org_scoped: bool, search: str | None) -> str:
+    """The link of a navigation entry that keeps the current ``org`` on org-scoped pages."""
+    if not org_scoped or not search:
+        return item_path
+    org = parse_query(search).get("org")
+    return f"{item_path}?{urlencode({'org': org})}" if org else item_path
+
+
+def parse_query(search: str | None) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl((search or "").lstrip("?")))
+
+
+def is_active(item_path: str, pathname: str | None) -> bool:
+    pathname = pathname or "/"
+    if item_path.rstrip("/") == "":
+        return pathname.rstrip("/") == ""
+    return pathname == item_path or pathname.startswith(item_path.rstrip("/") + "/")
+
+
+def nav_class(active: bool) -> str:
+    return "aocc-nav__link active" if active else "aocc-nav__link"
+
+
+def nav_links_state(keys: list[str], nav: Mapping[str, Mapping], pathname: str | None,
+                    search: str | None) -> tuple[list[str], list[str]]:
+    """``(hrefs, classNames)`` of the navigation entries ``keys`` for the current location: the
+    current page's entry is marked active and org-scoped pages keep ``?org=``.
+
+    Args:
+        nav: the shell's ``NAV_STORE`` data, ``{nav_key: {"href", "org_scoped"}}``.
+    """
+    entries = [nav.get(key) or {"href": "/", "org_scoped": False} for key in keys]
+    hrefs = [nav_href(entry["href"], entry["org_scoped"], search) for entry in entries]
+    classes = [nav_class(is_active(entry["href"], pathname)) for entry in entries]
+    return hrefs, classes
+
+
+def build_app_shell(
+    content,
+    *,
+    lang: str,
+    theme: str,
+    user_name: str | None,
+    nav_items: Iterable[NavItem],
+) -> html.Div:
+    """The whole app around the page container: a navigation bar (title, entries, user, theme
+    and language switches), the shared URL and stores, and ``content`` (``dash.page_container``).
+
+    The theme is a class on the root (``theme-light``/``theme-dark``) plus Bootstrap's
+    ``data-bs-theme``, so the dark big-screen theme is pure CSS.
+    """
+    theme = normalize_theme(theme)
+    nav_items = list(nav_items)
+    links = [
+        dcc.Link(item.label, href=item.href, id=ids.nav_link(item.key), className=nav_class(False))
+        for item in nav_items
+    ]
+    nav_store = {item.key: {"href": item.href, "org_scoped": item.org_scoped} for item in nav_items}
+    right = []
+    if user_name:
+        right.append(html.Span(t("shell.user", lang, name=user_name), className="aocc-navbar__user"))
+    right += [
+        html.Button(t("theme.switch_to_light" if theme == "dark" else "theme.switch_to_dark", lang), id=ids.THEME_SWITCH,
+                    n_clicks=0, className="btn btn-sm aocc-navbar__button", title=t("theme.switch_hint", lang)),
+        html.Button(t("lang.switch_to_other", lang), id=ids.LANG_SWITCH, n_clicks=0,
+                    className="btn btn-sm aocc-navbar__button", title=t("lang.switch_hint", lang),
+                    lang="en" if lang == "zh" else "zh"),
+    ]
+    navbar = html.Header(
+        html.Div(
+            [
+                dcc.Link(t("app.title", lang), href=PAGE_PATHS["overview"], className="aocc-navbar__brand"),
+                html.Nav(links, className="aocc-nav", **{"aria-label": t("shell.nav_label", lang)}),
+                html.Div(right, className="aocc-navbar__right"),
+            ],
+            className="aocc-navbar__inner",
+        ),
+        className="aocc-navbar",
+    )
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh="callback-nav"),
+            dcc.Store(id=ids.LANG_STORE, data=lang),
+            dcc.Store(id=ids.THEME_STORE, data=theme),
+            dcc.Store(id=ids.NAV_STORE, data=nav_store),
+            navbar,
+            html.Main(content, className="aocc-main"),
+        ],
+        className=f"aocc-app theme-{theme}",
+        lang="zh-CN" if lang == "zh" else "en",
+        **{"data-bs-theme": theme, "data-lang": lang},
+    )
+
+
+# --- the frame of a domain page --------------------------------------------------------------------
+
+def graph_config(lang: str, theme: str = DEFAULT_THEME) -> dict:
+    """``dcc.Graph`` config: plotly's own words in the UI language (zh-CN locale from assets/);
+    no mode bar on the wall screen, where nobody holds a mouse."""
+    return {"locale": "zh-CN" if lang == "zh" else "en", "displaylogo": False, "responsive": True,
+            "displayModeBar": False if normalize_theme(theme) == "dark" else "hover",
+            "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
+
+
+def build_page(
+    page: str,
+    *,
+    lang: str,
+    org: str | None,
+    refresh_seconds: int,
+    chart_title_key: str,
+    theme: str = DEFAULT_THEME,
+) -> html.Div:
+    """A domain page before its data arrives: heading, status line, org bar, a KPI row showing
+    "loading", a chart card and the page's one refresh timer.
+
+    Args:
+        page: the page key (``overview``, ``energy`` …), used in the widgets' ids.
+        org: the ``?org=`` query value as given (validated by the page's callback).
+        refresh_seconds: the live-refresh interval.
+        chart_title_key: the message key of the chart's title.
+        theme: ``light`` or ``dark`` (the wall screen's chart has no mode bar).
+    """
+    return html.Div(
+        [
+            dcc.Store(id=ids.org_store(page), data=org),
+            html.Div(
+                [
+                    html.H1(t(f"page.{page}.heading", lang), className="aocc-page__title"),
+                    html.Div(id=ids.status(page), className="aocc-page__status", role="status"),
+                ],
+                className="aocc-page__head",
+            ),
+            html.Div(
+                [
+                    html.Nav(id=ids.breadcrumb(page), className="aocc-breadcrumb", **{"aria-label": t("org.breadcrumb", lang)}),
+                    dcc.Dropdown(id=ids.org_drill(page), options=[], value=None, clearable=False, searchable=True,
+                                 placeholder=t("org.drill_placeholder", lang), className="aocc-org-drill",
+                                 labels=dropdown_labels(lang)),
+                ],
+                className="aocc-orgbar",
+            ),
+            html.Section(build_loading(lang), id=ids.kpi_row(page), className=f"aocc-kpis aocc-kpis--{page}",
+                         **{"aria-label": t("page.kpi_region", lang)}),
+            html.Section(
+                [
+                    html.H2(t(chart_title_key, lang), className="aocc-card__title"),
+                    dcc.Graph(id=ids.chart(page), config=graph_config(lang, theme), className="aocc-chart", responsive=True),
+                ],
+                className="aocc-card aocc-card--chart",
+            ),
+            dcc.Interval(id=ids.interval(page), interval=max(int(refresh_seconds), 1) * 1000, n_intervals=0),
+        ],
+        className=f"aocc-page aocc-page--{page}",
+        **{"data-page": page},
+    )
+
+
+def dropdown_labels(lang: str) -> dict:
+    """The Dash 4 dropdown's own words in the UI language."""
+    return {"search": t("dropdown.search", lang), "no_options_found": t("dropdown.no_options_found", lang),
+            "clear_search": t("dropdown.clear_search", lang), "clear_selection": t("dropdown.clear_selection", lang),
+            "select_all": t("dropdown.select_all", lang), "deselect_all": t("dropdown.deselect_all", lang),
+            "selected_count": t("dropdown.selected_count", lang)}
+
+
+def build_breadcrumb(path: pd.DataFrame, *, lang: str) -> list:
+    """Links from the scope root down to the shown node (the last one plain text).
+
+    Args:
+        path: ``fetch_breadcrumb`` output (``org_id``, ``name_zh``, ``name_en`` …), root first.
+    """
+    name = "name_zh" if lang == "zh" else "name_en"
+    rows = records(path)
+    items = []
+    for i, row in enumerate(rows):
+        if i == len(rows) - 1:
+            items.append(html.Li(row[name], className="breadcrumb-item active", **{"aria-current": "page"}))
+        else:
+            items.append(html.Li(dcc.Link(row[name], href=f"?org={int(row['org_id'])}"), className="breadcrumb-item"))
+    return [html.Ol(items, className="breadcrumb mb-0")]
+
+
+def build_drill_options(children: pd.DataFrame, *, lang: str) -> list[dict]:
+    """Dropdown options for the node's children (``fetch_children`` output)."""
+    name = "name_zh" if lang == "zh" else "name_en"
+    return [{"label": row[name], "value": int(row["org_id"])} for row in records(children)]
+
+
+def format_date(day: dt.date, lang: str) -> str:
+    return t("fmt.date", lang, year=day.year, month=day.month, day=day.day)
+
+
+def build_status_line(as_of: dt.date | None, refreshed: dt.datetime, *, lang: str) -> list:
+    """"数据截至 …  ·  刷新于 HH:MM:SS" (the as-of part only when the data has a date)."""
+    parts = []
+    if as_of is not None and not pd.isna(as_of):
+        parts.append(html.Span(t("page.as_of", lang, date=format_date(pd.Timestamp(as_of).date(), lang)),
+                               className="aocc-status__asof"))
+    parts.append(html.Span(t("page.refreshed", lang, time=refreshed.strftime("%H:%M:%S")), className="aocc-status__refreshed"))
+    return parts
+
+
+def build_status_error(refreshed: dt.datetime, *, lang: str, message_key: str = "state.error") -> list:
+    """The status line when a refresh failed: the error, with when it happened."""
+    return [build_error(lang, detail=t("state.error_detail", lang, time=refreshed.strftime("%H:%M")), message_key=message_key)]

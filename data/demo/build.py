@@ -1,0 +1,129 @@
+"""``build_demo``: seed reference data, generate a tier of the demo province, rebuild the roll-ups.
+
+The database must already be migrated (the caller migrates) and hold no org tree yet. Everything
+happens in one transaction: a failed build leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..db import get_engine, write_session
+from ..models import Base, QuarantineRow
+from ..rollup import insert_frame, rebuild_all
+from ..seed import seed_reference
+from .anomalies import plan_anomalies
+from .assets import write_assets
+from .context import BatchRegistry, BuildContext
+from .energy import write_calendar_and_weather, write_quotas, write_readings
+from .housing import write_housing
+from .offices import write_staff_and_offices
+from .orgs import finish_sources, write_buildings, write_org_nodes, write_sources
+from .structure import build_structure
+from .tiers import get_tier
+from .vehicles import write_vehicles
+
+DEFAULT_SEED = 20261125
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+# Tables that must be empty before a build: the demo assigns its own ids from 1.
+DEMO_TABLES = ("org_node", "building", "meter", "vehicle", "asset", "housing_unit", "data_source", "load_batch")
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseNotEmpty(RuntimeError):
+    """The database already holds an org tree or facts; demo data needs an empty one."""
+
+
+def today_in_shanghai() -> dt.date:
+    return dt.datetime.now(LOCAL_ZONE).date()
+
+
+def build_demo(url: str, *, tier: str = "small", seed: int = DEFAULT_SEED, as_of: dt.date | None = None,
+               if_empty: bool = False) -> dict:
+    """Generate the demo province into the (migrated) database at ``url`` and commit.
+
+    Facts cover the tier's number of days ending the day before ``as_of`` (default: today in
+    Asia/Shanghai). Same seed, tier and as_of give identical data. Returns the rows written per
+    table, plus ``seconds``; with ``if_empty`` a database that already holds data is left alone
+    and ``{"skipped": True}`` is returned.
+    """
+    spec = get_tier(tier)
+    as_of = as_of or today_in_shanghai()
+    started = time.perf_counter()
+    engine = get_engine(url)
+    with write_session(engine) as session:
+        conn = session.connection()
+        occupied = [t for t in DEMO_TABLES if conn.execute(sa.text(f"SELECT 1 FROM {t} LIMIT 1")).first()]
+        if occupied:
+            if if_empty:
+                return {"skipped": True, "non_empty_tables": occupied}
+            raise DatabaseNotEmpty(f"tables already hold data: {', '.join(occupied)}")
+        seed_reference(session)
+        session.flush()
+        counts = generate(conn, tier=spec.name, seed=seed, as_of=as_of)
+        log.info("demo facts written after %.1f s; rebuilding roll-ups", time.perf_counter() - started)
+        rebuild_all(conn, as_of=as_of)
+        _sync_sequences(conn)
+        for table in ("rollup_daily", "rollup_monthly", "rollup_hourly_profile", "rollup_provenance"):
+            counts[table] = conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+    counts["seconds"] = round(time.perf_counter() - started, 1)
+    return counts
+
+
+def generate(conn: Connection, *, tier: str, seed: int, as_of: dt.date) -> dict[str, int]:
+    """Write every demo fact and dimension row (no roll-ups) on ``conn``; returns rows per table."""
+    spec = get_tier(tier)
+    structure = build_structure(spec)
+    plan = plan_anomalies(structure)
+    last_day = as_of - dt.timedelta(days=1)
+    registry = BatchRegistry(first_day=as_of - dt.timedelta(days=spec.days), last_day=last_day, seed=seed)
+    registry.source_last_day[plan.stale_source_code] = last_day - dt.timedelta(days=plan.stale_days)
+    ctx = BuildContext(tier=spec, structure=structure, plan=plan, seed=seed, as_of=as_of, registry=registry,
+                       source_codes={d: f"demo.{d}" for d in ("energy", "vehicle", "asset", "housing")})
+    _tune(conn)
+    write_org_nodes(conn, ctx)
+    write_sources(conn, ctx)
+    write_buildings(conn, ctx)
+    write_calendar_and_weather(conn, ctx)
+    totals, coverage = write_readings(conn, ctx)
+    write_quotas(conn, ctx, totals, coverage)
+    write_vehicles(conn, ctx)
+    write_staff_and_offices(conn, ctx)
+    write_assets(conn, ctx)
+    write_housing(conn, ctx)
+
+    batches, quarantine = registry.frame(ctx.rng("batches"), ctx.source_ids)
+    ctx.add_count("load_batch", insert_frame(conn, "load_batch", batches))
+    if quarantine:
+        for i, row in enumerate(quarantine, start=1):
+            row["id"] = i
+        conn.execute(sa.insert(QuarantineRow.__table__), quarantine)
+        ctx.add_count("quarantine_row", len(quarantine))
+    finish_sources(conn, ctx, batches)
+    return dict(ctx.counts)
+
+
+def _tune(conn: Connection) -> None:
+    """A bigger page cache for the bulk load (it is per connection and ends with it)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA cache_size=-400000")
+
+
+def _sync_sequences(conn: Connection) -> None:
+    """The demo chose ids itself; PostgreSQL's serial sequences must continue after them."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in Base.metadata.sorted_tables:
+        if "id" not in table.c or not table.c.id.primary_key or not isinstance(table.c.id.type, sa.Integer):
+            continue
+        sequence = conn.execute(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar()
+        if sequence:
+            conn.execute(sa.text(f"SELECT setval(:s, COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"),
+                         {"s": sequence})

@@ -1,0 +1,32 @@
+"""Loaders: import formats, the one-transaction-per-batch pipeline, the quarantine and the sources.
+
+Public API::
+
+    load_file(engine, path, now=..., source_id=None, fact=None, force=False) -> BatchResult
+    load_records(engine, fact, records, now=..., name=...) -> BatchResult
+    run_source(engine, code, now=...) -> list[BatchResult]
+    ensure_sources(engine, default_sources(config)); register_sql_source(engine, ...)
+    resubmit(engine, row_id, corrected, actor=..., now=...); discard(engine, row_id, actor=..., note=..., now=...)
+    hooks.register("after_batch", fn)           # the threshold checks plug in here
+
+``python -m data.loaders FILE... [--fact F] [--force]`` loads files by hand.
+"""
+
+from __future__ import annotations
+
+from .facts import Settings
+from .formats import FACTS, FORMATS
+from .hooks import register as register_hook
+from .hooks import registry as hook_registry
+from .parsing import neutralize_formula
+from .pipeline import BatchResult, load_file, load_records, parse_message, settings_from_config
+from .quarantine import QuarantineError, discard, resubmit
+from .reasons import FILE_ISSUES, ROW_REASONS, Issue
+from .sources import default_sources, ensure_sources, register_sql_source, run_source
+
+__all__ = [
+    "BatchResult", "FACTS", "FILE_ISSUES", "FORMATS", "Issue", "QuarantineError", "ROW_REASONS", "Settings",
+    "default_sources", "discard", "ensure_sources", "hook_registry", "load_file", "load_records",
+    "neutralize_formula", "parse_message", "register_hook", "register_sql_source", "resubmit", "run_source",
+    "settings_from_config",
+]

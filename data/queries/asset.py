@@ -1,0 +1,117 @@
+"""Asset page reads: the KPI tiles and the assets of each child unit by status.
+
+Asset measures are states (the month-end value in ``rollup_monthly``), except redeployments
+(调剂) and the money they saved, which are flows summed year to date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy.engine import Connection
+
+from data.scope import Scope
+
+from .common import (
+    Periods,
+    NAN,
+    domain_periods,
+    empty_kpis,
+    fetch_children,
+    fetch_org,
+    frame_records,
+    kpi_frame,
+    org_states,
+    ratio,
+    state_values,
+    window_values,
+)
+
+STATES = ("asset.count", "asset.original_value_yuan", "asset.net_value_yuan", "asset.idle_count", "asset.warehouse_count")
+
+
+def fetch_asset_kpis(conn: Connection, scope: Scope, org_id: int | None = None, *, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The asset page's KPI tiles for the node (the scope root when ``org_id`` is None).
+
+    Rows, in display order (columns ``KPI_COLUMNS``):
+
+    * ``asset.count`` now, 件
+    * ``asset.original_value_yuan`` now, 元
+    * ``asset.net_value_yuan`` now, 元; reference: the original value (``of_total``)
+    * ``asset.idle_rate`` now, %
+    * ``asset.warehouse_count`` now, 件
+    * ``asset.redeploy_saved_yuan`` ytd, 元; yoy
+
+    Raises:
+        OutOfScope: ``org_id`` is outside ``scope``.
+    """
+    node = fetch_org(conn, scope, org_id)
+    return asset_kpis(conn, node, domain_periods(conn, scope, "asset", as_of))
+
+
+def asset_kpis(conn: Connection, node: dict, periods: Periods | None) -> pd.DataFrame:
+    """``fetch_asset_kpis`` for a node already resolved within the scope (a row of ``fetch_org``)
+    and the domain's periods; the overview calls it to resolve the node once for all domains."""
+    if periods is None:
+        return empty_kpis()
+    as_of = periods.as_of
+    org = node["org_id"]
+    states = org_states(conn, STATES, org, as_of)
+    flows = window_values(conn, ["asset.redeploy_saved_yuan"], org, periods.windows("ytd", "ytd_py"))
+
+    def state(metric: str) -> float:
+        return states.get(metric, NAN)
+
+    rows = [
+        {"metric_id": "asset.count", "period": "now", "value": state("asset.count")},
+        {"metric_id": "asset.original_value_yuan", "period": "now", "value": state("asset.original_value_yuan")},
+        {"metric_id": "asset.net_value_yuan", "period": "now", "value": state("asset.net_value_yuan"),
+         "reference": state("asset.original_value_yuan"), "reference_kind": "of_total"},
+        {"metric_id": "asset.idle_rate", "period": "now", "value": ratio(state("asset.idle_count"), state("asset.count"), 100.0)},
+        {"metric_id": "asset.warehouse_count", "period": "now", "value": state("asset.warehouse_count")},
+        # Redeployments are rare: a window inside the data without any is 0, not missing.
+        {"metric_id": "asset.redeploy_saved_yuan", "period": "ytd",
+         "value": periods.if_covered("ytd", flows.get(("ytd", "asset.redeploy_saved_yuan"), 0.0)),
+         "reference": periods.if_covered("ytd_py", flows.get(("ytd_py", "asset.redeploy_saved_yuan"), 0.0)),
+         "reference_kind": "yoy"},
+    ]
+    return kpi_frame(rows, as_of, org)
+
+
+def fetch_asset_status_by_child(
+    conn: Connection, scope: Scope, org_id: int | None = None, *, as_of: dt.date | None = None
+) -> pd.DataFrame:
+    """Assets by status for each child of the node (the node itself when it has no children).
+
+    ``in_use`` is the asset count (disposed assets excluded) minus idle and warehouse assets, so
+    it includes assets pending disposal: the roll-ups keep no count of those.
+
+    Returns:
+        DataFrame with columns ``org_id``, ``name_zh``, ``name_en``, ``total``, ``in_use``,
+        ``idle``, ``warehouse`` (floats); children in their sort order, those without any asset
+        roll-up left out. Empty when there is no data.
+
+    Raises:
+        OutOfScope: ``org_id`` is outside ``scope``.
+    """
+    columns = ["org_id", "name_zh", "name_en", "total", "in_use", "idle", "warehouse"]
+    node = fetch_org(conn, scope, org_id)
+    periods = domain_periods(conn, scope, "asset", as_of)
+    if periods is None:
+        return pd.DataFrame(columns=columns)
+    as_of = periods.as_of
+    children = fetch_children(conn, scope, node["org_id"])
+    units = frame_records(children) if not children.empty else [node]
+    values = {key: value for key, (_, value) in state_values(
+        conn, ("asset.count", "asset.idle_count", "asset.warehouse_count"), [u["org_id"] for u in units], as_of).items()}
+    records = []
+    for unit in units:
+        total = values.get((unit["org_id"], "asset.count"))
+        if total is None:
+            continue
+        idle = values.get((unit["org_id"], "asset.idle_count"), 0.0)
+        warehouse = values.get((unit["org_id"], "asset.warehouse_count"), 0.0)
+        records.append({"org_id": unit["org_id"], "name_zh": unit["name_zh"], "name_en": unit["name_en"], "total": total,
+                        "in_use": max(total - idle - warehouse, 0.0), "idle": idle, "warehouse": warehouse})
+    return pd.DataFrame(records, columns=columns)

@@ -1,0 +1,110 @@
+"""The scheduled jobs. Each is thin: it calls a ``data/`` function with ``now`` and returns a
+one-line message for the job history.
+
+| job id               | when                         | what                                             |
+|----------------------|------------------------------|--------------------------------------------------|
+| ``source:<code>``    | the source's interval        | ``data.loaders.run_source`` (drop folder, SQL, simulator) |
+| ``rollup_maintenance``| daily 00:10 local           | state roll-ups valued at today (leases expiring, audits due …) |
+| ``backup``           | daily at ``backup_time``     | ``data.backup.backup_database``                   |
+| ``alert_check``      | every 5 minutes              | the ``alert_check`` hooks (filled by the alerts module) |
+| ``weekly_snapshot``  | Mondays 06:00 local          | the ``weekly_snapshot`` hooks (filled by the snapshot module) |
+| ``housekeeping``     | daily 04:20 local            | drop job-run history older than 90 days          |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+
+from sqlalchemy import Engine, delete, select
+
+from data.backup import backup_database
+from data.loaders import hooks
+from data.loaders.pipeline import settings_from_config, write_connection
+from data.loaders.sources import default_sources, ensure_sources, run_source
+from data.models import DataSource, JobRun
+
+from .runner import JobSpec
+from .schedule import DailyAt, Every, WeeklyAt, parse_hhmm
+
+ALERT_CHECK_SECONDS = 300
+JOB_HISTORY_DAYS = 90
+
+
+def source_job_id(code: str) -> str:
+    return f"source:{code}"
+
+
+def source_job(engine: Engine, now: dt.datetime, *, code: str, config) -> str:
+    results = run_source(engine, code, now=now, settings=settings_from_config(config),
+                         settle_seconds=float(getattr(config, "drop_settle_seconds", 5.0)))
+    if not results:
+        return "nothing new"
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    rows = sum(r.rows_accepted for r in results)
+    rejected = sum(r.rows_rejected for r in results)
+    ids = ", ".join(str(r.batch_id) for r in results)
+    return (f"{len(results)} batch(es) [{ids}]: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            + f"; rows accepted {rows}, rejected {rejected}")
+
+
+def rollup_maintenance_job(engine: Engine, now: dt.datetime, *, config) -> str:
+    from zoneinfo import ZoneInfo
+
+    from data import rollup
+
+    today = now.astimezone(ZoneInfo(config.timezone)).date()
+    with write_connection(engine) as conn:
+        rollup.refresh_state(conn, as_of=today)
+    return f"state roll-ups valued at {today.isoformat()}"
+
+
+def backup_job(engine: Engine, now: dt.datetime, *, config) -> str:
+    path = backup_database(config.database_url, config.backup_root, now=now, keep=int(config.backup_keep))
+    return f"backup {path.name} ({path.stat().st_size:,d} bytes)"
+
+
+def hook_job(engine: Engine, now: dt.datetime, *, point: str) -> str:
+    registered = hooks.registry.hooks(point)
+    if not registered:
+        return "no hooks registered"
+    failures = hooks.registry.run(point, engine, now)
+    if failures:
+        raise RuntimeError("; ".join(f"{name}: {exc.__class__.__name__}: {exc}" for name, exc in failures))
+    return f"{len(registered)} hook(s) ran: " + ", ".join(h.name for h in registered)
+
+
+def housekeeping_job(engine: Engine, now: dt.datetime) -> str:
+    cutoff = now - dt.timedelta(days=JOB_HISTORY_DAYS)
+    with write_connection(engine) as conn:
+        removed = conn.execute(delete(JobRun).where(JobRun.started_at < cutoff, JobRun.outcome != "running")).rowcount
+    return f"{removed} job runs older than {JOB_HISTORY_DAYS} days removed"
+
+
+def fixed_jobs(config) -> list[JobSpec]:
+    h, m = parse_hhmm(getattr(config, "backup_time", "02:30"))
+    return [
+        JobSpec("rollup_maintenance", DailyAt(0, 10), partial(rollup_maintenance_job, config=config),
+                "state roll-ups valued at today"),
+        JobSpec("backup", DailyAt(h, m), partial(backup_job, config=config), "nightly database backup"),
+        JobSpec("alert_check", Every(ALERT_CHECK_SECONDS), partial(hook_job, point="alert_check"), "threshold checks"),
+        JobSpec("weekly_snapshot", WeeklyAt(0, 6, 0), partial(hook_job, point="weekly_snapshot"), "weekly snapshot"),
+        JobSpec("housekeeping", DailyAt(4, 20), housekeeping_job, "prune old job history"),
+    ]
+
+
+def source_jobs(engine: Engine, config) -> list[JobSpec]:
+    """One job per enabled data source, on the source's interval."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(DataSource.code, DataSource.interval_seconds, DataSource.kind)
+                            .where(DataSource.enabled.is_(True)).order_by(DataSource.code)).all()
+    return [JobSpec(source_job_id(r.code), Every(max(10, int(r.interval_seconds))),
+                    partial(source_job, code=r.code, config=config), f"{r.kind} source {r.code}") for r in rows]
+
+
+def all_jobs(engine: Engine, config, *, ensure_default_sources: bool = True) -> list[JobSpec]:
+    if ensure_default_sources:
+        ensure_sources(engine, default_sources(config))
+    return fixed_jobs(config) + source_jobs(engine, config)

@@ -1,0 +1,39 @@
+"""The app shell served for every request, and the frame the domain pages share.
+
+``serve_app_shell`` is ``app.layout``: it gathers the request's language, theme (cookie
+``aocc_theme``), user and the navigation entries (every registered page with a ``nav_key`` the
+user has the permission for) and hands them to ``components.shell.build_app_shell``. Dash also
+calls it once outside any request, to validate callbacks: then it returns the same shell for
+nobody.
+"""
+
+from __future__ import annotations
+
+import dash
+import flask
+
+from components.shell import THEME_COOKIE, build_app_shell, build_page, collect_nav_items, normalize_theme
+from security.context import current_config, current_language, current_user_info, has_permission
+
+
+def current_theme() -> str:
+    """The theme cookie, ``light`` by default (the wall screen's browser keeps ``dark``)."""
+    if flask.has_request_context():
+        return normalize_theme(flask.request.cookies.get(THEME_COOKIE))
+    return normalize_theme(None)
+
+
+def serve_app_shell():
+    lang = current_language()
+    user = current_user_info()
+    nav_items = collect_nav_items(dash.page_registry, lang=lang, allowed=has_permission)
+    user_name = user.display_name if user.permissions else None
+    return build_app_shell(dash.page_container, lang=lang, theme=current_theme(), user_name=user_name, nav_items=nav_items)
+
+
+def domain_layout(page: str, *, org=None, chart_title_key: str):
+    """A domain page's layout for the request: the page frame in the user's language, refreshed
+    at the configured interval; ``org`` is the ``?org=`` value as given."""
+    refresh = current_config().refresh_interval_seconds if flask.has_app_context() else 60
+    return build_page(page, lang=current_language(), org=org, refresh_seconds=refresh, chart_title_key=chart_title_key,
+                      theme=current_theme())

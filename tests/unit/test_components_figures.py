@@ -1,0 +1,140 @@
+"""Figure builders as data: a three-row frame in, the traces and layout out; empty frames give
+the "暂无数据" figure; builders share no mutable state between calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from components.figures import (
+    make_asset_status_figure,
+    make_energy_trend_figure,
+    make_message_figure,
+    make_office_area_figure,
+    make_vehicle_trend_figure,
+)
+from components.figures.common import PALETTES
+
+NAN = float("nan")
+MONTHS = [dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)]
+
+
+def energy_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "month": MONTHS,
+        "electricity_kwh": [650_000.0, 700_000.0, 420_000.0],
+        "electricity_kwh_prev_year": [600_000.0, NAN, 400_000.0],
+        "yoy_pct": [8.333, NAN, 5.0],
+        "is_partial": [False, False, True],
+    })
+
+
+def vehicle_frame() -> pd.DataFrame:
+    return pd.DataFrame({"month": MONTHS, "trips": [450.0, 470.0, 300.0], "km": [14_000.0, 15_500.0, 9_900.0],
+                         "is_partial": [False, False, True]})
+
+
+def asset_frame() -> pd.DataFrame:
+    return pd.DataFrame({"org_id": [3, 8, 9], "name_zh": ["乙县", "甲市发改委", "丙局"], "name_en": ["County B", "City A Dev", "Bureau C"],
+                         "total": [2376.0, 1271.0, 10.0], "in_use": [2264.0, 1201.0, 10.0], "idle": [67.0, 47.0, 0.0],
+                         "warehouse": [45.0, 23.0, 0.0]})
+
+
+def housing_frame() -> pd.DataFrame:
+    return pd.DataFrame({"org_id": [3, 8, 9], "name_zh": ["乙县", "甲市发改委", "丙局"], "name_en": ["County B", "City A Dev", "Bureau C"],
+                         "office_area_m2": [4747.0, 2763.0, 900.0], "occupants": [349.0, 201.0, 50.0],
+                         "over_standard_area_m2": [92.0, 41.0, 0.0], "area_per_person": [13.6, 13.75, 18.0],
+                         "within_standard_per_person": [13.34, 13.54, 18.0], "over_standard_per_person": [0.26, 0.20, 0.0]})
+
+
+def test_energy_trend_bars_and_yoy_line_in_chinese():
+    fig = make_energy_trend_figure(energy_frame(), lang="zh", theme="light")
+    prev, cur, yoy = fig.data
+    assert [type(t) for t in fig.data] == [go.Bar, go.Bar, go.Scatter]
+    assert (prev.name, cur.name, yoy.name) == ("上年同期", "本期", "同比")
+    # Chinese axes read 万kWh rather than SI suffixes.
+    assert list(cur.y) == [65.0, 70.0, 42.0]
+    assert fig.layout.yaxis.title.text == "万kWh"
+    assert fig.layout.xaxis.tickformat == "%Y年%-m月"
+    assert yoy.yaxis == "y2" and fig.layout.yaxis2.ticksuffix == "%"
+    assert list(cur.marker.opacity) == [1.0, 1.0, 0.55]  # the partial month is lighter
+    assert list(cur.x) == ["2026-09-01", "2026-10-01", "2026-11-01"]
+    low, high = fig.layout.yaxis2.range
+    assert low < 0 < 8.333 < high  # the change axis always shows 0 %
+    assert fig.layout.barmode == "group"
+
+
+def test_energy_trend_in_english_keeps_kwh():
+    fig = make_energy_trend_figure(energy_frame(), lang="en", theme="dark")
+    assert [t.name for t in fig.data] == ["Same month last year", "This year", "Year on year"]
+    assert list(fig.data[1].y) == [650_000.0, 700_000.0, 420_000.0]
+    assert fig.layout.yaxis.title.text == "kWh"
+    assert fig.data[1].marker.color == PALETTES["dark"]["primary"]
+    assert fig.layout.font.color == PALETTES["dark"]["text"]
+
+
+def test_vehicle_trend():
+    fig = make_vehicle_trend_figure(vehicle_frame(), lang="zh", theme="light")
+    trips, km = fig.data
+    assert (trips.name, km.name) == ("出车次数", "行驶里程")
+    assert list(trips.y) == [450.0, 470.0, 300.0]
+    assert list(km.y) == pytest.approx([1.4, 1.55, 0.99])  # Chinese reads 万km
+    assert fig.layout.yaxis.title.text == "出车次数 (次)"
+    assert fig.layout.yaxis2.title.text == "行驶里程 (万km)"
+    assert fig.layout.yaxis.exponentformat == "none"
+    english = make_vehicle_trend_figure(vehicle_frame(), lang="en", theme="light")
+    assert list(english.data[1].y) == [14_000.0, 15_500.0, 9_900.0]
+    assert english.layout.yaxis2.title.text == "Mileage (km)"
+
+
+def test_asset_status_stacks_statuses_first_unit_on_top():
+    fig = make_asset_status_figure(asset_frame(), lang="en", theme="light")
+    assert [t.name for t in fig.data] == ["In use or pending disposal", "Idle", "In the warehouse"]
+    assert fig.layout.barmode == "stack"
+    assert list(fig.data[0].y) == ["Bureau C", "City A Dev", "County B"]
+    assert list(fig.data[1].x) == [0.0, 47.0, 67.0]
+    assert all(t.orientation == "h" for t in fig.data)
+
+
+def test_office_area_within_and_over_standard_largest_on_top():
+    fig = make_office_area_figure(housing_frame(), lang="zh", theme="light")
+    within, over = fig.data
+    assert (within.name, over.name) == ("标准内面积", "超标面积")
+    assert list(within.y) == ["乙县", "甲市发改委", "丙局"]  # ascending: the largest is drawn on top
+    assert list(over.x) == [0.26, 0.20, 0.0]
+    assert fig.layout.xaxis.title.text == "m²/人"
+
+
+@pytest.mark.parametrize("make", [make_energy_trend_figure, make_vehicle_trend_figure, make_asset_status_figure,
+                                  make_office_area_figure])
+@pytest.mark.parametrize(("lang", "text"), [("zh", "暂无数据"), ("en", "No data")])
+def test_empty_frame_gives_the_no_data_figure(make, lang, text):
+    fig = make(pd.DataFrame(), lang=lang, theme="light")
+    assert fig.data == ()
+    assert fig.layout.annotations[0].text == text
+    assert fig.layout.meta == {"aocc_state": "empty"}
+
+
+def test_all_missing_values_are_empty_too():
+    fig = make_energy_trend_figure(energy_frame().assign(electricity_kwh=NAN, electricity_kwh_prev_year=NAN), lang="zh")
+    assert fig.layout.annotations[0].text == "暂无数据"
+
+
+def test_message_figure():
+    fig = make_message_figure("数据暂不可用", theme="dark")
+    assert fig.layout.annotations[0].text == "数据暂不可用"
+    assert fig.layout.xaxis.visible is False
+
+
+def test_builders_share_no_mutable_state():
+    default_template = pio.templates.default
+    first = make_energy_trend_figure(energy_frame(), lang="zh", theme="light")
+    snapshot = first.to_json()
+    first.update_layout(xaxis={"range": ["2026-01-01", "2026-02-01"]}, title="zoomed by one user")
+    second = make_energy_trend_figure(energy_frame(), lang="zh", theme="light")
+    assert second.to_json() == snapshot
+    assert pio.templates.default == default_template
