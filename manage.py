@@ -8,6 +8,8 @@
   create-admin USERNAME   create an administrator scoped to the province; prints a generated
                           password once (or reads one from stdin with --password-stdin)
   scheduler               run the scheduler process only (same as ``python -m jobs``)
+  backup [--dest DIR]     back the database up now (SQLite online backup / pg_dump)
+  restore FILE --yes      replace the database with a backup (stop the app and the scheduler first)
 """
 
 from __future__ import annotations
@@ -136,6 +138,18 @@ def cmd_scheduler(_args) -> int:
     return scheduler_main([])
 
 
+def cmd_backup(args) -> int:
+    from data.backup import main as backup_main
+
+    return backup_main(["backup"] + (["--dest", args.dest] if args.dest else []))
+
+
+def cmd_restore(args) -> int:
+    from data.backup import main as backup_main
+
+    return backup_main(["restore", args.file] + (["--yes"] if args.yes else []))
+
+
 def cmd_run(_args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     cfg = _config()
@@ -167,6 +181,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run").set_defaults(func=cmd_run)
     sub.add_parser("web").set_defaults(func=cmd_web)
     sub.add_parser("scheduler").set_defaults(func=cmd_scheduler)
+    backup = sub.add_parser("backup", help="back the database up now (see python -m data.backup)")
+    backup.add_argument("--dest", help="folder (default: var/backups)")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="replace the database with a backup; stop the app first")
+    restore.add_argument("file")
+    restore.add_argument("--yes", action="store_true", help="confirm: the database is overwritten")
+    restore.set_defaults(func=cmd_restore)
     admin = sub.add_parser("create-admin", help="create an administrator (the first one, or another)")
     admin.add_argument("username")
     admin.add_argument("--display-name", default=None)

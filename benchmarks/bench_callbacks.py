@@ -83,3 +83,84 @@ def time_function(func, *, repeat: int) -> Timing:
         func()
         samples.append((time.perf_counter() - started) * 1000)
     return Timing(getattr(func, "__name__", "raw"), samples)
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+BENCH_USER = "benchmark"
+
+
+def signed_in_client(url: str):
+    """An app on ``url`` and a test client signed in through the real login form as a
+    province-wide leader (created, or given a fresh password, for this run)."""
+    import re
+    import secrets
+
+    from app import create_app
+    from config import load_config
+    from data import users as users_data
+    from data.db import get_engine, write_session
+    from data.scope import root_node
+
+    password = secrets.token_urlsafe(16)
+    engine = get_engine(url)
+    with write_session(engine) as session:
+        root = root_node(session.connection())
+        user = users_data.get_user_by_username(session, BENCH_USER)
+        if user is None:
+            users_data.create_user(session, username=BENCH_USER, display_name=BENCH_USER, role="leader",
+                                   scope_org_id=root.id, password=password)
+        else:
+            users_data.set_password(session, user.id, password)
+    app = create_app(load_config(database_url=url, secret_key=secrets.token_hex(32)))
+    client = app.server.test_client()
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    response = client.post("/login", data={"username": BENCH_USER, "password": password, "csrf_token": token})
+    if response.status_code != 302:
+        raise RuntimeError(f"benchmark login failed: {response.status_code}")
+    return app, client
+
+
+def bench_database(database: str, *, repeat: int, raw_repeat: int, url: str | None = None, log=print):
+    """Time every page's callbacks and its raw equivalent on one database; returns Results."""
+    import sqlalchemy as sa
+
+    from benchmarks.province import AS_OF, ensure_province
+    from benchmarks.raw_views import RAW_VIEWS
+    from benchmarks.results import Result, today
+    from data.db import get_engine
+    from data.scope import root_node
+
+    url = url or ensure_province(database, log=log)
+    _app, client = signed_in_client(url)
+    engine = get_engine(url)
+    with engine.connect() as conn:
+        root_path = root_node(conn).path
+        last_day = conn.execute(sa.text("SELECT MAX(day) FROM rollup_daily WHERE metric_id = 'energy.electricity_kwh'")).scalar()
+    as_of = last_day if isinstance(last_day, type(AS_OF)) else AS_OF
+    command = f"python -m benchmarks callbacks --database {database}"
+    results = []
+    for page, path in PAGES.items():
+        requests = page_requests(client, path)
+        timings = time_requests(client, requests, repeat=repeat)
+        for timing in timings:
+            log(f"  {database:<10} {page:<9} p50 {timing.p50:7.2f} ms  p95 {timing.p95:7.2f} ms  {timing.name[:90]}")
+        worst_p95 = max(t.p95 for t in timings)
+        page_p50 = sum(t.p50 for t in timings)
+
+        def raw_view(view=RAW_VIEWS[page]):
+            with engine.connect() as conn:
+                view(conn, root_path, as_of)
+
+        raw = time_function(raw_view, repeat=raw_repeat)
+        ratio = raw.p50 / page_p50 if page_p50 else float("inf")
+        log(f"  {database:<10} {page:<9} {len(timings)} callbacks, sum of p50 {page_p50:.1f} ms; raw tables p50 {raw.p50:.0f} ms; ratio {ratio:.0f}x")
+        note = f"{len(timings)} callbacks on load, {repeat} runs each; sum of p50 {page_p50:.1f} ms"
+        results.append(Result(name=f"callback p95 (worst on page): {page}", value=round(worst_p95, 2), unit="ms",
+                              target="≤ 50 ms", met=worst_p95 <= 50, database=database, scale="province",
+                              date=today(), command=command, note=note))
+        results.append(Result(name=f"raw tables / roll-ups: {page}", value=round(ratio, 1), unit="×",
+                              target="≥ 20×", met=ratio >= 20, database=database, scale="province", date=today(),
+                              command=command, note=f"raw p50 {raw.p50:.0f} ms over {raw_repeat} runs vs sum of callback p50 {page_p50:.1f} ms"))
+    return results

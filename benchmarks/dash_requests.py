@@ -55,6 +55,47 @@ def _matches(pattern: dict, concrete: Any) -> bool:
     return True
 
 
+def is_wildcard(component_id: Any) -> bool:
+    """ALL and ALLSMALLER ids send lists of entries; MATCH is bound to one component first."""
+    return isinstance(component_id, dict) and any(
+        isinstance(v, list) and len(v) == 1 and v[0] in ("ALL", "ALLSMALLER") for v in component_id.values())
+
+
+def _match_keys(component_id: Any) -> list[str]:
+    if not isinstance(component_id, dict):
+        return []
+    return [k for k, v in component_id.items() if isinstance(v, list) and v == ["MATCH"]]
+
+
+def _bind_match(dep: dict, state: "PageState") -> dict | None:
+    """The callback with its MATCH wildcards replaced by the first component that fits, as the
+    renderer fires one request per matching component; None when nothing on the page matches."""
+    patterns = [_parse_id(i["id"]) for i in dep["inputs"]]
+    keyed = next((p for p in patterns if _match_keys(p)), None)
+    if keyed is None:
+        return dep
+    concrete = next((cid for cid in state.ids if _matches(keyed, cid)), None)
+    if concrete is None:
+        return None
+    binding = {k: concrete[k] for k in _match_keys(keyed)}
+
+    def bind(raw: str) -> str:
+        pattern = _parse_id(raw)
+        if not _match_keys(pattern):
+            return raw
+        return json.dumps({k: binding.get(k, v) if v == ["MATCH"] else v for k, v in pattern.items()},
+                          sort_keys=True, separators=(",", ":"))
+
+    bound = dict(dep)
+    bound["inputs"] = [{**i, "id": bind(i["id"])} for i in dep["inputs"]]
+    bound["state"] = [{**i, "id": bind(i["id"])} for i in dep.get("state", [])]
+    parts = _split_output(dep["output"])
+    rendered = [f"{bind(json.dumps(oid, sort_keys=True, separators=(',', ':')) if isinstance(oid, dict) else oid)}.{prop}"
+                for oid, prop in parts]
+    bound["bound_output"] = rendered
+    return bound
+
+
 def _parse_id(raw: str) -> Any:
     return json.loads(raw) if raw.startswith("{") else raw
 
@@ -85,13 +126,13 @@ class PageState:
 
     def resolve(self, dep_id: Any, prop: str) -> tuple[bool, Any]:
         """(found, value) where value is a single value or, for a wildcard id, a list of entries."""
-        if isinstance(dep_id, dict):
+        if is_wildcard(dep_id):
             found = [cid for cid in self.ids if _matches(dep_id, cid)]
             if not found:
                 return False, None
             entries = [{"id": cid, "property": prop, "value": self.props[_id_key(cid)].get(prop)} for cid in found]
             return True, entries
-        props = self.props.get(str(dep_id))
+        props = self.props.get(_id_key(dep_id))
         if props is None:
             return False, None
         return True, props.get(prop)
@@ -105,28 +146,38 @@ def build_requests(dependencies: list[dict], state: PageState, *, skip_outputs: 
             continue
         if any(dep["output"].startswith(prefix) or f"..{prefix}" in dep["output"] for prefix in skip_outputs):
             continue
+        spec = _bind_match(dep, state)
+        if spec is None:
+            continue
         inputs, ok = [], True
-        for item in dep["inputs"]:
+        for item in spec["inputs"]:
             dep_id = _parse_id(item["id"]) if isinstance(item["id"], str) else item["id"]
             found, value = state.resolve(dep_id, item["property"])
             if not found:
                 ok = False
                 break
-            inputs.append(value if isinstance(dep_id, dict) else {"id": dep_id, "property": item["property"], "value": value})
+            inputs.append(value if is_wildcard(dep_id) else {"id": dep_id, "property": item["property"], "value": value})
         if not ok or not inputs:
             continue
         states = []
-        for item in dep.get("state", []):
+        for item in spec.get("state", []):
             dep_id = _parse_id(item["id"]) if isinstance(item["id"], str) else item["id"]
             found, value = state.resolve(dep_id, item["property"])
             if not found:
                 ok = False
                 break
-            states.append(value if isinstance(dep_id, dict) else {"id": dep_id, "property": item["property"], "value": value})
+            states.append(value if is_wildcard(dep_id) else {"id": dep_id, "property": item["property"], "value": value})
         if not ok:
             continue
-        outputs = [{"id": oid, "property": prop} for oid, prop in _split_output(dep["output"])]
-        first = dep["inputs"][0]
+        outputs = []
+        split = ([(_parse_id(part.rsplit(".", 1)[0]), part.rsplit(".", 1)[1]) for part in spec["bound_output"]]
+                 if "bound_output" in spec else _split_output(dep["output"]))
+        for oid, prop in split:
+            if is_wildcard(oid):  # a wildcard output names every matching component
+                outputs.append([{"id": cid, "property": prop} for cid in state.ids if _matches(oid, cid)])
+            else:
+                outputs.append({"id": oid, "property": prop})
+        first = spec["inputs"][0]
         body = {
             "output": dep["output"],
             "outputs": outputs if dep["output"].startswith("..") else outputs[0],

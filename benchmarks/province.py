@@ -22,7 +22,7 @@ from data.migrate import upgrade
 BENCH_DIR = Path(PROJECT_ROOT) / "var" / "bench"
 PG_URL = os.environ.get("PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_DATABASE = "aocc_bench_province"
-AS_OF = dt.date(2026, 11, 20)
+AS_OF = dt.date(2026, 11, 25)
 SEED = 20261125
 
 

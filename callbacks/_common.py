@@ -85,11 +85,13 @@ def render_page(
         return ([build_error(lang, message_key="state.out_of_scope")],
                 make_message_figure(t("state.out_of_scope", lang), theme=theme), [])
     except LookupError:  # the database holds no org tree yet
-        return [build_empty(lang)], make_message_figure(t("state.empty", lang), theme=theme), build_status_line(None, now, lang=lang)
+        empty = make_message_figure(t("state.empty", lang), theme=theme)
+        return [build_empty(lang)], empty, build_status_line(None, now, lang=lang)
     except SQLAlchemyError:
         log.exception("page %s: reading the roll-ups failed (org %r)", page, org)
         status = build_status_error(now, lang=lang)
         if n_intervals:  # a refresh: keep the last good figures on screen
             return no_update, no_update, status
         return [build_error(lang)], make_message_figure(t("state.error", lang), theme=theme), status
-    return build_kpis(kpis, lang), make_figure(chart, lang=lang, theme=theme), build_status_line(as_of_of(kpis), now, lang=lang)
+    status = build_status_line(as_of_of(kpis), now, lang=lang)
+    return build_kpis(kpis, lang), make_figure(chart, lang=lang, theme=theme), status

@@ -19,6 +19,7 @@ import components.data_center as ui
 from components import ids
 from components.i18n import t
 from components.states import build_error
+from data.catalog import METRICS_BY_ID
 from data.loaders import QuarantineError, discard, resubmit, settings_from_config
 from data.models import OrgNode
 from data.queries.ingest import (
@@ -213,8 +214,8 @@ def update_provenance(query, _refresh):
     lang = current_language()
     query = query or {}
     metric_id = query.get("metric")
-    if not metric_id:
-        return ui.build_provenance(None, metric_id=None, org_name=None, lang=lang)
+    if not metric_id or metric_id not in METRICS_BY_ID:
+        return ui.build_provenance(None, metric_id=metric_id, org_name=None, lang=lang)
     try:
         org_id = int(query["org"]) if query.get("org") not in (None, "") else None
     except (TypeError, ValueError):

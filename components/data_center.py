@@ -378,13 +378,15 @@ def build_provenance(provenance: pd.DataFrame | None, *, metric_id: str | None, 
             f"#{int(r['batch_id'])}",
             fact_name(r.get("fact"), lang),
             html.Span([r.get("file_name") or "", html.Br(), html.Small(source if isinstance(source, str) else "")]),
+            ("、" if lang == "zh" else ", ").join(METRICS_BY_ID[m].name(lang) for m in (r.get("metrics") or [])
+                                                 if m in METRICS_BY_ID),
             f"{int(r['rows']):,d}",
             _badge(_label("data.batch.status", r.get("status"), lang), STATUS_KIND.get(r.get("status"), "muted"))
             if isinstance(r.get("status"), str) else "—",
             format_time(r.get("started_at")),
         ])
-    headers = [t(k, lang) for k in ("data.col.month", "data.col.batch", "data.col.fact", "data.col.file", "data.col.rows",
-                                    "data.col.status", "data.col.started")]
+    headers = [t(k, lang) for k in ("data.col.month", "data.col.batch", "data.col.fact", "data.col.file",
+                                    "data.col.metrics", "data.col.rows", "data.col.status", "data.col.started")]
     return [heading, _table(headers, rows, class_name="aocc-table--provenance")]
 
 

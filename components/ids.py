@@ -15,6 +15,7 @@ LANG_STORE = "aocc-lang"
 THEME_STORE = "aocc-theme"
 NAV_STORE = "aocc-nav"
 LANG_SWITCH = "aocc-lang-switch"
+LOGOUT_LINK = "aocc-logout"
 THEME_SWITCH = "aocc-theme-switch"
 
 # --- page widgets ------------------------------------------------------------------------------------

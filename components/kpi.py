@@ -126,7 +126,10 @@ def reference_text(metric_id: str, value, reference, reference_kind: str, unit: 
         arrow = "▲" if change > 0 else "▼" if change < 0 else ""
         return t("kpi.yoy", lang, delta=f"{arrow}{abs(change):.1f}%")
     if reference_kind == "quota":
-        key = {"vehicle.fleet": "kpi.ref.fleet_quota"}.get(metric_id, "kpi.ref.energy_quota" if metric_id.startswith("energy.") else "kpi.ref.quota")
+        if metric_id == "vehicle.fleet":
+            key = "kpi.ref.fleet_quota"
+        else:
+            key = "kpi.ref.energy_quota" if metric_id.startswith("energy.") else "kpi.ref.quota"
         return t(key, lang, value=format_quantity(reference, unit, lang))
     if reference_kind == "baseline":
         return t("kpi.ref.baseline", lang, value=format_quantity(reference, unit, lang))

@@ -112,6 +112,7 @@ def build_app_shell(
     theme: str,
     user_name: str | None,
     nav_items: Iterable[NavItem],
+    can_sign_out: bool = True,
 ) -> html.Div:
     """The whole app around the page container: a navigation bar (title, entries, user, theme
     and language switches), the shared URL and stores, and ``content`` (``dash.page_container``).
@@ -129,6 +130,10 @@ def build_app_shell(
     right = []
     if user_name:
         right.append(html.Span(t("shell.user", lang, name=user_name), className="aocc-navbar__user"))
+        if can_sign_out:
+            # A plain link, not a callback: /logout is a Flask route that ends the session.
+            right.append(html.A(t("access.logout", lang), href="/logout", id=ids.LOGOUT_LINK,
+                                className="btn btn-sm aocc-navbar__button"))
     right += [
         html.Button(t("theme.switch_to_light" if theme == "dark" else "theme.switch_to_dark", lang), id=ids.THEME_SWITCH,
                     n_clicks=0, className="btn btn-sm aocc-navbar__button", title=t("theme.switch_hint", lang)),

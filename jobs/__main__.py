@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def stop(signum, _frame):
         logging.getLogger("aocc.scheduler").info("signal %s: shutting down", signum)
-        process.scheduler.shutdown(wait=False)
+        if process.scheduler.running:
+            process.scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

@@ -28,6 +28,8 @@ from .runner import JobSpec
 from .schedule import DailyAt, Every, WeeklyAt, parse_hhmm
 
 ALERT_CHECK_SECONDS = 300
+# Sources the scheduler runs; ``demo_generator`` and ``manual`` sources only label batches.
+RUNNABLE_KINDS = ("file_drop", "sql", "simulator")
 JOB_HISTORY_DAYS = 90
 
 
@@ -99,7 +101,8 @@ def source_jobs(engine: Engine, config) -> list[JobSpec]:
     """One job per enabled data source, on the source's interval."""
     with engine.connect() as conn:
         rows = conn.execute(select(DataSource.code, DataSource.interval_seconds, DataSource.kind)
-                            .where(DataSource.enabled.is_(True)).order_by(DataSource.code)).all()
+                            .where(DataSource.enabled.is_(True), DataSource.kind.in_(RUNNABLE_KINDS))
+                            .order_by(DataSource.code)).all()
     return [JobSpec(source_job_id(r.code), Every(max(10, int(r.interval_seconds))),
                     partial(source_job, code=r.code, config=config), f"{r.kind} source {r.code}") for r in rows]
 

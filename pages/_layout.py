@@ -17,9 +17,14 @@ from security.context import current_config, current_language, current_user_info
 
 
 def current_theme() -> str:
-    """The theme cookie, ``light`` by default (the wall screen's browser keeps ``dark``)."""
+    """The theme cookie; without one, ``dark`` for a wall display (大屏) and ``light`` for everyone else."""
     if flask.has_request_context():
-        return normalize_theme(flask.request.cookies.get(THEME_COOKIE))
+        cookie = flask.request.cookies.get(THEME_COOKIE)
+        if cookie:
+            return normalize_theme(cookie)
+        user = current_user_info()
+        if user.role == "wall" or getattr(user, "is_device", False):
+            return "dark"
     return normalize_theme(None)
 
 
@@ -28,7 +33,8 @@ def serve_app_shell():
     user = current_user_info()
     nav_items = collect_nav_items(dash.page_registry, lang=lang, allowed=has_permission)
     user_name = user.display_name if user.permissions else None
-    return build_app_shell(dash.page_container, lang=lang, theme=current_theme(), user_name=user_name, nav_items=nav_items)
+    return build_app_shell(dash.page_container, lang=lang, theme=current_theme(), user_name=user_name, nav_items=nav_items,
+                           can_sign_out=not getattr(user, "is_device", False))
 
 
 def domain_layout(page: str, *, org=None, chart_title_key: str):

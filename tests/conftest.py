@@ -21,6 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# `import app` builds the module-level app, which refuses the default secret key outside demo
+# mode; tests use a key of their own, never a deployment's.
+os.environ.setdefault("SECRET_KEY", "test-only-" + uuid.uuid4().hex)
+
 from data.db import dispose_engine  # noqa: E402
 from data.migrate import upgrade  # noqa: E402
 

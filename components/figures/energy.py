@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -11,9 +13,21 @@ from components.kpi import unit_label
 from .common import axis, base_layout, make_empty_figure, palette, value_scale
 
 
+def _change_label(change: float) -> str:
+    if change is None or (isinstance(change, float) and math.isnan(change)):
+        return ""
+    arrow = "▲" if change > 0 else "▼" if change < 0 else ""
+    return f"{arrow}{abs(change):.1f}%"
+
+
 def make_energy_trend_figure(df: pd.DataFrame, *, lang: str, theme: str | None = "light") -> go.Figure:
-    """Grouped bars of monthly electricity (this year, same month last year) and a year-on-year
-    line on a second axis.
+    """Bars of this year's monthly electricity, each labelled with its change on the same month a
+    year earlier, and last year's months as a dashed line over them.
+
+    Last year is a line rather than a second bar so that months without a comparison (data
+    younger than a year) leave no empty slots, and the change is written on the bars rather than
+    drawn on a second axis, which a wall screen's viewers read at a glance. Increases are in the
+    "bad" colour: more electricity is worse.
 
     Args:
         df: ``fetch_energy_trend`` output: ``month``, ``electricity_kwh``,
@@ -31,39 +45,30 @@ def make_energy_trend_figure(df: pd.DataFrame, *, lang: str, theme: str | None =
     peak = float(pd.concat([df["electricity_kwh"], df["electricity_kwh_prev_year"]]).max(skipna=True))
     divisor, axis_unit = value_scale(peak, unit_label("kWh", lang), lang)
     month_format = t("fmt.month_hover", lang)
-    opacity = [0.55 if partial else 1.0 for partial in df["is_partial"]]
-
-    def bars(column: str, name: str, color: str) -> go.Bar:
-        return go.Bar(
-            x=months, y=(df[column] / divisor).tolist(), name=name, marker={"color": color, "opacity": opacity},
-            hovertemplate=f"%{{x|{month_format}}}<br>{name}: %{{y:,.2f}} {axis_unit}<extra></extra>",
-        )
-
-    yoy_name = t("series.yoy", lang)
+    this_year, last_year, yoy = t("series.this_year", lang), t("series.prev_year", lang), t("series.yoy", lang)
+    changes = df["yoy_pct"].tolist()
+    labels = [_change_label(c) for c in changes]
+    label_colors = [colors["bad"] if (c or 0) > 0 else colors["good"] for c in changes]
     traces = [
-        bars("electricity_kwh_prev_year", t("series.prev_year", lang), colors["secondary"]),
-        bars("electricity_kwh", t("series.this_year", lang), colors["primary"]),
+        go.Bar(
+            x=months, y=(df["electricity_kwh"] / divisor).tolist(), name=this_year,
+            marker={"color": colors["primary"], "opacity": [0.55 if partial else 1.0 for partial in df["is_partial"]]},
+            text=labels, textposition="outside", cliponaxis=False, textfont={"color": label_colors},
+            customdata=labels,
+            hovertemplate=f"%{{x|{month_format}}}<br>{this_year}: %{{y:,.2f}} {axis_unit}<br>{yoy}: %{{customdata}}<extra></extra>",
+        ),
         go.Scatter(
-            x=months, y=df["yoy_pct"].tolist(), name=yoy_name, yaxis="y2", mode="lines+markers",
-            line={"color": colors["accent"], "width": 2}, marker={"size": 7},
-            hovertemplate=f"%{{x|{month_format}}}<br>{yoy_name}: %{{y:+.1f}}%<extra></extra>",
+            x=months, y=(df["electricity_kwh_prev_year"] / divisor).tolist(), name=last_year, mode="lines+markers",
+            line={"color": colors["muted"], "width": 2, "dash": "dash"}, marker={"size": 7, "color": colors["muted"]},
+            connectgaps=False,
+            hovertemplate=f"%{{x|{month_format}}}<br>{last_year}: %{{y:,.2f}} {axis_unit}<extra></extra>",
         ),
     ]
-    # The change axis always shows 0 % and some room around the values (a single comparable
-    # month would otherwise get an axis from 1.8 % to 2.2 %).
-    changes = df["yoy_pct"].dropna()
-    low, high = min(0.0, float(changes.min()) if len(changes) else 0.0), max(0.0, float(changes.max()) if len(changes) else 0.0)
-    pad = max((high - low) * 0.15, 2.0)
     layout = base_layout(theme, lang)
     layout.update(
-        barmode="group",
-        bargap=0.25,
+        bargap=0.35,
         xaxis=axis(theme, lang, type="date", tickformat=t("fmt.month_axis", lang), dtick="M1", showgrid=False),
         yaxis=axis(theme, lang, title={"text": axis_unit}, rangemode="tozero"),
-        # Its own ticks (not synced to the bars' grid, which gives 4.37 %-style ticks) and no
-        # zero line, which would read as a threshold across the bars.
-        yaxis2=axis(theme, lang, overlaying="y", side="right", ticksuffix="%", showgrid=False, zeroline=False,
-                    tickmode="auto", title={"text": ""}, range=[low - pad, high + pad]),
         hovermode="x unified",
     )
     return go.Figure(data=traces, layout=layout)

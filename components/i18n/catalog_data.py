@@ -144,6 +144,7 @@ MESSAGES = {
                              "Follow “Sources” on any KPI tile to see which batches its figure came from."),
     "data.col.month": ("月份", "Month"),
     "data.col.rows": ("行数", "Rows"),
+    "data.col.metrics": ("所供指标", "Feeds"),
     "data.provenance.unknown_metric": ("未知指标：{metric}", "Unknown indicator: {metric}"),
     "data.provenance.no_batches": ("该指标暂无可追溯的批次（演示数据或尚未导入）", "No load batch recorded for this figure (demo data, or nothing loaded yet)"),
     # --- row-level reasons (quarantine) ------------------------------------------------------------

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
-from ..db import get_engine, write_session
+from ..db import get_engine
 from ..models import Base, QuarantineRow
 from ..rollup import insert_frame, rebuild_all
 from ..seed import seed_reference
@@ -58,23 +59,40 @@ def build_demo(url: str, *, tier: str = "small", seed: int = DEFAULT_SEED, as_of
     as_of = as_of or today_in_shanghai()
     started = time.perf_counter()
     engine = get_engine(url)
-    with write_session(engine) as session:
-        conn = session.connection()
-        occupied = [t for t in DEMO_TABLES if conn.execute(sa.text(f"SELECT 1 FROM {t} LIMIT 1")).first()]
-        if occupied:
-            if if_empty:
-                return {"skipped": True, "non_empty_tables": occupied}
-            raise DatabaseNotEmpty(f"tables already hold data: {', '.join(occupied)}")
-        seed_reference(session)
-        session.flush()
-        counts = generate(conn, tier=spec.name, seed=seed, as_of=as_of)
-        log.info("demo facts written after %.1f s; rebuilding roll-ups", time.perf_counter() - started)
-        rebuild_all(conn, as_of=as_of)
-        _sync_sequences(conn)
-        for table in ("rollup_daily", "rollup_monthly", "rollup_hourly_profile", "rollup_provenance"):
-            counts[table] = conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # A rollback journal records only pages that existed before the transaction: for a fresh
+            # database nearly nothing, where WAL would write every page twice (log, then checkpoint).
+            _journal_mode(conn, "DELETE")
+        try:
+            with conn.execution_options(sqlite_begin="IMMEDIATE").begin():
+                occupied = [t for t in DEMO_TABLES if conn.execute(sa.text(f"SELECT 1 FROM {t} LIMIT 1")).first()]
+                if occupied:
+                    if if_empty:
+                        return {"skipped": True, "non_empty_tables": occupied}
+                    raise DatabaseNotEmpty(f"tables already hold data: {', '.join(occupied)}")
+                with Session(bind=conn) as session:
+                    seed_reference(session)
+                    session.flush()
+                counts = generate(conn, tier=spec.name, seed=seed, as_of=as_of)
+                log.info("demo facts written after %.1f s; rebuilding roll-ups", time.perf_counter() - started)
+                rebuild_all(conn, as_of=as_of)
+                _sync_sequences(conn)
+                for table in ("rollup_daily", "rollup_monthly", "rollup_hourly_profile", "rollup_provenance"):
+                    counts[table] = conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+        finally:
+            if sqlite:
+                _journal_mode(conn, "WAL")
     counts["seconds"] = round(time.perf_counter() - started, 1)
+    log.info("demo %s built in %.1f s", spec.name, counts["seconds"])
     return counts
+
+
+def _journal_mode(conn: Connection, mode: str) -> None:
+    """Set SQLite's journal mode outside any transaction (it silently stays as it was while another
+    connection has the database open, which only costs speed)."""
+    conn.connection.dbapi_connection.execute(f"PRAGMA journal_mode={mode}")
 
 
 def generate(conn: Connection, *, tier: str, seed: int, as_of: dt.date) -> dict[str, int]:

@@ -121,10 +121,6 @@ class BatchRegistry:
             frame[column] = frame[column].to_numpy().astype("datetime64[us]")
         return frame, quarantine
 
-    def last_finished(self, frame: pd.DataFrame, source_id: int) -> np.datetime64 | None:
-        mine = frame.loc[frame["source_id"] == source_id, "finished_at"]
-        return None if mine.empty else mine.max()
-
 
 def _local_midnight(day: dt.date) -> np.datetime64:
     return np.datetime64(day, "D").astype("datetime64[us]")

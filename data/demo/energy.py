@@ -99,10 +99,11 @@ def write_readings(conn: Connection, ctx: BuildContext) -> tuple[pd.DataFrame, d
             kgce_by_year[year][rows] = kgce[:, years == year].sum(axis=1)
 
         frames = []
-        for kind, values, per_day, stamps in (("electricity", electricity, 24, hour_ts), ("water", water, 1, day_ts),
-                                              ("gas", gas, 1, day_ts), ("heat", heat, 1, day_ts)):
-            for i, row in enumerate(rows):
-                building_id = int(b.at[row, "id"])
+        # Building by building, meters in id order: rows arrive in (meter_id, ts) key order.
+        for i, row in enumerate(rows):
+            building_id = int(b.at[row, "id"])
+            for kind, values, per_day, stamps in (("electricity", electricity, 24, hour_ts), ("water", water, 1, day_ts),
+                                                  ("gas", gas, 1, day_ts), ("heat", heat, 1, day_ts)):
                 meter = meter_of.get((building_id, kind))
                 if meter is None:
                     continue

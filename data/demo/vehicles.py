@@ -1,10 +1,10 @@
 """Official vehicles: fleet, quotas, trip requests, trips, refuelling and charging, maintenance, insurance.
 
-Trips run in working hours on working days (one to four a day, not overlapping), a few in the
-evening (with a request); law-enforcement and emergency vehicles also go out on weekends and
-holidays (with a request). About 3 % of daytime working-day trips have no request. Refuelling
-follows the odometer: each fill replaces what the kilometres since the previous fill burned at
-the rated consumption, within ±10 %.
+Trips run in working hours on working days (one to four a day, not overlapping); a few run in the
+evening and leaders' cars make early-morning pick-ups (all with a request); law-enforcement and
+emergency vehicles also go out on weekends and holidays (with a request). About 3 % of daytime
+working-day trips have no request. Refuelling follows the odometer: each fill replaces what the
+kilometres since the previous fill burned at the rated consumption, within ±10 %.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ WEEKEND_CLASSES = ("emergency", "law_enforcement")
 PRICE_YUAN = MappingProxyType({"petrol": 7.9, "diesel": 7.6, "hybrid": 7.9, "electric": 1.15})
 UNREQUESTED_SHARE = 0.03
 EVENING_SHARE = 0.05
+MORNING_PICKUP_SHARE = 0.15
 
 
 def write_vehicles(conn: Connection, ctx: BuildContext) -> None:
@@ -132,7 +133,15 @@ def _trips(ctx: BuildContext, rng: np.random.Generator, vehicles: pd.DataFrame) 
         "requested": True,
         "purpose": np.asarray(names.EVENING_PURPOSES, dtype=object)[rng.integers(0, len(names.EVENING_PURPOSES), m)],
     })
-    frames = [daytime, evening, _weekend_anomaly(ctx, rng, vehicles)]
+    # Leaders' cars pick them up before office hours (07:00–07:55, with a request).
+    morning_cells = np.nonzero(available & workday & (classes == "confidential")[:, None]
+                               & (rng.random((n, n_days)) < MORNING_PICKUP_SHARE))
+    k = len(morning_cells[0])
+    morning = pd.DataFrame({
+        "vehicle_idx": morning_cells[0], "day": morning_cells[1], "start": np.floor(7 * 60 + rng.uniform(0, 30, k)),
+        "minutes": np.floor(rng.uniform(15, 25, k)), "km": rng.uniform(5, 15, k), "requested": True, "purpose": "接送",
+    })
+    frames = [morning, daytime, evening, _weekend_anomaly(ctx, rng, vehicles)]
     trips = pd.concat(frames, ignore_index=True)
     trips["km"] = np.round(trips["km"].to_numpy(dtype=float), 1)
     return trips.sort_values(["vehicle_idx", "day", "start"], kind="stable").reset_index(drop=True)

@@ -32,7 +32,7 @@ PREFIX_BYTES = 256 * 1024
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 ZIP_MAGIC = b"PK\x03\x04"
-_SURROGATE = re.compile("[\udc80-\udcff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # A province batch can hold a long free-text column; a field larger than this is a broken file.
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -227,6 +227,7 @@ def _encoding_label(codec: str) -> str:
 
 
 def _csv_rows(reader, encoding_label: str) -> Iterator[RawRow]:
+    search_surrogate = _SURROGATE.search
     last_line = 0
     while True:
         try:
@@ -240,12 +241,11 @@ def _csv_rows(reader, encoding_label: str) -> Iterator[RawRow]:
             continue
         line = last_line + 1
         last_line = reader.line_num
-        problem = None
-        for value in values:
-            if has_undecodable(value):
-                problem = row_issue("bad_encoding", encoding=encoding_label)
-                break
-        yield RawRow(line, values, problem)
+        # One search over the whole row: undecodable bytes are rare, the check is per row.
+        if search_surrogate("".join(values)):
+            yield RawRow(line, values, row_issue("bad_encoding", encoding=encoding_label))
+        else:
+            yield RawRow(line, values)
 
 
 # --- XLSX -------------------------------------------------------------------------------
@@ -406,19 +406,25 @@ def _attach_header(table: Table, sample: list[RawRow], stream: Iterator[RawRow],
     while width and not header.headers[width - 1]:
         width -= 1
 
+    is_csv = table.kind == "csv"
+
     def data_rows() -> Iterator[RawRow]:
         previous: RawRow | None = None
         for row in _chain(remaining, stream):
-            if row.problem is None and _is_blank_row(row.values):
-                table.blank_rows += 1
-                continue
+            values = row.values
+            if row.problem is None:
+                if is_csv:
+                    if not "".join(values).strip():
+                        table.blank_rows += 1
+                        continue
+                    if len(values) != width and (len(values) < needed or any(v.strip() for v in values[width:])):
+                        row.problem = row_issue("field_count", expected=width, found=len(values))
+                elif _is_blank_row(values):
+                    table.blank_rows += 1
+                    continue
             if previous is not None:
                 yield previous
             previous = row
-            if row.problem is None and table.kind == "csv":
-                extra = [v for v in row.values[width:] if isinstance(v, str) and v.strip()]
-                if len(row.values) < needed or extra:
-                    row.problem = row_issue("field_count", expected=width, found=len(row.values))
         if previous is not None:
             if table.kind == "csv" and not ends_with_newline:
                 if previous.problem is not None and previous.problem.code == "field_count":

@@ -78,14 +78,14 @@ class Settings:
     log_rejects: int = 50
 
 
-@dataclass
+@dataclass(slots=True)
 class Rejection:
     line: int | None
     issue: Issue
     row: RawRow | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     line: int | None
     values: dict
@@ -408,17 +408,17 @@ def _bind(name):
 
 # --- meter readings (the hot path) ------------------------------------------------------
 
-@dataclass(frozen=True)
 class MeterInfo:
-    id: int
-    code: str
-    building_id: int
-    org_id: int
-    building_code: str
-    kind: str
-    unit: str
-    interval_minutes: int
-    active: bool
+    """A meter as the loader needs it (a plain slotted class: thousands are built per batch)."""
+
+    __slots__ = ("id", "code", "building_id", "org_id", "building_code", "kind", "unit", "interval_minutes", "active",
+                 "prov_key")
+
+    def __init__(self, id, code, building_id, org_id, building_code, kind, unit, interval_minutes, active):
+        self.id, self.code, self.building_id, self.org_id = id, code, building_id, org_id
+        self.building_code, self.kind, self.unit = building_code, kind, unit
+        self.interval_minutes, self.active = interval_minutes, bool(active)
+        self.prov_key = "meter_reading:" + kind
 
 
 class MeterReadingHandler(Handler):
@@ -448,74 +448,63 @@ class MeterReadingHandler(Handler):
                       Meter.unit, Meter.interval_minutes, Meter.active).join(Building, Building.id == Meter.building_id)
         by_code: dict[str, MeterInfo] = {}
         by_building_kind: dict[tuple[str, str], list[MeterInfo]] = {}
-        for r in self.ctx.conn.execute(stmt):
-            info = MeterInfo(r.id, r.code, r.building_id, r.org_id, r.building_code, r.kind, r.unit, r.interval_minutes,
-                             bool(r.active))
-            by_code[r.code] = info
+        for row in self.ctx.conn.execute(stmt).tuples():
+            info = MeterInfo(*row)
+            by_code[info.code] = info
             if info.active:
-                by_building_kind.setdefault((r.building_code, r.kind), []).append(info)
+                by_building_kind.setdefault((info.building_code, info.kind), []).append(info)
         return by_code, by_building_kind
 
     def convert(self, rows: list[RawRow]) -> tuple[list[Record], list[Rejection]]:
+        """The hot loop of a province batch: a plain code, a timestamp seen before and a plain
+        number take dictionary look-ups only; anything else goes the slow way with its reason."""
         pos = self.header.positions
         headers = self.header.headers
         p_code, p_building, p_kind = pos.get("meter_code"), pos.get("building_code"), pos.get("meter_kind")
         p_ts, p_day, p_value, p_unit = pos.get("ts"), pos.get("day"), pos["value"], pos.get("unit")
         unit_hint = self.header.unit_hints.get("value")
-        clock, now = self.ctx.clock, self.ctx.now
-        latest = now + self.ctx.settings.future_tolerance
-        zone = clock.zone
         by_code = self.by_code
+        times = self.ctx.cache.setdefault("reading_times", {})
         records: list[Record] = []
         rejections: list[Rejection] = []
-        ts_col = headers[p_ts] if p_ts is not None else headers[p_day]
+        ts_col = headers[p_ts if p_ts is not None else p_day]
         value_col = headers[p_value]
+        inf = math.inf
         for row in rows:
             v = row.values
             n = len(v)
             try:
                 # the meter
-                meter = None
                 code = v[p_code] if p_code is not None and p_code < n else None
-                if not is_blank(code):
-                    code = code.strip() if isinstance(code, str) else clean_text(code)
-                    meter = by_code.get(code)
-                    if meter is None:
-                        raise ValueProblem("unknown_meter", code=code, column=headers[p_code])
+                meter = by_code.get(code) if code.__class__ is str else None
+                if meter is None:
+                    meter = self._resolve_meter(v, n, code, p_code, p_building, p_kind)
+                # the time: parse, day semantics, future and alignment, once per distinct value
+                raw_ts = v[p_ts] if p_ts is not None and p_ts < n else None
+                if p_day is not None and (raw_ts is None or is_blank(raw_ts)):
+                    raw_time, from_ts = (v[p_day] if p_day < n else None), False
                 else:
-                    meter = self._meter_by_building(v, n, p_building, p_kind)
-                # the time
-                if p_ts is not None and p_ts < n and not is_blank(v[p_ts]):
-                    ts, date_only = clock.parse(v[p_ts])
-                    if date_only:
-                        if meter.interval_minutes < 1440:
-                            raise ValueProblem("date_without_time", column=ts_col, value=clean_text(v[p_ts]))
-                        ts = _next_local_midnight(ts, zone)
-                elif p_day is not None and p_day < n and not is_blank(v[p_day]):
-                    day = clock.parse_date(v[p_day])
-                    if meter.interval_minutes < 1440:
-                        raise ValueProblem("date_without_time", column=headers[p_day], value=clean_text(v[p_day]))
-                    ts = clock.to_utc(dt.datetime(day.year, day.month, day.day) + dt.timedelta(days=1))
-                else:
-                    raise ValueProblem("missing_value", column=ts_col)
-                if ts > latest:
-                    raise ValueProblem("future_timestamp", column=ts_col, value=clean_text(v[p_ts] if p_ts is not None else v[p_day]),
-                                       now=self._now_text())
-                if not _aligned(ts, meter.interval_minutes, zone):
-                    raise ValueProblem("misaligned_timestamp", column=ts_col, value=clean_text(v[p_ts] if p_ts is not None else v[p_day]),
-                                       interval=meter.interval_minutes)
+                    raw_time, from_ts = raw_ts, True
+                key = (raw_time, meter.interval_minutes, from_ts)
+                ts = times.get(key)
+                if ts is None:
+                    ts = self._reading_time(raw_time, meter.interval_minutes, from_ts_column=from_ts, ts_col=ts_col,
+                                            day_col=headers[p_day] if p_day is not None else ts_col)
+                    times[key] = ts
+                if ts.__class__ is tuple:
+                    raise ValueProblem(ts[0], **ts[1])
                 # the value
                 raw_value = v[p_value] if p_value < n else None
-                if is_blank(raw_value):
-                    raise ValueProblem("missing_value", column=value_col)
                 try:
                     value = float(raw_value)
                     unit = None
-                    if value != value or value in (math.inf, -math.inf):
+                    if value != value or value == inf or value == -inf:
                         raise ValueProblem("not_a_number", column=value_col, value=clean_text(raw_value))
                 except (TypeError, ValueError):
+                    if is_blank(raw_value):
+                        raise ValueProblem("missing_value", column=value_col) from None
                     value, unit = parse_number(raw_value)
-                if unit is None and p_unit is not None and p_unit < n and not is_blank(v[p_unit]):
+                if p_unit is not None and unit is None and p_unit < n and not is_blank(v[p_unit]):
                     unit = clean_text(v[p_unit])
                 unit = unit or unit_hint
                 if unit is not None:
@@ -534,6 +523,42 @@ class MeterReadingHandler(Handler):
         if records:
             records = self._check_jumps(records, rejections)
         return records, rejections
+
+    def _resolve_meter(self, v, n, code, p_code, p_building, p_kind) -> MeterInfo:
+        if not is_blank(code):
+            text = clean_text(code)
+            meter = self.by_code.get(text)
+            if meter is None:
+                raise ValueProblem("unknown_meter", code=text, column=self.header.headers[p_code])
+            return meter
+        return self._meter_by_building(v, n, p_building, p_kind)
+
+    def _reading_time(self, raw, interval: int, *, from_ts_column: bool, ts_col: str, day_col: str):
+        """The UTC end of the interval for a time cell, or ``(reason, params)`` why not."""
+        clock, zone = self.ctx.clock, self.ctx.clock.zone
+        column = ts_col if from_ts_column else day_col
+        try:
+            if is_blank(raw):
+                raise ValueProblem("missing_value", column=ts_col)
+            if from_ts_column:
+                ts, date_only = clock.parse(raw)
+                if date_only:
+                    if interval < 1440:
+                        raise ValueProblem("date_without_time", column=column, value=clean_text(raw))
+                    ts = _next_local_midnight(ts, zone)
+            else:
+                day = clock.parse_date(raw)
+                if interval < 1440:
+                    raise ValueProblem("date_without_time", column=column, value=clean_text(raw))
+                ts = clock.to_utc(dt.datetime(day.year, day.month, day.day) + dt.timedelta(days=1))
+            if ts > self.ctx.now + self.ctx.settings.future_tolerance:
+                raise ValueProblem("future_timestamp", column=column, value=clean_text(raw), now=self._now_text())
+            if not _aligned(ts, interval, zone):
+                raise ValueProblem("misaligned_timestamp", column=column, value=clean_text(raw), interval=interval)
+        except ValueProblem as problem:
+            params = problem.params if "column" in problem.params else {"column": column, **problem.params}
+            return (problem.code, params)
+        return ts
 
     def _meter_by_building(self, v, n, p_building, p_kind) -> MeterInfo:
         building = v[p_building] if p_building is not None and p_building < n else None
@@ -584,7 +609,7 @@ class MeterReadingHandler(Handler):
         raise ValueProblem("unit_mismatch", column=column, unit=unit, expected=data)
 
     def _check_jumps(self, records: list[Record], rejections: list[Rejection]) -> list[Record]:
-        """Reject a reading far above the meter's typical interval consumption of recent months.
+        """Reject a reading far above the meter's typical interval consumption of the past year.
 
         The yardstick comes from ``rollup_monthly`` (one row per building and month), not from
         raw readings: a province batch must not scan millions of rows to validate 50 k.
@@ -592,17 +617,25 @@ class MeterReadingHandler(Handler):
         factor = self.ctx.settings.jump_factor
         if not factor:
             return records
-        wanted = {(rec.values[0].building_id, rec.values[0].kind) for rec in records}
-        missing = [w for w in wanted if w not in self.refs]
-        if missing:
-            self._load_refs(missing, min(rec.values[1] for rec in records))
+        limits: dict = self.ctx.cache.setdefault("jump_limits", {})  # meter id -> (limit, typical) or None
+        unknown = {rec.values[0] for rec in records if rec.values[0].id not in limits}
+        if unknown:
+            missing = {(m.building_id, m.kind) for m in unknown} - set(self.refs)
+            if missing:
+                self._load_refs(list(missing), min(rec.values[1] for rec in records))
+            for meter in unknown:
+                ref = self.refs.get((meter.building_id, meter.kind))
+                if ref is None:
+                    limits[meter.id] = None
+                else:
+                    typical = ref * meter.interval_minutes
+                    limits[meter.id] = (factor * max(typical, 1.0), typical)
         kept = []
         for rec in records:
             meter, _ts, value = rec.values
-            ref = self.refs.get((meter.building_id, meter.kind))
-            if ref is not None:
-                typical = ref * meter.interval_minutes
-                limit = factor * max(typical, 1.0)
+            bound = limits[meter.id]
+            if bound is not None:
+                limit, typical = bound
                 if value > limit:
                     rejections.append(Rejection(rec.line, Issue("implausible_jump", {
                         "value": round(value, 3), "reference": round(typical, 3), "factor": factor,
@@ -613,10 +646,11 @@ class MeterReadingHandler(Handler):
         return kept
 
     def _load_refs(self, wanted: list[tuple[int, str]], earliest: dt.datetime) -> None:
-        """Per (building, kind): the average consumption per minute per meter over the latest of
-        the three months before ``earliest`` that has a roll-up."""
+        """Per (building, kind): the highest monthly average consumption per minute per meter over
+        the twelve months before ``earliest`` (the highest, so that the heating season's gas and
+        heat are measured against last winter, not against a mild October)."""
         first_day = earliest.astimezone(self.ctx.clock.zone).date().replace(day=1)
-        month_from = _add_months(first_day, -3)
+        month_from = _add_months(first_day, -12)
         by_kind: dict[str, list[int]] = {}
         for building_id, kind in wanted:
             by_kind.setdefault(kind, []).append(building_id)
@@ -637,8 +671,10 @@ class MeterReadingHandler(Handler):
                     minutes = _days_in_month(r.month) * 1440
                     meters = max(meters_per.get((r.entity_id, kind), 1), 1)
                     if r.value and r.value > 0:
-                        # Later months overwrite earlier ones: the latest month wins.
-                        self.refs[(r.entity_id, kind)] = r.value / minutes / meters
+                        rate = r.value / minutes / meters
+                        current = self.refs.get((r.entity_id, kind))
+                        if current is None or rate > current:
+                            self.refs[(r.entity_id, kind)] = rate
 
     # writing ---------------------------------------------------------------------------
     def write(self, records: list[Record]) -> WriteResult:
@@ -691,15 +727,16 @@ class MeterReadingHandler(Handler):
                 ts_max = ts
             # The local day of the interval's start is the day the roll-ups count it on.
             dkey = (ts, meter.interval_minutes)
-            day = days.get(dkey)
-            if day is None:
+            day_month = days.get(dkey)
+            if day_month is None:
                 day = (ts - dt.timedelta(minutes=meter.interval_minutes)).astimezone(zone).date()
-                days[dkey] = day
+                day_month = days[dkey] = (day, day.replace(day=1))
+            day = day_month[0]
             if day_lo is None or day < day_lo:
                 day_lo = day
             if day_hi is None or day > day_hi:
                 day_hi = day
-            pkey = ("meter_reading:" + meter.kind, meter.org_id, day.replace(day=1))
+            pkey = (meter.prov_key, meter.org_id, day_month[1])
             prov[pkey] = prov.get(pkey, 0) + 1
         if inserts or updates:
             affected.span(ts_min)

@@ -381,12 +381,14 @@ def _refresh_rollups(conn: Connection, fact: str, affected: Affected, batch_id: 
 
     zone = LocalTime(settings.timezone).zone
     today = now.astimezone(zone).date()
+    # Month by month: the refresh reads the raw facts of its range, so a batch spanning years
+    # (a back-fill, the 200 MB file) keeps the memory of one month, not of the whole span.
     if affected.buildings and affected.day_min is not None:
-        rollup.refresh_energy(conn, building_ids=sorted(affected.buildings), day_from=affected.day_min,
-                              day_to=affected.day_max)
+        for day_from, day_to in _month_slices(affected.day_min, affected.day_max):
+            rollup.refresh_energy(conn, building_ids=sorted(affected.buildings), day_from=day_from, day_to=day_to)
     if affected.vehicles and affected.day_min is not None:
-        rollup.refresh_vehicle(conn, vehicle_ids=sorted(affected.vehicles), day_from=affected.day_min,
-                               day_to=affected.day_max)
+        for day_from, day_to in _month_slices(affected.day_min, affected.day_max):
+            rollup.refresh_vehicle(conn, vehicle_ids=sorted(affected.vehicles), day_from=day_from, day_to=day_to)
     if fact == "asset_movement" and affected.day_min is not None and affected.day_min < today.replace(day=1):
         # refresh_state covers the current month's redeployments; older movements need their months.
         rollup.refresh_asset_flows(conn, day_from=affected.day_min, day_to=min(affected.day_max, today))
@@ -398,6 +400,16 @@ def _refresh_rollups(conn: Connection, fact: str, affected: Affected, batch_id: 
         by_key.setdefault(key, []).append((org_id, month, rows))
     for key, rows in sorted(by_key.items()):
         rollup.record_provenance(conn, batch_id=batch_id, metric_ids=rollup.FACT_METRICS[key], org_month_rows=rows)
+
+
+def _month_slices(day_from: dt.date, day_to: dt.date) -> Iterator[tuple[dt.date, dt.date]]:
+    """[day_from, day_to] cut at month boundaries."""
+    start = day_from
+    while start <= day_to:
+        next_month = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        end = min(day_to, next_month - dt.timedelta(days=1))
+        yield start, end
+        start = end + dt.timedelta(days=1)
 
 
 def _run_after_batch_hooks(conn: Connection, result: BatchResult) -> None:

@@ -80,7 +80,7 @@ def run_simulator(engine: Engine, source, *, now: dt.datetime, settings: Setting
         readings = _readings(conn, seed, start, end, zone, anomaly)
         trips, fuels = _vehicle_events(conn, seed, start, end, zone, anomaly, cfg)
     results = []
-    name = f"simulator {start.astimezone(zone):%m-%d %H:%M}–{end.astimezone(zone):%H:%M}"
+    name = f"simulator {start.astimezone(zone):%m-%d %H:%M} – {end.astimezone(zone):%m-%d %H:%M}"
     batches = [(fact, rows) for fact, rows in (("meter_reading", readings), ("trip", trips), ("fuel", fuels)) if rows]
 
     def set_mark(conn, _result):

@@ -58,6 +58,6 @@ class CalendarDay(Base):
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     is_workday: Mapped[bool] = mapped_column(Boolean)
-    holiday_zh: Mapped[str | None] = mapped_column(String(32))
-    holiday_en: Mapped[str | None] = mapped_column(String(32))
+    holiday_zh: Mapped[str | None] = mapped_column(String(64))
+    holiday_en: Mapped[str | None] = mapped_column(String(96))
     heating_season: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -31,7 +31,9 @@ from .common import (
 STATES = ("asset.count", "asset.original_value_yuan", "asset.net_value_yuan", "asset.idle_count", "asset.warehouse_count")
 
 
-def fetch_asset_kpis(conn: Connection, scope: Scope, org_id: int | None = None, *, as_of: dt.date | None = None) -> pd.DataFrame:
+def fetch_asset_kpis(
+    conn: Connection, scope: Scope, org_id: int | None = None, *, as_of: dt.date | None = None
+) -> pd.DataFrame:
     """The asset page's KPI tiles for the node (the scope root when ``org_id`` is None).
 
     Rows, in display order (columns ``KPI_COLUMNS``):

@@ -23,7 +23,7 @@ import functools
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Date, String, bindparam, func, literal, select, union_all
+from sqlalchemy import Date, String, bindparam, func, select, union_all
 from sqlalchemy.engine import Connection
 
 from data import reference
@@ -149,7 +149,9 @@ _MONTHLY_SPAN = (
 )
 
 
-def fetch_data_span(conn: Connection, org_id: int, metric_ids: tuple[str, ...] | None = None) -> tuple[dt.date | None, dt.date | None]:
+def fetch_data_span(
+    conn: Connection, org_id: int, metric_ids: tuple[str, ...] | None = None
+) -> tuple[dt.date | None, dt.date | None]:
     """The first and last day present in ``rollup_daily`` for ``org_id`` (the scope root, normally).
 
     Falls back to ``rollup_monthly`` (first day of the first month, last day of the last) when no
@@ -240,7 +242,8 @@ def flow_sums(
     """
     if not metric_ids or not entity_ids or not windows:
         return {}
-    shape, params = [], {"metric_ids": list(metric_ids), "entity_ids": [int(e) for e in entity_ids], "entity_kind": entity_kind}
+    shape = []
+    params = {"metric_ids": list(metric_ids), "entity_ids": [int(e) for e in entity_ids], "entity_kind": entity_kind}
     for name, (start, end) in windows.items():
         full, partial = _split_window(start, end)
         pieces = ([("m", full)] if full is not None else []) + [("d", run) for run in partial]
@@ -256,7 +259,9 @@ def flow_sums(
     return sums
 
 
-def window_values(conn: Connection, metric_ids, org_id: int, windows: dict[str, tuple[dt.date, dt.date]]) -> dict[tuple[str, str], float]:
+def window_values(
+    conn: Connection, metric_ids, org_id: int, windows: dict[str, tuple[dt.date, dt.date]]
+) -> dict[tuple[str, str], float]:
     """``flow_sums`` for one org node: ``{(window, metric_id): value}``."""
     return {(w, m): v for (w, _, m), v in flow_sums(conn, metric_ids, [org_id], windows).items()}
 

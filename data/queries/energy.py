@@ -66,7 +66,9 @@ def co2_t(values: dict, window: str, coefficients: dict[str, float]) -> float:
     return sum(present) if present else NAN
 
 
-def fetch_energy_kpis(conn: Connection, scope: Scope, org_id: int | None = None, *, as_of: dt.date | None = None) -> pd.DataFrame:
+def fetch_energy_kpis(
+    conn: Connection, scope: Scope, org_id: int | None = None, *, as_of: dt.date | None = None
+) -> pd.DataFrame:
     """The energy page's KPI tiles for the node (the scope root when ``org_id`` is None).
 
     Rows, in display order (columns ``KPI_COLUMNS`` of ``data.queries.common``):
@@ -125,10 +127,14 @@ def energy_kpis(conn: Connection, node: dict, periods: Periods | None) -> pd.Dat
     rows = [
         {"metric_id": "energy.total_kgce", "period": "ytd", "unit": "tce",
          "value": kgce_in("ytd") / 1000.0, "reference": kgce_in("ytd_py") / 1000.0, "reference_kind": "yoy"},
-        {"metric_id": ELECTRICITY, "period": "mtd", "value": value("mtd", ELECTRICITY), "reference": value("mtd_py", ELECTRICITY), "reference_kind": "yoy"},
-        {"metric_id": "energy.kgce_per_m2", "period": "l12m", "value": ratio(l12m_kgce, dims["floor_area_m2"]), "reference": per_m2_ref, "reference_kind": per_m2_kind},
-        {"metric_id": "energy.kgce_per_person", "period": "l12m", "value": ratio(l12m_kgce, dims["energy_users"]), "reference": per_person_ref, "reference_kind": per_person_kind},
-        {"metric_id": "energy.night_share", "period": "mtd", "value": ratio(value("mtd", NIGHT), value("mtd", ELECTRICITY), 100.0),
+        {"metric_id": ELECTRICITY, "period": "mtd",
+         "value": value("mtd", ELECTRICITY), "reference": value("mtd_py", ELECTRICITY), "reference_kind": "yoy"},
+        {"metric_id": "energy.kgce_per_m2", "period": "l12m",
+         "value": ratio(l12m_kgce, dims["floor_area_m2"]), "reference": per_m2_ref, "reference_kind": per_m2_kind},
+        {"metric_id": "energy.kgce_per_person", "period": "l12m",
+         "value": ratio(l12m_kgce, dims["energy_users"]), "reference": per_person_ref, "reference_kind": per_person_kind},
+        {"metric_id": "energy.night_share", "period": "mtd",
+         "value": ratio(value("mtd", NIGHT), value("mtd", ELECTRICITY), 100.0),
          "reference": ratio(value("mtd_py", NIGHT), value("mtd_py", ELECTRICITY), 100.0), "reference_kind": "yoy"},
         {"metric_id": "energy.co2_t", "period": "ytd",
          "value": co2_in("ytd"), "reference": co2_in("ytd_py"), "reference_kind": "yoy"},

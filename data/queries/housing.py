@@ -35,7 +35,9 @@ STATES = (
 )
 
 
-def fetch_housing_kpis(conn: Connection, scope: Scope, org_id: int | None = None, *, as_of: dt.date | None = None) -> pd.DataFrame:
+def fetch_housing_kpis(
+    conn: Connection, scope: Scope, org_id: int | None = None, *, as_of: dt.date | None = None
+) -> pd.DataFrame:
     """The housing page's KPI tiles for the node (the scope root when ``org_id`` is None).
 
     Rows, in display order (columns ``KPI_COLUMNS``), all ``now``:

@@ -10,11 +10,13 @@ personal data, and the raw values are left out entirely unless the caller asks f
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
+from data.catalog import METRICS_BY_ID
 from data.loaders.formats import FORMATS, match_header
 from data.loaders.pipeline import parse_message
 from data.masking import mask_value
@@ -38,7 +40,7 @@ QUARANTINE_COLUMNS = [
 JOB_COLUMNS = ["run_id", "job_id", "scheduled_for", "started_at", "finished_at", "duration_seconds", "outcome",
                "message", "host"]
 PROVENANCE_COLUMNS = ["month", "batch_id", "rows", "fact", "file_name", "status", "started_at", "finished_at",
-                      "source_code", "source_name_zh", "source_name_en"]
+                      "source_code", "source_name_zh", "source_name_en"]  # fetch_provenance adds "metrics"
 
 UTC = dt.timezone.utc
 
@@ -269,20 +271,60 @@ def fetch_scheduler_lease(conn: Connection, *, now: dt.datetime) -> dict | None:
             "alive": row.expires_at is not None and row.expires_at > now}
 
 
+# A derived figure comes from the batches of the stored measures it is computed from. The
+# catalog's formulas name most of them; vehicle fuel counts in a unit's total energy.
+_EXTRA_BASES = {"energy.total_kgce": ("vehicle.fuel_l",), "energy.co2_t": ("vehicle.fuel_l",)}
+
+
+def base_metrics(metric_id: str) -> tuple[str, ...]:
+    """The stored (flow or state) metrics a metric's figure is made of: itself if stored."""
+    metric = METRICS_BY_ID[metric_id]
+    if metric.kind != "derived":
+        return (metric_id,)
+    found: list[str] = []
+    for token in re.findall(r"[a-z][a-z0-9_]*", metric.formula or ""):
+        candidate = f"{metric.domain}.{token}"
+        if candidate in METRICS_BY_ID and candidate != metric_id:
+            for base in base_metrics(candidate):
+                if base not in found:
+                    found.append(base)
+    for extra in _EXTRA_BASES.get(metric_id, ()):
+        if extra not in found:
+            found.append(extra)
+    return tuple(found)
+
+
 def fetch_provenance(conn: Connection, scope: Scope, *, metric_id: str, org_id: int | None, month_from: dt.date,
                      month_to: dt.date) -> pd.DataFrame:
     """Which load batches fed ``metric_id`` for the org node (its whole subtree) in the months
-    ``month_from``..``month_to`` (first days of months, inclusive). Columns: ``PROVENANCE_COLUMNS``;
-    ``rows`` is how many fact rows of the batch went into the figure. Raises ``OutOfScope`` for a
-    node outside the scope."""
+    ``month_from``..``month_to`` (first days of months, inclusive); for a derived metric, the
+    batches of the stored measures it is computed from. Columns: ``PROVENANCE_COLUMNS`` plus
+    ``metrics`` (the stored metrics the batch fed); ``rows`` is how many fact rows of the batch
+    went into the figure. Raises ``OutOfScope`` for a node outside the scope; ``KeyError`` for an
+    unknown metric."""
     org = resolve_org(conn, scope, org_id)
-    stmt = (select(RollupProvenance.month, RollupProvenance.batch_id, RollupProvenance.rows, LoadBatch.fact,
-                   LoadBatch.file_name, LoadBatch.status, LoadBatch.started_at, LoadBatch.finished_at,
+    bases = base_metrics(metric_id)
+    stmt = (select(RollupProvenance.month, RollupProvenance.batch_id, func.max(RollupProvenance.rows).label("rows"),
+                   LoadBatch.fact, LoadBatch.file_name, LoadBatch.status, LoadBatch.started_at, LoadBatch.finished_at,
                    DataSource.code.label("source_code"), DataSource.name_zh.label("source_name_zh"),
                    DataSource.name_en.label("source_name_en"))
             .outerjoin(LoadBatch, LoadBatch.id == RollupProvenance.batch_id)
             .outerjoin(DataSource, DataSource.id == LoadBatch.source_id)
-            .where(RollupProvenance.metric_id == metric_id, RollupProvenance.org_id == org,
+            .where(RollupProvenance.metric_id.in_(bases), RollupProvenance.org_id == org,
                    RollupProvenance.month >= month_from.replace(day=1), RollupProvenance.month <= month_to.replace(day=1))
+            .group_by(RollupProvenance.month, RollupProvenance.batch_id, LoadBatch.fact, LoadBatch.file_name,
+                      LoadBatch.status, LoadBatch.started_at, LoadBatch.finished_at, DataSource.code, DataSource.name_zh,
+                      DataSource.name_en)
             .order_by(RollupProvenance.month.desc(), RollupProvenance.batch_id.desc()))
-    return pd.DataFrame([dict(r._mapping) for r in conn.execute(stmt)], columns=PROVENANCE_COLUMNS)
+    frame = pd.DataFrame([dict(r._mapping) for r in conn.execute(stmt)], columns=PROVENANCE_COLUMNS)
+    if not frame.empty:
+        which = (select(RollupProvenance.month, RollupProvenance.batch_id, RollupProvenance.metric_id)
+                 .where(RollupProvenance.metric_id.in_(bases), RollupProvenance.org_id == org,
+                        RollupProvenance.month >= month_from.replace(day=1), RollupProvenance.month <= month_to.replace(day=1)))
+        metrics: dict = {}
+        for r in conn.execute(which):
+            metrics.setdefault((r.month, r.batch_id), []).append(r.metric_id)
+        frame["metrics"] = [sorted(metrics.get((m, b), [])) for m, b in zip(frame["month"], frame["batch_id"])]
+    else:
+        frame["metrics"] = []
+    return frame

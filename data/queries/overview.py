@@ -28,7 +28,9 @@ HEADLINES = (
 )
 
 
-def fetch_overview_kpis(conn: Connection, scope: Scope, org_id: int | None = None, *, as_of: dt.date | None = None) -> pd.DataFrame:
+def fetch_overview_kpis(
+    conn: Connection, scope: Scope, org_id: int | None = None, *, as_of: dt.date | None = None
+) -> pd.DataFrame:
     """Two headline tiles per domain for the node (the scope root when ``org_id`` is None).
 
     Each domain is as of its own latest day unless ``as_of`` is given.

@@ -37,7 +37,9 @@ FLOWS = (
 STATES = ("vehicle.fleet", "vehicle.quota", "vehicle.nev_fleet")
 
 
-def fetch_vehicle_kpis(conn: Connection, scope: Scope, org_id: int | None = None, *, as_of: dt.date | None = None) -> pd.DataFrame:
+def fetch_vehicle_kpis(
+    conn: Connection, scope: Scope, org_id: int | None = None, *, as_of: dt.date | None = None
+) -> pd.DataFrame:
     """The vehicle page's KPI tiles for the node (the scope root when ``org_id`` is None).
 
     Rows, in display order (columns ``KPI_COLUMNS``):
@@ -71,19 +73,22 @@ def vehicle_kpis(conn: Connection, node: dict, periods: Periods | None) -> pd.Da
         return periods.if_covered(window, flows.get((window, metric), NAN))
 
     def cost_per_100km(window: str) -> float:
-        costs = [flows[(window, m)] for m in ("vehicle.energy_cost_yuan", "vehicle.maintenance_cost_yuan") if (window, m) in flows]
+        costs = [flows[(window, m)] for m in ("vehicle.energy_cost_yuan", "vehicle.maintenance_cost_yuan")
+                 if (window, m) in flows]
         return periods.if_covered(window, ratio(sum(costs) if costs else NAN, flow(window, "vehicle.km"), 100.0))
 
     fleet = states.get("vehicle.fleet", NAN)
     rows = [
         {"metric_id": "vehicle.fleet", "period": "now", "value": fleet,
          "reference": states.get("vehicle.quota", NAN), "reference_kind": "quota"},
-        {"metric_id": "vehicle.utilization", "period": "mtd", "value": ratio(flow("mtd", "vehicle.used_vehicle_days"), fleet * workdays, 100.0)},
+        {"metric_id": "vehicle.utilization", "period": "mtd",
+         "value": ratio(flow("mtd", "vehicle.used_vehicle_days"), fleet * workdays, 100.0)},
         {"metric_id": "vehicle.km", "period": "ytd", "value": flow("ytd", "vehicle.km"),
          "reference": flow("ytd_py", "vehicle.km"), "reference_kind": "yoy"},
         {"metric_id": "vehicle.cost_per_km", "period": "ytd", "value": cost_per_100km("ytd"),
          "reference": cost_per_100km("ytd_py"), "reference_kind": "yoy"},
-        {"metric_id": "vehicle.nev_share", "period": "now", "value": ratio(states.get("vehicle.nev_fleet", NAN), fleet, 100.0)},
+        {"metric_id": "vehicle.nev_share", "period": "now",
+         "value": ratio(states.get("vehicle.nev_fleet", NAN), fleet, 100.0)},
         {"metric_id": "vehicle.offhours_trips", "period": "mtd", "value": flow("mtd", "vehicle.offhours_trips"),
          "reference": flow("mtd", "vehicle.trips"), "reference_kind": "of_total"},
     ]

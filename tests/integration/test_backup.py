@@ -114,3 +114,18 @@ def test_command_line_backup_and_restore(sqlite_url, tmp_path):
     listed = subprocess.run([sys.executable, "-m", "data.backup", "list", "--dest", str(tmp_path / "bk")], cwd=ROOT,
                             env=env, capture_output=True, text=True, timeout=120)
     assert backup.name in listed.stdout
+
+
+def test_manage_py_backup_and_restore(sqlite_url, tmp_path, monkeypatch):
+    import manage
+
+    build_world(sqlite_url)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("AOCC_VAR_DIR", str(tmp_path))
+    assert manage.main(["backup", "--dest", str(tmp_path / "m")]) == 0
+    [backup] = list_backups(tmp_path / "m")
+    with get_engine(sqlite_url).begin() as conn:
+        conn.execute(sa.text("DELETE FROM housing_unit"))
+    assert manage.main(["restore", str(backup.path)]) == 2  # refuses without --yes
+    assert manage.main(["restore", str(backup.path), "--yes"]) == 0
+    assert count(sqlite_url, "housing_unit") == 1

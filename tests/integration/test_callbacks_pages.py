@@ -85,7 +85,7 @@ def test_language_and_theme_reach_the_outputs(rollup_db, make_app):
     with request(app, lang="en"):
         tiles, figure, status = update("energy")(0, "3", "dark")
     assert tiles[0].children[0].children[0].children == "Total energy"
-    assert figure.data[1].name == "This year"
+    assert figure.data[0].name == "This year"
     assert figure.layout.font.color == "#e2e8f0"
     assert status[0].children == "Data as of 2026-11-20"
 
@@ -188,3 +188,39 @@ def test_page_callbacks_on_the_demo(demo_url, make_app, page):
     assert len(numbers) >= 6 and sum(n != "—" for n in numbers) >= len(numbers) - 1, numbers
     assert len(figure.data) >= 2 and figure.layout.font.color == "#e2e8f0"
     assert status[0].children == "数据截至 2026年11月19日"
+
+
+def test_app_shell_for_the_request(rollup_db, make_app):
+    from components import ids
+    from pages._layout import serve_app_shell
+
+    def shell_for(user_info, cookies=""):
+        with app.server.test_request_context("/", headers={"Cookie": cookies} if cookies else {}):
+            with acting_as(user_info):
+                return serve_app_shell()
+
+    def walk(component):
+        yield component
+        children = getattr(component, "children", None)
+        for child in children if isinstance(children, (list, tuple)) else [children]:
+            if child is not None and not isinstance(child, str):
+                yield from walk(child)
+
+    def nav_keys(shell):
+        return [c.id["key"] for c in walk(shell) if isinstance(getattr(c, "id", None), dict) and c.id["type"] == ids.NAV_LINK]
+
+    def store(shell, component_id):
+        return next(c for c in walk(shell) if getattr(c, "id", None) == component_id)
+
+    app = make_app(rollup_db.url)
+    viewer = shell_for(user(), "aocc_lang=en")
+    assert viewer.className == "aocc-app theme-light" and viewer.lang == "en"
+    keys = nav_keys(viewer)
+    assert keys[:5] == ["nav.overview", "nav.energy", "nav.vehicles", "nav.assets", "nav.housing"]
+    assert store(viewer, ids.NAV_STORE).data["nav.energy"]["org_scoped"] is True
+    assert store(viewer, ids.LANG_STORE).data == "en"
+    wall = shell_for(UserInfo("wall", "大屏", "wall", frozenset({"view", "wall"}), 1))
+    assert wall.className == "aocc-app theme-dark" and wall.lang == "zh-CN"
+    assert shell_for(UserInfo("wall", "大屏", "wall", frozenset({"view"}), 1), "aocc_theme=light").className.endswith("light")
+    nobody = shell_for(UserInfo("x", "x", "viewer", frozenset(), 1))
+    assert nav_keys(nobody) == []

@@ -195,6 +195,9 @@ def test_provenance_view_and_kpi_links(make_app, loaded):
         refused = texts(update_provenance({"metric": "energy.electricity_kwh", "org": "99"}, 0))
         assert "无权查看该单位" in refused
         assert "未知指标" in texts(update_provenance({"metric": "nope", "org": None}, 0))
+        # a derived figure (total energy, tce) shows the batches of the measures it is made of
+        derived = texts(update_provenance({"metric": "energy.total_kgce", "org": "4"}, 0))
+        assert "综合能耗" in derived and "readings.csv" in derived and "用电量" in derived
     links = update_kpi_source_links([{"type": "aocc-kpi-source", "metric": "energy.electricity_kwh"}], ["4"])
     assert links == [provenance_href("energy.electricity_kwh", "4")] == ["/data?metric=energy.electricity_kwh&org=4#provenance"]
 

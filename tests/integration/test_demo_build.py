@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from data.db import dispose_engine, get_engine
 from data.demo import DatabaseNotEmpty, build_demo
 from data.demo.__main__ import main as demo_cli
 from data.migrate import upgrade
-from data.models import Base
+from data.models import Base, MeterReading
 
 AS_OF = dt.date(2026, 11, 25)
 LOCAL = pd.Timedelta(hours=8)
@@ -167,6 +168,17 @@ def test_demo_build_invariants(db_url):
         assert set(sources["domain"]) == {"energy", "vehicle", "asset", "housing"}
 
     assert counts["load_batch"] == len(batches) and counts["rollup_daily"] > 0
+    # The ORM reads back what the bulk writer stored (timestamps come back as aware UTC datetimes).
+    with Session(engine) as session:
+        for mapper in Base.registry.mappers:
+            rows = session.scalars(sa.select(mapper.class_).limit(50)).all()
+            for row in rows:
+                for column in mapper.columns:
+                    value = getattr(row, column.key)
+                    if isinstance(value, dt.datetime):
+                        assert value.tzinfo is not None, f"{mapper.class_.__name__}.{column.key}"
+        reading = session.scalars(sa.select(MeterReading).order_by(MeterReading.meter_id, MeterReading.ts).limit(1)).one()
+        assert reading.ts == dt.datetime.combine(AS_OF - dt.timedelta(days=75), dt.time(1), dt.timezone(dt.timedelta(hours=8)))
     # New rows after the demo get fresh ids (PostgreSQL sequences continue after the demo's ids).
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO org_node (parent_id, level, admin_level, code, name_zh, name_en, path, depth, "

@@ -151,7 +151,8 @@ def test_assets_and_housing_equal_the_raw_tables(demo):
             area = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(OfficeRoom.usable_area_m2), 0.0))
                                 .where(OfficeRoom.org_id.in_(orgs), OfficeRoom.purpose == "office")).scalar_one()
             assert housing["housing.office_area_m2"]["value"] == pytest.approx(float(area), rel=1e-9)
-            units = conn.execute(sa.select(sa.func.count()).select_from(HousingUnit).where(HousingUnit.org_id.in_(orgs))).scalar_one()
+            units = conn.execute(
+                sa.select(sa.func.count()).select_from(HousingUnit).where(HousingUnit.org_id.in_(orgs))).scalar_one()
             occupancy = housing["housing.occupancy_rate"]["value"]
             assert units == 0 or 0 <= occupancy <= 100
 

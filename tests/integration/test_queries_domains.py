@@ -70,7 +70,8 @@ def assert_kpis(frame, expected, org):
     assert list(rows) == list(expected)
     for metric, (period, value, reference, kind, unit) in expected.items():
         row = rows[metric]
-        assert (row["period"], row["reference_kind"], row["unit"], row["org_id"], row["as_of"]) == (period, kind, unit, org, AS_OF), metric
+        got = (row["period"], row["reference_kind"], row["unit"], row["org_id"], row["as_of"])
+        assert got == (period, kind, unit, org, AS_OF), metric
         assert row["value"] == pytest.approx(value, rel=1e-9), metric
         if reference is None:
             assert math.isnan(row["reference"]), metric
@@ -189,7 +190,8 @@ def test_asset_status_by_child(rollup_db):
     assert list(frame["org_id"]) == [3, 8]
     for row in frame.to_dict("records"):
         count = truth.state("asset.count", row["org_id"], NOW)
-        idle, warehouse = truth.state("asset.idle_count", row["org_id"], NOW), truth.state("asset.warehouse_count", row["org_id"], NOW)
+        idle = truth.state("asset.idle_count", row["org_id"], NOW)
+        warehouse = truth.state("asset.warehouse_count", row["org_id"], NOW)
         assert (row["total"], row["idle"], row["warehouse"], row["in_use"]) == (count, idle, warehouse, count - idle - warehouse)
     assert list(leaf["org_id"]) == [4]  # a leaf shows itself
     assert leaf["name_en"].iloc[0] == "County B Finance"

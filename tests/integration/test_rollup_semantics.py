@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+import pandas as pd
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from data import rollup
 from data.db import get_engine
 from data.models import (
     Asset, AssetAudit, AssetCategory, Building, CalendarDay, FuelRecord, HousingApplication, HousingUnit, Lease,
-    MaintenanceRecord, Meter, MeterReading, OfficeOccupancy, OfficeRoom, OrgNode, Trip, TripRequest, Vehicle,
+    LoadBatch, MaintenanceRecord, Meter, MeterReading, OfficeOccupancy, OfficeRoom, OrgNode, Trip, TripRequest, Vehicle,
     VehicleQuota,
 )
 from data.seed import seed_reference
@@ -36,8 +39,6 @@ def facts(db_url):
     """Province 1 > city 2 > agencies 3 and 4 (city level); one building each; hand-placed facts."""
     engine = get_engine(db_url)
     with engine.begin() as conn:
-        from sqlalchemy.orm import Session
-
         with Session(bind=conn) as session:
             seed_reference(session)
             session.flush()
@@ -183,7 +184,8 @@ def test_vehicle_offhours_unrequested_fuel_and_maintenance(facts):
     with facts.connect() as conn:
         assert _daily(conn, "vehicle.trips", "vehicle", 1) == {"2026-03-02": 1.0, "2026-03-03": 2.0, "2026-03-04": 1.0}
         assert _daily(conn, "vehicle.offhours_trips", "vehicle", 1) == {"2026-03-02": 1.0, "2026-03-03": 1.0, "2026-03-04": 1.0}
-        assert _daily(conn, "vehicle.unrequested_trips", "vehicle", 1) == {"2026-03-02": 0.0, "2026-03-03": 1.0, "2026-03-04": 1.0}
+        # conditional counts are sparse: no row for the holiday trip, which had a request
+        assert _daily(conn, "vehicle.unrequested_trips", "vehicle", 1) == {"2026-03-03": 1.0, "2026-03-04": 1.0}
         assert _monthly(conn, "vehicle.km", "org", 1) == {"2026-03": 150.0}
         assert _monthly(conn, "vehicle.used_vehicle_days", "org", 2) == {"2026-03": 3.0}
         assert _monthly(conn, "vehicle.fuel_l", "vehicle", 1) == {"2026-04": 40.0}
@@ -260,3 +262,29 @@ def test_rebuild_all_recomputes_everything_including_provenance(facts):
 def test_refresh_rejects_an_inverted_range(facts):
     with facts.begin() as conn, pytest.raises(ValueError):
         rollup.refresh_energy(conn, building_ids=[1], day_from=D(2026, 3, 2), day_to=D(2026, 3, 1))
+
+
+def test_bulk_insert_writes_exactly_what_sqlalchemy_writes(db_url):
+    engine = get_engine(db_url)
+    stamp = dt.datetime(2026, 3, 1, 16, 0, 0, 123456)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(LoadBatch.__table__), [dict(
+            id=1, domain="energy", fact="meter_reading", rows_read=1, rows_accepted=1, rows_duplicate=0, rows_rejected=0,
+            status="applied", started_at=stamp.replace(tzinfo=UTC), finished_at=None, data_from=None, data_to=None,
+            file_name="a.csv", source_id=None, checksum_sha256=None, message=None)])
+        rollup.insert_frame(conn, "load_batch", pd.DataFrame({
+            "id": [2], "domain": ["energy"], "fact": ["meter_reading"], "rows_read": [1], "rows_accepted": [1],
+            "rows_duplicate": [0], "rows_rejected": [0], "status": ["applied"],
+            "started_at": np.array([stamp], dtype="datetime64[us]"), "finished_at": np.array(["NaT"], dtype="datetime64[us]"),
+            "file_name": [""], "message": ['逗号, "引号"\n换行'], "source_id": pd.array([None], dtype="Int64")}))
+        rollup.insert_frame(conn, "calendar_day", pd.DataFrame({
+            "day": np.array(["2026-03-01"], dtype="datetime64[D]"), "is_workday": [False], "holiday_zh": [None],
+            "heating_season": [True]}))
+        raw = conn.execute(sa.text("SELECT id, started_at, finished_at FROM load_batch ORDER BY id")).all()
+        assert [tuple(r[1:]) for r in raw][0] == tuple(raw[1][1:])  # the same stored value, NULL included
+    with Session(engine) as session:
+        batch = session.get(LoadBatch, 2)
+        assert batch.started_at == stamp.replace(tzinfo=UTC) and batch.finished_at is None
+        assert batch.file_name == "" and batch.message == '逗号, "引号"\n换行' and batch.source_id is None
+        day = session.get(CalendarDay, D(2026, 3, 1))
+        assert day.is_workday is False and day.heating_season is True and day.holiday_zh is None

@@ -264,3 +264,14 @@ def test_the_scheduler_process_starts_and_stops_on_sigterm(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_only_runnable_sources_get_jobs(sqlite_url, tmp_path):
+    from data.loaders.sources import SourceSpec, ensure_sources
+    from jobs.definitions import source_jobs
+
+    engine = get_engine(sqlite_url)
+    ensure_sources(engine, [SourceSpec("demo.energy", "demo_generator", "energy", "演示", "Demo", {}, 86400, 90000),
+                            SourceSpec("drop_energy", "file_drop", "energy", "投放", "Drop",
+                                       {"folder": str(tmp_path / "d")}, 60, 3600)])
+    assert [s.id for s in source_jobs(engine, load_config(database_url=sqlite_url))] == ["source:drop_energy"]

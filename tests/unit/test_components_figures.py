@@ -4,6 +4,7 @@ the "暂无数据" figure; builders share no mutable state between calls."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -51,29 +52,32 @@ def housing_frame() -> pd.DataFrame:
                          "within_standard_per_person": [13.34, 13.54, 18.0], "over_standard_per_person": [0.26, 0.20, 0.0]})
 
 
-def test_energy_trend_bars_and_yoy_line_in_chinese():
+def test_energy_trend_bars_labelled_with_the_change_and_last_year_as_a_line():
     fig = make_energy_trend_figure(energy_frame(), lang="zh", theme="light")
-    prev, cur, yoy = fig.data
-    assert [type(t) for t in fig.data] == [go.Bar, go.Bar, go.Scatter]
-    assert (prev.name, cur.name, yoy.name) == ("上年同期", "本期", "同比")
+    cur, prev = fig.data
+    assert [type(t) for t in fig.data] == [go.Bar, go.Scatter]
+    assert (cur.name, prev.name) == ("本期", "上年同期")
     # Chinese axes read 万kWh rather than SI suffixes.
     assert list(cur.y) == [65.0, 70.0, 42.0]
+    assert list(prev.y[::2]) == [60.0, 40.0] and math.isnan(prev.y[1])  # no comparison: a gap, not 0
     assert fig.layout.yaxis.title.text == "万kWh"
     assert fig.layout.xaxis.tickformat == "%Y年%-m月"
-    assert yoy.yaxis == "y2" and fig.layout.yaxis2.ticksuffix == "%"
+    # The change is written on the bars, increases in the "bad" colour.
+    assert list(cur.text) == ["▲8.3%", "", "▲5.0%"]
+    assert cur.textfont.color[0] == PALETTES["light"]["bad"]
     assert list(cur.marker.opacity) == [1.0, 1.0, 0.55]  # the partial month is lighter
     assert list(cur.x) == ["2026-09-01", "2026-10-01", "2026-11-01"]
-    low, high = fig.layout.yaxis2.range
-    assert low < 0 < 8.333 < high  # the change axis always shows 0 %
-    assert fig.layout.barmode == "group"
+    assert prev.line.dash == "dash"
 
 
 def test_energy_trend_in_english_keeps_kwh():
-    fig = make_energy_trend_figure(energy_frame(), lang="en", theme="dark")
-    assert [t.name for t in fig.data] == ["Same month last year", "This year", "Year on year"]
-    assert list(fig.data[1].y) == [650_000.0, 700_000.0, 420_000.0]
+    fig = make_energy_trend_figure(energy_frame().assign(yoy_pct=[-2.0, NAN, 5.0]), lang="en", theme="dark")
+    assert [t.name for t in fig.data] == ["This year", "Same month last year"]
+    assert list(fig.data[0].y) == [650_000.0, 700_000.0, 420_000.0]
+    assert list(fig.data[0].text) == ["▼2.0%", "", "▲5.0%"]
+    assert fig.data[0].textfont.color[0] == PALETTES["dark"]["good"]
     assert fig.layout.yaxis.title.text == "kWh"
-    assert fig.data[1].marker.color == PALETTES["dark"]["primary"]
+    assert fig.data[0].marker.color == PALETTES["dark"]["primary"]
     assert fig.layout.font.color == PALETTES["dark"]["text"]
 
 

@@ -102,6 +102,13 @@ def test_app_shell_tree():
     assert isinstance(components[str(ids.nav_link("nav.energy"))], dcc.Link)
     texts = [c for c in walk(shell) if isinstance(getattr(c, "children", None), str)]
     assert any(c.children == "当前用户：张三" for c in texts)
+    assert components[ids.LOGOUT_LINK].href == "/logout"
+    assert components[ids.LOGOUT_LINK].children == "退出登录"
+
+
+def test_wall_display_shell_has_no_sign_out():
+    shell = build_app_shell(html.Div(), lang="zh", theme="dark", user_name="大屏", nav_items=[], can_sign_out=False)
+    assert ids.LOGOUT_LINK not in all_ids(shell)
 
 
 def test_app_shell_in_english_light_for_nobody():
@@ -111,6 +118,7 @@ def test_app_shell_in_english_light_for_nobody():
     assert components[ids.LANG_SWITCH].children == "中文"
     assert components[ids.THEME_SWITCH].children == "Wall mode"
     assert not [c for c in walk(shell) if "aocc-navbar__user" in (getattr(c, "className", "") or "")]
+    assert ids.LOGOUT_LINK not in all_ids(shell)
 
 
 def test_page_frame_has_every_id_its_callbacks_target():

@@ -158,3 +158,15 @@ def test_every_format_field_has_a_unique_alias_index():
 
 def test_reason_codes_are_declared_once():
     assert not set(ROW_REASONS) & set(FILE_ISSUES)
+
+
+def test_the_import_formats_doc_lists_every_field():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "import-formats.md").read_text(encoding="utf-8")
+    for fact, fmt in FORMATS.items():
+        assert f"`{fact}`" in doc, fact
+        for f in fmt.fields:
+            assert f"`{f.name}`" in doc, (fact, f.name)
+    for code in ROW_REASONS:
+        assert f"`{code}`" in doc, code

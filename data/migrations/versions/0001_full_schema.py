@@ -50,8 +50,8 @@ def upgrade() -> None:
     op.create_table('calendar_day',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('is_workday', sa.Boolean(), nullable=False),
-    sa.Column('holiday_zh', sa.String(length=32), nullable=True),
-    sa.Column('holiday_en', sa.String(length=32), nullable=True),
+    sa.Column('holiday_zh', sa.String(length=64), nullable=True),
+    sa.Column('holiday_en', sa.String(length=96), nullable=True),
     sa.Column('heating_season', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('day', name=op.f('pk_calendar_day'))
     )
