@@ -66,43 +66,75 @@ def vehicle_view(conn: Connection, org_path: str, as_of: dt.date) -> pd.DataFram
     return frame
 
 
+def _child_of(frame: pd.DataFrame, org_path: str) -> pd.Series:
+    """The root's child each row's org belongs to (the chart's bars), from the org path."""
+    depth = org_path.count("/") - 1
+    return frame["path"].str.split("/").str[depth + 1]
+
+
 def asset_view(conn: Connection, org_path: str, as_of: dt.date) -> pd.DataFrame:
-    """Counts, original and net value by status (straight-line depreciation by category)."""
-    sql = sa.text(
-        "SELECT a.status, a.original_value_yuan, a.acquired_on, c.useful_life_years, c.residual_rate, "
-        "a.custodian_name, a.last_audit_on "
+    """The asset tiles and chart: counts, original and net value (straight-line by category) by
+    status and child unit; idle, warehouse, no custodian, audit overdue; redeployment savings
+    this year."""
+    assets = pd.DataFrame(conn.execute(sa.text(
+        "SELECT a.id, o.path, a.status, a.original_value_yuan, a.acquired_on, c.useful_life_years, c.residual_rate, "
+        "a.custodian_name, a.last_audit_on, (SELECT MAX(au.audited_on) FROM asset_audit au WHERE au.asset_id = a.id) AS audited "
         "FROM asset a JOIN asset_category c ON c.id = a.category_id JOIN org_node o ON o.id = a.org_id "
-        "WHERE o.path LIKE :prefix"
-    )
-    frame = pd.DataFrame(conn.execute(sql, {"prefix": org_path + "%"}).all())
-    if frame.empty:
-        return frame
-    age_years = (pd.Timestamp(as_of) - pd.to_datetime(frame["acquired_on"])).dt.days / 365.25
-    life = frame["useful_life_years"].clip(lower=1)
-    depreciated = (age_years / life).clip(upper=1.0) * (1 - frame["residual_rate"])
-    frame["net_value"] = frame["original_value_yuan"] * (1 - depreciated)
-    return frame.groupby("status").agg(count=("status", "size"), original=("original_value_yuan", "sum"),
-                                       net=("net_value", "sum")).reset_index()
+        "WHERE o.path LIKE :prefix AND a.status != 'disposed'"), {"prefix": org_path + "%"}).all())
+    saved = conn.execute(sa.text(
+        "SELECT COUNT(*), SUM(m.value_saved_yuan) FROM asset_movement m JOIN org_node o ON o.id = m.to_org_id "
+        "WHERE o.path LIKE :prefix AND m.kind = 'redeploy' AND m.ts >= :start"),
+        {"prefix": org_path + "%", "start": _ts(conn, dt.datetime(as_of.year, 1, 1) - dt.timedelta(hours=8))}).one()
+    if assets.empty:
+        return assets
+    age_years = (pd.Timestamp(as_of) - pd.to_datetime(assets["acquired_on"])).dt.days / 365.25
+    life = assets["useful_life_years"].clip(lower=1)
+    depreciated = (age_years / life).clip(upper=1.0) * (1 - assets["residual_rate"])
+    assets["net_value"] = assets["original_value_yuan"] * (1 - depreciated)
+    last_audit = pd.to_datetime(assets[["last_audit_on", "audited"]].max(axis=1))
+    assets["audit_overdue"] = last_audit.isna() | ((pd.Timestamp(as_of) - last_audit).dt.days > 365)
+    assets["no_custodian"] = assets["custodian_name"].isna() & (assets["status"] == "in_use")
+    assets["child"] = _child_of(assets, org_path)
+    by_child = assets.groupby(["child", "status"]).size()
+    totals = assets.groupby("status").agg(count=("id", "size"), original=("original_value_yuan", "sum"),
+                                          net=("net_value", "sum"), overdue=("audit_overdue", "sum"),
+                                          no_custodian=("no_custodian", "sum")).reset_index()
+    return totals.assign(redeployed=saved[0], saved=saved[1], children=len(by_child))
 
 
 def housing_view(conn: Connection, org_path: str, as_of: dt.date) -> pd.DataFrame:
-    """Office area per person by unit against the standard, and turnover-housing occupancy."""
-    rooms = sa.text(
-        "SELECT r.org_id, r.id AS room_id, r.usable_area_m2, COUNT(oc.id) AS occupants "
+    """The housing tiles and chart: office area and occupants per child unit, over-standard rooms
+    and area against the rank limits of the org's administrative level, vacant rooms; turnover
+    units occupied, leases expiring within 90 days, tenants overstaying, arrears; waiting list."""
+    rooms = pd.DataFrame(conn.execute(sa.text(
+        "SELECT r.id AS room_id, o.path, r.usable_area_m2 AS area, COUNT(oc.id) AS occupants, MAX(s.limit_m2) AS limit_m2 "
         "FROM office_room r JOIN org_node o ON o.id = r.org_id "
-        "LEFT JOIN office_occupancy oc ON oc.room_id = r.id AND oc.since <= :as_of AND (oc.until IS NULL OR oc.until >= :as_of) "
-        "WHERE o.path LIKE :prefix GROUP BY r.org_id, r.id, r.usable_area_m2"
-    )
-    units = sa.text(
-        "SELECT u.status, COUNT(*) FROM housing_unit u JOIN org_node o ON o.id = u.org_id "
-        "WHERE o.path LIKE :prefix GROUP BY u.status"
-    )
-    params = {"prefix": org_path + "%", "as_of": as_of}
-    frame = pd.DataFrame(conn.execute(rooms, params).all())
-    conn.execute(units, {"prefix": org_path + "%"}).all()
-    if frame.empty:
-        return frame
-    return frame.groupby("org_id").agg(area=("usable_area_m2", "sum"), people=("occupants", "sum")).reset_index()
+        "LEFT JOIN office_occupancy oc ON oc.room_id = r.id AND oc.since <= :as_of AND (oc.until IS NULL OR oc.until > :as_of) "
+        "LEFT JOIN office_space_standard s ON s.admin_level = o.admin_level AND s.rank_code = oc.rank_code "
+        "WHERE o.path LIKE :prefix AND r.purpose = 'office' GROUP BY r.id, o.path, r.usable_area_m2"),
+        {"prefix": org_path + "%", "as_of": as_of}).all())
+    leases = conn.execute(sa.text(
+        "SELECT COUNT(DISTINCT l.unit_id), "
+        "SUM(CASE WHEN l.ends_on >= :as_of AND l.ends_on <= :horizon THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN l.ends_on < :as_of THEN 1 ELSE 0 END), SUM(l.arrears_yuan) "
+        "FROM lease l JOIN housing_unit u ON u.id = l.unit_id JOIN org_node o ON o.id = u.org_id "
+        "WHERE o.path LIKE :prefix AND l.starts_on <= :as_of AND (l.moved_out_on IS NULL OR l.moved_out_on > :as_of)"),
+        {"prefix": org_path + "%", "as_of": as_of, "horizon": as_of + dt.timedelta(days=90)}).one()
+    conn.execute(sa.text(
+        "SELECT COUNT(*) FROM housing_application a JOIN org_node o ON o.id = a.org_id WHERE o.path LIKE :prefix "
+        "AND a.applied_on <= :as_of AND (a.status = 'waiting' OR (a.status = 'allocated' AND a.allocated_on > :as_of))"),
+        {"prefix": org_path + "%", "as_of": as_of}).one()
+    conn.execute(sa.text("SELECT COUNT(*) FROM housing_unit u JOIN org_node o ON o.id = u.org_id WHERE o.path LIKE :prefix"),
+                 {"prefix": org_path + "%"}).one()
+    if rooms.empty:
+        return rooms
+    allowed = rooms["limit_m2"] * rooms["occupants"]
+    rooms["over_area"] = (rooms["area"] - allowed).where((rooms["occupants"] > 0) & (rooms["area"] > allowed), 0.0)
+    rooms["vacant"] = rooms["occupants"] == 0
+    rooms["child"] = _child_of(rooms, org_path)
+    per_child = rooms.groupby("child").agg(area=("area", "sum"), people=("occupants", "sum"),
+                                           over=("over_area", "sum"), vacant=("vacant", "sum")).reset_index()
+    return per_child.assign(occupied_units=leases[0], expiring=leases[1], overstaying=leases[2])
 
 
 def overview_view(conn: Connection, org_path: str, as_of: dt.date) -> list[pd.DataFrame]:

@@ -20,12 +20,18 @@ from ..rollup import format_timestamps, insert_frame
 from .context import BuildContext, local_to_utc
 from .workdays import calendar_frame, weather_frames
 
+def _constant(values, dtype=None) -> np.ndarray:
+    array = np.array(values, dtype=dtype)
+    array.flags.writeable = False  # module constants stay constants
+    return array
+
+
 # Share of the office's occupancy by local hour on a working day (index = hour the interval starts).
-WORKDAY_OCCUPANCY = np.array([0, 0, 0, 0, 0, 0, 0.05, 0.25, 0.75, 1, 1, 1, 0.75, 0.9, 1, 1, 1, 0.8,
-                              0.35, 0.2, 0.15, 0.08, 0, 0], dtype=float)
-EVENING_HOURS = np.arange(18, 22)
-OFFDAY_HOURS = np.arange(9, 18)
-NIGHT_HOURS = np.array([22, 23, 0, 1, 2, 3, 4, 5])
+WORKDAY_OCCUPANCY = _constant([0, 0, 0, 0, 0, 0, 0.05, 0.25, 0.75, 1, 1, 1, 0.75, 0.9, 1, 1, 1, 0.8,
+                               0.35, 0.2, 0.15, 0.08, 0, 0], dtype=float)
+EVENING_HOURS = _constant(range(18, 22))
+OFFDAY_HOURS = _constant(range(9, 18))
+NIGHT_HOURS = _constant([22, 23, 0, 1, 2, 3, 4, 5])
 DIURNAL_AMPLITUDE_C = 4.5
 YEARLY_SAVING = 0.035
 READINGS_PER_CHUNK = 1_000_000

@@ -22,7 +22,7 @@ from typing import Iterator
 from xml.etree.ElementTree import iterparse
 
 from .formats import FORMATS, HeaderMap, detect_fact, match_header
-from .parsing import has_undecodable, printable
+from .parsing import printable
 from .reasons import Issue, file_issue, row_issue
 
 log = logging.getLogger("aocc.loaders")

@@ -665,65 +665,69 @@ class MeterReadingHandler(Handler):
                 stmt = (select(RollupMonthly.entity_id, RollupMonthly.month, RollupMonthly.value)
                         .where(RollupMonthly.metric_id == metric, RollupMonthly.entity_kind == "building",
                                RollupMonthly.entity_id.in_(part), RollupMonthly.month >= month_from,
-                               RollupMonthly.month < first_day)
-                        .order_by(RollupMonthly.entity_id, RollupMonthly.month))
-                for r in self.ctx.conn.execute(stmt):
-                    minutes = _days_in_month(r.month) * 1440
-                    meters = max(meters_per.get((r.entity_id, kind), 1), 1)
-                    if r.value and r.value > 0:
-                        rate = r.value / minutes / meters
-                        current = self.refs.get((r.entity_id, kind))
-                        if current is None or rate > current:
-                            self.refs[(r.entity_id, kind)] = rate
+                               RollupMonthly.month < first_day))
+                minutes_of: dict = {}
+                refs = self.refs
+                for entity_id, month, value in self.ctx.conn.execute(stmt).tuples():
+                    if not value or value <= 0:
+                        continue
+                    minutes = minutes_of.get(month)
+                    if minutes is None:
+                        minutes = minutes_of[month] = _days_in_month(month) * 1440
+                    rate = value / minutes / max(meters_per.get((entity_id, kind), 1), 1)
+                    current = refs.get((entity_id, kind))
+                    if current is None or rate > current:
+                        refs[(entity_id, kind)] = rate
 
     # writing ---------------------------------------------------------------------------
     def write(self, records: list[Record]) -> WriteResult:
+        """One pass: in-file duplicates, the comparison with what is stored, and the bookkeeping
+        for the roll-ups and the provenance."""
         result = WriteResult()
+        if not records:
+            return result
         conn = self.ctx.conn
         batch_id = self.ctx.batch_id
-        first: dict[tuple, Record] = {}
-        unique = []
-        for rec in records:
-            meter, ts, value = rec.values
-            key = (meter.id, ts)
-            seen = first.get(key)
-            if seen is not None:
-                if _same(seen.values[2], value):
-                    result.duplicates += 1
-                else:
-                    result.rejections.append(Rejection(rec.line, _issue("duplicate_in_file", first_line=seen.line), rec.row))
-                continue
-            first[key] = rec
-            unique.append(rec)
-        if not unique:
-            return result
-        existing = self._existing(unique)
+        existing = self._existing(records)
+        seen: dict[tuple, Record] = {}
         inserts, updates = [], []
         affected = self.ctx.affected
         buildings = affected.buildings
-        ts_min = ts_max = unique[0].values[1]
+        ts_min = ts_max = records[0].values[1]
         zone = self.ctx.clock.zone
         days: dict = self.ctx.cache.setdefault("interval_days", {})
         prov = affected.provenance
         day_lo = day_hi = None
-        for rec in unique:
+        rejections = result.rejections
+        duplicates = 0
+        for rec in records:
             meter, ts, value = rec.values
-            old = existing.get((meter.id, ts))
+            key = (meter.id, ts)
+            earlier = seen.get(key)
+            if earlier is not None:
+                if _same(earlier.values[2], value):
+                    duplicates += 1
+                else:
+                    rejections.append(Rejection(rec.line, _issue("duplicate_in_file", first_line=earlier.line), rec.row))
+                continue
+            seen[key] = rec
+            old = existing.get(key) if existing else None
             if old is None:
-                inserts.append((meter.id, ts, value))
+                inserts.append(key + (value,))
             else:
                 old_value, old_batch = old
                 if _same(old_value, value):
-                    result.duplicates += 1
+                    duplicates += 1
                     continue
                 if old_batch == batch_id:
-                    result.rejections.append(Rejection(rec.line, _issue("duplicate_in_file", first_line="?"), rec.row))
+                    # written by an earlier chunk of this same file, with another value
+                    rejections.append(Rejection(rec.line, _issue("duplicate_in_file", first_line="?"), rec.row))
                     continue
-                updates.append((meter.id, ts, value))
+                updates.append(key + (value,))
             buildings.add(meter.building_id)
             if ts < ts_min:
                 ts_min = ts
-            if ts > ts_max:
+            elif ts > ts_max:
                 ts_max = ts
             # The local day of the interval's start is the day the roll-ups count it on.
             dkey = (ts, meter.interval_minutes)
@@ -731,18 +735,19 @@ class MeterReadingHandler(Handler):
             if day_month is None:
                 day = (ts - dt.timedelta(minutes=meter.interval_minutes)).astimezone(zone).date()
                 day_month = days[dkey] = (day, day.replace(day=1))
-            day = day_month[0]
-            if day_lo is None or day < day_lo:
-                day_lo = day
-            if day_hi is None or day > day_hi:
-                day_hi = day
+                if day_lo is None or day < day_lo:
+                    day_lo = day
+                if day_hi is None or day > day_hi:
+                    day_hi = day
             pkey = (meter.prov_key, meter.org_id, day_month[1])
             prov[pkey] = prov.get(pkey, 0) + 1
+        result.duplicates = duplicates
         if inserts or updates:
             affected.span(ts_min)
             affected.span(ts_max)
-            affected.span_day(day_lo)
-            affected.span_day(day_hi)
+            if day_lo is not None:  # (days met in an earlier chunk of the batch are spanned already)
+                affected.span_day(day_lo)
+                affected.span_day(day_hi)
         if inserts:
             self._insert(conn, inserts, batch_id)
         if updates:
@@ -753,17 +758,18 @@ class MeterReadingHandler(Handler):
         result.accepted = len(inserts) + len(updates)
         return result
 
-    def _existing(self, unique: list[Record]) -> dict:
-        ids = sorted({rec.values[0].id for rec in unique})
-        stamps = [rec.values[1] for rec in unique]
+    def _existing(self, records: list[Record]) -> dict:
+        """What is stored under the records' natural keys: ``{(meter_id, ts): (value, batch_id)}``."""
+        ids = sorted({rec.values[0].id for rec in records})
+        stamps = [rec.values[1] for rec in records]
         low, high = min(stamps), max(stamps)
         out = {}
         t = MeterReading.__table__
         for part in _chunks(ids, 2000):
             stmt = select(t.c.meter_id, t.c.ts, t.c.value, t.c.batch_id).where(
                 t.c.meter_id.in_(part), t.c.ts >= low, t.c.ts <= high)
-            for r in self.ctx.conn.execute(stmt):
-                out[(r.meter_id, r.ts)] = (r.value, r.batch_id)
+            for meter_id, ts, value, batch_id in self.ctx.conn.execute(stmt).tuples():
+                out[(meter_id, ts)] = (value, batch_id)
         return out
 
     @staticmethod

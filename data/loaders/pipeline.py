@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection
 
 from data.models import DataSource, LoadBatch, QuarantineRow
@@ -30,7 +30,7 @@ from data.models import DataSource, LoadBatch, QuarantineRow
 from . import hooks as hook_registry
 from .extract import RawRow, Table, file_checksum, open_table, raw_text
 from .facts import HANDLERS, Affected, BatchContext, Rejection, Settings
-from .formats import FACT_DOMAINS, FORMATS, HeaderMap, match_header
+from .formats import FACT_DOMAINS, FORMATS, match_header
 from .parsing import LocalTime
 from .reasons import Issue, file_issue
 

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select, update
 
-from data.models import Building, DataSource, Meter, MeterReading, RollupDaily, TripRequest, Vehicle
+from data.models import DataSource, Meter, MeterReading, RollupDaily, TripRequest, Vehicle
 
 from .facts import Settings
 from .pipeline import BatchResult, load_records

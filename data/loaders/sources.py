@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import shutil
 import time
 from dataclasses import dataclass

@@ -62,9 +62,13 @@ SCRIPT = textwrap.dedent("""
     with engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT count(*) FROM meter_reading")).scalar()
         quarantined = conn.execute(sa.text("SELECT count(*) FROM quarantine_row")).scalar()
+        raw_total = conn.execute(sa.text("SELECT sum(value) FROM meter_reading")).scalar()
+        rolled_up = conn.execute(sa.text("SELECT sum(value) FROM rollup_daily WHERE metric_id = 'energy.electricity_kwh' "
+                                         "AND entity_kind = 'org' AND entity_id = 1")).scalar()
     print(json.dumps({{"size": path.stat().st_size, "rows": rows, "bad": bad, "baseline_kb": baseline, "peak_kb": peak,
                       "status": result.status, "read": result.rows_read, "accepted": result.rows_accepted,
-                      "rejected": result.rows_rejected, "stored": stored, "quarantined": quarantined}}))
+                      "rejected": result.rows_rejected, "stored": stored, "quarantined": quarantined,
+                      "raw_total": raw_total, "rolled_up": rolled_up}}))
 """)
 
 
@@ -83,5 +87,7 @@ def test_a_200_mb_file_is_streamed_with_bounded_memory(tmp_path):
     assert report["read"] == report["rows"]
     assert report["accepted"] == report["stored"] == report["rows"] - report["bad"]
     assert report["rejected"] == report["quarantined"] == report["bad"] > 0
+    # every day of the file (more than a year) reached the roll-ups
+    assert report["rolled_up"] == pytest.approx(report["raw_total"], rel=1e-9)
     growth_mb = (report["peak_kb"] - report["baseline_kb"]) / 1024
     assert growth_mb < MAX_GROWTH_MB, f"the load grew the process by {growth_mb:.0f} MB for a {report['size'] >> 20} MB file"
