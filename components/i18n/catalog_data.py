@@ -86,6 +86,9 @@ MESSAGES = {
     "data.fact.asset_movement": ("资产变动", "Asset movements"),
     "data.fact.office_occupancy": ("办公用房使用", "Office occupancy"),
     "data.fact.lease": ("周转房租赁", "Turnover housing leases"),
+    "data.fact.weather_daily": ("气象数据", "Weather"),
+    "data.fact.asset_audit": ("资产盘点", "Asset audits"),
+    "data.fact.insurance_policy": ("车辆保险", "Vehicle insurance"),
     "data.fact.unknown": ("未识别", "Not recognised"),
     # --- quarantine -------------------------------------------------------------------------------
     "data.quarantine.heading": ("隔离区", "Quarantine"),

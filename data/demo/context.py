@@ -103,10 +103,13 @@ class BatchRegistry:
                 file_name = f"{batch.label}_{np.datetime_as_string(np.datetime64(batch.month, 'M'))}.csv"
             duplicates = int(rng.integers(1, 40)) if rng.random() < 0.08 else 0
             rejected = int(rng.integers(1, 5)) if rng.random() < 0.04 else 0
+            if batch.fact not in REJECT_REASONS:
+                rejected = 0
             finished = started + np.timedelta64(int(3 + batch.rows / 40_000), "s")
             digest = hashlib.sha256(f"{self.seed}|{batch.source_code}|{batch.fact}|{file_name}".encode()).hexdigest()
             rows.append({
-                "id": batch.id, "source_id": source_ids[batch.source_code], "domain": batch.domain, "fact": batch.fact,
+                "id": batch.id, "source_id": source_ids[batch.source_code], "domain": batch.domain,
+                "fact": LOADER_FACT.get(batch.fact, batch.fact),
                 "file_name": file_name, "checksum_sha256": digest,
                 "rows_read": batch.rows + duplicates + rejected, "rows_accepted": batch.rows,
                 "rows_duplicate": duplicates, "rows_rejected": rejected, "status": "applied",
@@ -126,28 +129,52 @@ def _local_midnight(day: dt.date) -> np.datetime64:
     return np.datetime64(day, "D").astype("datetime64[us]")
 
 
+# The loader's name for each fact table the demo fills (data/loaders/formats.py), so the data
+# page shows demo batches as it shows loaded ones; tables without an import format keep theirs.
+LOADER_FACT = MappingProxyType({
+    "meter_reading": "meter_reading", "trip": "trip", "fuel_record": "fuel", "maintenance_record": "maintenance",
+    "asset": "asset", "asset_movement": "asset_movement", "office_occupancy": "office_occupancy", "lease": "lease",
+})
+
+# Rejected rows as the loader would have quarantined them: its reason codes and parameters, and
+# the row as read under the sample files' Chinese headers, so an operator can correct and
+# re-submit one. Only facts with an import format get rejected rows.
 REJECT_REASONS = MappingProxyType({
-    "meter_reading": ("negative_value", "unknown_entity", "unparseable_timestamp"),
-    "trip": ("unknown_entity", "end_before_start", "unparseable_timestamp"),
-    "fuel_record": ("negative_value", "unknown_entity"),
+    "meter_reading": ("negative_value", "unknown_meter", "bad_date"),
+    "trip": ("unknown_vehicle", "end_before_start", "bad_date"),
+    "fuel_record": ("negative_value", "unknown_vehicle"),
 })
 
 
 def _quarantine_row(rng: np.random.Generator, batch: Batch, file_name: str, line: int, finished: np.datetime64) -> dict:
-    reasons = REJECT_REASONS.get(batch.fact, ("missing_value", "unknown_entity"))
+    reasons = REJECT_REASONS[batch.fact]
     reason = reasons[int(rng.integers(0, len(reasons)))]
     code = batch.example_code or "?"
-    if reason == "unknown_entity":
-        code, column = code[:-1] + "X", "code"
-    elif reason == "unparseable_timestamp":
-        column = "ts"
+    unknown = code[:-1] + "X"
+    bad_time = "2099-13-45 25:00"
+    if batch.fact == "meter_reading":
+        raw = {"表计编号": unknown if reason == "unknown_meter" else code,
+               "时间": bad_time if reason == "bad_date" else "2025-01-01 08:00",
+               "读数": "-12.5" if reason == "negative_value" else "10.0", "单位": "千瓦时"}
+        column, params = {"negative_value": ("读数", {"column": "读数", "value": "-12.5"}),
+                          "unknown_meter": ("表计编号", {"code": unknown}),
+                          "bad_date": ("时间", {"column": "时间", "value": bad_time})}[reason]
+    elif batch.fact == "trip":
+        raw = {"车牌号": unknown if reason == "unknown_vehicle" else code,
+               "出车时间": bad_time if reason == "bad_date" else "2025-01-01 09:00",
+               "收车时间": "2025-01-01 08:30" if reason == "end_before_start" else "2025-01-01 11:00", "行驶里程": "23.4"}
+        column, params = {"unknown_vehicle": ("车牌号", {"plate": unknown}),
+                          "end_before_start": ("收车时间", {"start": raw["出车时间"], "end": raw["收车时间"]}),
+                          "bad_date": ("出车时间", {"column": "出车时间", "value": bad_time})}[reason]
     else:
-        column = "value"
-    raw = {"code": code, "ts": "2099-13-45 25:00" if reason == "unparseable_timestamp" else "2025-01-01 08:00",
-           "value": "-12.5" if reason == "negative_value" else ("" if reason == "missing_value" else "10.0")}
+        raw = {"车牌号": unknown if reason == "unknown_vehicle" else code, "加油时间": "2025-01-01 10:00",
+               "类型": "加油", "数量": "-40" if reason == "negative_value" else "40", "金额": "310.00"}
+        column, params = {"negative_value": ("数量", {"column": "数量", "value": "-40"}),
+                          "unknown_vehicle": ("车牌号", {"plate": unknown})}[reason]
     return {
-        "batch_id": batch.id, "fact": batch.fact, "source_name": file_name, "line_no": int(2 + line * 97 + rng.integers(0, 90)),
-        "column_name": column, "raw": raw, "reason_code": reason, "reason_params": {"column": column},
+        "batch_id": batch.id, "fact": LOADER_FACT[batch.fact], "source_name": file_name,
+        "line_no": int(2 + line * 97 + rng.integers(0, 90)),
+        "column_name": column, "raw": raw, "reason_code": reason, "reason_params": params,
         "status": "open", "resolved_batch_id": None, "resolved_by": None, "resolved_at": None,
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,9 @@ from sqlalchemy.orm import Session
 from data.db import dispose_engine, get_engine
 from data.demo import DatabaseNotEmpty, build_demo
 from data.demo.__main__ import main as demo_cli
+from data.demo.context import LOADER_FACT
+from data.loaders.formats import FORMATS, match_header
+from data.loaders.reasons import ROW_REASONS
 from data.migrate import upgrade
 from data.models import Base, MeterReading
 
@@ -109,11 +113,23 @@ def test_demo_build_invariants(db_url):
             per_batch = _frame(conn, f"SELECT batch_id, COUNT(*) AS n FROM {table} GROUP BY batch_id")
             assert per_batch["batch_id"].notna().all(), f"{table} has facts without a batch"
             assert set(per_batch["batch_id"]) <= set(batches.index), table
-            assert (batches.loc[per_batch["batch_id"], "fact"].to_numpy() == table).all(), table
+            assert (batches.loc[per_batch["batch_id"], "fact"].to_numpy() == LOADER_FACT.get(table, table)).all(), table
             accepted = accepted.add(per_batch.set_index("batch_id")["n"], fill_value=0)
         assert (accepted.reindex(batches.index).fillna(0) == batches["rows_accepted"]).all()
         rejected = _frame(conn, "SELECT batch_id, COUNT(*) AS n FROM quarantine_row GROUP BY batch_id").set_index("batch_id")["n"]
         assert rejected.reindex(batches.index).fillna(0).astype(int).equals(batches["rows_rejected"].astype(int))
+        # Quarantined demo rows speak the loader's language: its reason codes with their
+        # parameters, its fact names, and the headers of its import formats.
+        quarantined = _frame(conn, "SELECT fact, reason_code, reason_params, raw FROM quarantine_row")
+        assert not quarantined.empty
+        assert set(quarantined["reason_code"]) <= set(ROW_REASONS)
+        assert set(quarantined["fact"]) <= set(FORMATS)
+        for row in quarantined.itertuples():
+            params = json.loads(row.reason_params) if isinstance(row.reason_params, str) else row.reason_params
+            assert set(params) == set(ROW_REASONS[row.reason_code]), row.reason_code
+            raw = json.loads(row.raw) if isinstance(row.raw, str) else row.raw
+            header_map, issues = match_header(row.fact, list(raw))
+            assert header_map is not None, issues
         months = _frame(conn, "SELECT domain, data_from FROM load_batch WHERE data_from IS NOT NULL")
         months["month"] = pd.to_datetime(months["data_from"]).add(LOCAL).dt.to_period("M")
         first_month = pd.Period(AS_OF - dt.timedelta(days=75), "M")
