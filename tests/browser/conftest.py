@@ -21,32 +21,13 @@ so use a writable database: ``demo_copy_url`` is a private copy of the session's
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from browser_access import make_account, sign_in
 from data.db import dispose_engine
-
-
-def _root_conftest():
-    """The top-level tests/conftest.py as a plain module (not a second plugin)."""
-    spec = importlib.util.spec_from_file_location("aocc_tests_root_conftest", Path(__file__).resolve().parent.parent / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-# Helpers elsewhere write ``from conftest import PostgresDatabase, require_pg`` meaning the top-level
-# conftest; pytest gives the module name "conftest" to whichever conftest it imported last, which
-# may be this one. Re-export those names so that such imports work whatever the collection order.
-_ROOT = _root_conftest()
-PostgresDatabase = _ROOT.PostgresDatabase
-require_pg = _ROOT.require_pg
-require_browser = _ROOT.require_browser
 
 
 @pytest.fixture

@@ -174,7 +174,7 @@ class RollupDatabase:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def rollup_db(request, tmp_path_factory) -> RollupDatabase:
     """The hand-made province on each engine in turn (built once per test module)."""
-    from conftest import PostgresDatabase, require_pg
+    from db_support import PostgresDatabase, require_pg
 
     from data.db import dispose_engine
     from data.migrate import upgrade
