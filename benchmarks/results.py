@@ -73,6 +73,12 @@ def _fmt(value: float) -> str:
     return f"{value:.2f}"
 
 
+def _met(entry: dict) -> str:
+    if not entry["target"]:
+        return "—"  # a figure recorded for context (a rate, a time), not checked against a target
+    return "yes" if entry["met"] else "**no**"
+
+
 HEADER = """# Benchmarks
 
 Every figure of the quality bar in `../shared/PRODUCT.md`, measured on the development machine
@@ -90,7 +96,7 @@ def write_markdown(entries: list[dict], path: Path = MARKDOWN_PATH) -> None:
     lines = [HEADER.format(machine=machine_description())]
     for e in entries:
         lines.append(
-            f"| {e['name']} | {_fmt(e['value'])} | {e['unit']} | {e['target']} | {'yes' if e['met'] else '**no**'} "
+            f"| {e['name']} | {_fmt(e['value'])} | {e['unit']} | {e['target'] or '—'} | {_met(e)} "
             f"| {e['database']} | {e['scale']} | {e['date']} | `{e['command']}` | {e.get('note', '')} |\n"
         )
     notes = ROOT / "benchmarks" / "NOTES.md"
