@@ -79,10 +79,8 @@ def _prepare(cfg) -> None:
 
 
 def _prepare_demo_accounts(cfg) -> None:
-    try:
-        from security.accounts import ensure_demo_accounts
-    except ImportError:
-        return
+    from security.accounts import ensure_demo_accounts
+
     for username, role, password in ensure_demo_accounts(cfg):
         if role == "wall":
             print(f"  demo account  {username:<10} {role:<9} screen URL: http://{cfg.host}:{cfg.port}{password}")
@@ -102,7 +100,8 @@ def _serve(cfg) -> None:
 
 def cmd_web(_args) -> int:
     cfg = _config()
-    _prepare(cfg) if cfg.demo_mode else None
+    if cfg.demo_mode:
+        _prepare(cfg)
     _serve(cfg)
     return 0
 
@@ -154,14 +153,12 @@ def cmd_run(_args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     cfg = _config()
     _prepare(cfg)
-    scheduler = None
-    if (ROOT / "jobs" / "__main__.py").exists():
-        scheduler = subprocess.Popen([sys.executable, "-m", "jobs"], cwd=str(ROOT), env=os.environ.copy())
-        print(f"scheduler started (pid {scheduler.pid})")
+    scheduler = subprocess.Popen([sys.executable, "-m", "jobs"], cwd=str(ROOT), env=os.environ.copy())
+    print(f"scheduler started (pid {scheduler.pid})")
     try:
         _serve(cfg)
     finally:
-        if scheduler is not None and scheduler.poll() is None:
+        if scheduler.poll() is None:
             scheduler.send_signal(signal.SIGTERM)
             try:
                 scheduler.wait(timeout=15)

@@ -143,6 +143,9 @@ def bench_database(database: str, *, repeat: int, raw_repeat: int, url: str | No
     results = []
     for page, path in PAGES.items():
         requests = page_requests(client, path)
+        if not any('"type":"aocc-kpi-row"' in r.name for r in requests):
+            # A payload the harness could not build would otherwise drop out of the figures unseen.
+            raise RuntimeError(f"{page}: the page's data callback was not among the requests built")
         timings = time_requests(client, requests, repeat=repeat)
         for timing in timings:
             log(f"  {database:<10} {page:<9} p50 {timing.p50:7.2f} ms  p95 {timing.p95:7.2f} ms  {timing.name[:90]}")

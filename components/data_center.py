@@ -20,6 +20,7 @@ from dash import dcc, html
 
 from components.i18n import CATALOG, t
 from components.shell import dropdown_labels
+from data.loaders.formats import FACTS
 from data.catalog import METRICS_BY_ID
 from data.loaders.parsing import neutralize_formula
 
@@ -58,7 +59,6 @@ Q_SELECT = "data-q-select"  # pattern: {"type": Q_SELECT, "row": id}
 Q_FIELD = "data-q-field"  # pattern: {"type": Q_FIELD, "column": header}
 
 PAGE_PATH = "/data"
-FACTS = ("meter_reading", "trip", "fuel", "maintenance", "asset", "asset_movement", "office_occupancy", "lease")
 
 
 def q_select(row_id) -> dict:

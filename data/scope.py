@@ -32,8 +32,7 @@ class Scope:
 
 def root_node(conn: Connection):
     """The province (the node without parent) as a row with ``id`` and ``path``, or None."""
-    row = conn.execute(select(OrgNode.id, OrgNode.path).where(OrgNode.parent_id.is_(None)).order_by(OrgNode.id).limit(1)).first()
-    return row
+    return conn.execute(select(OrgNode.id, OrgNode.path).where(OrgNode.parent_id.is_(None)).order_by(OrgNode.id).limit(1)).first()
 
 
 def scope_for_org(conn: Connection, org_id: int, *, can_view_personal_data: bool = False) -> Scope:
