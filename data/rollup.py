@@ -35,7 +35,11 @@ contributed). A monthly row is the sum of that month's daily rows.
   least one reading contributed; the night row exists wherever the electricity row does (its value
   may be 0); the off-day row exists only on non-working days.
 * ``rollup_hourly_profile`` holds ``energy.electricity_kwh`` per local month × weekday
-  (0 = Monday) × local hour (the hour × weekday heat map), for buildings and orgs.
+  (0 = Monday) × local hour (the hour × weekday heat map), for buildings and orgs: one row per
+  entity, month and weekday, with the sum of each local hour in ``h00`` … ``h23``
+  (``PROFILE_HOUR_COLUMNS``; 0 for an hour without readings) and ``samples`` the number of
+  readings summed into the row, all hours together. A row exists when at least one reading
+  contributed.
 * Vehicles, per ``vehicle`` and ``org``, by the local day of the trip start / fuel record /
   maintenance date: ``vehicle.trips``, ``vehicle.km``, ``vehicle.offhours_trips`` (start outside
   08:00–18:00 local on a working day, or any time on a non-working day),
@@ -97,7 +101,9 @@ API
 ``refresh_state(conn, *, domains=("vehicle", "asset", "housing"), as_of, org_ids=None)`` ·
 ``record_provenance(conn, *, batch_id, metric_ids, org_month_rows)`` ·
 ``bump_data_version(conn, domains)`` · ``insert_frame(conn, table, frame)`` (the bulk writer the
-demo generator uses too) · ``local_day_start_utc(day)``.
+demo generator uses too) · ``local_day_start_utc(day)``; and for ``data.rollup_delta`` (the
+incremental updates meter-reading batches use): ``org_tree``, ``workday_flags``,
+``month_numbers``, ``days_to_datetime64``, ``format_days``, ``format_timestamps``.
 
 Incremental refreshes cost what they touch: the raw rows of the given entities and days (plus, for
 the hourly profile, the other days of the same weekdays in those months), and the roll-up rows of
@@ -121,6 +127,7 @@ from sqlalchemy.engine import Connection
 
 from .catalog import METRICS
 from .models import Base
+from .models.rollup import PROFILE_HOUR_COLUMNS
 
 LOCAL_UTC_OFFSET = dt.timedelta(hours=8)
 _LOCAL_OFFSET_MINUTES = 8 * 60
@@ -278,26 +285,33 @@ def refresh_state(conn: Connection, *, domains: Sequence[str] = STATE_DOMAINS, a
 
 
 def record_provenance(conn: Connection, *, batch_id: int, metric_ids: Sequence[str],
-                      org_month_rows: Iterable[tuple[int, dt.date, int]]) -> None:
+                      org_month_rows: Iterable[tuple[int, dt.date, int]], replace: bool = True) -> None:
     """Record that load batch ``batch_id`` fed ``metric_ids``.
 
     ``org_month_rows`` holds (org id of the facts' own node — a building's or vehicle's org —,
     any day of the local month, number of fact rows). Every ancestor org gets the rows too.
-    Recording the same batch again replaces what it recorded for those metrics.
+    Recording the same batch again replaces what it recorded for those metrics; ``replace=False``
+    skips that search (the table has no index on the batch) for a batch recorded for the first time.
     """
-    rows = [(int(org), _as_date(month).replace(day=1), int(n)) for org, month, n in org_month_rows]
+    rows = [(int(org), _day_number(_as_date(month).replace(day=1)), int(n)) for org, month, n in org_month_rows]
     if not rows or not metric_ids:
         return
-    base = pd.DataFrame(rows, columns=["own_org_id", "month", "rows"])
-    frame = pd.concat([base.assign(metric_id=m) for m in metric_ids], ignore_index=True)
-    frame["batch_id"] = int(batch_id)
-    frame["month"] = pd.to_datetime(frame["month"]).values.astype("datetime64[D]")
     db = _Db(conn)
-    db.execute(
-        "DELETE FROM rollup_provenance WHERE batch_id = :batch AND metric_id IN :metrics",
-        {"batch": int(batch_id), "metrics": list(metric_ids)}, expanding=("metrics",),
-    )
-    _write_provenance(db, frame, replace_batches=False)
+    if replace:
+        db.execute(
+            "DELETE FROM rollup_provenance WHERE batch_id = :batch AND metric_id IN :metrics",
+            {"batch": int(batch_id), "metrics": list(metric_ids)}, expanding=("metrics",),
+        )
+    base = pd.DataFrame(rows, columns=["own_org_id", "month", "rows"])
+    rolled = db.tree.sum_into_ancestors(base, ["month"], ["rows"])  # once, then one copy per metric
+    count = len(rolled)
+    _insert_rollup(db, "rollup_provenance", pd.DataFrame({
+        "metric_id": np.repeat(np.array(list(metric_ids), dtype=object), count),
+        "org_id": np.tile(rolled["org_id"].to_numpy(dtype=np.int64), len(metric_ids)),
+        "month": np.tile(_days_to_datetime64(rolled["month"].to_numpy(dtype=np.int64)), len(metric_ids)),
+        "batch_id": np.full(count * len(metric_ids), int(batch_id), dtype=np.int64),
+        "rows": np.tile(rolled["rows"].to_numpy(dtype=np.int64), len(metric_ids)),
+    }))
 
 
 def bump_data_version(conn: Connection, domains: Iterable[str]) -> None:
@@ -347,6 +361,29 @@ def insert_frame(conn: Connection, table: sa.Table | str, frame: pd.DataFrame) -
 def local_day_start_utc(day: dt.date) -> dt.datetime:
     """The naive UTC instant at which local day ``day`` begins."""
     return dt.datetime.combine(day, dt.time()) - LOCAL_UTC_OFFSET
+
+
+# Building blocks shared with the incremental updates of ``data.rollup_delta``.
+
+def org_tree(conn: Connection) -> "_OrgTree":
+    """Each org node's chain of ancestors (``.chains[org] = (root, …, org)``), read now."""
+    return _OrgTree.load(conn)
+
+
+def workday_flags(conn: Connection, day_numbers: np.ndarray) -> np.ndarray:
+    """Whether each day (days since 1970-01-01) is a working day, from ``calendar_day``."""
+    return _workday_lookup(_Db(conn), np.asarray(day_numbers, dtype=np.int64))
+
+
+def month_numbers(day_numbers: np.ndarray) -> np.ndarray:
+    """The first day of each day's month, as days since 1970-01-01."""
+    days = np.asarray(day_numbers, dtype=np.int64).astype("datetime64[D]")
+    return days.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+
+
+def days_to_datetime64(day_numbers: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 as datetime64[D]."""
+    return _days_to_datetime64(day_numbers)
 
 
 # --------------------------------------------------------------------------------------------
@@ -481,6 +518,26 @@ class _OrgTree:
                     own.append(org)
                     anc.append(a)
         return pd.DataFrame({"own_org_id": np.array(own, dtype=np.int64), "org_id": np.array(anc, dtype=np.int64)})
+
+    def sum_into_ancestors(self, frame: pd.DataFrame, keys: Sequence[str], sums: Sequence[str]) -> pd.DataFrame:
+        """Rows with an ``own_org_id`` summed into that node and each of its ancestors: one row per
+        (``org_id``, keys). One vectorised pass, for the few thousand rows of a load batch
+        (``roll_up`` goes level by level, for the millions of a rebuild)."""
+        keys, sums = list(keys), list(sums)
+        if frame.empty:
+            return pd.DataFrame(columns=["org_id", *keys, *sums])
+        own = frame["own_org_id"].to_numpy(dtype=np.int64)
+        unique_own, inverse = np.unique(own, return_inverse=True)
+        chains = [self.chains.get(int(o), (int(o),)) for o in unique_own.tolist()]
+        lengths = np.fromiter((len(c) for c in chains), dtype=np.int64, count=len(chains))
+        flat = np.fromiter((a for c in chains for a in c), dtype=np.int64, count=int(lengths.sum()))
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        repeat = lengths[inverse]
+        # row i becomes repeat[i] rows: the ancestors flat[starts[inverse[i]] + 0 … repeat[i] − 1]
+        offsets = np.arange(int(repeat.sum()), dtype=np.int64) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+        expanded = frame.loc[np.repeat(np.arange(len(frame)), repeat), [*keys, *sums]].reset_index(drop=True)
+        expanded.insert(0, "org_id", flat[np.repeat(starts[inverse], repeat) + offsets])
+        return expanded.groupby(["org_id", *keys], as_index=False, sort=False)[sums].sum()
 
     def roll_up(self, frame: pd.DataFrame, keys: Sequence[str], sums: Sequence[str],
                 restrict: set[int] | None = None) -> pd.DataFrame:
@@ -690,9 +747,11 @@ def _workday_lookup(db: _Db, day_numbers: np.ndarray) -> np.ndarray:
 _ROLLUP_KEYS = MappingProxyType({
     "rollup_daily": ("metric_id", "entity_kind", "entity_id", "day"),
     "rollup_monthly": ("metric_id", "entity_kind", "entity_id", "month"),
-    "rollup_hourly_profile": ("metric_id", "entity_kind", "entity_id", "month", "weekday", "hour"),
+    "rollup_hourly_profile": ("metric_id", "entity_kind", "entity_id", "month", "weekday"),
     "rollup_provenance": ("metric_id", "org_id", "month", "batch_id"),
 })
+
+_PROFILE_COLUMNS = [*_ROLLUP_KEYS["rollup_hourly_profile"], *PROFILE_HOUR_COLUMNS, "samples"]
 
 
 def _insert_rollup(db: _Db, table: str, frame: pd.DataFrame) -> None:
@@ -865,9 +924,8 @@ def _aggregate_readings(db: _Db, readings: pd.DataFrame, day_from: dt.date, day_
     time, shifted to UTC.
     """
     empty_daily = pd.DataFrame(columns=["metric_id", "entity_kind", "entity_id", "day", "value", "samples"])
-    empty_profile = pd.DataFrame(columns=["metric_id", "entity_kind", "entity_id", "month", "weekday", "hour", "value", "samples"])
     if readings.empty:
-        return empty_daily, empty_profile, pd.DataFrame()
+        return empty_daily, pd.DataFrame(columns=_PROFILE_COLUMNS), pd.DataFrame()
     shift = (_LOCAL_OFFSET_MINUTES - readings["interval_minutes"].to_numpy(dtype=np.int64)).astype("timedelta64[m]")
     local = readings["ts"].to_numpy().astype("datetime64[us]") + shift.astype("timedelta64[us]")
     day = local.astype("datetime64[D]").astype(np.int64)
@@ -908,17 +966,9 @@ def _aggregate_readings(db: _Db, readings: pd.DataFrame, day_from: dt.date, day_
     month_set = [_day_number(m) for m in months]
     in_profile = frame[(frame["kind"] == "electricity") & frame["month"].isin(month_set)
                        & frame["weekday"].isin(sorted(weekdays))]
-    if in_profile.empty:
-        profile = empty_profile
-    else:
-        grouped = in_profile.groupby(["building_id", "month", "weekday", "hour"], as_index=False, sort=True).agg(
-            value=("value", "sum"), samples=("value", "size"))
-        profile = pd.DataFrame({
-            "metric_id": PROFILE_METRIC, "entity_kind": "building", "entity_id": grouped["building_id"].to_numpy(dtype=np.int64),
-            "month": _days_to_datetime64(grouped["month"].to_numpy()), "weekday": grouped["weekday"].to_numpy(dtype=np.int64),
-            "hour": grouped["hour"].to_numpy(dtype=np.int64), "value": grouped["value"].to_numpy(dtype=float),
-            "samples": grouped["samples"].to_numpy(dtype=np.int64),
-        })
+    profile = _profile_frame("building", in_profile["building_id"].to_numpy(dtype=np.int64),
+                             in_profile["month"].to_numpy(dtype=np.int64), in_profile["weekday"].to_numpy(dtype=np.int64),
+                             in_profile["hour"].to_numpy(dtype=np.int64), in_profile["value"].to_numpy(dtype=float))
 
     with_batch = in_range[in_range["batch_id"].notna()]
     counts = with_batch.groupby(["batch_id", "building_id", "kind", "month"], as_index=False, sort=True).size()
@@ -928,31 +978,53 @@ def _aggregate_readings(db: _Db, readings: pd.DataFrame, day_from: dt.date, day_
     return daily, profile, counts
 
 
+def _profile_frame(entity_kind: str, entity_id: np.ndarray, month: np.ndarray, weekday: np.ndarray, hour: np.ndarray,
+                   value: np.ndarray) -> pd.DataFrame:
+    """Wide profile rows from single readings (month as a day number): one row per entity, month
+    and weekday, ``hNN`` the sum of the readings of hour NN, ``samples`` how many readings."""
+    if len(entity_id) == 0:
+        return pd.DataFrame(columns=_PROFILE_COLUMNS)
+    keys = pd.DataFrame({"entity_id": entity_id, "month": month, "weekday": weekday})
+    grouped = keys.groupby(["entity_id", "month", "weekday"], sort=True)
+    codes = grouped.ngroup().to_numpy(dtype=np.int64)
+    cells = grouped.size().reset_index()  # the same (sorted) group order as the codes
+    n = len(cells)
+    sums = np.bincount(codes * 24 + hour, weights=value, minlength=n * 24).reshape(n, 24)
+    return pd.DataFrame({
+        "metric_id": PROFILE_METRIC, "entity_kind": entity_kind, "entity_id": cells["entity_id"].to_numpy(dtype=np.int64),
+        "month": _days_to_datetime64(cells["month"].to_numpy()), "weekday": cells["weekday"].to_numpy(dtype=np.int64),
+        **{name: sums[:, h] for h, name in enumerate(PROFILE_HOUR_COLUMNS)},
+        "samples": np.bincount(codes, minlength=n).astype(np.int64),
+    })
+
+
 def _org_profile(db: _Db, entities: pd.DataFrame, affected: set[int] | None, months: Sequence[dt.date],
                  weekdays: set[int], *, replace: bool) -> None:
-    """Org hourly profile = the sum of its subtree's building profiles, month by month."""
+    """Org hourly profile = the sum of its subtree's building profiles, month by month (hour
+    columns and samples alike)."""
     owners = entities.rename(columns={"id": "entity_id", "org_id": "own_org_id"})
     if affected is not None:
         under = db.tree.pairs(owners["own_org_id"].unique(), affected)["own_org_id"].unique()
         owners = owners[owners["own_org_id"].isin(under)]
     ids = sorted(int(i) for i in owners["entity_id"])
+    hours = list(PROFILE_HOUR_COLUMNS)
     for month in months:
         parts = []
         for chunk in _chunks(ids, _IDS_PER_STATEMENT):
             parts.append(db.fetch(
-                f"SELECT entity_id, weekday, hour, value, samples FROM rollup_hourly_profile WHERE metric_id = :m "
+                f"SELECT entity_id, weekday, {', '.join(hours)}, samples FROM rollup_hourly_profile WHERE metric_id = :m "
                 "AND entity_kind = 'building' AND month = :month AND weekday IN :weekdays AND entity_id IN :ids",
                 {"m": PROFILE_METRIC, "month": month, "weekdays": sorted(weekdays), "ids": chunk},
-                ["entity_id", "weekday", "hour", "value", "samples"], bulk=True, expanding=("weekdays", "ids"), dates=("month",),
+                ["entity_id", "weekday", *hours, "samples"], bulk=True, expanding=("weekdays", "ids"), dates=("month",),
             ))
         rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         if not rows.empty:
             rows = rows.merge(owners, on="entity_id")
-            rolled = db.tree.roll_up(rows, ["weekday", "hour"], ["value", "samples"], affected)
+            rolled = db.tree.roll_up(rows, ["weekday"], [*hours, "samples"], affected)
             frame = pd.DataFrame({
                 "metric_id": PROFILE_METRIC, "entity_kind": "org", "entity_id": rolled["org_id"].to_numpy(dtype=np.int64),
                 "month": np.datetime64(month, "D"), "weekday": rolled["weekday"].to_numpy(dtype=np.int64),
-                "hour": rolled["hour"].to_numpy(dtype=np.int64), "value": rolled["value"].to_numpy(dtype=float),
+                **{name: rolled[name].to_numpy(dtype=float) for name in hours},
                 "samples": rolled["samples"].to_numpy(dtype=np.int64),
             })
         else:

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
@@ -48,6 +51,8 @@ from data.models import (
     Vehicle,
 )
 from data.models.energy import METER_UNITS
+from data.rollup import format_timestamps, month_numbers
+from data.rollup_delta import METER_KINDS, EnergyDeltas
 
 IN_CHUNK = 500  # bound parameters per IN list (SQLite allows 32 766; keep statements small)
 
@@ -73,9 +78,14 @@ class Settings:
 
     timezone: str = "Asia/Shanghai"
     chunk_rows: int = 20_000
+    # Rows per chunk where a handler works column-wise (meter readings from a clean CSV): a row
+    # costs ~100 bytes there, and each chunk pays one look-up of the stored keys and one pass
+    # over the touched pages, so chunks are larger.
+    block_rows: int = 100_000
     future_tolerance: dt.timedelta = dt.timedelta(minutes=10)
     jump_factor: float = 10.0
     log_rejects: int = 50
+    sqlite_cache_mib: int = 256  # page cache of a batch's connection on SQLite (see pipeline._batch_page_cache)
 
 
 @dataclass(slots=True)
@@ -106,6 +116,9 @@ class Affected:
     day_max: dt.date | None = None
     # (provenance key — a key of data.rollup.FACT_METRICS —, org id of the facts, month) -> rows
     provenance: dict = field(default_factory=dict)
+    # Meter readings update the energy roll-ups incrementally (data.rollup_delta.EnergyDeltas);
+    # the buildings above are then informational, not a recompute list.
+    energy_deltas: object = None
 
     def count(self, key: str, org_id: int | None, month: dt.date, rows: int = 1) -> None:
         if org_id is None:
@@ -434,26 +447,21 @@ class MeterReadingHandler(Handler):
 
     def __init__(self, ctx: BatchContext, header: HeaderMap):
         super().__init__(ctx, header)
-        meters = ctx.cache.get("meters")
-        if meters is None:
-            meters = self._load_meters()
-            ctx.cache["meters"] = meters
-        self.by_code, self.by_building_kind = meters
+        table = ctx.cache.get("meter_table")
+        if table is None:
+            table = ctx.cache["meter_table"] = MeterTable.load(ctx.conn)
+        self.meter_table = table
         self.kind_index = choice_index(self.format.field("meter_kind"))
         self.unit_cache: dict = {}
         self.refs: dict = ctx.cache.setdefault("meter_refs", {})
 
-    def _load_meters(self):
-        stmt = select(Meter.id, Meter.code, Meter.building_id, Building.org_id, Building.code.label("building_code"), Meter.kind,
-                      Meter.unit, Meter.interval_minutes, Meter.active).join(Building, Building.id == Meter.building_id)
-        by_code: dict[str, MeterInfo] = {}
-        by_building_kind: dict[tuple[str, str], list[MeterInfo]] = {}
-        for row in self.ctx.conn.execute(stmt).tuples():
-            info = MeterInfo(*row)
-            by_code[info.code] = info
-            if info.active:
-                by_building_kind.setdefault((info.building_code, info.kind), []).append(info)
-        return by_code, by_building_kind
+    @property
+    def by_code(self) -> dict[str, MeterInfo]:
+        return self.meter_table.by_code
+
+    @property
+    def by_building_kind(self) -> dict[tuple[str, str], list[MeterInfo]]:
+        return self.meter_table.by_building_kind
 
     def convert(self, rows: list[RawRow]) -> tuple[list[Record], list[Rejection]]:
         """The hot loop of a province batch: a plain code, a timestamp seen before and a plain
@@ -620,16 +628,7 @@ class MeterReadingHandler(Handler):
         limits: dict = self.ctx.cache.setdefault("jump_limits", {})  # meter id -> (limit, typical) or None
         unknown = {rec.values[0] for rec in records if rec.values[0].id not in limits}
         if unknown:
-            missing = {(m.building_id, m.kind) for m in unknown} - set(self.refs)
-            if missing:
-                self._load_refs(list(missing), min(rec.values[1] for rec in records))
-            for meter in unknown:
-                ref = self.refs.get((meter.building_id, meter.kind))
-                if ref is None:
-                    limits[meter.id] = None
-                else:
-                    typical = ref * meter.interval_minutes
-                    limits[meter.id] = (factor * max(typical, 1.0), typical)
+            self._fill_jump_limits(list(unknown), min(rec.values[1] for rec in records))
         kept = []
         for rec in records:
             meter, _ts, value = rec.values
@@ -645,6 +644,21 @@ class MeterReadingHandler(Handler):
             kept.append(rec)
         return kept
 
+    def _fill_jump_limits(self, meters: list[MeterInfo], earliest: dt.datetime) -> None:
+        """``jump_limits[meter id]`` = (limit, typical interval consumption), or None without a yardstick."""
+        factor = self.ctx.settings.jump_factor
+        limits: dict = self.ctx.cache.setdefault("jump_limits", {})
+        missing = {(m.building_id, m.kind) for m in meters} - set(self.refs)
+        if missing:
+            self._load_refs(list(missing), earliest)
+        for meter in meters:
+            ref = self.refs.get((meter.building_id, meter.kind))
+            if ref is None:
+                limits[meter.id] = None
+            else:
+                typical = ref * meter.interval_minutes
+                limits[meter.id] = (factor * max(typical, 1.0), typical)
+
     def _load_refs(self, wanted: list[tuple[int, str]], earliest: dt.datetime) -> None:
         """Per (building, kind): the highest monthly average consumption per minute per meter over
         the twelve months before ``earliest`` (the highest, so that the heating season's gas and
@@ -655,181 +669,458 @@ class MeterReadingHandler(Handler):
         for building_id, kind in wanted:
             by_kind.setdefault(kind, []).append(building_id)
             self.refs[(building_id, kind)] = None
-        meters_per = {}
-        for info in self.by_code.values():
-            if info.active:
-                meters_per[(info.building_id, info.kind)] = meters_per.get((info.building_id, info.kind), 0) + 1
-        for kind, buildings in by_kind.items():
-            metric = ENERGY_METRIC_BY_KIND[kind]
-            for part in _chunks(sorted(buildings)):
-                stmt = (select(RollupMonthly.entity_id, RollupMonthly.month, RollupMonthly.value)
-                        .where(RollupMonthly.metric_id == metric, RollupMonthly.entity_kind == "building",
-                               RollupMonthly.entity_id.in_(part), RollupMonthly.month >= month_from,
-                               RollupMonthly.month < first_day))
-                minutes_of: dict = {}
-                refs = self.refs
-                for entity_id, month, value in self.ctx.conn.execute(stmt).tuples():
-                    if not value or value <= 0:
-                        continue
-                    minutes = minutes_of.get(month)
-                    if minutes is None:
-                        minutes = minutes_of[month] = _days_in_month(month) * 1440
-                    rate = value / minutes / max(meters_per.get((entity_id, kind), 1), 1)
-                    current = refs.get((entity_id, kind))
-                    if current is None or rate > current:
-                        refs[(entity_id, kind)] = rate
+        meters_per = self.meter_table.active_per_building_kind
+        conn = self.ctx.conn
+        # The best month's consumption per minute, computed by the database: one row per building.
+        if conn.dialect.name == "sqlite":
+            per_minute = "MAX(value / ((julianday(month, '+1 month') - julianday(month)) * 1440.0))"
+        else:
+            per_minute = "MAX(value / ((CAST(month + INTERVAL '1 month' AS DATE) - month) * 1440.0))"
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            for kind, buildings in by_kind.items():
+                metric = ENERGY_METRIC_BY_KIND[kind]
+                for part in _chunks(sorted(buildings), 2000):
+                    cursor.execute(_paramstyle(conn, (
+                        f"SELECT entity_id, {per_minute} FROM rollup_monthly WHERE metric_id = ? "
+                        f"AND entity_kind = 'building' AND entity_id IN ({', '.join(['?'] * len(part))}) "
+                        "AND month >= ? AND month < ? AND value > 0 GROUP BY entity_id")),
+                        [metric, *part, month_from.isoformat(), first_day.isoformat()])
+                    for entity_id, rate in cursor.fetchall():
+                        self.refs[(entity_id, kind)] = rate / max(meters_per.get((entity_id, kind), 1), 1)
+        finally:
+            cursor.close()
+
+    # column-wise conversion (clean CSV stretches) ---------------------------------------
+    def convert_block(self, block) -> tuple["Readings", list[Rejection]]:
+        """A ``ColumnBlock`` of a CSV file, converted column by column.
+
+        Rows whose every cell takes the plain way (a known meter code, a time already seen, a
+        plain number, a known unit, within the jump limit) are converted with array operations;
+        every other row goes through ``convert`` one by one, so its reason for rejection is
+        exactly the one the row path gives.
+        """
+        pos = self.header.positions
+        p_code, p_ts, p_day, p_value, p_unit = (pos.get("meter_code"), pos.get("ts"), pos.get("day"), pos["value"],
+                                                pos.get("unit"))
+        n = len(block)
+        table = self.meter_table
+        if p_code is None or n == 0:
+            return self._convert_rows_of(block, np.arange(n))
+        # the meter
+        codes, uniques = pd.factorize(block.columns[p_code])
+        found = np.fromiter((self._meter_position(u) for u in uniques), dtype=np.int64, count=len(uniques))
+        meter = found[codes]
+        ok = meter >= 0
+        safe_meter = np.where(ok, meter, 0)
+        interval = table.interval[safe_meter]
+        # the time: each distinct (cell, interval) once, with the row path's own function and cache
+        if p_ts is not None:
+            time_cells, from_ts = block.columns[p_ts], True
+            if p_day is not None:
+                ok &= ~_blank_mask(time_cells)  # a blank time with a day column: the row path decides
+        else:
+            time_cells, from_ts = block.columns[p_day], False
+        tcodes, tuniques = pd.factorize(time_cells)
+        icodes, iuniques = pd.factorize(interval)
+        combo_codes, combos = pd.factorize(tcodes.astype(np.int64) * len(iuniques) + icodes)
+        combo_ts = np.zeros(len(combos), dtype=np.int64)
+        combo_ok = np.zeros(len(combos), dtype=bool)
+        for j, combo in enumerate(combos.tolist()):
+            ts = self._time_of(tuniques[combo // len(iuniques)], int(iuniques[combo % len(iuniques)]), from_ts)
+            if ts.__class__ is not tuple:
+                combo_ts[j] = int(ts.timestamp())
+                combo_ok[j] = True
+        ts = combo_ts[combo_codes]
+        ok &= combo_ok[combo_codes]
+        # the value, in the meter's unit
+        value = _floats(block.columns[p_value])
+        ok &= np.isfinite(value)
+        kind = table.kind[safe_meter]
+        factor = self._unit_factors(block.columns[p_unit] if p_unit is not None else None, kind, n)
+        ok &= ~np.isnan(factor)
+        value = value * np.where(np.isnan(factor), 1.0, factor)
+        ok &= value >= 0
+        if self.ctx.settings.jump_factor and ok.any():
+            limit = self._jump_limits(np.unique(meter[ok]), int(ts[ok].min()))
+            ok &= ~(value > limit[safe_meter])
+        fast = np.flatnonzero(ok)
+        readings = Readings(meter[fast], ts[fast], value[fast], block.lines[fast], _BlockRows(block, fast))
+        if len(fast) == n:
+            return readings, []
+        slow, rejections = self._convert_rows_of(block, np.flatnonzero(~ok))
+        return Readings.concat(readings, slow), rejections
+
+    def _convert_rows_of(self, block, positions: np.ndarray) -> tuple["Readings", list[Rejection]]:
+        rows = [block.raw_row(int(i)) for i in positions]
+        records, rejections = self.convert(rows)
+        return self.readings_of(records), rejections
+
+    def _meter_position(self, code) -> int:
+        positions = self.meter_table.position_by_code
+        found = positions.get(code)
+        if found is None and code.__class__ is str:
+            found = positions.get(clean_text(code))
+        return -1 if found is None else found
+
+    def _time_of(self, raw, interval: int, from_ts: bool):
+        times = self.ctx.cache.setdefault("reading_times", {})
+        key = (raw, interval, from_ts)
+        ts = times.get(key)
+        if ts is None:
+            headers, pos = self.header.headers, self.header.positions
+            ts_col = headers[pos["ts"] if pos.get("ts") is not None else pos["day"]]
+            day_col = headers[pos["day"]] if pos.get("day") is not None else ts_col
+            ts = times[key] = self._reading_time(raw, interval, from_ts_column=from_ts, ts_col=ts_col, day_col=day_col)
+        return ts
+
+    def _unit_factors(self, unit_cells, kind: np.ndarray, n: int) -> np.ndarray:
+        """The factor to the meter's canonical unit for each row; NaN where the unit is not
+        recognised or does not fit the meter (the row path then says which)."""
+        hint = self.header.unit_hints.get("value")
+        if unit_cells is None:
+            if hint is None:
+                return np.ones(n)
+            per_kind = np.array([self._factor_or_nan(hint, k) for k in METER_KINDS])
+            return per_kind[kind]
+        ucodes, uniques = pd.factorize(unit_cells)
+        units = [hint if is_blank(u) else clean_text(u) for u in uniques.tolist()]
+        combo_codes, combos = pd.factorize(ucodes.astype(np.int64) * len(METER_KINDS) + kind)
+        factors = np.array([1.0 if units[c // len(METER_KINDS)] is None
+                            else self._factor_or_nan(units[c // len(METER_KINDS)], METER_KINDS[c % len(METER_KINDS)])
+                            for c in combos.tolist()])
+        return factors[combo_codes]
+
+    def _factor_or_nan(self, unit: str, kind: str) -> float:
+        try:
+            return self._unit_factor(unit, self.meter_table.example[kind], "")
+        except ValueProblem:
+            return math.nan
+
+    def _jump_limits(self, meter_positions: np.ndarray, earliest_ts: int) -> np.ndarray:
+        """Per meter position, the highest plausible reading (inf: no yardstick)."""
+        table = self.meter_table
+        limits: dict = self.ctx.cache.setdefault("jump_limits", {})
+        unknown = [p for p in meter_positions.tolist() if int(table.id[p]) not in limits]
+        if unknown:
+            self._fill_jump_limits([table.info(p) for p in unknown],
+                                   dt.datetime.fromtimestamp(earliest_ts, dt.timezone.utc))
+        array = self.ctx.cache.get("jump_limit_array")
+        if array is None:
+            array = self.ctx.cache["jump_limit_array"] = np.full(len(table.id), np.inf)
+        for p in meter_positions.tolist():
+            bound = limits[int(table.id[p])]
+            array[p] = np.inf if bound is None else bound[0]
+        return array
+
+    def readings_of(self, records: list[Record]) -> "Readings":
+        """Records of the row path as ``Readings``."""
+        position = self.meter_table.position
+        n = len(records)
+        return Readings(
+            np.fromiter((position[r.values[0].id] for r in records), dtype=np.int64, count=n),
+            np.fromiter((int(r.values[1].timestamp()) for r in records), dtype=np.int64, count=n),
+            np.fromiter((r.values[2] for r in records), dtype=np.float64, count=n),
+            np.fromiter((r.line if r.line is not None else -1 for r in records), dtype=np.int64, count=n),
+            _RecordRows([r.row for r in records]))
 
     # writing ---------------------------------------------------------------------------
     def write(self, records: list[Record]) -> WriteResult:
-        """One pass: in-file duplicates, the comparison with what is stored, and the bookkeeping
-        for the roll-ups and the provenance."""
+        return self.write_readings(self.readings_of(records))
+
+    def write_readings(self, readings: "Readings") -> WriteResult:
+        """Upsert by (meter, ts) in one pass over arrays: in-file duplicates, the comparison with
+        what is stored, the insert and the corrections, and the changes for the roll-ups and the
+        provenance."""
         result = WriteResult()
-        if not records:
+        n = len(readings)
+        if n == 0:
             return result
+        table = self.meter_table
         conn = self.ctx.conn
         batch_id = self.ctx.batch_id
-        existing = self._existing(records)
-        seen: dict[tuple, Record] = {}
-        inserts, updates = [], []
-        affected = self.ctx.affected
-        buildings = affected.buildings
-        ts_min = ts_max = records[0].values[1]
-        zone = self.ctx.clock.zone
-        days: dict = self.ctx.cache.setdefault("interval_days", {})
-        prov = affected.provenance
-        day_lo = day_hi = None
-        rejections = result.rejections
-        duplicates = 0
-        for rec in records:
-            meter, ts, value = rec.values
-            key = (meter.id, ts)
-            earlier = seen.get(key)
-            if earlier is not None:
-                if _same(earlier.values[2], value):
-                    duplicates += 1
-                else:
-                    rejections.append(Rejection(rec.line, _issue("duplicate_in_file", first_line=earlier.line), rec.row))
-                continue
-            seen[key] = rec
-            old = existing.get(key) if existing else None
-            if old is None:
-                inserts.append(key + (value,))
-            else:
-                old_value, old_batch = old
-                if _same(old_value, value):
-                    duplicates += 1
-                    continue
-                if old_batch == batch_id:
-                    # written by an earlier chunk of this same file, with another value
-                    rejections.append(Rejection(rec.line, _issue("duplicate_in_file", first_line="?"), rec.row))
-                    continue
-                updates.append(key + (value,))
-            buildings.add(meter.building_id)
-            if ts < ts_min:
-                ts_min = ts
-            elif ts > ts_max:
-                ts_max = ts
-            # The local day of the interval's start is the day the roll-ups count it on.
-            dkey = (ts, meter.interval_minutes)
-            day_month = days.get(dkey)
-            if day_month is None:
-                day = (ts - dt.timedelta(minutes=meter.interval_minutes)).astimezone(zone).date()
-                day_month = days[dkey] = (day, day.replace(day=1))
-                if day_lo is None or day < day_lo:
-                    day_lo = day
-                if day_hi is None or day > day_hi:
-                    day_hi = day
-            pkey = (meter.prov_key, meter.org_id, day_month[1])
-            prov[pkey] = prov.get(pkey, 0) + 1
+        order = np.lexsort((readings.line, readings.ts, readings.meter))
+        meter, ts, value, line = (readings.meter[order], readings.ts[order], readings.value[order],
+                                  readings.line[order])
+        meter_id = table.id[meter]
+        # In-file duplicates: the first line of a key wins; the same value again is a duplicate,
+        # another value is refused.
+        repeat = np.zeros(n, dtype=bool)
+        repeat[1:] = (meter[1:] == meter[:-1]) & (ts[1:] == ts[:-1])
+        first_of = np.maximum.accumulate(np.where(repeat, 0, np.arange(n)))
+        same_as_first = _close(value, value[first_of])
+        for i in np.flatnonzero(repeat & ~same_as_first).tolist():
+            result.rejections.append(Rejection(int(line[i]), _issue("duplicate_in_file", first_line=int(line[first_of[i]])),
+                                               readings.row(int(order[i]))))
+        duplicates = int((repeat & same_as_first).sum())
+        keep = ~repeat
+        # What is stored under the same keys (an earlier file, or an earlier chunk of this one).
+        old_value, old_batch, stored = self._stored(meter_id, ts, keep)
+        same_stored = stored & _close(value, old_value)
+        duplicates += int((keep & same_stored).sum())
+        clash = keep & stored & ~same_stored & (old_batch == batch_id)
+        for i in np.flatnonzero(clash).tolist():
+            result.rejections.append(Rejection(int(line[i]), _issue("duplicate_in_file", first_line="?"),
+                                               readings.row(int(order[i]))))
+        insert_mask = keep & ~stored
+        update_mask = keep & stored & ~same_stored & ~clash
         result.duplicates = duplicates
-        if inserts or updates:
-            affected.span(ts_min)
-            affected.span(ts_max)
-            if day_lo is not None:  # (days met in an earlier chunk of the batch are spanned already)
-                affected.span_day(day_lo)
-                affected.span_day(day_hi)
-        if inserts:
-            self._insert(conn, inserts, batch_id)
-        if updates:
-            proc = self._ts_processor(conn)
+        result.accepted = int(insert_mask.sum() + update_mask.sum())
+        if not result.accepted:
+            return result
+        if insert_mask.any():
+            self._insert(conn, meter_id[insert_mask], ts[insert_mask], value[insert_mask], batch_id)
+        if update_mask.any():
+            stamps = _utc_texts(ts[update_mask]).tolist()
             conn.exec_driver_sql(
                 _paramstyle(conn, "UPDATE meter_reading SET value = ?, batch_id = ? WHERE meter_id = ? AND ts = ?"),
-                [(value, batch_id, mid, proc(ts)) for mid, ts, value in updates])
-        result.accepted = len(inserts) + len(updates)
+                list(zip(value[update_mask].tolist(), [batch_id] * len(stamps), meter_id[update_mask].tolist(), stamps)))
+        changed = insert_mask | update_mask
+        self._note_changes(meter[changed], ts[changed], np.where(update_mask, value - old_value, value)[changed],
+                           insert_mask[changed].astype(np.int64))
         return result
 
-    def _existing(self, records: list[Record]) -> dict:
-        """What is stored under the records' natural keys: ``{(meter_id, ts): (value, batch_id)}``."""
-        ids = sorted({rec.values[0].id for rec in records})
-        stamps = [rec.values[1] for rec in records]
-        low, high = min(stamps), max(stamps)
-        out = {}
-        t = MeterReading.__table__
-        for part in _chunks(ids, 2000):
-            stmt = select(t.c.meter_id, t.c.ts, t.c.value, t.c.batch_id).where(
-                t.c.meter_id.in_(part), t.c.ts >= low, t.c.ts <= high)
-            for meter_id, ts, value, batch_id in self.ctx.conn.execute(stmt).tuples():
-                out[(meter_id, ts)] = (value, batch_id)
-        return out
+    def _stored(self, meter_id: np.ndarray, ts: np.ndarray, wanted: np.ndarray):
+        """(stored value, stored batch, is stored) for each (meter_id, ts)."""
+        n = len(ts)
+        old_value = np.zeros(n)
+        old_batch = np.full(n, -1, dtype=np.int64)
+        stored = np.zeros(n, dtype=bool)
+        ids = np.unique(meter_id[wanted]).tolist()
+        low, high = int(ts[wanted].min()), int(ts[wanted].max())
+        conn = self.ctx.conn
+        sqlite = conn.dialect.name == "sqlite"
+        epoch = "CAST(strftime('%s', ts) AS INTEGER)" if sqlite else "CAST(EXTRACT(EPOCH FROM ts) AS BIGINT)"
+        bounds = _utc_texts(np.array([low, high], dtype=np.int64)).tolist()
+        found_ids, found_ts, found_value, found_batch = [], [], [], []
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            for part in _chunks(ids, 2000):
+                marks = ", ".join(["?"] * len(part))
+                sql = (f"SELECT meter_id, {epoch}, value, batch_id FROM meter_reading "
+                       f"WHERE meter_id IN ({marks}) AND ts >= ? AND ts <= ?")
+                cursor.execute(_paramstyle(conn, sql), [*part, *bounds])
+                for row in cursor.fetchall():
+                    found_ids.append(row[0])
+                    found_ts.append(row[1])
+                    found_value.append(row[2])
+                    found_batch.append(-1 if row[3] is None else row[3])
+        finally:
+            cursor.close()
+        if not found_ids:
+            return old_value, old_batch, stored
+        found_key = np.asarray(found_ids, dtype=np.int64) * _KEY_SPAN + np.asarray(found_ts, dtype=np.int64)
+        sorter = np.argsort(found_key)
+        found_key = found_key[sorter]
+        key = meter_id * _KEY_SPAN + ts
+        at = np.clip(np.searchsorted(found_key, key), 0, len(found_key) - 1)
+        stored = (found_key[at] == key) & wanted
+        hit = sorter[at]
+        old_value = np.where(stored, np.asarray(found_value, dtype=np.float64)[hit], 0.0)
+        old_batch = np.where(stored, np.asarray(found_batch, dtype=np.int64)[hit], -1)
+        return old_value, old_batch, stored
+
+    def _insert(self, conn, meter_id: np.ndarray, ts: np.ndarray, value: np.ndarray, batch_id: int) -> None:
+        stamps = _utc_texts(ts)
+        if conn.dialect.name == "postgresql":
+            batch = str(batch_id)
+            text = "".join(f"{m}\t{t}\t{v!r}\t{batch}\n" for m, t, v in zip(meter_id.tolist(), stamps.tolist(), value.tolist()))
+            cursor = conn.connection.dbapi_connection.cursor()
+            try:
+                cursor.copy_expert("COPY meter_reading (meter_id, ts, value, batch_id) FROM STDIN", io.StringIO(text))
+            finally:
+                cursor.close()
+            return
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.executemany("INSERT INTO meter_reading (meter_id, ts, value, batch_id) VALUES (?, ?, ?, ?)",
+                               zip(meter_id.tolist(), stamps.tolist(), value.tolist(), itertools.repeat(batch_id)))
+        finally:
+            cursor.close()
+
+    def _note_changes(self, meter: np.ndarray, ts: np.ndarray, delta: np.ndarray, samples: np.ndarray) -> None:
+        """What the roll-ups, the provenance and the batch record need from the written rows."""
+        table = self.meter_table
+        affected = self.ctx.affected
+        interval = table.interval[meter]
+        building, org, kind = table.building[meter], table.org[meter], table.kind[meter]
+        if affected.energy_deltas is None:
+            affected.energy_deltas = EnergyDeltas(self.ctx.conn)
+        affected.energy_deltas.add(building_id=building, org_id=org, kind=kind, interval_minutes=interval, ts=ts,
+                                   value=delta, samples=samples)
+        affected.buildings.update(np.unique(building).tolist())
+        affected.span(dt.datetime.fromtimestamp(int(ts.min()), dt.timezone.utc))
+        affected.span(dt.datetime.fromtimestamp(int(ts.max()), dt.timezone.utc))
+        # The local day of the interval's start is the day the roll-ups count it on.
+        day = (ts + _LOCAL_OFFSET_SECONDS - interval * 60) // 86_400
+        affected.span_day(_EPOCH + dt.timedelta(days=int(day.min())))
+        affected.span_day(_EPOCH + dt.timedelta(days=int(day.max())))
+        month = month_numbers(day)
+        codes, keys = pd.factorize((org * _DAY_SPAN + month) * len(METER_KINDS) + kind)
+        for key, count in zip(keys.tolist(), np.bincount(codes).tolist()):
+            org_month, k = divmod(key, len(METER_KINDS))
+            o, m = divmod(org_month, _DAY_SPAN)
+            affected.count("meter_reading:" + METER_KINDS[k], o, _EPOCH + dt.timedelta(days=m), count)
+
+
+_KEY_SPAN = 1 << 34  # epoch seconds stay below 2^34 until the year 2514
+_DAY_SPAN = 1 << 17  # day numbers stay below 2^17 until the year 2328
+_LOCAL_OFFSET_SECONDS = 8 * 3600
+_EPOCH = dt.date(1970, 1, 1)
+
+
+class MeterTable:
+    """Every meter of the province, as arrays by position (the column-wise path), with the
+    ``MeterInfo`` objects the row path needs built only when it needs them."""
+
+    def __init__(self, rows: list[tuple]):
+        columns = list(zip(*rows)) if rows else [()] * 9
+        ids, codes, buildings, orgs, building_codes, kinds, units, intervals, active = columns
+        self._rows = rows
+        self.id = np.array(ids, dtype=np.int64)
+        self.building = np.array(buildings, dtype=np.int64)
+        self.org = np.array(orgs, dtype=np.int64)
+        kind_code = {k: i for i, k in enumerate(METER_KINDS)}
+        self.kind = np.array([kind_code[k] for k in kinds], dtype=np.int64)
+        self.interval = np.array(intervals, dtype=np.int64)
+        self.active = np.array([bool(a) for a in active], dtype=bool)
+        self.position_by_code = {code: i for i, code in enumerate(codes)}
+        self._position: dict[int, int] | None = None
+        self._infos: list[MeterInfo | None] = [None] * len(rows)
+        self._by_code: dict[str, MeterInfo] | None = None
+        self._by_building_kind: dict | None = None
+        self.example = {kind: MeterInfo(0, "", 0, 0, "", kind, METER_UNITS[kind], 60, True) for kind in METER_KINDS}
+
+    @classmethod
+    def load(cls, conn: Connection) -> "MeterTable":
+        stmt = select(Meter.id, Meter.code, Meter.building_id, Building.org_id, Building.code.label("building_code"),
+                      Meter.kind, Meter.unit, Meter.interval_minutes, Meter.active).join(
+            Building, Building.id == Meter.building_id).order_by(Meter.id)
+        result = conn.execute(stmt)
+        rows = result.cursor.fetchall()  # plain tuples: a province has thousands of meters
+        result.close()
+        return cls(rows)
+
+    def info(self, position: int) -> MeterInfo:
+        info = self._infos[position]
+        if info is None:
+            info = self._infos[position] = MeterInfo(*self._rows[position])
+        return info
+
+    @property
+    def position(self) -> dict[int, int]:
+        """Meter id -> position."""
+        if self._position is None:
+            self._position = {int(m): i for i, m in enumerate(self.id.tolist())}
+        return self._position
+
+    @property
+    def by_code(self) -> dict[str, MeterInfo]:
+        if self._by_code is None:
+            self._by_code = {code: self.info(i) for code, i in self.position_by_code.items()}
+        return self._by_code
+
+    @property
+    def by_building_kind(self) -> dict[tuple[str, str], list[MeterInfo]]:
+        """(building code, kind) -> the active meters (a file may name a meter by its building)."""
+        if self._by_building_kind is None:
+            out: dict[tuple[str, str], list[MeterInfo]] = {}
+            for i in np.flatnonzero(self.active).tolist():
+                info = self.info(i)
+                out.setdefault((info.building_code, info.kind), []).append(info)
+            self._by_building_kind = out
+        return self._by_building_kind
+
+    @property
+    def active_per_building_kind(self) -> dict[tuple[int, str], int]:
+        keys, counts = np.unique(self.building[self.active] * len(METER_KINDS) + self.kind[self.active], return_counts=True)
+        return {(key // len(METER_KINDS), METER_KINDS[key % len(METER_KINDS)]): n
+                for key, n in zip(keys.tolist(), counts.tolist())}
+
+
+@dataclass
+class Readings:
+    """Converted readings of a chunk, column-wise: meter position, interval end (epoch seconds,
+    UTC), value in the canonical unit, source line; ``row(i)`` gives the raw row for a rejection."""
+
+    meter: np.ndarray
+    ts: np.ndarray
+    value: np.ndarray
+    line: np.ndarray
+    rows: object
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def row(self, i: int) -> RawRow | None:
+        return self.rows.row(i)
 
     @staticmethod
-    def _ts_processor(conn):
-        proc = MeterReading.__table__.c.ts.type._cached_bind_processor(conn.dialect)
-        cache: dict = {}
+    def concat(a: "Readings", b: "Readings") -> "Readings":
+        if not len(b):
+            return a
+        return Readings(np.concatenate([a.meter, b.meter]), np.concatenate([a.ts, b.ts]),
+                        np.concatenate([a.value, b.value]), np.concatenate([a.line, b.line]),
+                        _JoinedRows(a.rows, len(a), b.rows))
 
-        def convert(ts):
-            hit = cache.get(ts)
-            if hit is None:
-                hit = proc(ts) if proc else ts
-                cache[ts] = hit
-            return hit
-        return convert
 
-    def _insert(self, conn, rows: list[tuple], batch_id: int) -> None:
-        if conn.dialect.name == "postgresql":
-            copy_rows(conn, "meter_reading", ("meter_id", "ts", "value", "batch_id"),
-                      ((mid, _pg_ts(ts), value, batch_id) for mid, ts, value in rows))
-            return
-        proc = self._ts_processor(conn)
-        conn.exec_driver_sql(
-            "INSERT INTO meter_reading (meter_id, ts, value, batch_id) VALUES (?, ?, ?, ?)",
-            [(mid, proc(ts), value, batch_id) for mid, ts, value in rows])
+class _BlockRows:
+    def __init__(self, block, positions: np.ndarray):
+        self.block, self.positions = block, positions
+
+    def row(self, i: int) -> RawRow:
+        return self.block.raw_row(int(self.positions[i]))
+
+
+class _RecordRows:
+    def __init__(self, rows: list):
+        self.rows = rows
+
+    def row(self, i: int) -> RawRow | None:
+        return self.rows[i]
+
+
+class _JoinedRows:
+    def __init__(self, first, split: int, second):
+        self.first, self.split, self.second = first, split, second
+
+    def row(self, i: int) -> RawRow | None:
+        return self.first.row(i) if i < self.split else self.second.row(i - self.split)
+
+
+def _floats(cells: np.ndarray) -> np.ndarray:
+    """Cells as floats the way ``float()`` reads them; NaN where it cannot (the row path decides)."""
+    try:
+        return cells.astype(np.float64)
+    except (TypeError, ValueError):
+        return np.fromiter((_float_or_nan(c) for c in cells.tolist()), dtype=np.float64, count=len(cells))
+
+
+def _float_or_nan(cell) -> float:
+    try:
+        return float(cell)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _blank_mask(cells: np.ndarray) -> np.ndarray:
+    return np.fromiter((is_blank(c) for c in cells.tolist()), dtype=bool, count=len(cells))
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``_same`` (``math.isclose`` with rel_tol = abs_tol = 1e-9) for arrays of floats."""
+    return np.abs(a - b) <= np.maximum(1e-9 * np.maximum(np.abs(a), np.abs(b)), 1e-9)
+
+
+def _utc_texts(seconds: np.ndarray) -> np.ndarray:
+    """Epoch seconds as the naive UTC text both databases store and parse (each distinct
+    instant formatted once: a batch has thousands of rows per timestamp)."""
+    codes, uniques = pd.factorize(np.asarray(seconds, dtype=np.int64))
+    return format_timestamps(uniques.astype("datetime64[s]")).astype(object)[codes]
 
 
 def _paramstyle(conn, sql: str) -> str:
     return sql.replace("?", "%s") if conn.dialect.name == "postgresql" else sql
-
-
-def _pg_ts(ts: dt.datetime) -> str:
-    return ts.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def copy_rows(conn, table: str, columns: tuple[str, ...], rows) -> int:
-    """COPY rows (tuples of plain values) into ``table`` on PostgreSQL, inside the transaction."""
-    buf = io.StringIO()
-    count = 0
-    for row in rows:
-        buf.write("\t".join(_copy_text(v) for v in row))
-        buf.write("\n")
-        count += 1
-    buf.seek(0)
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buf)
-    finally:
-        cursor.close()
-    return count
-
-
-def _copy_text(value) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, float):
-        return repr(value)
-    text = str(value)
-    if any(ch in text for ch in "\\\t\n\r"):
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return text
 
 
 def _next_local_midnight(ts: dt.datetime, zone) -> dt.datetime:

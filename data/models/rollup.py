@@ -21,6 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base
 
 ENTITY_KINDS = ("org", "building", "vehicle")
+# The hour columns of rollup_hourly_profile: h00 is local 00:00–01:00 … h23 is 23:00–24:00.
+PROFILE_HOUR_COLUMNS = tuple(f"h{h:02d}" for h in range(24))
 
 
 class RollupDaily(Base):
@@ -48,7 +50,13 @@ class RollupMonthly(Base):
 
 
 class RollupHourlyProfile(Base):
-    """Sum per month × weekday (0 = Monday) × local hour: the hour×weekday heat map."""
+    """Sums per month × weekday (0 = Monday), one column per local hour: the hour × weekday heat map.
+
+    Wide on purpose: a batch of one day of hourly readings updates one row per building and
+    weekday instead of 24, and the table holds 24 times fewer rows. ``hNN`` is the sum over the
+    local hour NN:00–NN+1:00 (0 where nothing was read); ``samples`` counts the raw readings
+    summed into the row, all hours together.
+    """
 
     __tablename__ = "rollup_hourly_profile"
     __table_args__ = {"sqlite_with_rowid": False}
@@ -58,9 +66,33 @@ class RollupHourlyProfile(Base):
     entity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     weekday: Mapped[int] = mapped_column(Integer, primary_key=True)
-    hour: Mapped[int] = mapped_column(Integer, primary_key=True)
-    value: Mapped[float] = mapped_column(Float)
-    samples: Mapped[int] = mapped_column(Integer, default=0)
+    # Spelled out (not generated in a loop) so readers and type checkers see every column;
+    # they are PROFILE_HOUR_COLUMNS, in that order (a test checks it).
+    h00: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h01: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h02: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h03: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h04: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h05: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h06: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h07: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h08: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h09: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h10: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h11: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h12: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h13: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h14: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h15: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h16: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h17: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h18: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h19: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h20: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h21: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h22: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    h23: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    samples: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RollupProvenance(Base):

@@ -13,6 +13,7 @@ from data import rollup
 from data.db import get_engine
 from data.loaders import hook_registry, load_file, load_records
 from data.loaders.facts import Settings
+from data.rollup_delta import EnergyDeltas
 
 from loader_world import NOW, build_world, hourly_csv
 
@@ -109,13 +110,17 @@ def test_one_transaction_per_batch_a_failure_mid_batch_leaves_nothing(world, tmp
     text = hourly_csv() + "E-B001,2026-11-21 01:00,not-a-number\n"
     calls = []
 
-    def exploding_refresh(conn, **kwargs):
-        calls.append(kwargs)
-        # the facts and the quarantine row are written by now, in the same transaction
-        assert conn.execute(sa.text("SELECT count(*) FROM meter_reading")).scalar() == 24
+    real_flush = EnergyDeltas.flush
+
+    def exploding_finish(deltas):
+        calls.append(deltas)
+        real_flush(deltas)
+        # the facts, the quarantine row and the roll-up changes are written by now, in the same transaction
+        assert deltas.conn.execute(sa.text("SELECT count(*) FROM meter_reading")).scalar() == 24
+        assert deltas.conn.execute(sa.text("SELECT count(*) FROM rollup_daily")).scalar() > 0
         raise RuntimeError("disk full while refreshing roll-ups")
 
-    monkeypatch.setattr(rollup, "refresh_energy", exploding_refresh)
+    monkeypatch.setattr(EnergyDeltas, "finish", exploding_finish)
     result = load_file(engine, write(tmp_path, "r.csv", text), now=NOW, settings=Settings(chunk_rows=10))
     assert calls, "the failure happened after the rows were written"
     assert result.status == "failed" and "disk full" in result.error

@@ -12,13 +12,15 @@ import sqlalchemy as sa
 from data import rollup
 from data.db import get_engine
 from data.demo import build_demo
+from data.models.rollup import PROFILE_HOUR_COLUMNS
 
 AS_OF = dt.date(2026, 11, 25)
 TABLES = {
     "rollup_daily": ["metric_id", "entity_kind", "entity_id", "day"],
     "rollup_monthly": ["metric_id", "entity_kind", "entity_id", "month"],
-    "rollup_hourly_profile": ["metric_id", "entity_kind", "entity_id", "month", "weekday", "hour"],
+    "rollup_hourly_profile": ["metric_id", "entity_kind", "entity_id", "month", "weekday"],
 }
+VALUES = {"rollup_daily": ["value"], "rollup_monthly": ["value"], "rollup_hourly_profile": list(PROFILE_HOUR_COLUMNS)}
 
 
 def _snapshot(engine) -> dict[str, pd.DataFrame]:
@@ -39,7 +41,9 @@ def _assert_same(left: dict, right: dict) -> None:
         assert len(a) == len(b), f"{table}: {len(a)} rows after refresh, {len(b)} after rebuild"
         assert a[key].equals(b[key]), f"{table}: different keys"
         assert (a["samples"].to_numpy() == b["samples"].to_numpy()).all(), f"{table}: samples differ"
-        assert np.allclose(a["value"].to_numpy(), b["value"].to_numpy(), rtol=1e-9, atol=1e-6), f"{table}: values differ"
+        for column in VALUES[table]:
+            assert np.allclose(a[column].to_numpy(dtype=float), b[column].to_numpy(dtype=float), rtol=1e-9, atol=1e-6), (
+                f"{table}.{column}: values differ")
 
 
 @pytest.fixture

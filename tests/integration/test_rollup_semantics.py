@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from data import rollup
 from data.db import get_engine
+from data.demo import build_demo
 from data.models import (
     Asset, AssetAudit, AssetCategory, Building, CalendarDay, FuelRecord, HousingApplication, HousingUnit, Lease,
     LoadBatch, MaintenanceRecord, Meter, MeterReading, OfficeOccupancy, OfficeRoom, OrgNode, Trip, TripRequest, Vehicle,
     VehicleQuota,
 )
+from data.models.rollup import PROFILE_HOUR_COLUMNS, RollupHourlyProfile
 from data.seed import seed_reference
 
 UTC = dt.timezone.utc
@@ -145,6 +147,16 @@ def _monthly(conn, metric, kind, entity) -> dict:
     return {str(month)[:7]: value for month, value in rows}
 
 
+def _profile(conn, kind, entity) -> dict:
+    """(month, weekday) -> ({hour column: value, non-zero only}, samples) of the electricity profile."""
+    rows = conn.execute(sa.text(
+        f"SELECT month, weekday, {', '.join(PROFILE_HOUR_COLUMNS)}, samples FROM rollup_hourly_profile "
+        "WHERE metric_id = 'energy.electricity_kwh' AND entity_kind = :k AND entity_id = :e ORDER BY month, weekday"),
+        {"k": kind, "e": entity}).all()
+    return {(str(row[0])[:7], row[1]): ({name: v for name, v in zip(PROFILE_HOUR_COLUMNS, row[2:26]) if v != 0}, row[26])
+            for row in rows}
+
+
 def test_energy_days_hours_night_and_offdays(facts):
     with facts.begin() as conn:
         rollup.refresh_energy(conn, building_ids=None, day_from=D(2026, 2, 1), day_to=D(2026, 3, 31))
@@ -165,17 +177,73 @@ def test_energy_days_hours_night_and_offdays(facts):
                                        "AND entity_kind = 'org' AND entity_id = 1 AND day = :d").bindparams(
             sa.bindparam("d", type_=sa.Date())), {"d": D(2026, 3, 2)}).scalar_one()
         assert samples == 4
-        profile = conn.execute(sa.text(
-            "SELECT month, weekday, hour, value FROM rollup_hourly_profile WHERE entity_kind = 'building' AND entity_id = 1 "
-            "ORDER BY month, weekday, hour")).all()
-        assert [(str(m)[:7], w, h, v) for m, w, h, v in profile] == [
-            ("2026-02", 5, 23, 32.0), ("2026-03", 0, 0, 2.0), ("2026-03", 0, 8, 4.0), ("2026-03", 0, 21, 8.0),
-            ("2026-03", 0, 22, 16.0), ("2026-03", 6, 23, 1.0)]
-        org_profile = conn.execute(sa.text(
-            "SELECT SUM(value) FROM rollup_hourly_profile WHERE entity_kind = 'org' AND entity_id = 1")).scalar_one()
-        assert org_profile == 163.0
+        # one wide row per month × weekday; every hour column not listed is 0
+        assert _profile(conn, "building", 1) == {
+            ("2026-02", 5): ({"h23": 32.0}, 1),  # the make-up Saturday
+            ("2026-03", 0): ({"h00": 2.0, "h08": 4.0, "h21": 8.0, "h22": 16.0}, 4),  # the holiday Monday
+            ("2026-03", 6): ({"h23": 1.0}, 1),
+        }
+        assert _profile(conn, "building", 2) == {("2026-03", 1): ({"h09": 100.0}, 1)}
+        assert _profile(conn, "org", 1) == {
+            ("2026-02", 5): ({"h23": 32.0}, 1),
+            ("2026-03", 0): ({"h00": 2.0, "h08": 4.0, "h21": 8.0, "h22": 16.0}, 4),
+            ("2026-03", 1): ({"h09": 100.0}, 1),
+            ("2026-03", 6): ({"h23": 1.0}, 1),
+        }
+        assert _profile(conn, "org", 4) == _profile(conn, "building", 2)
         versions = dict(conn.execute(sa.text("SELECT domain, version FROM data_version")).all())
         assert versions["energy"] == 1
+
+
+def test_profile_hour_columns_are_the_models_columns_in_order():
+    columns = [c.name for c in RollupHourlyProfile.__table__.columns]
+    assert columns == ["metric_id", "entity_kind", "entity_id", "month", "weekday", *PROFILE_HOUR_COLUMNS, "samples"]
+    assert PROFILE_HOUR_COLUMNS[0] == "h00" and PROFILE_HOUR_COLUMNS[17] == "h17" and len(PROFILE_HOUR_COLUMNS) == 24
+    assert [c.name for c in RollupHourlyProfile.__table__.primary_key.columns] == columns[:5]
+
+
+def _raw_profile(conn, building_ids=None) -> pd.DataFrame:
+    """The profile computed from raw electricity readings in pandas, without the roll-up code:
+    (month, weekday, hour) -> sum and count, for the given buildings (None: all)."""
+    frame = pd.read_sql(sa.text(
+        "SELECT m.building_id, m.interval_minutes, r.ts, r.value FROM meter_reading r JOIN meter m ON m.id = r.meter_id "
+        "WHERE m.kind = 'electricity'"), conn)
+    if building_ids is not None:
+        frame = frame[frame["building_id"].isin(building_ids)]
+    # a reading is the interval ending at ts (UTC); local time is UTC+8
+    start = pd.to_datetime(frame["ts"]) + pd.Timedelta(hours=8) - pd.to_timedelta(frame["interval_minutes"], unit="m")
+    frame = frame.assign(month=start.dt.strftime("%Y-%m"), weekday=start.dt.day_of_week, hour=start.dt.hour)
+    return frame.groupby(["month", "weekday", "hour"])["value"].agg(["sum", "size"])
+
+
+def test_wide_profile_equals_sums_of_raw_readings(db_url):
+    build_demo(db_url, tier="tiny", seed=11, as_of=D(2026, 11, 25))
+    engine = get_engine(db_url)
+    with engine.connect() as conn:
+        building, org = conn.execute(sa.text("SELECT b.id, b.org_id FROM building b ORDER BY b.id LIMIT 1 OFFSET 5")).one()
+        root = conn.execute(sa.text("SELECT id FROM org_node WHERE parent_id IS NULL")).scalar_one()
+        for kind, entity, raw in (("building", building, _raw_profile(conn, [building])),
+                                  ("org", root, _raw_profile(conn))):
+            stored = _profile(conn, kind, entity)
+            cells = raw.reset_index().groupby(["month", "weekday"])
+            assert set(stored) == set(cells.groups), (kind, entity)
+            for (month, weekday), hours in cells:
+                values, samples = stored[(month, weekday)]
+                expected = {f"h{h:02d}": v for h, v in zip(hours["hour"], hours["sum"]) if v != 0}
+                assert values.keys() == expected.keys(), (kind, month, weekday)
+                assert [values[k] for k in expected] == pytest.approx(list(expected.values()), rel=1e-9)
+                assert samples == hours["size"].sum()
+        # spot check one cell by hand: h17 of the building's first full month, on Wednesdays
+        month = sorted(m for m, _ in _profile(conn, "building", building))[1]
+        h17 = conn.execute(sa.text(
+            "SELECT h17 FROM rollup_hourly_profile WHERE entity_kind = 'building' AND entity_id = :b AND weekday = 2 "
+            "AND month = :m").bindparams(sa.bindparam("m", type_=sa.Date())),
+            {"b": building, "m": dt.date.fromisoformat(month + "-01")}).scalar_one()
+        raw = _raw_profile(conn, [building])
+        assert h17 > 0 and h17 == pytest.approx(raw.loc[(month, 2, 17), "sum"], rel=1e-9)
+        # the agency above the building holds at least the building's own consumption
+        agency = _profile(conn, "org", org)
+        assert agency[(month, 2)][0]["h17"] >= h17
 
 
 def test_vehicle_offhours_unrequested_fuel_and_maintenance(facts):

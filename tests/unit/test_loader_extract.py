@@ -1,16 +1,20 @@
 """Opening files as departments send them: encodings, delimiters, title rows, truncation, XLSX
-with Excel dates, merged cells and formula-looking text, and files that cannot be read."""
+with Excel dates, merged cells and formula-looking text, and files that cannot be read; and
+``Table.blocks``, which must hand out exactly what ``Table.rows`` does."""
 
 from __future__ import annotations
 
 import codecs
 import datetime as dt
+import random
 import zipfile
 
+import numpy as np
 import pytest
 import xlsxwriter
 
-from data.loaders.extract import column_letter, detect_encoding, open_table
+from data.loaders import extract
+from data.loaders.extract import ColumnBlock, column_letter, detect_encoding, open_table
 
 CSV = "表计编号,时间,用电量(千瓦时)\nE-B001,2026-11-20 01:00,100\nE-B001,2026-11-20 02:00,\"1,200.5\"\n"
 
@@ -188,3 +192,184 @@ def test_xlsx_renamed_to_csv_is_read_as_xlsx(tmp_path):
 
 def test_column_letters():
     assert [column_letter(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
+
+
+# --- Table.blocks: the same rows as Table.rows, column by column where the CSV is clean -----------
+
+HEADER = "表计编号,时间,用电量(千瓦时)\n"
+BODY = "".join(f"E{i % 40:06d},2026-11-25 {i % 24:02d}:00,{i % 97 + 0.25}\n" for i in range(120))
+HEAD, TAIL = BODY[:BODY.index("\n", 2000) + 1], BODY[BODY.index("\n", 2000) + 1:]  # cut at a line end
+
+
+def _issues(table):
+    return [(i.code, i.line, i.params) for i in table.issues]
+
+
+def _flat_blocks(table, max_rows):
+    rows, kinds = [], []
+    for piece in table.blocks(max_rows):
+        assert 0 < len(piece) <= max_rows
+        kinds.append(type(piece))
+        if isinstance(piece, ColumnBlock):
+            assert piece.lines.dtype == np.int64 and len(piece.columns) == len(piece.raw_row(0).values)
+            assert all(c.dtype == object and len(c) == len(piece) for c in piece.columns)
+            assert piece.raw_rows()[-1] == piece.raw_row(len(piece) - 1)
+            piece = piece.raw_rows()
+        rows += [(r.line, r.values, r.problem.code if r.problem else None) for r in piece]
+    return rows, kinds
+
+
+def assert_blocks_match_rows(path, max_rows, **open_kwargs):
+    """Flattened blocks == rows, on two fresh opens of the file; returns the kinds of pieces."""
+    by_rows = open_table(path, **open_kwargs)
+    expected = rows_of(by_rows)
+    by_blocks = open_table(path, **open_kwargs)
+    got, kinds = _flat_blocks(by_blocks, max_rows)
+    assert got == expected
+    assert by_blocks.blank_rows == by_rows.blank_rows
+    assert _issues(by_blocks) == _issues(by_rows)
+    by_rows.close()
+    by_blocks.close()
+    return kinds
+
+
+BLOCK_CORPUS = {
+    "utf8": (HEADER + BODY).encode("utf-8"),
+    "utf8_bom": codecs.BOM_UTF8 + (HEADER + BODY).encode("utf-8"),
+    "gb18030_chinese": (HEADER + BODY.replace("E0000", "东楼电表")).encode("gb18030"),
+    "crlf": (HEADER + BODY).replace("\n", "\r\n").encode("utf-8"),
+    "trailing_blank_lines": (HEADER + BODY + "\n,,\n  ,\t\n\r\n").encode("utf-8"),
+    "blank_lines_in_the_middle": (HEADER + HEAD + "\n , ,\n\u3000,,\n,,\n" + TAIL).encode("utf-8"),
+    "too_few_and_too_many_fields": (HEADER + HEAD + "E1,2026-11-25 01:00\nE1,2026-11-25 01:00,1,x\n"
+                                    "E1,2026-11-25 01:00,1,, \n" + TAIL).encode("utf-8"),
+    "quoted_newline_in_the_middle": (HEADER + HEAD + 'E1,2026-11-25 01:00,"1\n2"\n' + TAIL + HEAD).encode("utf-8"),
+    "undecodable_bytes": (HEADER + HEAD).encode("gbk") + b"E1,2026-11-25 03:00,\xff\xfe\n" + TAIL.encode("gbk"),
+    "undecodable_utf8": (HEADER + HEAD).encode() + b"E1,\xe4\xb8,1\n" + TAIL.encode(),
+    "no_final_newline": (HEADER + BODY).rstrip("\n").encode("utf-8"),
+    "truncated_last_line": (HEADER + BODY + "E000001,2026-11").encode("utf-8"),
+    "blank_last_line_without_newline": (HEADER + BODY + " ,  ").encode("utf-8"),
+    "header_not_on_line_1": ("2026年11月用电统计\n\n" + HEADER + BODY).encode("utf-8"),
+    "lone_carriage_return": (HEADER + HEAD + "E1,2026-11-25 01:00,1\rE2,2026-11-25 01:00,2\n" + TAIL).encode(),
+    "bom_character_mid_file": (HEADER + HEAD + "\ufeffE1,2026-11-25 01:00,1\n" + TAIL).encode("utf-8"),
+    "empty_first_fields": (HEADER + "".join("," + line.split(",", 1)[1] + "\n" for line in BODY.splitlines())
+                           ).encode("utf-8"),
+    "semicolons": (HEADER + BODY).replace(",", ";").encode("gb18030"),
+    "gbk_with_pipes": (HEADER + BODY).replace(",", "|").encode("gb18030"),  # "|" can be a GBK trail byte
+    "utf16": (HEADER + BODY).encode("utf-16"),
+    "header_only": HEADER.encode("utf-8"),
+    "few_rows": (HEADER + BODY[:200]).encode("utf-8"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BLOCK_CORPUS))
+@pytest.mark.parametrize("max_rows", [7, 50_000])
+def test_blocks_hand_out_exactly_the_rows(tmp_path, name, max_rows):
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(BLOCK_CORPUS[name])
+    kinds = assert_blocks_match_rows(path, max_rows)
+    if name in ("utf8", "utf8_bom", "gb18030_chinese", "crlf", "trailing_blank_lines", "semicolons"):
+        assert set(kinds) == {ColumnBlock}
+    if name in ("utf16", "gbk_with_pipes", "few_rows"):
+        assert set(kinds) == {list}
+    if max_rows == 7 and name in ("utf8", "undecodable_bytes"):
+        assert len(kinds) > 3
+
+
+@pytest.mark.parametrize("name", ["utf8", "crlf", "blank_lines_in_the_middle", "too_few_and_too_many_fields",
+                                  "quoted_newline_in_the_middle", "undecodable_bytes", "lone_carriage_return",
+                                  "truncated_last_line", "header_not_on_line_1"])
+def test_blocks_across_small_pieces(tmp_path, monkeypatch, name):
+    """Pieces of a few hundred bytes: lines and blank counts stay right across the cuts."""
+    monkeypatch.setattr(extract, "PIECE_BYTES", 300)
+    monkeypatch.setattr(extract, "MIN_BLOCK_ROWS", 2)
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(BLOCK_CORPUS[name])
+    for max_rows in (1, 5, 1000):
+        assert_blocks_match_rows(path, max_rows)
+
+
+def test_blocks_match_rows_on_random_files(tmp_path, monkeypatch):
+    """Seeded random files mixing clean rows, blank and whitespace rows, wrong field counts, quotes,
+    lone carriage returns, wide spaces, BOM characters and undecodable bytes."""
+    monkeypatch.setattr(extract, "MIN_BLOCK_ROWS", 2)
+    rnd = random.Random(20261125)
+    atoms = ["E01", "2026-11-25 01:00", "3.5", "", " ", "\t", "数据", "\u3000", "\xa0", "\ufeff", "x\x0by", "😀", "—"]
+    odd = ['"q"', 'a"b', '"x\ny"', "a\rb", "E1"]
+    blocks_seen = 0
+    for trial in range(80):
+        encoding = rnd.choice(["utf-8", "utf-8-sig", "gb18030"])
+        delimiter = rnd.choice([",", ",", "\t", ";", "|"])
+        monkeypatch.setattr(extract, "PIECE_BYTES", rnd.choice([16, 64, 200, 1 << 20]))
+        lines = []
+        for _ in range(rnd.randint(0, 50)):
+            kind = rnd.random()
+            if kind < 0.7:
+                fields = [rnd.choice(atoms) + rnd.choice(atoms) for _ in range(3)]
+            elif kind < 0.8:
+                fields = [rnd.choice(["", " ", "\u3000", "\t"]) for _ in range(rnd.randint(0, 4))]
+            elif kind < 0.9:
+                fields = [rnd.choice(atoms) for _ in range(rnd.choice([1, 2, 4]))]
+            else:
+                fields = [rnd.choice(odd) for _ in range(3)]
+            lines.append(delimiter.join(fields))
+        end = rnd.choice(["\n", "\r\n"])
+        text = (rnd.choice(["", "标题\n", "\n\n"]) + delimiter.join(["表计编号", "时间", "用电量"]) + end
+                + end.join(lines) + rnd.choice([end, "", end + "  "]))
+        data = text.encode(encoding, errors="replace")
+        if rnd.random() < 0.2:
+            cut = rnd.randrange(len(data))
+            data = data[:cut] + rnd.choice([b"\xff", b"\x81", b"\xe4\xb8"]) + data[cut:]
+        path = tmp_path / f"r{trial}.csv"
+        path.write_bytes(data)
+        for max_rows in (1, 3, 1000):
+            blocks_seen += assert_blocks_match_rows(path, max_rows).count(ColumnBlock)
+    assert blocks_seen > 100
+
+
+def test_clean_csv_comes_back_in_column_blocks(tmp_path, monkeypatch):
+    """Read in pieces of ~3,000 rows, a clean file still comes out in blocks of max_rows."""
+    monkeypatch.setattr(extract, "PIECE_BYTES", 100_000)
+    path = tmp_path / "big.csv"
+    values = [[f"E{i % 500:06d}", f"2026-11-25 {i % 24:02d}:00", f"{i % 97}.25"] for i in range(50_000)]
+    path.write_text(HEADER + "".join(",".join(v) + "\n" for v in values), encoding="utf-8")
+    table = open_table(path)
+    pieces = list(table.blocks(20_000))
+    assert [type(p) for p in pieces] == [ColumnBlock] * 3 and [len(p) for p in pieces] == [20_000, 20_000, 10_000]
+    lines = np.concatenate([p.lines for p in pieces])
+    assert lines[0] == 2 and lines[-1] == 50_001 and (np.diff(lines) == 1).all()
+    last = pieces[-1]
+    assert last.raw_row(len(last) - 1) == extract.RawRow(50_001, values[-1])
+    assert [list(c) for c in pieces[1].columns] == [list(c) for c in zip(*values[20_000:40_000])]
+    assert table.blank_rows == 0 and [i.code for i in table.issues] == ["encoding_detected"]
+    assert list(table.rows()) == []  # a table is read once
+    table.close()
+
+
+def test_blocks_of_an_xlsx_are_row_lists(tmp_path):
+    path = tmp_path / "m.xlsx"
+    rows = [["表计编号", "时间", "用电量"]] + [["E-B001", dt.datetime(2026, 11, 20, h), h] for h in range(10)]
+    _xlsx(path, rows + [[None, None, None]], merge=(3, 0, 4, 0, "E-B001"))
+    kinds = assert_blocks_match_rows(path, 4)
+    assert kinds == [list, list, list]
+
+
+def test_blocks_after_rows_regroup_the_rest(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_bytes(BLOCK_CORPUS["utf8"])
+    table = open_table(path)
+    stream = table.rows()
+    first = next(stream)
+    rest = [r for piece in table.blocks(50) for r in piece]
+    assert all(isinstance(r, extract.RawRow) for r in rest)
+    assert [first.line] + [r.line for r in rest] == list(range(2, 122))
+    table.close()
+    other = open_table(path)
+    with pytest.raises(ValueError):
+        next(other.blocks(0))
+    other.close()
+
+
+def test_wide_spaces_are_all_that_str_strip_removes():
+    wide = {c for c in map(chr, range(0x80, 0x110000)) if c.isspace()}
+    assert set(extract._WIDE_SPACES) == wide
+    assert {chr(b) for b in extract._ASCII_SPACES} == {c for c in map(chr, range(0x80)) if c.isspace()}
