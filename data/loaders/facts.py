@@ -876,8 +876,9 @@ class MeterReadingHandler(Handler):
                 _paramstyle(conn, "UPDATE meter_reading SET value = ?, batch_id = ? WHERE meter_id = ? AND ts = ?"),
                 list(zip(value[update_mask].tolist(), [batch_id] * len(stamps), meter_id[update_mask].tolist(), stamps)))
         changed = insert_mask | update_mask
-        self._note_changes(meter[changed], ts[changed], np.where(update_mask, value - old_value, value)[changed],
-                           insert_mask[changed].astype(np.int64))
+        # a correction adds its change (a stored NULL counted as nothing); a new reading its value and one sample
+        change = np.where(update_mask, value - np.nan_to_num(old_value), value)
+        self._note_changes(meter[changed], ts[changed], change[changed], insert_mask[changed].astype(np.int64))
         return result
 
     def _stored(self, meter_id: np.ndarray, ts: np.ndarray, wanted: np.ndarray):

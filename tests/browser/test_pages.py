@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -48,7 +49,9 @@ def _make_app(app_factory, url):
 def _wait_page(dash_duo, page: str, heading: str, timeout: int = 20) -> None:
     """Wait until the page's heading reads ``heading``, its tiles hold numbers and its chart drew."""
     driver = dash_duo.driver
-    wait = WebDriverWait(driver, timeout)
+    # The page re-renders while we look (language switch, navigation): an element found a moment
+    # ago may be gone when its text is read; look again rather than fail.
+    wait = WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
     wait.until(lambda d: any(h.text == heading for h in d.find_elements(By.CSS_SELECTOR, ".aocc-page__title")))
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f".aocc-page--{page} .aocc-kpi__number"))
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f".aocc-page--{page} .aocc-chart .main-svg .trace"))
