@@ -519,24 +519,31 @@ class _OrgTree:
                     anc.append(a)
         return pd.DataFrame({"own_org_id": np.array(own, dtype=np.int64), "org_id": np.array(anc, dtype=np.int64)})
 
-    def sum_into_ancestors(self, frame: pd.DataFrame, keys: Sequence[str], sums: Sequence[str]) -> pd.DataFrame:
-        """Rows with an ``own_org_id`` summed into that node and each of its ancestors: one row per
-        (``org_id``, keys). One vectorised pass, for the few thousand rows of a load batch
-        (``roll_up`` goes level by level, for the millions of a rebuild)."""
-        keys, sums = list(keys), list(sums)
-        if frame.empty:
-            return pd.DataFrame(columns=["org_id", *keys, *sums])
-        own = frame["own_org_id"].to_numpy(dtype=np.int64)
+    def ancestor_pairs(self, own_org_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For rows with these own org nodes: (row index, org id) once for the node and once for
+        each of its ancestors, in one vectorised pass."""
+        own = np.asarray(own_org_ids, dtype=np.int64)
         unique_own, inverse = np.unique(own, return_inverse=True)
         chains = [self.chains.get(int(o), (int(o),)) for o in unique_own.tolist()]
         lengths = np.fromiter((len(c) for c in chains), dtype=np.int64, count=len(chains))
         flat = np.fromiter((a for c in chains for a in c), dtype=np.int64, count=int(lengths.sum()))
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
         repeat = lengths[inverse]
         # row i becomes repeat[i] rows: the ancestors flat[starts[inverse[i]] + 0 … repeat[i] − 1]
         offsets = np.arange(int(repeat.sum()), dtype=np.int64) - np.repeat(np.cumsum(repeat) - repeat, repeat)
-        expanded = frame.loc[np.repeat(np.arange(len(frame)), repeat), [*keys, *sums]].reset_index(drop=True)
-        expanded.insert(0, "org_id", flat[np.repeat(starts[inverse], repeat) + offsets])
+        rows = np.repeat(np.arange(len(own), dtype=np.int64), repeat)
+        return rows, flat[np.repeat(starts[inverse], repeat) + offsets]
+
+    def sum_into_ancestors(self, frame: pd.DataFrame, keys: Sequence[str], sums: Sequence[str]) -> pd.DataFrame:
+        """Rows with an ``own_org_id`` summed into that node and each of its ancestors: one row per
+        (``org_id``, keys). For the few thousand rows of a load batch (``roll_up`` goes level by
+        level, for the millions of a rebuild)."""
+        keys, sums = list(keys), list(sums)
+        if frame.empty:
+            return pd.DataFrame(columns=["org_id", *keys, *sums])
+        rows, orgs = self.ancestor_pairs(frame["own_org_id"].to_numpy(dtype=np.int64))
+        expanded = frame.iloc[rows][[*keys, *sums]].reset_index(drop=True)
+        expanded.insert(0, "org_id", orgs)
         return expanded.groupby(["org_id", *keys], as_index=False, sort=False)[sums].sum()
 
     def roll_up(self, frame: pd.DataFrame, keys: Sequence[str], sums: Sequence[str],

@@ -20,8 +20,6 @@ Usage, inside the batch's transaction::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
@@ -43,7 +41,6 @@ from .rollup import (
 # Meter kinds by code: the loader passes the code (an int array) rather than strings.
 METER_KINDS = ("electricity", "water", "gas", "heat")
 ELECTRICITY = METER_KINDS.index("electricity")
-_KIND_METRICS = np.array([METER_KIND_METRIC[k] for k in METER_KINDS], dtype=object)
 NIGHT_METRIC = "energy.night_electricity_kwh"
 OFFDAY_METRIC = "energy.offday_electricity_kwh"
 
@@ -54,13 +51,17 @@ _FLUSH_ROWS = 200_000  # building-level cells held before they are written (boun
 
 
 class EnergyDeltas:
-    """Building-level sums of reading changes, accumulated chunk by chunk and written as upserts."""
+    """Building-level sums of reading changes, accumulated chunk by chunk and written as upserts.
+
+    Everything is kept as plain arrays keyed by one packed integer per cell: a batch's few
+    thousand cells are summed with ``bincount`` instead of DataFrames with dozens of columns.
+    """
 
     def __init__(self, conn: Connection, *, flush_rows: int = _FLUSH_ROWS):
         self.conn = conn
         self.flush_rows = flush_rows
-        self._daily: list[pd.DataFrame] = []
-        self._profile: list[pd.DataFrame] = []
+        self._daily: list[_Cells] = []
+        self._profile: list[_Cells] = []
         self._held = 0
         self.cells_written = 0
         self._touched = False
@@ -78,13 +79,13 @@ class EnergyDeltas:
         """Changes of single readings: ``ts`` is the interval's end in epoch seconds (UTC),
         ``kind`` an index into ``METER_KINDS``, ``value`` the change of value, ``samples`` +1 for a
         new reading and 0 for a correction."""
-        n = len(ts)
-        if n == 0:
+        if len(ts) == 0:
             return
         building_id = np.asarray(building_id, dtype=np.int64)
+        org_id = np.asarray(org_id, dtype=np.int64)
         kind = np.asarray(kind, dtype=np.int64)
         value = np.asarray(value, dtype=np.float64)
-        samples = np.asarray(samples, dtype=np.int64)
+        samples = np.asarray(samples, dtype=np.float64)
         # The local day and hour of the interval's start (see data.rollup: a reading belongs to the
         # interval that ends at ts).
         local = np.asarray(ts, dtype=np.int64) + _LOCAL_OFFSET_SECONDS - np.asarray(interval_minutes, dtype=np.int64) * 60
@@ -93,33 +94,25 @@ class EnergyDeltas:
         electric = kind == ELECTRICITY
         night = electric & ((hour >= NIGHT_FROM_HOUR) | (hour < NIGHT_TO_HOUR))
 
+        # daily cells: (building, kind, day) -> value, samples, night value, night samples
         key = (building_id * len(METER_KINDS) + kind) * _DAY_BITS + day
-        codes, uniques = pd.factorize(key, sort=False)
-        groups = len(uniques)
-        first = _first_positions(codes, groups)
-        self._daily.append(pd.DataFrame({
-            "key": uniques, "org_id": np.asarray(org_id, dtype=np.int64)[first],
-            "value": np.bincount(codes, weights=value, minlength=groups),
-            "samples": np.bincount(codes, weights=samples, minlength=groups).astype(np.int64),
-            "night_value": np.bincount(codes, weights=np.where(night, value, 0.0), minlength=groups),
-            "night_samples": np.bincount(codes, weights=np.where(night, samples, 0), minlength=groups).astype(np.int64),
-        }))
-        self._held += groups
+        sums = np.stack([value, samples, np.where(night, value, 0.0), np.where(night, samples, 0.0)], axis=1)
+        self._daily.append(_Cells.summed(key, org_id, sums))
+        self._held += len(self._daily[-1])
 
         if electric.any():
-            e_day, e_hour = day[electric], hour[electric]
+            # profile cells: (building, month, weekday) -> 24 hour sums, samples
+            e_day = day[electric]
             weekday = (e_day + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
-            month = month_numbers(e_day)
-            pkey = (building_id[electric] * _DAY_BITS + month) * 7 + weekday
-            pcodes, puniques = pd.factorize(pkey, sort=False)
-            pgroups = len(puniques)
-            hours = np.bincount(pcodes * 24 + e_hour, weights=value[electric], minlength=pgroups * 24).reshape(pgroups, 24)
-            frame = pd.DataFrame(hours, columns=list(PROFILE_HOUR_COLUMNS))
-            frame.insert(0, "key", puniques)
-            frame.insert(1, "org_id", np.asarray(org_id, dtype=np.int64)[electric][_first_positions(pcodes, pgroups)])
-            frame["samples"] = np.bincount(pcodes, weights=samples[electric], minlength=pgroups).astype(np.int64)
-            self._profile.append(frame)
-            self._held += pgroups
+            pkey = (building_id[electric] * _DAY_BITS + month_numbers(e_day)) * 7 + weekday
+            codes, uniques = pd.factorize(pkey)
+            groups = len(uniques)
+            sums = np.empty((groups, 25))
+            sums[:, :24] = np.bincount(codes * 24 + hour[electric], weights=value[electric],
+                                       minlength=groups * 24).reshape(groups, 24)
+            sums[:, 24] = np.bincount(codes, weights=samples[electric], minlength=groups)
+            self._profile.append(_Cells(np.asarray(uniques, dtype=np.int64), org_id[electric][_first(codes, groups)], sums))
+            self._held += len(self._profile[-1])
         self._touched = True
         if self._held >= self.flush_rows:
             self.flush()
@@ -128,13 +121,9 @@ class EnergyDeltas:
     def flush(self) -> None:
         """Write the accumulated changes (building cells, then every ancestor org's)."""
         if self._daily:
-            daily = pd.concat(self._daily, ignore_index=True)
-            daily = daily.groupby(["key", "org_id"], as_index=False, sort=False).sum()
-            self._write_daily_and_monthly(daily)
+            self._write_daily_and_monthly(_Cells.merged(self._daily))
         if self._profile:
-            profile = pd.concat(self._profile, ignore_index=True)
-            profile = profile.groupby(["key", "org_id"], as_index=False, sort=False).sum()
-            self._write_profile(profile)
+            self._write_profile(_Cells.merged(self._profile))
         self._daily, self._profile, self._held = [], [], 0
 
     def finish(self) -> None:
@@ -142,15 +131,12 @@ class EnergyDeltas:
         if self._touched:
             bump_data_version(self.conn, ("energy",))
 
-    def _write_daily_and_monthly(self, cells: pd.DataFrame) -> None:
-        key = cells["key"].to_numpy(dtype=np.int64)
-        day = key % _DAY_BITS
-        building_kind = key // _DAY_BITS
+    def _write_daily_and_monthly(self, cells: "_Cells") -> None:
+        day = cells.key % _DAY_BITS
+        building_kind = cells.key // _DAY_BITS
         kind = building_kind % len(METER_KINDS)
         building = building_kind // len(METER_KINDS)
-        org = cells["org_id"].to_numpy(dtype=np.int64)
-        value = cells["value"].to_numpy(dtype=np.float64)
-        samples = cells["samples"].to_numpy(dtype=np.int64)
+        value, samples, night_value, night_samples = cells.sums.T
 
         electric = kind == ELECTRICITY
         offday = np.zeros(len(day), dtype=bool)
@@ -158,82 +144,140 @@ class EnergyDeltas:
             offday[electric] = ~workday_flags(self.conn, day[electric])
         # One row per (metric, building, day): the kind's metric, night electricity wherever there is
         # electricity (its value may be 0), off-day electricity on non-working days only.
-        parts = [
-            (_KIND_METRICS[kind], building, org, day, value, samples),
-            (np.full(int(electric.sum()), NIGHT_METRIC, dtype=object), building[electric], org[electric], day[electric],
-             cells["night_value"].to_numpy(dtype=np.float64)[electric],
-             cells["night_samples"].to_numpy(dtype=np.int64)[electric]),
-            (np.full(int(offday.sum()), OFFDAY_METRIC, dtype=object), building[offday], org[offday], day[offday],
-             value[offday], samples[offday]),
-        ]
-        rows = pd.DataFrame({
-            "metric_id": np.concatenate([p[0] for p in parts]),
-            "entity_id": np.concatenate([p[1] for p in parts]),
-            "own_org_id": np.concatenate([p[2] for p in parts]),
-            "period": np.concatenate([p[3] for p in parts]),
-            "value": np.concatenate([p[4] for p in parts]),
-            "samples": np.concatenate([p[5] for p in parts]),
-        })
-        orgs = self.tree.sum_into_ancestors(rows, ["metric_id", "period"], ["value", "samples"]).rename(
-            columns={"org_id": "entity_id"})
-        daily = pd.concat([rows.drop(columns="own_org_id").assign(entity_kind="building"), orgs.assign(entity_kind="org")],
-                          ignore_index=True)
-        self._upsert("rollup_daily", "day", daily)
-        monthly = daily.assign(period=month_numbers(daily["period"].to_numpy(dtype=np.int64)))
-        monthly = monthly.groupby(["metric_id", "entity_kind", "entity_id", "period"], as_index=False, sort=False)[
-            ["value", "samples"]].sum()
-        self._upsert("rollup_monthly", "month", monthly)
+        metric_code = np.concatenate([kind, np.full(int(electric.sum()), _NIGHT), np.full(int(offday.sum()), _OFFDAY)])
+        building_rows = np.concatenate([np.arange(len(day)), np.flatnonzero(electric), np.flatnonzero(offday)])
+        row_sums = np.stack([np.concatenate([value, night_value[electric], value[offday]]),
+                             np.concatenate([samples, night_samples[electric], samples[offday]])], axis=1)
+        # building cells, then the same cells summed into every org above each building
+        daily_key = metric_code * _DAY_BITS + day[building_rows]
+        entity = building[building_rows]
+        org_key, org_entity, org_sums = _sum_into_ancestors(self.tree, cells.org[building_rows], daily_key, row_sums)
+        self._upsert_flow("rollup_daily", "day", np.concatenate([daily_key, org_key]),
+                          np.concatenate([entity, org_entity]), len(entity), np.concatenate([row_sums, org_sums]))
 
-    def _write_profile(self, cells: pd.DataFrame) -> None:
-        key = cells["key"].to_numpy(dtype=np.int64)
-        weekday = key % 7
-        month = (key // 7) % _DAY_BITS
-        building = key // 7 // _DAY_BITS
-        sums = [*PROFILE_HOUR_COLUMNS, "samples"]
-        rows = pd.DataFrame({"entity_id": building, "own_org_id": cells["org_id"].to_numpy(dtype=np.int64),
-                             "period": month, "weekday": weekday})
-        rows[sums] = cells[sums].to_numpy()
-        rows["samples"] = rows["samples"].astype(np.int64)
-        orgs = self.tree.sum_into_ancestors(rows, ["period", "weekday"], sums).rename(columns={"org_id": "entity_id"})
-        profile = pd.concat([rows.drop(columns="own_org_id").assign(entity_kind="building"), orgs.assign(entity_kind="org")],
-                            ignore_index=True)
-        profile["metric_id"] = PROFILE_METRIC
-        self._upsert("rollup_hourly_profile", "month", profile, extra_keys=("weekday",), sums=tuple(sums))
+    def _write_profile(self, cells: "_Cells") -> None:
+        weekday_key = cells.key % (_DAY_BITS * 7)  # (month, weekday) packed
+        building = cells.key // (_DAY_BITS * 7)
+        org_key, org_entity, org_sums = _sum_into_ancestors(self.tree, cells.org, weekday_key, cells.sums)
+        key = np.concatenate([weekday_key, org_key])
+        entity = np.concatenate([building, org_entity])
+        sums = np.concatenate([cells.sums, org_sums])
+        kinds = np.concatenate([np.zeros(len(building), dtype=np.int64), np.ones(len(org_entity), dtype=np.int64)])
+        order = np.lexsort((key % 7, key // 7, entity, kinds))
+        month = days_to_datetime64((key // 7)[order])
+        columns = {"metric_id": [PROFILE_METRIC] * len(order), "entity_kind": _ENTITY_KINDS[kinds[order]].tolist(),
+                   "entity_id": entity[order].tolist(), "month": format_days(month).tolist(),
+                   "weekday": (key % 7)[order].tolist()}
+        for i, name in enumerate(PROFILE_HOUR_COLUMNS):
+            columns[name] = sums[order, i].tolist()
+        columns["samples"] = np.rint(sums[order, 24]).astype(np.int64).tolist()
+        self._upsert("rollup_hourly_profile", columns, keys=5)
 
-    def _upsert(self, table: str, period_column: str, frame: pd.DataFrame, *, extra_keys: Sequence[str] = (),
-                sums: Sequence[str] = ("value", "samples")) -> None:
-        """``INSERT … ON CONFLICT DO UPDATE SET s = s + excluded.s`` for every row of ``frame``
-        (one row per key), in primary-key order so the B-tree is walked, not jumped around."""
-        if frame.empty:
+    def _upsert_flow(self, table: str, period_column: str, key: np.ndarray, entity: np.ndarray, buildings: int,
+                     sums: np.ndarray) -> None:
+        """Daily cells (``key`` = metric code and day packed), then the same summed by month."""
+        kinds = np.concatenate([np.zeros(buildings, dtype=np.int64), np.ones(len(entity) - buildings, dtype=np.int64)])
+        self._upsert_cells(table, period_column, key, entity, kinds, sums)
+        # monthly cells: the same rows with the day replaced by its month, summed
+        month_key = (key // _DAY_BITS) * _DAY_BITS + month_numbers(key % _DAY_BITS)
+        packed = (entity * 2 + kinds) * (len(_METRICS) * _DAY_BITS) + month_key
+        codes, uniques = pd.factorize(packed)
+        summed = np.stack([np.bincount(codes, weights=sums[:, i], minlength=len(uniques)) for i in range(2)], axis=1)
+        entity_kind, month_key = uniques // (len(_METRICS) * _DAY_BITS), uniques % (len(_METRICS) * _DAY_BITS)
+        self._upsert_cells("rollup_monthly", "month", month_key, entity_kind // 2, entity_kind % 2, summed)
+
+    def _upsert_cells(self, table: str, period_column: str, key: np.ndarray, entity: np.ndarray, kinds: np.ndarray,
+                      sums: np.ndarray) -> None:
+        metric, period = key // _DAY_BITS, key % _DAY_BITS
+        # primary-key order: metric id (text), entity kind, entity, period
+        order = np.lexsort((period, entity, kinds, _METRIC_RANK[metric]))
+        self._upsert(table, {
+            "metric_id": _METRICS[metric[order]].tolist(), "entity_kind": _ENTITY_KINDS[kinds[order]].tolist(),
+            "entity_id": entity[order].tolist(), period_column: format_days(days_to_datetime64(period[order])).tolist(),
+            "value": sums[order, 0].tolist(), "samples": np.rint(sums[order, 1]).astype(np.int64).tolist(),
+        }, keys=4)
+
+    def _upsert(self, table: str, columns: dict[str, list], *, keys: int) -> None:
+        """``INSERT … ON CONFLICT DO UPDATE SET s = s + excluded.s`` for every row (one per key, in
+        primary-key order so the B-tree is walked, not jumped around). The first ``keys`` columns
+        are the primary key; the others are added."""
+        names = list(columns)
+        values = list(columns.values())
+        if not values or not values[0]:
             return
-        keys = ["metric_id", "entity_kind", "entity_id", "period", *extra_keys]
-        frame = frame.sort_values(keys, kind="stable")
-        periods = format_days(days_to_datetime64(frame["period"].to_numpy(dtype=np.int64)))
-        columns = ["metric_id", "entity_kind", "entity_id", period_column, *extra_keys, *sums]
-        values = [frame["metric_id"].tolist(), frame["entity_kind"].tolist(), frame["entity_id"].tolist(),
-                  periods.tolist(), *(frame[k].tolist() for k in extra_keys),
-                  *(frame[s].astype(np.int64 if s == "samples" else np.float64).tolist() for s in sums)]
-        conflict = ", ".join(["metric_id", "entity_kind", "entity_id", period_column, *extra_keys])
+        conflict = ", ".join(names[:keys])
+        sums = names[keys:]
         assignments = ", ".join(f"{s} = {table}.{s} + excluded.{s}" for s in sums)
         cursor = self.conn.connection.dbapi_connection.cursor()
         try:
             if self.conn.dialect.name == "sqlite":
                 cursor.executemany(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+                    f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
                     f"ON CONFLICT ({conflict}) DO UPDATE SET {assignments}", zip(*values))
             else:
-                casts = ["text", "text", "integer", "date", *("integer" for _ in extra_keys),
-                         *("integer" if s == "samples" else "double precision" for s in sums)]
+                casts = [_PG_TYPES[name] for name in names]
                 arrays = ", ".join(f"%s::{cast}[]" for cast in casts)
                 # Each column goes as ONE array literal ('{a,b,…}'): psycopg2 would otherwise send
                 # ARRAY[a, b, …], which the server parses and plans element by element.
                 cursor.execute(
-                    f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+                    f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
                     f"ON CONFLICT ({conflict}) DO UPDATE SET {assignments}",
-                    [_array_literal(v, quoted=i < 2) for i, v in enumerate(values)])
+                    [_array_literal(v, quoted=name in ("metric_id", "entity_kind")) for name, v in zip(names, values)])
         finally:
             cursor.close()
-        self.cells_written += len(frame)
+        self.cells_written += len(values[0])
+
+
+class _Cells:
+    """Cells keyed by one packed integer, with the building's org and one or more sums each."""
+
+    def __init__(self, key: np.ndarray, org: np.ndarray, sums: np.ndarray):
+        self.key, self.org, self.sums = key, org, sums
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+    @classmethod
+    def summed(cls, key: np.ndarray, org: np.ndarray, sums: np.ndarray) -> "_Cells":
+        """Rows with equal keys summed (a key determines its building, hence its org)."""
+        codes, uniques = pd.factorize(key)
+        groups = len(uniques)
+        total = np.stack([np.bincount(codes, weights=sums[:, i], minlength=groups) for i in range(sums.shape[1])], axis=1)
+        return cls(np.asarray(uniques, dtype=np.int64), org[_first(codes, groups)], total)
+
+    @classmethod
+    def merged(cls, parts: list["_Cells"]) -> "_Cells":
+        if len(parts) == 1:
+            return parts[0]
+        return cls.summed(np.concatenate([p.key for p in parts]), np.concatenate([p.org for p in parts]),
+                          np.concatenate([p.sums for p in parts]))
+
+
+def _first(codes: np.ndarray, groups: int) -> np.ndarray:
+    """For each group code 0..groups-1, the position of its first row."""
+    first = np.full(groups, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
+    return first
+
+
+def _sum_into_ancestors(tree, own_org: np.ndarray, key: np.ndarray, sums: np.ndarray):
+    """Cells of buildings summed into the org of each building and every ancestor:
+    (key, org id, sums) per org cell."""
+    rows, orgs = tree.ancestor_pairs(own_org)
+    packed = orgs * (key.max() + 1) + key[rows]
+    codes, uniques = pd.factorize(packed)
+    total = np.stack([np.bincount(codes, weights=sums[rows, i], minlength=len(uniques)) for i in range(sums.shape[1])],
+                     axis=1)
+    return uniques % (key.max() + 1), uniques // (key.max() + 1), total
+
+
+_METRICS = np.array([*(METER_KIND_METRIC[k] for k in METER_KINDS), NIGHT_METRIC, OFFDAY_METRIC], dtype=object)
+_NIGHT, _OFFDAY = len(METER_KINDS), len(METER_KINDS) + 1
+_METRIC_RANK = np.argsort(np.argsort(_METRICS.astype(str)))  # metric code -> position in text order
+_ENTITY_KINDS = np.array(["building", "org"], dtype=object)
+_PG_TYPES = {"metric_id": "text", "entity_kind": "text", "entity_id": "integer", "day": "date", "month": "date",
+             "weekday": "integer", "value": "double precision", "samples": "integer",
+             **{name: "double precision" for name in PROFILE_HOUR_COLUMNS}}
 
 
 def _array_literal(values: list, *, quoted: bool) -> str:
@@ -244,10 +288,3 @@ def _array_literal(values: list, *, quoted: bool) -> str:
             raise ValueError("unexpected quote or backslash in a roll-up key")
         return "{" + ",".join(f'"{v}"' for v in values) + "}"
     return "{" + ",".join(map(repr, values) if values and isinstance(values[0], float) else map(str, values)) + "}"
-
-
-def _first_positions(codes: np.ndarray, groups: int) -> np.ndarray:
-    """For each group code 0..groups-1, the position of its first row."""
-    first = np.full(groups, len(codes), dtype=np.int64)
-    np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
-    return first
