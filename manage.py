@@ -10,6 +10,8 @@
   scheduler               run the scheduler process only (same as ``python -m jobs``)
   backup [--dest DIR]     back the database up now (SQLite online backup / pg_dump)
   restore FILE --yes      replace the database with a backup (stop the app and the scheduler first)
+  rebuild-rollups         recompute every roll-up from the raw facts (after a change of the
+                          holiday calendar, or to reconcile after a repair by hand)
 """
 
 from __future__ import annotations
@@ -149,6 +151,25 @@ def cmd_restore(args) -> int:
     return backup_main(["restore", args.file] + (["--yes"] if args.yes else []))
 
 
+def cmd_rebuild_rollups(args) -> int:
+    """Batches update the roll-ups incrementally; facts are the truth, and this recomputes from
+    them, in one transaction (pages keep showing the old figures until it commits)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from data import rollup
+    from data.db import get_engine
+    from data.loaders.pipeline import write_connection
+
+    cfg = _config()
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.datetime.now(ZoneInfo(cfg.timezone)).date()
+    started = time.perf_counter()
+    with write_connection(get_engine(cfg.database_url)) as conn:
+        rollup.rebuild_all(conn, as_of=as_of)
+    print(f"roll-ups rebuilt from raw facts as of {as_of} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def cmd_run(_args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     cfg = _config()
@@ -185,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     restore.add_argument("file")
     restore.add_argument("--yes", action="store_true", help="confirm: the database is overwritten")
     restore.set_defaults(func=cmd_restore)
+    rebuild = sub.add_parser("rebuild-rollups", help="recompute every roll-up from the raw facts")
+    rebuild.add_argument("--as-of", help="the day state metrics are valued at (default: today, local)")
+    rebuild.set_defaults(func=cmd_rebuild_rollups)
     admin = sub.add_parser("create-admin", help="create an administrator (the first one, or another)")
     admin.add_argument("username")
     admin.add_argument("--display-name", default=None)

@@ -5,10 +5,11 @@ adds its value and one sample to the daily, monthly and hourly-profile cells of 
 and of every org above it; a corrected reading adds ``new − old`` and no sample. Those changes
 are additive, so they are written as upserts (``value = value + delta``) and commute with
 any other batch's. The cost is proportional to the cells the batch touches (one per building,
-metric and day, not per reading), never to what is already stored; ``data.rollup.refresh_energy``
-(recompute from raw readings) stays the reconciler for the maintenance job and for
-``rebuild_all``. The definitions are those of ``data.rollup``'s module docstring; a test checks
-that a batch applied here leaves exactly what a rebuild from raw readings gives.
+metric and day, not per reading), never to what is already stored. Recomputing from raw
+readings (``data.rollup.rebuild_all``, ``python manage.py rebuild-rollups``) stays the
+reconciler, e.g. after the holiday calendar changes which days are off-days. The definitions are
+those of ``data.rollup``'s module docstring; a test checks that a batch applied here leaves
+exactly what a rebuild from raw readings gives.
 
 Usage, inside the batch's transaction::
 
