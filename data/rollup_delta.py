@@ -48,7 +48,7 @@ OFFDAY_METRIC = "energy.offday_electricity_kwh"
 _SECONDS_PER_DAY = 86_400
 _LOCAL_OFFSET_SECONDS = 8 * 3600
 _DAY_BITS = 1 << 17  # day numbers (days since 1970) stay below 131 072 until the year 2328
-_FLUSH_ROWS = 200_000  # building-level cells held before they are written (bounds memory on huge files)
+_FLUSH_ROWS = 50_000  # cells held before they are written: bounds memory (and statement size) on huge files
 
 
 class EnergyDeltas:
