@@ -45,7 +45,6 @@ from data.models import (
     OfficeRoom,
     OfficeSpaceStandard,
     OrgNode,
-    RollupMonthly,
     Trip,
     TripRequest,
     Vehicle,

@@ -24,37 +24,10 @@ from data.demo import build_demo
 from data.loaders import load_file, load_records
 from data.rollup_delta import EnergyDeltas
 
+from rollup_snapshots import KEYS, assert_same, snapshot
+
 AS_OF = dt.date(2026, 11, 25)
 NOW = dt.datetime(2026, 12, 1, 4, 0, tzinfo=dt.timezone.utc)  # 12:00 on 1 Dec in Shanghai
-KEYS = {
-    "rollup_daily": ["metric_id", "entity_kind", "entity_id", "day"],
-    "rollup_monthly": ["metric_id", "entity_kind", "entity_id", "month"],
-    "rollup_hourly_profile": ["metric_id", "entity_kind", "entity_id", "month", "weekday"],
-}
-
-
-def _snapshot(engine) -> dict[str, pd.DataFrame]:
-    out = {}
-    with engine.connect() as conn:
-        for table, key in KEYS.items():
-            frame = pd.read_sql(sa.text(f"SELECT * FROM {table}"), conn)
-            for column in ("day", "month"):
-                if column in frame:
-                    frame[column] = frame[column].astype(str).str[:10]
-            out[table] = frame.sort_values(key).reset_index(drop=True)
-    return out
-
-
-def _assert_same(left: dict, right: dict) -> None:
-    for table, key in KEYS.items():
-        a, b = left[table], right[table]
-        assert len(a) == len(b), f"{table}: {len(a)} rows incrementally, {len(b)} after a rebuild"
-        assert a[key].equals(b[key]), f"{table}: different keys"
-        assert (a["samples"].to_numpy() == b["samples"].to_numpy()).all(), f"{table}: samples differ"
-        values = [c for c in a.columns if c not in key and c != "samples"]
-        for column in values:
-            assert np.allclose(a[column].to_numpy(dtype=float), b[column].to_numpy(dtype=float), rtol=1e-9, atol=1e-6), \
-                f"{table}.{column}: values differ"
 
 
 def _meters(engine) -> pd.DataFrame:
@@ -116,17 +89,17 @@ def test_a_csv_batch_leaves_what_a_rebuild_gives(demo_engine, tmp_path):
     rows, expected = _batch_rows(demo_engine)
     path = tmp_path / "readings.csv"
     _write_csv(path, rows)
-    before = _snapshot(demo_engine)
+    before = snapshot(demo_engine)
     result = load_file(demo_engine, path, now=NOW)
     assert result.status == "applied", result.issues
     assert result.rows_read == len(rows)
     assert result.rows_accepted == expected["new"] + expected["corrected"]
     assert result.rows_duplicate == 2 and result.rows_rejected == 1
-    incremental = _snapshot(demo_engine)
+    incremental = snapshot(demo_engine)
     assert not incremental["rollup_daily"].equals(before["rollup_daily"])
     with demo_engine.begin() as conn:
         rollup.rebuild_all(conn, as_of=AS_OF)
-    _assert_same(incremental, _snapshot(demo_engine))
+    assert_same(incremental, snapshot(demo_engine))
 
 
 def test_rows_from_records_take_the_same_way_as_a_file(db_url, tmp_path):
@@ -137,10 +110,10 @@ def test_rows_from_records_take_the_same_way_as_a_file(db_url, tmp_path):
     result = load_records(engine, "meter_reading", ({"meter_code": c, "ts": t, "value": v} for c, t, v in rows),
                           now=NOW, name="simulator", columns=("meter_code", "ts", "value"))
     assert (result.rows_accepted, result.rows_duplicate, result.rows_rejected) == (len(rows) - 3, 2, 1)
-    by_records = _snapshot(engine)
+    by_records = snapshot(engine)
     with engine.begin() as conn:
         rollup.rebuild_all(conn, as_of=AS_OF)
-    _assert_same(by_records, _snapshot(engine))
+    assert_same(by_records, snapshot(engine))
 
 
 def test_flushing_in_pieces_gives_the_same_cells(db_url):
@@ -211,7 +184,7 @@ def test_manage_py_rebuild_rollups_reconciles_with_the_facts(db_url, monkeypatch
 
     build_demo(db_url, tier="tiny", seed=11, as_of=AS_OF)
     engine = get_engine(db_url)
-    truth = _snapshot(engine)
+    truth = snapshot(engine)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE rollup_daily SET value = value + 1000 WHERE metric_id = 'energy.electricity_kwh' "
                              "AND entity_kind = 'org'"))
@@ -219,4 +192,4 @@ def test_manage_py_rebuild_rollups_reconciles_with_the_facts(db_url, monkeypatch
     monkeypatch.setenv("DATABASE_URL", db_url)
     assert manage.main(["rebuild-rollups", "--as-of", AS_OF.isoformat()]) == 0
     assert "roll-ups rebuilt" in capsys.readouterr().out
-    _assert_same(_snapshot(engine), truth)
+    assert_same(snapshot(engine), truth)

@@ -9,7 +9,6 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from data import rollup
 from data.db import get_engine
 from data.loaders import hook_registry, load_file, load_records
 from data.loaders.facts import Settings

@@ -4,46 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
-import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from data import rollup
 from data.db import get_engine
 from data.demo import build_demo
-from data.models.rollup import PROFILE_HOUR_COLUMNS
+
+from rollup_snapshots import assert_same, snapshot
 
 AS_OF = dt.date(2026, 11, 25)
-TABLES = {
-    "rollup_daily": ["metric_id", "entity_kind", "entity_id", "day"],
-    "rollup_monthly": ["metric_id", "entity_kind", "entity_id", "month"],
-    "rollup_hourly_profile": ["metric_id", "entity_kind", "entity_id", "month", "weekday"],
-}
-VALUES = {"rollup_daily": ["value"], "rollup_monthly": ["value"], "rollup_hourly_profile": list(PROFILE_HOUR_COLUMNS)}
-
-
-def _snapshot(engine) -> dict[str, pd.DataFrame]:
-    out = {}
-    with engine.connect() as conn:
-        for table, key in TABLES.items():
-            frame = pd.read_sql(sa.text(f"SELECT * FROM {table}"), conn)
-            for column in ("day", "month"):
-                if column in frame:
-                    frame[column] = frame[column].astype(str).str[:10]
-            out[table] = frame.sort_values(key).reset_index(drop=True)
-    return out
-
-
-def _assert_same(left: dict, right: dict) -> None:
-    for table, key in TABLES.items():
-        a, b = left[table], right[table]
-        assert len(a) == len(b), f"{table}: {len(a)} rows after refresh, {len(b)} after rebuild"
-        assert a[key].equals(b[key]), f"{table}: different keys"
-        assert (a["samples"].to_numpy() == b["samples"].to_numpy()).all(), f"{table}: samples differ"
-        for column in VALUES[table]:
-            assert np.allclose(a[column].to_numpy(dtype=float), b[column].to_numpy(dtype=float), rtol=1e-9, atol=1e-6), (
-                f"{table}.{column}: values differ")
 
 
 @pytest.fixture
@@ -73,10 +43,10 @@ def test_refresh_energy_after_changed_readings_equals_a_rebuild(demo):
         conn.execute(sa.text("UPDATE meter_reading SET value = 0 WHERE meter_id = :m AND ts = :t").bindparams(
             sa.bindparam("t", type_=sa.DateTime())), {"m": water, "t": _utc(day + dt.timedelta(days=1))})
         rollup.refresh_energy(conn, building_ids=[building_id], day_from=day, day_to=day)
-    refreshed = _snapshot(demo)
+    refreshed = snapshot(demo)
     with demo.begin() as conn:
         rollup.rebuild_all(conn, as_of=AS_OF)
-    _assert_same(refreshed, _snapshot(demo))
+    assert_same(refreshed, snapshot(demo))
 
 
 def test_refresh_energy_over_several_days_and_all_buildings(demo):
@@ -86,10 +56,10 @@ def test_refresh_energy_over_several_days_and_all_buildings(demo):
             sa.bindparam("a", type_=sa.DateTime()), sa.bindparam("b", type_=sa.DateTime())),
             {"a": _utc(first), "b": _utc(last + dt.timedelta(days=1))})
         rollup.refresh_energy(conn, building_ids=None, day_from=first, day_to=last)
-    refreshed = _snapshot(demo)
+    refreshed = snapshot(demo)
     with demo.begin() as conn:
         rollup.rebuild_all(conn, as_of=AS_OF)
-    _assert_same(refreshed, _snapshot(demo))
+    assert_same(refreshed, snapshot(demo))
 
 
 def test_refresh_vehicle_after_changed_trips_equals_a_rebuild(demo):
@@ -107,10 +77,10 @@ def test_refresh_vehicle_after_changed_trips_equals_a_rebuild(demo):
                      {"v": vehicle, "t": _utc(day, 13)})
         vehicles = sorted({vehicle, trips[1][1]})
         rollup.refresh_vehicle(conn, vehicle_ids=vehicles, day_from=day, day_to=day)
-    refreshed = _snapshot(demo)
+    refreshed = snapshot(demo)
     with demo.begin() as conn:
         rollup.rebuild_all(conn, as_of=AS_OF)
-    _assert_same(refreshed, _snapshot(demo))
+    assert_same(refreshed, snapshot(demo))
 
 
 def test_refresh_state_after_changed_assets_and_leases_equals_a_rebuild(demo):
@@ -128,7 +98,7 @@ def test_refresh_state_after_changed_assets_and_leases_equals_a_rebuild(demo):
         before = conn.execute(sa.text("SELECT version FROM data_version WHERE domain = 'asset'")).scalar_one()
         rollup.refresh_state(conn, domains=("asset", "housing"), as_of=AS_OF, org_ids=[org_id, unit_org])
         assert conn.execute(sa.text("SELECT version FROM data_version WHERE domain = 'asset'")).scalar_one() == before + 1
-    refreshed = _snapshot(demo)
+    refreshed = snapshot(demo)
     with demo.begin() as conn:
         rollup.rebuild_all(conn, as_of=AS_OF)
-    _assert_same(refreshed, _snapshot(demo))
+    assert_same(refreshed, snapshot(demo))
