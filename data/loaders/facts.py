@@ -10,6 +10,13 @@ A handler works on a chunk of rows inside the batch's transaction:
 
 Everything a handler touches is noted in ``ctx.affected`` so the roll-ups of exactly those
 buildings, vehicles and days are refreshed afterwards.
+
+Meter readings, the bulk of every province's data, also have a column-wise way:
+``convert_block(block)`` takes a clean stretch of CSV (``extract.ColumnBlock``) and converts
+the plain rows with array operations, sending only the others through ``convert``; and
+``write_readings`` upserts ``Readings`` (arrays) and hands the changes to
+``data.rollup_delta.EnergyDeltas``, which adds them to the energy roll-ups instead of having
+them recomputed. ``write(records)`` of the row path goes through the same ``write_readings``.
 """
 
 from __future__ import annotations
