@@ -2,8 +2,9 @@
 page's interval, and the two quarantine actions (re-submit a corrected row, discard a row).
 
 Reading needs ``view``; the quarantine's raw values and every action need ``manage_data``,
-checked here on the server (``require_permission``), whatever the page showed. A failed read
-is logged and shown as a failure, never as an empty table.
+checked here on the server (``require_permission``), whatever the page showed. Quarantined rows
+are those of the user's data scope only (``quarantine_in_scope``), for reading and for acting.
+A failed read is logged and shown as a failure, never as an empty table.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def update_data_status(_n, _refresh, batch_status, jobs_failed, _changed):
     now = _now()
     try:
         with current_engine().connect() as conn:
-            sources = fetch_sources(conn, now=now)
+            sources = fetch_sources(conn, current_scope(), now=now)
             lease = fetch_scheduler_lease(conn, now=now)
             batches = fetch_batches(conn, limit=50, status=None if batch_status in (None, "all") else batch_status)
             runs = fetch_job_runs(conn, outcome="failed" if jobs_failed and "failed" in jobs_failed else None, limit=100)
@@ -158,6 +159,11 @@ def update_quarantine_row(resubmit_clicks, discard_clicks, selected, values, fie
     actor = current_user_info().username
     engine = current_engine()
     now = _now()
+    with engine.connect() as conn:
+        # a row outside the user's data scope cannot be acted on, whatever id a request names
+        original = fetch_quarantine_row(conn, current_scope(), int(selected), include_raw=True)
+    if original is None:
+        return t("data.quarantine.out_of_scope", lang), (changed or 0) + 1, None, True
     try:
         if ctx.triggered_id == ui.Q_DISCARD:
             if not (note or "").strip():
@@ -165,8 +171,6 @@ def update_quarantine_row(resubmit_clicks, discard_clicks, selected, values, fie
             discard(engine, int(selected), actor=actor, note=note, now=now)
             return t("data.quarantine.discarded", lang, id=selected), (changed or 0) + 1, None, True
         corrected = {f["column"]: v for f, v in zip(field_ids or [], values or [])}
-        with engine.connect() as conn:
-            original = fetch_quarantine_row(conn, current_scope(), int(selected), include_raw=True)
         # Only send what the operator changed: masked personal values must not overwrite the originals.
         changed_values = {k: v for k, v in corrected.items() if original and (original["raw"] or {}).get(k) != v}
         outcome = resubmit(engine, int(selected), changed_values, actor=actor, now=now,

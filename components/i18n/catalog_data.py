@@ -120,6 +120,7 @@ MESSAGES = {
     "data.quarantine.discarded": ("已作废隔离行 {id}", "Quarantined row {id} discarded"),
     "data.quarantine.note_required": ("请填写作废原因", "Please give a reason for discarding"),
     "data.quarantine.not_open": ("该行已处理，无法再次操作", "This row has already been dealt with"),
+    "data.quarantine.out_of_scope": ("该行不属于您的数据范围", "This row is outside your data scope"),
     "data.quarantine.download": ("导出隔离数据（CSV）", "Export quarantined rows (CSV)"),
     # --- jobs -------------------------------------------------------------------------------------
     "data.jobs.heading": ("调度任务记录", "Scheduler job runs"),

@@ -334,6 +334,26 @@ class Handler:
             return [(r.code, r) for r in self.ctx.conn.execute(stmt)]
         return self.lookup("building", codes, query)
 
+    # -- whose row it is: a quarantined row is shown only inside the data scope of its org
+    org_fields: tuple[tuple[str, str], ...] = ()  # (field, resolver in ORG_RESOLVERS), tried in order
+
+    def orgs_of_rows(self, rows: list[RawRow | None]) -> list[int | None]:
+        """The org node each raw row belongs to, from the first code it names that the database
+        knows; None when there is none (the row is then shown to province-wide users only)."""
+        out: list[int | None] = [None] * len(rows)
+        positions = self.header.positions if self.header is not None else {}
+        for field_name, resolver in self.org_fields:
+            pos = positions.get(field_name)
+            if pos is None:
+                continue
+            pending = {i: clean_text(row.values[pos]) for i, row in enumerate(rows)
+                       if out[i] is None and row is not None and pos < len(row.values) and not is_blank(row.values[pos])}
+            if pending:
+                found = ORG_RESOLVERS[resolver](self, sorted(set(pending.values())))
+                for i, code in pending.items():
+                    out[i] = found.get(code)
+        return out
+
     # -- writing
     def compare_columns(self) -> tuple[str, ...]:
         return tuple(c for c in self.columns() if c not in self.key)
@@ -448,6 +468,7 @@ class MeterReadingHandler(Handler):
     """
 
     fact = "meter_reading"
+    org_fields = (("meter_code", "meter"), ("building_code", "building"))
     model = MeterReading
     key = ("meter_id", "ts")
 
@@ -1157,6 +1178,8 @@ def _days_in_month(month: dt.date) -> int:
 # --- vehicles ---------------------------------------------------------------------------
 
 class _VehicleHandler(Handler):
+    org_fields = (("plate", "vehicle"),)
+
     def prepare(self, values: list[dict]) -> None:
         self._vehicles = self.vehicles(v["plate"].upper() for v in values if v.get("plate"))
 
@@ -1289,6 +1312,7 @@ class MaintenanceHandler(_VehicleHandler):
 
 class AssetHandler(Handler):
     fact = "asset"
+    org_fields = (("org_code", "org"), ("code", "asset"))
     model = Asset
     key = ("code",)
 
@@ -1337,6 +1361,7 @@ class AssetHandler(Handler):
 
 class AssetMovementHandler(Handler):
     fact = "asset_movement"
+    org_fields = (("asset_code", "asset"), ("to_org_code", "org"))
     model = AssetMovement
     key = ("asset_id", "ts", "kind")
 
@@ -1402,6 +1427,7 @@ class AssetMovementHandler(Handler):
 
 class OfficeOccupancyHandler(Handler):
     fact = "office_occupancy"
+    org_fields = (("building_code", "building"),)  # the building's org: the room may not be known
     model = OfficeOccupancy
     key = ("room_id", "staff_no", "since")
 
@@ -1471,6 +1497,7 @@ class OfficeOccupancyHandler(Handler):
 
 class LeaseHandler(Handler):
     fact = "lease"
+    org_fields = (("unit_code", "unit"), ("tenant_org_code", "org"))
     model = Lease
     key = ("unit_id", "starts_on")
 
@@ -1518,6 +1545,45 @@ class LeaseHandler(Handler):
 
 def _fmt(ts: dt.datetime, ctx: BatchContext) -> str:
     return ts.astimezone(ctx.clock.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _meter_orgs(handler: Handler, codes: list[str]) -> dict:
+    table = handler.ctx.cache.get("meter_table") or MeterTable.load(handler.ctx.conn)
+    handler.ctx.cache["meter_table"] = table
+    return {c: int(table.org[table.position_by_code[c]]) for c in codes if c in table.position_by_code}
+
+
+def _building_orgs(handler: Handler, codes: list[str]) -> dict:
+    found = handler.buildings(codes)
+    return {c: found[c].org_id for c in codes if found.get(c) is not None}
+
+
+def _vehicle_orgs(handler: Handler, codes: list[str]) -> dict:
+    found = handler.vehicles(codes)
+    return {c: found[c].org_id for c in codes if found.get(c) is not None}
+
+
+def _org_ids(handler: Handler, codes: list[str]) -> dict:
+    found = handler.orgs(codes)
+    return {c: found[c].id for c in codes if found.get(c) is not None}
+
+
+def _asset_orgs(handler: Handler, codes: list[str]) -> dict:
+    def query(part):
+        return handler.ctx.conn.execute(select(Asset.code, Asset.org_id).where(Asset.code.in_(part))).tuples()
+    found = handler.lookup("asset_org", codes, query)
+    return {c: found[c] for c in codes if found.get(c) is not None}
+
+
+def _unit_orgs(handler: Handler, codes: list[str]) -> dict:
+    def query(part):
+        return handler.ctx.conn.execute(select(HousingUnit.code, HousingUnit.org_id).where(HousingUnit.code.in_(part))).tuples()
+    found = handler.lookup("unit_org", codes, query)
+    return {c: found[c] for c in codes if found.get(c) is not None}
+
+
+ORG_RESOLVERS = {"meter": _meter_orgs, "building": _building_orgs, "vehicle": _vehicle_orgs, "org": _org_ids,
+                 "asset": _asset_orgs, "unit": _unit_orgs}
 
 
 HANDLERS: dict[str, type[Handler]] = {

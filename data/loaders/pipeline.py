@@ -247,7 +247,7 @@ def _apply_batch(conn: Connection, table: Table, *, now, source_id, checksum, se
         if rejections:
             if strict:
                 raise RowsRejected([_located(r) for r in rejections])
-            _quarantine(conn, ctx, table, fact, rejections)
+            _quarantine(conn, ctx, table, fact, rejections, handler)
             for rej in rejections[:max(0, settings.log_rejects - logged)]:
                 log.warning("quarantined file=%s %s", table.name, _located(rej).log_text())
                 logged += 1
@@ -372,13 +372,19 @@ def _touch_source(conn, source_id, now, high_water_mark) -> None:
     conn.execute(update(DataSource).where(DataSource.id == source_id).values(**values))
 
 
-def _quarantine(conn, ctx: BatchContext, table: Table, fact: str, rejections: list[Rejection]) -> None:
+def _quarantine(conn, ctx: BatchContext, table: Table, fact: str, rejections: list[Rejection], handler) -> None:
+    try:
+        with conn.begin_nested():
+            orgs = handler.orgs_of_rows([rej.row for rej in rejections])
+    except Exception:  # placing a row is a courtesy; keeping it is not: unplaced rows are province-only
+        log.exception("could not tell the org of quarantined rows of %s", table.name)
+        orgs = [None] * len(rejections)
     rows = []
-    for rej in rejections:
+    for rej, org_id in zip(rejections, orgs):
         raw = table.raw_dict(rej.row) if rej.row is not None else {}
         issue = rej.issue
         rows.append({
-            "batch_id": ctx.batch_id, "fact": fact, "source_name": table.name[:255], "line_no": rej.line,
+            "batch_id": ctx.batch_id, "fact": fact, "source_name": table.name[:255], "org_id": org_id, "line_no": rej.line,
             "column_name": (issue.column or None) and str(issue.column)[:64], "raw": raw,
             "reason_code": issue.code, "reason_params": _jsonable(issue.params), "status": "open",
         })

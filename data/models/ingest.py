@@ -59,6 +59,8 @@ class QuarantineRow(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.id"), index=True)
     fact: Mapped[str] = mapped_column(String(32))
     source_name: Mapped[str] = mapped_column(String(255))
+    # the org node the row belongs to, when the loader could tell (the data page filters by scope)
+    org_id: Mapped[int | None] = mapped_column(Integer, index=True)
     line_no: Mapped[int | None] = mapped_column(Integer)
     column_name: Mapped[str | None] = mapped_column(String(64))
     raw: Mapped[dict] = mapped_column(JSON)  # the row exactly as read, header -> text

@@ -13,15 +13,15 @@ import datetime as dt
 import re
 
 import pandas as pd
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.engine import Connection
 
 from data.catalog import METRICS_BY_ID
 from data.loaders.formats import FORMATS, match_header
 from data.loaders.pipeline import parse_message
 from data.masking import mask_value
-from data.models import DataSource, JobRun, LoadBatch, QuarantineRow, RollupProvenance, SchedulerLease
-from data.scope import Scope, resolve_org
+from data.models import DataSource, JobRun, LoadBatch, OrgNode, QuarantineRow, RollupProvenance, SchedulerLease
+from data.scope import Scope, resolve_org, root_node
 
 SOURCE_COLUMNS = [
     "source_id", "code", "kind", "domain", "name_zh", "name_en", "enabled", "interval_seconds", "stale_after_seconds",
@@ -53,19 +53,30 @@ def _aware(value):
     return value
 
 
-def fetch_sources(conn: Connection, *, now: dt.datetime) -> pd.DataFrame:
+def quarantine_in_scope(conn: Connection, scope: Scope):
+    """The condition on ``quarantine_row`` for what ``scope`` may see: the rows of its subtree's
+    org nodes; rows whose org the loader could not tell, only for a province-wide scope."""
+    root = root_node(conn)
+    if root is not None and root.id == scope.org_id:
+        return true()
+    return QuarantineRow.org_id.in_(select(OrgNode.id).where(OrgNode.path.like(scope.path_prefix_pattern)))
+
+
+def fetch_sources(conn: Connection, scope: Scope, *, now: dt.datetime) -> pd.DataFrame:
     """Every data source with its freshness and its latest batch.
 
     Columns: ``SOURCE_COLUMNS``. ``freshness`` is ``fresh`` (a batch within
     ``stale_after_seconds``), ``stale``, ``never`` (no successful batch yet) or ``disabled``;
     ``age_seconds`` is the time since the last successful batch (None if never).
-    ``open_quarantine`` counts the source's rows still waiting in the quarantine.
+    ``open_quarantine`` counts the source's rows still waiting in the quarantine that ``scope``
+    may see.
     """
     last_batch = (select(LoadBatch.source_id, func.max(LoadBatch.id).label("batch_id"))
                   .where(LoadBatch.source_id.is_not(None)).group_by(LoadBatch.source_id).subquery())
     open_rows = (select(LoadBatch.source_id, func.count(QuarantineRow.id).label("n"))
                  .join(LoadBatch, LoadBatch.id == QuarantineRow.batch_id)
-                 .where(QuarantineRow.status == "open").group_by(LoadBatch.source_id).subquery())
+                 .where(QuarantineRow.status == "open", quarantine_in_scope(conn, scope))
+                 .group_by(LoadBatch.source_id).subquery())
     stmt = (select(DataSource.id.label("source_id"), DataSource.code, DataSource.kind, DataSource.domain,
                    DataSource.name_zh, DataSource.name_en, DataSource.enabled, DataSource.interval_seconds,
                    DataSource.stale_after_seconds, DataSource.last_success_at,
@@ -168,7 +179,7 @@ def fetch_quarantine(conn: Connection, scope: Scope, *, status: str | None = "op
     ``raw`` is the row as read (header -> text), personal fields masked for a scope that may not
     see personal data, and ``{}`` when ``include_raw`` is false.
     """
-    conditions = []
+    conditions = [quarantine_in_scope(conn, scope)]
     if status:
         conditions.append(QuarantineRow.status == status)
     if fact:
@@ -206,7 +217,8 @@ def fetch_quarantine_row(conn: Connection, scope: Scope, row_id: int, *, include
                    QuarantineRow.line_no, QuarantineRow.column_name, QuarantineRow.reason_code, QuarantineRow.reason_params,
                    QuarantineRow.raw, QuarantineRow.status, QuarantineRow.resolved_by, QuarantineRow.resolved_at,
                    QuarantineRow.resolved_batch_id, LoadBatch.started_at.label("batch_started_at"))
-            .join(LoadBatch, LoadBatch.id == QuarantineRow.batch_id).where(QuarantineRow.id == row_id))
+            .join(LoadBatch, LoadBatch.id == QuarantineRow.batch_id)
+            .where(QuarantineRow.id == row_id, quarantine_in_scope(conn, scope)))
     r = conn.execute(stmt).first()
     if r is None:
         return None
@@ -216,10 +228,11 @@ def fetch_quarantine_row(conn: Connection, scope: Scope, row_id: int, *, include
     return d
 
 
-def fetch_quarantine_summary(conn: Connection) -> pd.DataFrame:
-    """Open quarantine rows by fact and reason. Columns: fact, reason_code, rows."""
+def fetch_quarantine_summary(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Open quarantine rows that ``scope`` may see, by fact and reason. Columns: fact, reason_code, rows."""
     stmt = (select(QuarantineRow.fact, QuarantineRow.reason_code, func.count(QuarantineRow.id).label("rows"))
-            .where(QuarantineRow.status == "open").group_by(QuarantineRow.fact, QuarantineRow.reason_code)
+            .where(QuarantineRow.status == "open", quarantine_in_scope(conn, scope))
+            .group_by(QuarantineRow.fact, QuarantineRow.reason_code)
             .order_by(func.count(QuarantineRow.id).desc()))
     return pd.DataFrame([dict(r._mapping) for r in conn.execute(stmt)], columns=["fact", "reason_code", "rows"])
 

@@ -217,3 +217,62 @@ def test_batches_table_names_file_line_and_column():
     assert "列重复：读数、用量" in shown and "第 12 行" in shown and XSS in shown
     empty = build_quarantine_table(pd.DataFrame(), total=0, lang="en", can_manage=True, show_raw=True)
     assert "No entries" in texts(empty)
+
+
+COUNTY_OPERATOR = UserInfo("op-x1", "县操作员", "operator", frozenset({"view", "manage_data"}), 3)  # X1: holds A1 (B001)
+CITY_BUREAU_OPERATOR = UserInfo("op-a2", "市局操作员", "operator", frozenset({"view", "manage_data"}), 5)  # A2: B002
+
+
+def test_quarantine_shows_and_acts_only_inside_the_data_scope(make_app, loaded):
+    """A rejected row belongs to the org of the meter it names; a row naming nothing known (an
+    unknown meter code) is shown to province-wide users only. Reading, counting and acting all
+    follow the scope, whatever row id a request names."""
+    app = make_app(loaded)
+    import callbacks.data_center as cb
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+    from data.queries.ingest import fetch_quarantine, fetch_sources
+    from security.context import current_scope
+
+    with get_engine(loaded).connect() as conn:
+        placed = dict(conn.execute(sa.text("SELECT line_no, org_id FROM quarantine_row")).all())
+    assert placed == {5: None, 6: 4}  # line 5: unknown meter code; line 6: E-B001 of agency A1
+    seen = {}
+    for user in (OPERATOR, COUNTY_OPERATOR, CITY_BUREAU_OPERATOR):
+        with request(app, user):
+            with get_engine(loaded).connect() as conn:
+                rows, total = fetch_quarantine(conn, current_scope())
+                sources = fetch_sources(conn, current_scope(), now=NOW)
+            seen[user.username] = (sorted(rows["line_no"]), total, int(sources["open_quarantine"].sum()))
+    assert seen == {"op1": ([5, 6], 2, 2), "op-x1": ([6], 1, 1), "op-a2": ([], 0, 0)}
+
+    with get_engine(loaded).connect() as conn:
+        row_id = conn.execute(sa.text("SELECT id FROM quarantine_row WHERE line_no = 6")).scalar()
+    with request(app, CITY_BUREAU_OPERATOR):
+        token = context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "data-q-discard.n_clicks", "value": 1}]))
+        try:
+            message, *_rest = cb.update_quarantine_row(0, 1, row_id, [], [], "not mine", 0)
+        finally:
+            context_value.reset(token)
+    assert message == "该行不属于您的数据范围"
+    with get_engine(loaded).connect() as conn:
+        assert conn.execute(sa.text("SELECT status FROM quarantine_row WHERE id = :i"), {"i": row_id}).scalar() == "open"
+
+
+@pytest.mark.parametrize("fact, text, org", [
+    ("trip", "车牌号,出车时间,收车时间,行驶里程\n京A00001,2026-11-20 08:00,2026-11-20 09:00,-5\n", 4),
+    ("asset_movement", "资产编号,变动时间,变动类型\nAS-0001,2026-11-20 08:00,飞走\n", 4),
+    ("lease", "房源编号,承租人,起租日期,到期日期,月租金\nHU-001,李四,2026-13-45,2027-01-01,800\n", 4),
+    ("asset", "资产编号,单位编码,资产分类,资产名称,使用状态,原值,取得日期\nAS-0009,A2,NOPE,打印机,在用,3000,2024-01-01\n", 5),
+    ("meter_reading", "建筑编码,能源类型,时间,用量\nB002,电,2026-11-20 01:30,1\n", 5),
+    ("meter_reading", "表计编号,时间,用量\nE-NOPE,2026-11-20 01:00,1\n", None),
+])
+def test_each_fact_places_its_rejected_rows_in_an_org(sqlite_url, tmp_path, fact, text, org):
+    build_world(sqlite_url)
+    engine = get_engine(sqlite_url)
+    path = tmp_path / f"{fact}.csv"
+    path.write_text(text, encoding="utf-8")
+    result = load_file(engine, path, now=NOW, fact=fact)
+    assert result.rows_rejected == 1, (result.status, result.issues)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT org_id FROM quarantine_row")).scalar() == org
