@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..db import get_engine
-from ..models import Base, QuarantineRow
+from ..models import Base, Building, Meter, QuarantineRow, Vehicle
 from ..rollup import insert_frame, rebuild_all
 from ..seed import seed_reference
 from .anomalies import plan_anomalies
@@ -120,8 +120,10 @@ def generate(conn: Connection, *, tier: str, seed: int, as_of: dt.date) -> dict[
     batches, quarantine = registry.frame(ctx.rng("batches"), ctx.source_ids)
     ctx.add_count("load_batch", insert_frame(conn, "load_batch", batches))
     if quarantine:
+        org_of = _quarantine_orgs(conn, quarantine)
         for i, row in enumerate(quarantine, start=1):
             row["id"] = i
+            row["org_id"] = org_of(row)
         conn.execute(sa.insert(QuarantineRow.__table__), quarantine)
         ctx.add_count("quarantine_row", len(quarantine))
     finish_sources(conn, ctx, batches)
@@ -145,3 +147,20 @@ def _sync_sequences(conn: Connection) -> None:
         if sequence:
             conn.execute(sa.text(f"SELECT setval(:s, COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"),
                          {"s": sequence})
+
+
+def _quarantine_orgs(conn, quarantine: list[dict]):
+    """The org each demo rejected row belongs to, as the loader would place it: the meter's
+    building's org or the vehicle's; None for a code the province does not know."""
+    meters = {r["raw"].get("表计编号") for r in quarantine if r["fact"] == "meter_reading"} - {None}
+    plates = {r["raw"].get("车牌号") for r in quarantine if r["fact"] != "meter_reading"} - {None}
+    meter_org = dict(conn.execute(sa.select(Meter.code, Building.org_id).join(Building, Building.id == Meter.building_id)
+                                  .where(Meter.code.in_(sorted(meters)))).all()) if meters else {}
+    vehicle_org = dict(conn.execute(sa.select(Vehicle.plate, Vehicle.org_id).where(Vehicle.plate.in_(sorted(plates)))).all()
+                       ) if plates else {}
+
+    def org_of(row: dict) -> int | None:
+        if row["fact"] == "meter_reading":
+            return meter_org.get(row["raw"].get("表计编号"))
+        return vehicle_org.get(row["raw"].get("车牌号"))
+    return org_of

@@ -120,8 +120,11 @@ def test_demo_build_invariants(db_url):
         assert rejected.reindex(batches.index).fillna(0).astype(int).equals(batches["rows_rejected"].astype(int))
         # Quarantined demo rows speak the loader's language: its reason codes with their
         # parameters, its fact names, and the headers of its import formats.
-        quarantined = _frame(conn, "SELECT fact, reason_code, reason_params, raw FROM quarantine_row")
+        quarantined = _frame(conn, "SELECT fact, reason_code, reason_params, raw, org_id FROM quarantine_row")
         assert not quarantined.empty
+        # placed in an org as the loader places them: known codes have one, unknown ones none
+        unknown = quarantined["reason_code"].isin(["unknown_meter", "unknown_vehicle"])
+        assert quarantined.loc[unknown, "org_id"].isna().all() and quarantined.loc[~unknown, "org_id"].notna().all()
         assert set(quarantined["reason_code"]) <= set(ROW_REASONS)
         assert set(quarantined["fact"]) <= set(FORMATS)
         for row in quarantined.itertuples():
