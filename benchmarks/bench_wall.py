@@ -1,0 +1,134 @@
+"""First complete render of the wall screen (大屏) at `province` scale in headless Chromium.
+
+The production worker (``manage.py web``) serves the province database; a wall-display account
+gets a device token as an administrator would issue one. Each run starts a fresh headless
+Chromium (Debian's, 1920×1080, empty profile and cache, so every run is a first visit), opens
+``/wall/login?token=…`` — the URL a monitoring-room screen is set up with — and waits until the
+overview is complete: the heading, KPI tiles with numbers, the chart's traces drawn and the
+"as of" status line. The time is from the navigation's start (``performance.timeOrigin``) to
+that moment, measured in the page itself.
+
+Target (PRODUCT.md): ≤ 2 s. The figure is the median of ``--runs`` runs.
+
+    python -m benchmarks.bench_wall [--database sqlite|postgresql|both] [--runs 7] [--no-record]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import time
+
+from benchmarks.bench_memory import _free_port, _start_worker
+from benchmarks.province import BENCH_DIR, province_url
+from benchmarks.results import Result, record, today
+
+TARGET_S = 2.0
+WALL_USER = "benchmark-wall"
+# Complete: what a person in front of the screen would call "loaded" (see tests/browser/test_pages.py).
+COMPLETE = (".aocc-page__title", ".aocc-page--overview .aocc-kpi__number",
+            ".aocc-page--overview .aocc-chart .main-svg .trace", ".aocc-page--overview .aocc-status__asof")
+
+
+def _wall_token(url: str) -> str:
+    from data import users as users_data
+    from data.db import get_engine, write_session
+    from data.scope import root_node
+
+    with write_session(get_engine(url)) as session:
+        root = root_node(session.connection())
+        user = users_data.get_user_by_username(session, WALL_USER)
+        if user is None:
+            user = users_data.create_user(session, username=WALL_USER, display_name=WALL_USER, role="wall",
+                                          scope_org_id=root.id, password=None)
+        _, token = users_data.issue_device_token(session, user_id=user.id, name="benchmark screen", created_by="benchmark")
+    return token
+
+
+def _browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium:
+        options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1920,1080", "--lang=zh-CN"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False})
+    return driver
+
+
+def first_render_seconds(base: str, token: str, *, timeout: float = 30.0) -> float:
+    """One cold visit: a new browser, the wall URL, until the overview is complete."""
+    driver = _browser()
+    try:
+        driver.get(f"{base}/wall/login?token={token}&next=/")
+        deadline = time.monotonic() + timeout
+        script = "return [" + ", ".join(f"document.querySelectorAll({selector!r}).length" for selector in COMPLETE) + \
+            "].every(n => n > 0) ? performance.now() : null"
+        while time.monotonic() < deadline:
+            done_at = driver.execute_script(script)
+            if done_at is not None:
+                return done_at / 1000.0
+            time.sleep(0.02)
+        raise RuntimeError(f"the wall screen was not complete within {timeout:.0f} s")
+    finally:
+        driver.quit()
+
+
+def bench_database(database: str, *, runs: int, url: str | None = None, log=print) -> list[Result]:
+    url = url or province_url(database)
+    token = _wall_token(url)
+    port = _free_port()
+    worker = _start_worker(url, port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        first_render_seconds(base, token)  # warm-up: the worker's first queries and imports
+        samples = [first_render_seconds(base, token) for _ in range(runs)]
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    median = statistics.median(samples)
+    log(f"{database}: wall screen first complete render median {median:.2f} s "
+        f"[{', '.join(f'{s:.2f}' for s in samples)}]")
+    return [Result("wall screen first complete render", round(median, 2), "s", f"≤ {TARGET_S:g} s", median <= TARGET_S,
+                   database, "province", today(), f"python -m benchmarks.bench_wall --database {database}",
+                   f"headless Chromium 1920×1080, fresh profile each run, /wall/login?token=… to the overview's "
+                   f"tiles, chart and status drawn; median of {runs} after one warm-up; runs s: "
+                   f"{', '.join(f'{s:.2f}' for s in samples)}")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_wall", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("SECRET_KEY", os.urandom(32).hex())
+    from benchmarks.province import ensure_province
+
+    results = []
+    for database in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
+        marker = BENCH_DIR / f"province-{database}.built.json"
+        url = province_url(database) if marker.exists() else ensure_province(database)
+        results += bench_database(database, runs=args.runs, url=url)
+    if not args.no_record:
+        record(results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
