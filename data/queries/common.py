@@ -343,10 +343,20 @@ def state_values(conn: Connection, metric_ids, entity_ids, as_of: dt.date, *, en
     """State measures at ``as_of``: ``{(entity_id, metric_id): (month, value)}`` with each metric's
     value for the as-of month, or the latest month before it within ``lookback_months`` (a
     source that missed a month still shows its last value)."""
-    latest: dict[tuple[int, str], tuple[dt.date, float]] = {}
-    for entity_id, metric_id, month, value in monthly_rows(
-            conn, metric_ids, entity_ids, add_months(as_of, -lookback_months), month_start(as_of), entity_kind=entity_kind):
-        latest[(entity_id, metric_id)] = (month, value)  # rows come oldest first
+    current = month_start(as_of)
+    # The as-of month first: every node with entities of the domain has a row there, so the
+    # look-back (a year of rows per node and metric) is read only for what that month lacks.
+    latest: dict[tuple[int, str], tuple[dt.date, float]] = {
+        (entity_id, metric_id): (month, value)
+        for entity_id, metric_id, month, value in monthly_rows(conn, metric_ids, entity_ids, current, current,
+                                                                entity_kind=entity_kind)}
+    missing = {(int(e), m) for e in entity_ids for m in metric_ids} - latest.keys()
+    if missing and lookback_months > 0:
+        for entity_id, metric_id, month, value in monthly_rows(
+                conn, sorted({m for _, m in missing}), sorted({e for e, _ in missing}),
+                add_months(as_of, -lookback_months), add_months(current, -1), entity_kind=entity_kind):
+            if (entity_id, metric_id) in missing:
+                latest[(entity_id, metric_id)] = (month, value)  # rows come oldest first
     return latest
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
 from data.db import get_engine
 from data.queries.common import (
@@ -162,3 +163,22 @@ def test_coefficients_prefer_the_stored_values(rollup_db):
         assert values["electricity_kgce_per_kwh"] == 0.3
         assert values["gas_kgce_per_m3"] == 1.2143
         conn.rollback()
+
+
+def test_states_fall_back_to_the_latest_month_within_the_look_back(sqlite_url):
+    """A node whose source missed the as-of month shows its last value within a year; older
+    values do not count; a node without rows has no value."""
+    from data.models import RollupMonthly
+    from data.queries.common import state_values
+
+    m = "vehicle.fleet"
+    rows = [(1, D(2026, 8, 1), 10.0), (1, D(2026, 11, 1), 11.0),  # the as-of month
+            (2, D(2026, 8, 1), 20.0), (2, D(2026, 10, 1), 21.0),  # missed November
+            (3, D(2025, 9, 1), 30.0),  # only older than the look-back
+            (4, D(2026, 9, 1), 40.0)]
+    with get_engine(sqlite_url).begin() as conn:
+        conn.execute(sa.insert(RollupMonthly), [dict(metric_id=m, entity_kind="org", entity_id=e, month=month, value=v,
+                                                     samples=1) for e, month, v in rows])
+    with get_engine(sqlite_url).connect() as conn:
+        got = state_values(conn, [m], [1, 2, 3, 4, 5], AS_OF)
+    assert got == {(1, m): (D(2026, 11, 1), 11.0), (2, m): (D(2026, 10, 1), 21.0), (4, m): (D(2026, 9, 1), 40.0)}
