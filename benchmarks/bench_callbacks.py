@@ -93,32 +93,16 @@ BENCH_USER = "benchmark"
 def signed_in_client(url: str):
     """An app on ``url`` and a test client signed in through the real login form as a
     province-wide leader (created, or given a fresh password, for this run)."""
-    import re
     import secrets
 
     from app import create_app
+    from benchmarks.worker import bench_account, sign_in
     from config import load_config
-    from data import users as users_data
-    from data.db import get_engine, write_session
-    from data.scope import root_node
 
-    password = secrets.token_urlsafe(16)
-    engine = get_engine(url)
-    with write_session(engine) as session:
-        root = root_node(session.connection())
-        user = users_data.get_user_by_username(session, BENCH_USER)
-        if user is None:
-            users_data.create_user(session, username=BENCH_USER, display_name=BENCH_USER, role="leader",
-                                   scope_org_id=root.id, password=password)
-        else:
-            users_data.set_password(session, user.id, password)
+    password = bench_account(url, BENCH_USER, "leader")
     app = create_app(load_config(database_url=url, secret_key=secrets.token_hex(32)))
     client = app.server.test_client()
-    form = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    response = client.post("/login", data={"username": BENCH_USER, "password": password, "csrf_token": token})
-    if response.status_code != 302:
-        raise RuntimeError(f"benchmark login failed: {response.status_code}")
+    sign_in(client, BENCH_USER, password)
     return app, client
 
 

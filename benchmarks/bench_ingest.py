@@ -37,7 +37,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from benchmarks.province import BENCH_DIR, province_url
+from benchmarks.province import ensure_province
 from benchmarks.results import Result, record, today
 from data.db import get_engine
 from data.loaders.extract import open_table
@@ -153,7 +153,7 @@ def time_raw(engine, batch: Batch, *, key_order: bool = False) -> float:
 
 
 def bench_database(database: str, *, runs: int, url: str | None = None, log=print) -> list[Result]:
-    url = url or province_url(database)
+    url = url or ensure_province(database, log=log)
     engine = get_engine(url)
     workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
@@ -218,14 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     databases = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     results = []
     for database in databases:
-        url = args.url
-        if url is None:
-            from benchmarks.province import ensure_province
-
-            marker = BENCH_DIR / f"province-{database}.built.json"
-            url = province_url(database) if (database == "sqlite" and (BENCH_DIR / "province.sqlite3").exists()
-                                             and not marker.exists()) else ensure_province(database)
-        results += bench_database(database, runs=args.runs, url=url)
+        results += bench_database(database, runs=args.runs, url=args.url)
     if not args.no_record:
         record(results)
     return 0

@@ -16,36 +16,19 @@ Target (PRODUCT.md): ≤ 2 s. The figure is the median of ``--runs`` runs.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
-import subprocess
 import time
 
-from benchmarks.bench_memory import _free_port, _start_worker
-from benchmarks.province import BENCH_DIR, province_url
+from benchmarks.province import ensure_province
 from benchmarks.results import Result, record, today
+from benchmarks.worker import bench_account, running_worker
 
 TARGET_S = 2.0
 WALL_USER = "benchmark-wall"
 # Complete: what a person in front of the screen would call "loaded" (see tests/browser/test_pages.py).
 COMPLETE = (".aocc-page__title", ".aocc-page--overview .aocc-kpi__number",
             ".aocc-page--overview .aocc-chart .main-svg .trace", ".aocc-page--overview .aocc-status__asof")
-
-
-def _wall_token(url: str) -> str:
-    from data import users as users_data
-    from data.db import get_engine, write_session
-    from data.scope import root_node
-
-    with write_session(get_engine(url)) as session:
-        root = root_node(session.connection())
-        user = users_data.get_user_by_username(session, WALL_USER)
-        if user is None:
-            user = users_data.create_user(session, username=WALL_USER, display_name=WALL_USER, role="wall",
-                                          scope_org_id=root.id, password=None)
-        _, token = users_data.issue_device_token(session, user_id=user.id, name="benchmark screen", created_by="benchmark")
-    return token
 
 
 def _browser():
@@ -86,20 +69,11 @@ def first_render_seconds(base: str, token: str, *, timeout: float = 30.0) -> flo
 
 
 def bench_database(database: str, *, runs: int, url: str | None = None, log=print) -> list[Result]:
-    url = url or province_url(database)
-    token = _wall_token(url)
-    port = _free_port()
-    worker = _start_worker(url, port)
-    try:
-        base = f"http://127.0.0.1:{port}"
+    url = url or ensure_province(database, log=log)
+    token = bench_account(url, WALL_USER, "wall")
+    with running_worker(url) as (base, _worker):
         first_render_seconds(base, token)  # warm-up: the worker's first queries and imports
         samples = [first_render_seconds(base, token) for _ in range(runs)]
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
     median = statistics.median(samples)
     log(f"{database}: wall screen first complete render median {median:.2f} s "
         f"[{', '.join(f'{s:.2f}' for s in samples)}]")
@@ -117,14 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args(argv)
-    os.environ.setdefault("SECRET_KEY", os.urandom(32).hex())
-    from benchmarks.province import ensure_province
-
     results = []
     for database in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
-        marker = BENCH_DIR / f"province-{database}.built.json"
-        url = province_url(database) if marker.exists() else ensure_province(database)
-        results += bench_database(database, runs=args.runs, url=url)
+        results += bench_database(database, runs=args.runs)
     if not args.no_record:
         record(results)
     return 0

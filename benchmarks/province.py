@@ -44,6 +44,7 @@ def ensure_province(database: str, *, log=print) -> str:
     url = province_url(database)
     marker = _marker(database)
     if marker.exists():
+        upgrade(url)  # a cached database follows the schema (a no-op when it is current)
         return url
     if database == "sqlite":
         path = BENCH_DIR / "province.sqlite3"

@@ -64,7 +64,6 @@ class EnergyDeltas:
         self._daily: list[_Cells] = []
         self._profile: list[_Cells] = []
         self._held = 0
-        self.cells_written = 0
         self._touched = False
         self._tree = None
 
@@ -226,7 +225,6 @@ class EnergyDeltas:
                     [_array_literal(v, quoted=name in ("metric_id", "entity_kind")) for name, v in zip(names, values)])
         finally:
             cursor.close()
-        self.cells_written += len(values[0])
 
 
 class _Cells:

@@ -228,15 +228,6 @@ def fetch_quarantine_row(conn: Connection, scope: Scope, row_id: int, *, include
     return d
 
 
-def fetch_quarantine_summary(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """Open quarantine rows that ``scope`` may see, by fact and reason. Columns: fact, reason_code, rows."""
-    stmt = (select(QuarantineRow.fact, QuarantineRow.reason_code, func.count(QuarantineRow.id).label("rows"))
-            .where(QuarantineRow.status == "open", quarantine_in_scope(conn, scope))
-            .group_by(QuarantineRow.fact, QuarantineRow.reason_code)
-            .order_by(func.count(QuarantineRow.id).desc()))
-    return pd.DataFrame([dict(r._mapping) for r in conn.execute(stmt)], columns=["fact", "reason_code", "rows"])
-
-
 def fetch_job_runs(conn: Connection, *, job_id: str | None = None, outcome: str | None = None,
                    limit: int = 100) -> pd.DataFrame:
     """Scheduler job runs, newest first. Columns: ``JOB_COLUMNS`` (``duration_seconds`` None while running)."""
