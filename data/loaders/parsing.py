@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from zoneinfo import ZoneInfo
+
+from data.calendar import Calendar, calendar_for, configured_calendar
+from data.text_safety import FORMULA_PREFIXES, neutralize_formula  # noqa: F401 (the loaders' names for them)
+from data.text_safety import PLAIN_NUMBER as _NUMBER
 
 UTC = dt.timezone.utc
 
@@ -56,21 +59,6 @@ def printable(text: str) -> str:
     """Text safe to store and show: undecodable bytes become U+FFFD."""
     return _SURROGATES.sub("\ufffd", text)
 
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize_formula(value):
-    """Make a text cell inert for spreadsheet programs (OWASP CSV injection): prefix ``'``.
-
-    Numbers pass unchanged; only text that a spreadsheet would evaluate is touched.
-    """
-    if isinstance(value, str) and value and value[0] in FORMULA_PREFIXES:
-        # A negative number written as text is not a formula.
-        if value[0] == "-" and _NUMBER.match(value):
-            return value
-        return "'" + value
-    return value
 
 
 # --- units ------------------------------------------------------------------------------
@@ -118,7 +106,6 @@ def parse_unit(text: str, *, water: bool = False) -> tuple[str, float]:
 
 # --- numbers ----------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
 _NUMBER_WITH_UNIT = re.compile(r"^([+-]?[\d,]*\.?\d+(?:[eE][+-]?\d+)?)\s*([^\d.,+\-\s].*)?$")
 
@@ -184,19 +171,24 @@ _CN_REPLACEMENTS = (("年", "-"), ("月", "-"), ("日", " "), ("号", " "), ("�
 
 
 class LocalTime:
-    """Converts local wall-clock readings (Asia/Shanghai by default) to aware UTC, with a cache.
+    """Converts local wall-clock readings to aware UTC, with a cache.
 
-    Files carry local time unless a value says otherwise (``Z`` or ``+08:00``). A province
-    batch repeats the same 24 timestamps for thousands of meters, hence the cache.
+    Local means the zone of ``calendar`` (a ``data.calendar.Calendar`` or a zone name; the
+    configured zone when not given). Files carry local time unless a value says otherwise (``Z``
+    or an offset such as ``+05:30``). A province batch repeats the same 24 timestamps for
+    thousands of meters, hence the cache.
     """
 
-    def __init__(self, timezone: str = "Asia/Shanghai", *, cache_size: int = 200_000):
-        self.zone = ZoneInfo(timezone)
+    def __init__(self, calendar: Calendar | str | None = None, *, cache_size: int = 200_000):
+        if not isinstance(calendar, Calendar):
+            calendar = calendar_for(calendar) if calendar else configured_calendar()
+        self.calendar = calendar
+        self.zone = calendar.zone
         self._cache: dict = {}
         self._cache_size = cache_size
 
     def to_utc(self, naive: dt.datetime) -> dt.datetime:
-        return naive.replace(tzinfo=self.zone).astimezone(UTC)
+        return self.calendar.to_utc(naive)
 
     def parse(self, value) -> tuple[dt.datetime, bool]:
         """``(aware UTC datetime, date_only)``; raises ``ValueProblem("bad_date")``."""
@@ -282,7 +274,7 @@ class LocalTime:
         except ValueError:
             raise ValueProblem("bad_date", value=original) from None
         naive_utc, date_only = self._from_serial(serial, original)
-        return naive_utc.astimezone(self.zone).replace(tzinfo=None), date_only, None
+        return self.calendar.local(naive_utc).replace(tzinfo=None), date_only, None
 
     def parse_date(self, value) -> dt.date:
         """A calendar date (no time zone conversion: a date in a file is a local date)."""

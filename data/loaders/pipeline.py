@@ -14,7 +14,6 @@ For every batch ``rows_read == accepted + duplicates + rejected`` is checked bef
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import time
 from contextlib import contextmanager
@@ -25,6 +24,8 @@ from typing import Callable, Iterable, Iterator
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection
 
+from data.batch_message import format_message
+from data.calendar import add_months, calendar_for, month_start
 from data.models import DataSource, LoadBatch, QuarantineRow
 
 from . import hooks as hook_registry
@@ -85,7 +86,7 @@ class BatchResult:
 def settings_from_config(config) -> Settings:
     extra = getattr(config, "extra", {}) or {}
     return Settings(
-        timezone=config.timezone,
+        calendar=calendar_for(config.timezone),
         chunk_rows=int(getattr(config, "loader_chunk_rows", extra.get("loader_chunk_rows", 20_000))),
         future_tolerance=dt.timedelta(seconds=int(getattr(config, "loader_future_tolerance_seconds", 600))),
         jump_factor=float(getattr(config, "loader_jump_factor", 10.0)),
@@ -226,14 +227,14 @@ def _apply_batch(conn: Connection, table: Table, *, now, source_id, checksum, se
         if earlier is not None:
             result.status = "unchanged"
             result.same_as_batch = earlier.id
-            zone = LocalTime(settings.timezone).zone
-            loaded = earlier.finished_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if earlier.finished_at else ""
+            loaded = (settings.calendar.local(earlier.finished_at).strftime("%Y-%m-%d %H:%M")
+                      if earlier.finished_at else "")
             result.issues = [file_issue("same_file_as_batch", batch_id=earlier.id, loaded_at=loaded)]
             result.batch_id = _insert_batch(conn, result, domain, checksum, now, status="unchanged", finished=now)
             _touch_source(conn, source_id, now, high_water_mark)
             return result
     result.batch_id = _insert_batch(conn, result, domain, checksum, now, status="running", finished=None)
-    ctx = BatchContext(conn=conn, batch_id=result.batch_id, now=now, clock=LocalTime(settings.timezone),
+    ctx = BatchContext(conn=conn, batch_id=result.batch_id, now=now, clock=LocalTime(settings.calendar),
                        settings=settings, source_name=table.name)
     handler = HANDLERS[fact](ctx, table.header)
     logged = 0
@@ -329,27 +330,9 @@ def _finish_batch(conn, result: BatchResult, now) -> None:
 
 
 def _message(result: BatchResult) -> str:
-    """``LoadBatch.message``: JSON with the file-level issues (codes and parameters) and the error."""
-    body: dict = {"issues": [i.as_dict() for i in result.issues]}
-    if result.error:
-        body["error"] = result.error
-    if result.same_as_batch:
-        body["same_as_batch"] = result.same_as_batch
-    return json.dumps(body, ensure_ascii=False, default=str)
-
-
-def parse_message(message: str | None) -> dict:
-    """The inverse of ``_message``; a plain-text message (older rows, other writers) becomes an error."""
-    if not message:
-        return {"issues": []}
-    try:
-        body = json.loads(message)
-        if isinstance(body, dict):
-            body.setdefault("issues", [])
-            return body
-    except ValueError:
-        pass
-    return {"issues": [], "error": message}
+    """``LoadBatch.message``: JSON with the file-level issues (codes and parameters) and the error
+    (``data.batch_message``, which the data page reads back with ``parse_message``)."""
+    return format_message(result.issues, error=result.error, same_as_batch=result.same_as_batch)
 
 
 def _record_refused(engine: Engine, result: BatchResult, *, checksum, started, table: Table) -> None:
@@ -411,8 +394,7 @@ def _refresh_rollups(conn: Connection, fact: str, affected: Affected, batch_id: 
     and record which org-months the batch fed (provenance). ``data.rollup`` bumps the versions."""
     from data import rollup
 
-    zone = LocalTime(settings.timezone).zone
-    today = now.astimezone(zone).date()
+    today = settings.calendar.local_day(now)
     # Month by month: the refresh reads the raw facts of its range, so a batch spanning years
     # (a back-fill, the 200 MB file) keeps the memory of one month, not of the whole span.
     if affected.energy_deltas is not None:
@@ -442,7 +424,7 @@ def _month_slices(day_from: dt.date, day_to: dt.date) -> Iterator[tuple[dt.date,
     """[day_from, day_to] cut at month boundaries."""
     start = day_from
     while start <= day_to:
-        next_month = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        next_month = add_months(month_start(start), 1)
         end = min(day_to, next_month - dt.timedelta(days=1))
         yield start, end
         start = end + dt.timedelta(days=1)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select, update
 
@@ -68,7 +67,8 @@ def simulation_window(source, now: dt.datetime, engine: Engine) -> tuple[dt.date
 def run_simulator(engine: Engine, source, *, now: dt.datetime, settings: Settings) -> list[BatchResult]:
     cfg = source.config or {}
     seed = cfg.get("seed", 1)
-    zone = ZoneInfo(settings.timezone)
+    calendar = settings.calendar
+    zone = calendar.zone  # the local hours and midnights of the helpers below are those of the calendar
     start, end = simulation_window(source, now, engine)
     if end <= start:
         return []
@@ -80,7 +80,7 @@ def run_simulator(engine: Engine, source, *, now: dt.datetime, settings: Setting
         readings = _readings(conn, seed, start, end, zone, anomaly)
         trips, fuels = _vehicle_events(conn, seed, start, end, zone, anomaly, cfg)
     results = []
-    name = f"simulator {start.astimezone(zone):%m-%d %H:%M} – {end.astimezone(zone):%m-%d %H:%M}"
+    name = f"simulator {calendar.local(start):%m-%d %H:%M} – {calendar.local(end):%m-%d %H:%M}"
     batches = [(fact, rows) for fact, rows in (("meter_reading", readings), ("trip", trips), ("fuel", fuels)) if rows]
 
     def set_mark(conn, _result):

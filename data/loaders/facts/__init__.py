@@ -1,0 +1,40 @@
+"""One handler per fact: validate and standardise rows, then upsert them by natural key.
+
+The package is split by domain: ``base`` (settings, the batch context, ``Handler``),
+``meter_reading`` and ``meter_columns`` (meter readings, row-wise and column-wise), ``vehicle``
+(trips, fuel, maintenance), ``asset`` (assets, movements) and ``housing`` (office occupancy,
+leases). ``HANDLERS`` maps each fact of ``formats.FORMATS`` to its handler.
+"""
+
+from __future__ import annotations
+
+from .asset import AssetHandler, AssetMovementHandler
+from .base import (
+    FIELD_MAX,
+    FIELD_UNITS,
+    IN_CHUNK,
+    PAST_FIELDS,
+    Affected,
+    BatchContext,
+    Handler,
+    Record,
+    Rejection,
+    Settings,
+    WriteResult,
+)
+from .housing import LeaseHandler, OfficeOccupancyHandler
+from .meter_columns import MeterInfo, MeterTable, Readings, write_readings
+from .meter_reading import ENERGY_METRIC_BY_KIND, MeterReadingHandler
+from .vehicle import FuelHandler, MaintenanceHandler, TripHandler
+
+HANDLERS: dict[str, type[Handler]] = {
+    h.fact: h for h in (MeterReadingHandler, TripHandler, FuelHandler, MaintenanceHandler, AssetHandler,
+                        AssetMovementHandler, OfficeOccupancyHandler, LeaseHandler)
+}
+
+__all__ = [
+    "ENERGY_METRIC_BY_KIND", "FIELD_MAX", "FIELD_UNITS", "HANDLERS", "IN_CHUNK", "PAST_FIELDS", "Affected",
+    "AssetHandler", "AssetMovementHandler", "BatchContext", "FuelHandler", "Handler", "LeaseHandler",
+    "MaintenanceHandler", "MeterInfo", "MeterReadingHandler", "MeterTable", "OfficeOccupancyHandler", "Readings",
+    "Record", "Rejection", "Settings", "TripHandler", "WriteResult", "write_readings",
+]
