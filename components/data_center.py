@@ -20,9 +20,9 @@ from dash import dcc, html
 
 from components.i18n import CATALOG, t
 from components.shell import dropdown_labels
-from data.loaders.formats import FACTS
+from data.import_formats import FACTS
 from data.catalog import METRICS_BY_ID
-from data.loaders.parsing import neutralize_formula
+from data.text_safety import neutralize_formula
 
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
 

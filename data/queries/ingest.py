@@ -16,9 +16,9 @@ import pandas as pd
 from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.engine import Connection
 
+from data.batch_message import parse_message
 from data.catalog import METRICS_BY_ID
-from data.loaders.formats import FORMATS, match_header
-from data.loaders.pipeline import parse_message
+from data.import_formats import FORMATS, match_header
 from data.masking import mask_value
 from data.models import DataSource, JobRun, LoadBatch, OrgNode, QuarantineRow, RollupProvenance, SchedulerLease
 from data.scope import Scope, resolve_org, root_node
