@@ -39,6 +39,7 @@ import sqlalchemy as sa
 
 from benchmarks.province import ensure_province
 from benchmarks.results import Result, record, today
+from data.calendar import configured_calendar
 from data.db import get_engine
 from data.loaders.extract import open_table
 from data.loaders.facts import Settings
@@ -65,7 +66,9 @@ def _latest_day(conn) -> dt.date:
 
 
 def make_batches(conn, workdir: Path) -> list[Batch]:
-    """Write the two CSV files (what a department would drop) for days after the data."""
+    """Write the two CSV files (what a department would drop) for days after the data, in local
+    time of the configured zone (as the loader reads them)."""
+    calendar = configured_calendar()
     meters = conn.execute(sa.text("SELECT m.id, m.code, m.building_id FROM meter m WHERE m.kind = 'electricity' "
                                   "AND m.interval_minutes = 60 AND m.active ORDER BY m.id")).all()
     last = _latest_day(conn)
@@ -82,13 +85,13 @@ def make_batches(conn, workdir: Path) -> list[Batch]:
                 for hour in range(1, 25):
                     end_local = dt.datetime(day.year, day.month, day.day) + dt.timedelta(hours=hour)
                     stamp = end_local.strftime("%Y-%m-%d %H:%M")
-                    ts = (end_local - dt.timedelta(hours=8)).replace(tzinfo=UTC)
+                    ts = calendar.to_utc(end_local)
                     for m in chosen:
                         value = round(20 + (m.id * 7 + hour * 13) % 40 + 0.25, 2)
                         fh.write(f"{m.code},{stamp},{value}\n")
                         rows.append((m.id, ts, value))
         end = first + dt.timedelta(days=days)
-        now = dt.datetime(end.year, end.month, end.day, 1, 0, tzinfo=UTC)
+        now = calendar.at_local(end, 9).astimezone(UTC)  # the morning after the last day
         batches.append(Batch(name, path, rows, now))
     return batches
 

@@ -3,7 +3,8 @@
 These do what a dashboard without roll-ups would do on every refresh: scan the facts of the
 org subtree for the page's period, group them by local month and status, and join the
 dimensions. They compute the same figures the page shows (province root, as of the demo's
-last day), so the ratio between their time and the callbacks' is the roll-ups' worth.
+last day), so the ratio between their time and the callbacks' is the roll-ups' worth. Local
+months and days are those of the configured zone (``data.calendar``), as in the roll-ups.
 """
 
 from __future__ import annotations
@@ -14,44 +15,71 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from data.calendar import Calendar, add_months, configured_calendar
 
-def _month_expr(conn: Connection, column: str) -> str:
-    # A reading's ts ends its interval: local (UTC+8) time of the interval's start is ts + 7 h.
-    if conn.dialect.name == "sqlite":
-        return f"strftime('%Y-%m', {column}, '+7 hours')"
-    return f"to_char({column} + interval '7 hours', 'YYYY-MM')"
+READING_HOURS = 1  # the views treat every reading as hourly: its interval starts an hour before its ts
+
+
+def _month_expr(conn: Connection, column: str, months: list[dt.date], calendar: Calendar, *,
+                shift: dt.timedelta = dt.timedelta()) -> tuple[str, dict]:
+    """SQL for the local month (``YYYY-MM``) of ``column - shift``, and its parameters.
+
+    PostgreSQL converts with the zone database (daylight saving included). SQLite has none: when
+    the zone's offset is the same at every month start of the window, ``strftime`` shifts by it
+    (as cheap as a dashboard would make it); otherwise the month is found by comparing with the
+    UTC instants at which ``months`` begin.
+    """
+    if conn.dialect.name != "sqlite":
+        return (f"to_char((({column} - :month_shift) AT TIME ZONE 'UTC') AT TIME ZONE :zone, 'YYYY-MM')",
+                {"month_shift": shift, "zone": calendar.name})
+    offsets = {dt.datetime.combine(m, dt.time()) - calendar.day_start_utc_naive(m) for m in months}
+    if len(offsets) == 1:
+        seconds = int((offsets.pop() - shift).total_seconds())
+        return f"strftime('%Y-%m', {column}, :month_modifier)", {"month_modifier": f"{seconds:+d} seconds"}
+    params, cases = {}, []
+    for i, month in reversed(list(enumerate(months))):
+        params[f"month_{i}"] = _ts(conn, calendar.day_start_utc_naive(month) + shift)
+        cases.append(f"WHEN {column} >= :month_{i} THEN '{month:%Y-%m}'")
+    return f"CASE {' '.join(cases)} END", params
 
 
 def _ts(conn: Connection, value: dt.datetime):
     return value.strftime("%Y-%m-%d %H:%M:%S.%f") if conn.dialect.name == "sqlite" else value
 
 
-def _window(as_of: dt.date, months: int) -> tuple[dt.datetime, dt.datetime]:
-    first = dt.date(as_of.year, as_of.month, 1)
-    for _ in range(months - 1):
-        first = (first - dt.timedelta(days=1)).replace(day=1)
-    start = dt.datetime.combine(first, dt.time()) - dt.timedelta(hours=8)
-    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()) - dt.timedelta(hours=8)
-    return start, end
+def _window(as_of: dt.date, months: int, calendar: Calendar) -> tuple[dt.datetime, dt.datetime, list[dt.date]]:
+    """The UTC bounds of the local days from the first day of ``months`` months back to ``as_of``,
+    and those months' first days."""
+    first = add_months(dt.date(as_of.year, as_of.month, 1), 1 - months)
+    start = calendar.day_start_utc_naive(first)
+    end = calendar.day_start_utc_naive(as_of + dt.timedelta(days=1))
+    return start, end, [add_months(first, i) for i in range(months)]
 
 
-def energy_view(conn: Connection, org_path: str, as_of: dt.date) -> pd.DataFrame:
+def energy_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Calendar | None = None) -> pd.DataFrame:
     """Monthly consumption per meter kind over 24 months for the subtree (the trend and the tiles)."""
-    start, end = _window(as_of, 24)
+    calendar = calendar or configured_calendar()
+    start, end, months = _window(as_of, 24, calendar)
+    # A reading's ts ends its interval; the window and the months are those of the interval's start.
+    shift = dt.timedelta(hours=READING_HOURS)
+    month, month_params = _month_expr(conn, "r.ts", months, calendar, shift=shift)
     sql = sa.text(
-        f"SELECT {_month_expr(conn, 'r.ts')} AS month, m.kind AS kind, SUM(r.value) AS value "
+        f"SELECT {month} AS month, m.kind AS kind, SUM(r.value) AS value "
         "FROM meter_reading r JOIN meter m ON m.id = r.meter_id JOIN building b ON b.id = m.building_id "
         "JOIN org_node o ON o.id = b.org_id "
         "WHERE o.path LIKE :prefix AND r.ts >= :start AND r.ts < :end GROUP BY 1, 2"
     )
-    return pd.DataFrame(conn.execute(sql, {"prefix": org_path + "%", "start": _ts(conn, start), "end": _ts(conn, end)}).all())
+    params = {"prefix": org_path + "%", "start": _ts(conn, start + shift), "end": _ts(conn, end + shift), **month_params}
+    return pd.DataFrame(conn.execute(sql, params).all())
 
 
-def vehicle_view(conn: Connection, org_path: str, as_of: dt.date) -> pd.DataFrame:
+def vehicle_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Calendar | None = None) -> pd.DataFrame:
     """Trips, km and after-request counts per month over 24 months, plus fleet by energy type."""
-    start, end = _window(as_of, 24)
+    calendar = calendar or configured_calendar()
+    start, end, months = _window(as_of, 24, calendar)
+    month, month_params = _month_expr(conn, "t.start_ts", months, calendar)
     trips = sa.text(
-        f"SELECT {_month_expr(conn, 't.start_ts')} AS month, COUNT(*) AS trips, SUM(t.km) AS km, "
+        f"SELECT {month} AS month, COUNT(*) AS trips, SUM(t.km) AS km, "
         "SUM(CASE WHEN t.request_id IS NULL THEN 1 ELSE 0 END) AS unrequested "
         "FROM trip t JOIN vehicle v ON v.id = t.vehicle_id JOIN org_node o ON o.id = v.org_id "
         "WHERE o.path LIKE :prefix AND t.start_ts >= :start AND t.start_ts < :end GROUP BY 1"
@@ -60,7 +88,7 @@ def vehicle_view(conn: Connection, org_path: str, as_of: dt.date) -> pd.DataFram
         "SELECT v.energy_type, COUNT(*) FROM vehicle v JOIN org_node o ON o.id = v.org_id "
         "WHERE o.path LIKE :prefix AND v.status != 'disposed' GROUP BY 1"
     )
-    params = {"prefix": org_path + "%", "start": _ts(conn, start), "end": _ts(conn, end)}
+    params = {"prefix": org_path + "%", "start": _ts(conn, start), "end": _ts(conn, end), **month_params}
     frame = pd.DataFrame(conn.execute(trips, params).all())
     conn.execute(fleet, {"prefix": org_path + "%"}).all()
     return frame
@@ -72,10 +100,11 @@ def _child_of(frame: pd.DataFrame, org_path: str) -> pd.Series:
     return frame["path"].str.split("/").str[depth + 1]
 
 
-def asset_view(conn: Connection, org_path: str, as_of: dt.date) -> pd.DataFrame:
+def asset_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Calendar | None = None) -> pd.DataFrame:
     """The asset tiles and chart: counts, original and net value (straight-line by category) by
     status and child unit; idle, warehouse, no custodian, audit overdue; redeployment savings
     this year."""
+    calendar = calendar or configured_calendar()
     assets = pd.DataFrame(conn.execute(sa.text(
         "SELECT a.id, o.path, a.status, a.original_value_yuan, a.acquired_on, c.useful_life_years, c.residual_rate, "
         "a.custodian_name, a.last_audit_on, (SELECT MAX(au.audited_on) FROM asset_audit au WHERE au.asset_id = a.id) AS audited "
@@ -84,7 +113,7 @@ def asset_view(conn: Connection, org_path: str, as_of: dt.date) -> pd.DataFrame:
     saved = conn.execute(sa.text(
         "SELECT COUNT(*), SUM(m.value_saved_yuan) FROM asset_movement m JOIN org_node o ON o.id = m.to_org_id "
         "WHERE o.path LIKE :prefix AND m.kind = 'redeploy' AND m.ts >= :start"),
-        {"prefix": org_path + "%", "start": _ts(conn, dt.datetime(as_of.year, 1, 1) - dt.timedelta(hours=8))}).one()
+        {"prefix": org_path + "%", "start": _ts(conn, calendar.day_start_utc_naive(dt.date(as_of.year, 1, 1)))}).one()
     if assets.empty:
         return assets
     age_years = (pd.Timestamp(as_of) - pd.to_datetime(assets["acquired_on"])).dt.days / 365.25
@@ -102,7 +131,7 @@ def asset_view(conn: Connection, org_path: str, as_of: dt.date) -> pd.DataFrame:
     return totals.assign(redeployed=saved[0], saved=saved[1], children=len(by_child))
 
 
-def housing_view(conn: Connection, org_path: str, as_of: dt.date) -> pd.DataFrame:
+def housing_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Calendar | None = None) -> pd.DataFrame:
     """The housing tiles and chart: office area and occupants per child unit, over-standard rooms
     and area against the rank limits of the org's administrative level, vacant rooms; turnover
     units occupied, leases expiring within 90 days, tenants overstaying, arrears; waiting list."""
@@ -137,9 +166,10 @@ def housing_view(conn: Connection, org_path: str, as_of: dt.date) -> pd.DataFram
     return per_child.assign(occupied_units=leases[0], expiring=leases[1], overstaying=leases[2])
 
 
-def overview_view(conn: Connection, org_path: str, as_of: dt.date) -> list[pd.DataFrame]:
+def overview_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Calendar | None = None) -> list[pd.DataFrame]:
     """The overview's headline figures come from every domain."""
-    return [view(conn, org_path, as_of) for view in (energy_view, vehicle_view, asset_view, housing_view)]
+    calendar = calendar or configured_calendar()
+    return [view(conn, org_path, as_of, calendar) for view in (energy_view, vehicle_view, asset_view, housing_view)]
 
 
 RAW_VIEWS = {

@@ -11,6 +11,9 @@ reconciler, e.g. after the holiday calendar changes which days are off-days. The
 those of ``data.rollup``'s module docstring; a test checks that a batch applied here leaves
 exactly what a rebuild from raw readings gives.
 
+Local days and hours are those of the configured zone (``data.calendar``), or of the
+``calendar`` passed to ``EnergyDeltas``; a rebuild must use the same zone.
+
 Usage, inside the batch's transaction::
 
     deltas = EnergyDeltas(conn)
@@ -25,6 +28,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from .calendar import Calendar, configured_calendar
 from .models.rollup import PROFILE_HOUR_COLUMNS
 from .rollup import (
     METER_KIND_METRIC,
@@ -46,7 +50,6 @@ NIGHT_METRIC = "energy.night_electricity_kwh"
 OFFDAY_METRIC = "energy.offday_electricity_kwh"
 
 _SECONDS_PER_DAY = 86_400
-_LOCAL_OFFSET_SECONDS = 8 * 3600
 _DAY_BITS = 1 << 17  # day numbers (days since 1970) stay below 131 072 until the year 2328
 _FLUSH_ROWS = 50_000  # cells held before they are written: bounds memory (and statement size) on huge files
 
@@ -58,9 +61,10 @@ class EnergyDeltas:
     thousand cells are summed with ``bincount`` instead of DataFrames with dozens of columns.
     """
 
-    def __init__(self, conn: Connection, *, flush_rows: int = _FLUSH_ROWS):
+    def __init__(self, conn: Connection, *, flush_rows: int = _FLUSH_ROWS, calendar: Calendar | None = None):
         self.conn = conn
         self.flush_rows = flush_rows
+        self.calendar = calendar or configured_calendar()
         self._daily: list[_Cells] = []
         self._profile: list[_Cells] = []
         self._held = 0
@@ -87,8 +91,9 @@ class EnergyDeltas:
         value = np.asarray(value, dtype=np.float64)
         samples = np.asarray(samples, dtype=np.float64)
         # The local day and hour of the interval's start (see data.rollup: a reading belongs to the
-        # interval that ends at ts).
-        local = np.asarray(ts, dtype=np.int64) + _LOCAL_OFFSET_SECONDS - np.asarray(interval_minutes, dtype=np.int64) * 60
+        # interval that ends at ts), as wall-clock seconds of the calendar's zone.
+        start = np.asarray(ts, dtype=np.int64) - np.asarray(interval_minutes, dtype=np.int64) * 60
+        local = self.calendar.local_wall_seconds(start)
         day = local // _SECONDS_PER_DAY
         hour = (local - day * _SECONDS_PER_DAY) // 3600
         electric = kind == ELECTRICITY

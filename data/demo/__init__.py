@@ -5,10 +5,10 @@ Tiers are in ``tiers.py``; the anomalies injected on purpose (with their entity 
 """
 
 from .anomalies import ANOMALY_KINDS, InjectedAnomaly, injected_anomalies
-from .build import DEFAULT_SEED, DatabaseNotEmpty, build_demo, generate, today_in_shanghai
+from .build import DEFAULT_SEED, DatabaseNotEmpty, build_demo, generate, local_today
 from .tiers import TIERS, Tier, get_tier
 
 __all__ = [
     "ANOMALY_KINDS", "DEFAULT_SEED", "DatabaseNotEmpty", "InjectedAnomaly", "TIERS", "Tier", "build_demo", "generate",
-    "get_tier", "injected_anomalies", "today_in_shanghai",
+    "get_tier", "injected_anomalies", "local_today",
 ]

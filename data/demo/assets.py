@@ -201,7 +201,7 @@ def _write_movements(conn: Connection, ctx: BuildContext, rng: np.random.Generat
     local = moves["day"].to_numpy(dtype=np.int64).astype("datetime64[D]").astype("datetime64[m]") + \
         moves["minute"].to_numpy(dtype=np.int64).astype("timedelta64[m]")
     frame = pd.DataFrame({
-        "id": np.arange(1, len(moves) + 1), "asset_id": moves["asset"].to_numpy(), "ts": local_to_utc(local),
+        "id": np.arange(1, len(moves) + 1), "asset_id": moves["asset"].to_numpy(), "ts": local_to_utc(local, ctx.calendar),
         "kind": moves["kind"].to_numpy(), "from_org_id": pd.array(moves["from_org_id"].to_numpy(), dtype="Int64"),
         "to_org_id": pd.array(moves["to_org_id"].to_numpy(), dtype="Int64"), "from_status": moves["from_status"].to_numpy(),
         "to_status": moves["to_status"].to_numpy(), "value_saved_yuan": moves["value_saved_yuan"].to_numpy(dtype=float),

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ..calendar import Calendar, configured_calendar
 from ..db import get_engine
 from ..models import Base, Building, Meter, QuarantineRow, Vehicle
 from ..rollup import insert_frame, rebuild_all
@@ -31,7 +31,6 @@ from .tiers import get_tier
 from .vehicles import write_vehicles
 
 DEFAULT_SEED = 20261125
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 # Tables that must be empty before a build: the demo assigns its own ids from 1.
 DEMO_TABLES = ("org_node", "building", "meter", "vehicle", "asset", "housing_unit", "data_source", "load_batch")
 
@@ -42,21 +41,25 @@ class DatabaseNotEmpty(RuntimeError):
     """The database already holds an org tree or facts; demo data needs an empty one."""
 
 
-def today_in_shanghai() -> dt.date:
-    return dt.datetime.now(LOCAL_ZONE).date()
+def local_today(calendar: Calendar | None = None) -> dt.date:
+    """Today in ``calendar``'s zone (default: the configured zone)."""
+    return (calendar or configured_calendar()).today()
 
 
 def build_demo(url: str, *, tier: str = "small", seed: int = DEFAULT_SEED, as_of: dt.date | None = None,
-               if_empty: bool = False) -> dict:
+               if_empty: bool = False, calendar: Calendar | None = None) -> dict:
     """Generate the demo province into the (migrated) database at ``url`` and commit.
 
-    Facts cover the tier's number of days ending the day before ``as_of`` (default: today in
-    Asia/Shanghai). Same seed, tier and as_of give identical data. Returns the rows written per
-    table, plus ``seconds``; with ``if_empty`` a database that already holds data is left alone
-    and ``{"skipped": True}`` is returned.
+    Facts cover the tier's number of days ending the day before ``as_of`` (default: today). Local
+    times (office hours, days, months) are those of ``calendar``'s zone, by default the configured
+    zone (``AOCC_TIMEZONE``), and the roll-ups are computed in the same zone. Same seed, tier,
+    as_of and zone give identical data. Returns the rows written per table, plus ``seconds``; with
+    ``if_empty`` a database that already holds data is left alone and ``{"skipped": True}`` is
+    returned.
     """
     spec = get_tier(tier)
-    as_of = as_of or today_in_shanghai()
+    calendar = calendar or configured_calendar()
+    as_of = as_of or local_today(calendar)
     started = time.perf_counter()
     engine = get_engine(url)
     with engine.connect() as conn:
@@ -75,9 +78,9 @@ def build_demo(url: str, *, tier: str = "small", seed: int = DEFAULT_SEED, as_of
                 with Session(bind=conn) as session:
                     seed_reference(session)
                     session.flush()
-                counts = generate(conn, tier=spec.name, seed=seed, as_of=as_of)
+                counts = generate(conn, tier=spec.name, seed=seed, as_of=as_of, calendar=calendar)
                 log.info("demo facts written after %.1f s; rebuilding roll-ups", time.perf_counter() - started)
-                rebuild_all(conn, as_of=as_of)
+                rebuild_all(conn, as_of=as_of, calendar=calendar)
                 _sync_sequences(conn)
                 for table in ("rollup_daily", "rollup_monthly", "rollup_hourly_profile", "rollup_provenance"):
                     counts[table] = conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
@@ -95,16 +98,20 @@ def _journal_mode(conn: Connection, mode: str) -> None:
     conn.connection.dbapi_connection.execute(f"PRAGMA journal_mode={mode}")
 
 
-def generate(conn: Connection, *, tier: str, seed: int, as_of: dt.date) -> dict[str, int]:
-    """Write every demo fact and dimension row (no roll-ups) on ``conn``; returns rows per table."""
+def generate(conn: Connection, *, tier: str, seed: int, as_of: dt.date,
+             calendar: Calendar | None = None) -> dict[str, int]:
+    """Write every demo fact and dimension row (no roll-ups) on ``conn``, local times in
+    ``calendar``'s zone (default: the configured zone); returns rows per table."""
     spec = get_tier(tier)
+    calendar = calendar or configured_calendar()
     structure = build_structure(spec)
     plan = plan_anomalies(structure)
     last_day = as_of - dt.timedelta(days=1)
     registry = BatchRegistry(first_day=as_of - dt.timedelta(days=spec.days), last_day=last_day, seed=seed)
     registry.source_last_day[plan.stale_source_code] = last_day - dt.timedelta(days=plan.stale_days)
     ctx = BuildContext(tier=spec, structure=structure, plan=plan, seed=seed, as_of=as_of, registry=registry,
-                       source_codes={d: f"demo.{d}" for d in ("energy", "vehicle", "asset", "housing")})
+                       source_codes={d: f"demo.{d}" for d in ("energy", "vehicle", "asset", "housing")},
+                       calendar=calendar)
     _tune(conn)
     write_org_nodes(conn, ctx)
     write_sources(conn, ctx)
@@ -117,7 +124,7 @@ def generate(conn: Connection, *, tier: str, seed: int, as_of: dt.date) -> dict[
     write_assets(conn, ctx)
     write_housing(conn, ctx)
 
-    batches, quarantine = registry.frame(ctx.rng("batches"), ctx.source_ids)
+    batches, quarantine = registry.frame(ctx.rng("batches"), ctx.source_ids, calendar)
     ctx.add_count("load_batch", insert_frame(conn, "load_batch", batches))
     if quarantine:
         org_of = _quarantine_orgs(conn, quarantine)

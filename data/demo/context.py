@@ -1,5 +1,6 @@
 """What every generator step shares during one build: the tier's structure, the anomaly plan, the
-date range, the calendar and weather, per-domain random streams, and the load-batch registry.
+date range, the working-day calendar and weather, the time zone's calendar (local wall-clock times
+become UTC instants through it), per-domain random streams, and the load-batch registry.
 
 One ``BuildContext`` lives for one build; nothing here is module state.
 """
@@ -14,7 +15,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from ..rollup import LOCAL_UTC_OFFSET
+from ..calendar import Calendar, configured_calendar
 from .anomalies import AnomalyPlan
 from .structure import Structure
 from .tiers import Tier
@@ -30,9 +31,11 @@ def day_number(day: dt.date) -> int:
     return int((np.datetime64(day, "D") - EPOCH).astype(np.int64))
 
 
-def local_to_utc(local: np.ndarray) -> np.ndarray:
-    """Local wall-clock datetime64 values to naive UTC."""
-    return np.asarray(local).astype("datetime64[us]") - np.timedelta64(int(LOCAL_UTC_OFFSET.total_seconds()), "s")
+def local_to_utc(local: np.ndarray, calendar: Calendar) -> np.ndarray:
+    """Local wall-clock datetime64 values (an array or one value) of ``calendar``'s zone to naive UTC."""
+    local = np.asarray(local)
+    utc = calendar.utc_from_wall(local.reshape(-1)).reshape(local.shape)
+    return utc[()] if utc.ndim == 0 else utc  # one value in, one datetime64 out
 
 
 @dataclass
@@ -84,9 +87,12 @@ class BatchRegistry:
                 batch.example_code = example_code
         return per_row
 
-    def frame(self, rng: np.random.Generator, source_ids: dict[str, int]) -> tuple[pd.DataFrame, list[dict]]:
+    def frame(self, rng: np.random.Generator, source_ids: dict[str, int],
+              calendar: Calendar | None = None) -> tuple[pd.DataFrame, list[dict]]:
         """load_batch rows (a few with duplicates or rejected rows, as real feeds have) and the
-        quarantine rows of the rejected ones."""
+        quarantine rows of the rejected ones. Batch times are local times of ``calendar``'s zone
+        (default: the configured zone)."""
+        calendar = calendar or configured_calendar()
         rows, quarantine = [], []
         for batch in self.batches:
             last_day = self.source_last_day.get(batch.source_code, self.last_day)
@@ -113,9 +119,11 @@ class BatchRegistry:
                 "file_name": file_name, "checksum_sha256": digest,
                 "rows_read": batch.rows + duplicates + rejected, "rows_accepted": batch.rows,
                 "rows_duplicate": duplicates, "rows_rejected": rejected, "status": "applied",
-                "message": None, "started_at": local_to_utc(started), "finished_at": local_to_utc(finished),
-                "data_from": local_to_utc(_local_midnight(window_from)) if window_from else np.datetime64("NaT", "us"),
-                "data_to": local_to_utc(_local_midnight(window_to)),
+                "message": None, "started_at": local_to_utc(started, calendar),
+                "finished_at": local_to_utc(finished, calendar),
+                "data_from": (local_to_utc(_local_midnight(window_from), calendar) if window_from
+                              else np.datetime64("NaT", "us")),
+                "data_to": local_to_utc(_local_midnight(window_to), calendar),
             })
             for line in range(rejected):
                 quarantine.append(_quarantine_row(rng, batch, file_name, line, finished))
@@ -188,6 +196,7 @@ class BuildContext:
     as_of: dt.date
     registry: BatchRegistry
     source_codes: dict[str, str]  # domain -> the demo source code of that domain
+    calendar: Calendar  # the zone whose local days the data follows
     source_ids: dict[str, int] = field(default_factory=dict)
     workday: np.ndarray | None = None  # per data day
     heating: np.ndarray | None = None  # per data day: inside the heating season

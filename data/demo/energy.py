@@ -85,8 +85,12 @@ def write_readings(conn: Connection, ctx: BuildContext) -> tuple[pd.DataFrame, d
     day_index = np.arange(n_days)
     trend = 1.0 + YEARLY_SAVING * ((n_days - day_index) / 365.0)
     local_hours = np.datetime64(ctx.first_day, "D").astype("datetime64[h]") + np.arange(n_days * 24)
-    hour_ts = format_timestamps(local_to_utc(local_hours + np.timedelta64(1, "h")))  # a reading ends its hour
-    day_ts = format_timestamps(local_to_utc((np.datetime64(ctx.first_day, "D") + day_index + 1).astype("datetime64[h]")))
+    hour_utc = local_to_utc(local_hours + np.timedelta64(1, "h"), ctx.calendar)  # a reading ends its hour
+    # Where clocks go forward, two wall-clock hours end at the same instant: that hour has no reading.
+    hour_kept = np.r_[True, hour_utc[1:] != hour_utc[:-1]]
+    hour_ts = format_timestamps(hour_utc)
+    day_ts = format_timestamps(local_to_utc((np.datetime64(ctx.first_day, "D") + day_index + 1).astype("datetime64[h]"),
+                                            ctx.calendar))
     days = ctx.first_day_number + day_index
     years = (np.datetime64(ctx.first_day, "D") + day_index).astype("datetime64[Y]").astype(np.int64) + 1970
 
@@ -117,9 +121,10 @@ def write_readings(conn: Connection, ctx: BuildContext) -> tuple[pd.DataFrame, d
                 if building_id in stale:
                     count -= ctx.plan.stale_days * per_day  # the gateway went silent
                 source = ctx.plan.stale_source_code if building_id in stale else ctx.source_codes["energy"]
-                reading_days = days[np.arange(count) // per_day]
+                kept = hour_kept[:count] if per_day == 24 else slice(None, count)
+                reading_days = days[np.arange(count) // per_day][kept]
                 frames.append(pd.DataFrame({
-                    "meter_id": meter[0], "ts": stamps[:count], "value": values[i, :count],
+                    "meter_id": meter[0], "ts": stamps[:count][kept], "value": values[i, :count][kept],
                     "batch_id": ctx.registry.assign(source, "energy", "meter_reading", kind, reading_days, meter[1]),
                 }))
         chunk = pd.concat(frames, ignore_index=True)

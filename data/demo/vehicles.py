@@ -112,7 +112,7 @@ def _trips(ctx: BuildContext, rng: np.random.Generator, vehicles: pd.DataFrame) 
     j = np.arange(len(cell)) - np.repeat(np.cumsum(k) - k, k)  # trip number within its vehicle-day
     kk = k[cell]
     on_workday = ctx.workday[day_idx[cell]]
-    window_start = np.where(on_workday, 8 * 60, 9 * 60)
+    window_start = 60 * np.where(on_workday, 8, 9)  # local minutes: from 08:00 on working days, else 09:00
     slot = np.where(on_workday, 570, 660) / kk
     start = window_start + j * slot + rng.uniform(0, 0.25, len(cell)) * slot
     duration = rng.uniform(0.35, 0.6, len(cell)) * slot
@@ -170,8 +170,8 @@ def _write_trips(conn: Connection, ctx: BuildContext, rng: np.random.Generator, 
     first = np.datetime64(ctx.first_day, "D").astype("datetime64[m]")
     local_start = first + (trips["day"].to_numpy(dtype=np.int64) * 1440 + trips["start"].to_numpy(dtype=np.int64)).astype("timedelta64[m]")
     local_end = local_start + trips["minutes"].to_numpy(dtype=np.int64).astype("timedelta64[m]")
-    trips["start_ts"] = local_to_utc(local_start)
-    trips["end_ts"] = local_to_utc(local_end)
+    trips["start_ts"] = local_to_utc(local_start, ctx.calendar)
+    trips["end_ts"] = local_to_utc(local_end, ctx.calendar)
     trips["vehicle_id"] = vehicles["id"].to_numpy()[trips["vehicle_idx"].to_numpy()]
     trips["id"] = np.arange(1, len(trips) + 1)
     requested = trips["requested"].to_numpy(dtype=bool)
@@ -220,7 +220,7 @@ def _write_fuel(conn: Connection, ctx: BuildContext, rng: np.random.Generator, v
     rated = vehicles["rated_consumption"].to_numpy(dtype=float)[ev]
     quantity = km_since * rated / 100.0 * np.clip(rng.lognormal(0, 0.04, len(idx)), 0.9, 1.1)
     ts = trips["end_ts"].to_numpy()[idx] + (rng.uniform(5, 15, len(idx)) * 60).astype("timedelta64[s]")
-    local_day = (ts + np.timedelta64(8, "h")).astype("datetime64[D]").astype(np.int64)
+    local_day = ctx.calendar.local_days(ts)
     mismatch = (vehicles["id"].to_numpy()[ev] == ctx.plan.fuel_mismatch_vehicle_id) & (
         local_day >= ctx.as_of_number - ctx.plan.fuel_mismatch_days)
     quantity = np.round(np.where(mismatch, quantity * ctx.plan.fuel_mismatch_factor, quantity), 2)

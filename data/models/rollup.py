@@ -2,8 +2,9 @@
 
 Every additive base measure of the metrics catalog (``data/catalog.py``) is kept per
 entity and period. ``entity_kind`` is ``org`` (the subtree total of an org node, so a
-province figure is one row), ``building`` or ``vehicle``. Days and months are local
-(Asia/Shanghai) calendar periods; ``month`` is the first day of the month.
+province figure is one row), ``building`` or ``vehicle``. Days and months are local calendar
+periods of the configured zone (``AOCC_TIMEZONE``, see ``data/calendar.py``); ``month`` is the
+first day of the month.
 
 State measures (fleet size, idle assets, office area …) are stored in ``rollup_monthly``
 as the value at the end of the month (or now, for the current month).
