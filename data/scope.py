@@ -1,5 +1,15 @@
 """Data scope: the org subtree a user may see. Every query in ``data/queries`` takes a
-``Scope`` and filters through the helpers here, so no callback can forget it."""
+``Scope`` and filters through the helpers here, so no callback can forget it.
+
+A request that names an org node it may not have gets a ``NotInScope``, one of two kinds:
+
+* ``OrgNotFound``: no such org node (or entity), or the database holds no org tree yet;
+* ``OutOfScope``: the node exists but lies outside the user's subtree.
+
+Neither is a ``LookupError``, so a caller that refuses an org never also swallows a ``KeyError``
+(a mistyped metric id is a bug, not "no data"). ``OutOfScope`` is also a ``PermissionError``, as
+it always was, so handlers that refuse on ``PermissionError`` keep refusing it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +21,15 @@ from sqlalchemy.engine import Connection
 from .models import OrgNode
 
 
-class OutOfScope(PermissionError):
+class NotInScope(Exception):
+    """A request named an org node (or entity) that is not there for this user."""
+
+
+class OrgNotFound(NotInScope):
+    """The org node (or entity) does not exist, or the database holds no org tree yet."""
+
+
+class OutOfScope(NotInScope, PermissionError):
     """A request named an org node outside the user's subtree."""
 
 
@@ -35,22 +53,30 @@ def root_node(conn: Connection):
     return conn.execute(select(OrgNode.id, OrgNode.path).where(OrgNode.parent_id.is_(None)).order_by(OrgNode.id).limit(1)).first()
 
 
+def _org_path(conn: Connection, org_id: int) -> str | None:
+    return conn.execute(select(OrgNode.path).where(OrgNode.id == org_id)).scalar_one_or_none()
+
+
 def scope_for_org(conn: Connection, org_id: int, *, can_view_personal_data: bool = False) -> Scope:
-    path = conn.execute(select(OrgNode.path).where(OrgNode.id == org_id)).scalar_one_or_none()
+    """The scope rooted at ``org_id``; ``OrgNotFound`` when that node does not exist (a user
+    scoped to a node that was removed, or a database without an org tree yet)."""
+    path = _org_path(conn, org_id)
     if path is None:
-        raise LookupError(f"org node {org_id} does not exist")
+        raise OrgNotFound(f"org node {org_id} does not exist")
     return Scope(org_id=org_id, org_path=path, can_view_personal_data=can_view_personal_data)
 
 
 def resolve_org(conn: Connection, scope: Scope, requested_org_id: int | None) -> int:
     """The org node to show: the requested one if inside the scope, the scope's root if none.
 
-    Raises ``OutOfScope`` for a node outside the subtree (or one that does not exist), so a
-    hand-edited URL gets a refusal rather than someone else's data.
+    Raises ``OrgNotFound`` for a node that does not exist and ``OutOfScope`` for one outside
+    the subtree, so a hand-edited URL gets a refusal rather than someone else's data.
     """
     if requested_org_id is None:
         return scope.org_id
-    path = conn.execute(select(OrgNode.path).where(OrgNode.id == requested_org_id)).scalar_one_or_none()
-    if path is None or not scope.contains(path):
+    path = _org_path(conn, requested_org_id)
+    if path is None:
+        raise OrgNotFound(f"org node {requested_org_id} does not exist")
+    if not scope.contains(path):
         raise OutOfScope(f"org node {requested_org_id} is outside the scope")
     return requested_org_id

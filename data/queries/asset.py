@@ -13,20 +13,10 @@ from sqlalchemy.engine import Connection
 
 from data.scope import Scope
 
-from .common import (
-    Periods,
-    NAN,
-    domain_periods,
-    empty_kpis,
-    fetch_children,
-    fetch_org,
-    frame_records,
-    kpi_frame,
-    org_states,
-    ratio,
-    state_values,
-    window_values,
-)
+from .kpi import NAN, empty_kpis, frame_records, kpi_frame, ratio
+from .org import fetch_children, fetch_org
+from .period import Periods, domain_periods
+from .rollup_read import org_states, state_values, window_values
 
 STATES = ("asset.count", "asset.original_value_yuan", "asset.net_value_yuan", "asset.idle_count", "asset.warehouse_count")
 
@@ -46,6 +36,7 @@ def fetch_asset_kpis(
     * ``asset.redeploy_saved_yuan`` ytd, 元; yoy
 
     Raises:
+        OrgNotFound: ``org_id`` (or the scope root) does not exist.
         OutOfScope: ``org_id`` is outside ``scope``.
     """
     node = fetch_org(conn, scope, org_id)
@@ -95,6 +86,7 @@ def fetch_asset_status_by_child(
         roll-up left out. Empty when there is no data.
 
     Raises:
+        OrgNotFound: ``org_id`` (or the scope root) does not exist.
         OutOfScope: ``org_id`` is outside ``scope``.
     """
     columns = ["org_id", "name_zh", "name_en", "total", "in_use", "idle", "warehouse"]

@@ -14,26 +14,14 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from data.calendar import add_months, month_start, shift_years
 from data.scope import Scope
 
-from .common import (
-    Periods,
-    NAN,
-    add_months,
-    domain_periods,
-    empty_kpis,
-    fetch_coefficients,
-    fetch_energy_quotas,
-    fetch_org,
-    fetch_plan_targets,
-    kpi_frame,
-    month_start,
-    monthly_rows,
-    ratio,
-    shift_years,
-    subtree_dimensions,
-    window_values,
-)
+from .kpi import NAN, empty_kpis, kpi_frame, ratio
+from .org import fetch_org, subtree_dimensions
+from .period import Periods, domain_periods
+from .reference import fetch_coefficients, fetch_energy_quotas, fetch_plan_targets
+from .rollup_read import monthly_rows, window_values
 
 ELECTRICITY = "energy.electricity_kwh"
 NIGHT = "energy.night_electricity_kwh"
@@ -71,7 +59,7 @@ def fetch_energy_kpis(
 ) -> pd.DataFrame:
     """The energy page's KPI tiles for the node (the scope root when ``org_id`` is None).
 
-    Rows, in display order (columns ``KPI_COLUMNS`` of ``data.queries.common``):
+    Rows, in display order (columns ``KPI_COLUMNS`` of ``data.queries.kpi``):
 
     * ``energy.total_kgce`` ytd, in tce; reference: the same period last year (yoy)
     * ``energy.electricity_kwh`` mtd, kWh; yoy
@@ -87,6 +75,7 @@ def fetch_energy_kpis(
     Empty (no rows) when the roll-ups hold no energy data at all.
 
     Raises:
+        OrgNotFound: ``org_id`` (or the scope root) does not exist.
         OutOfScope: ``org_id`` is outside ``scope``.
     """
     node = fetch_org(conn, scope, org_id)
@@ -158,6 +147,7 @@ def fetch_energy_trend(
         ``is_partial`` (bool); oldest month first. Empty when there is no data.
 
     Raises:
+        OrgNotFound: ``org_id`` (or the scope root) does not exist.
         OutOfScope: ``org_id`` is outside ``scope``.
     """
     columns = ["month", "electricity_kwh", "electricity_kwh_prev_year", "yoy_pct", "is_partial"]

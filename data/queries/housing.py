@@ -15,19 +15,10 @@ from sqlalchemy.engine import Connection
 
 from data.scope import Scope
 
-from .common import (
-    NAN,
-    Periods,
-    domain_periods,
-    empty_kpis,
-    fetch_children,
-    fetch_org,
-    frame_records,
-    kpi_frame,
-    org_states,
-    ratio,
-    state_values,
-)
+from .kpi import NAN, empty_kpis, frame_records, kpi_frame, ratio
+from .org import fetch_children, fetch_org
+from .period import Periods, domain_periods
+from .rollup_read import org_states, state_values
 
 STATES = (
     "housing.office_area_m2", "housing.office_occupants", "housing.over_standard_rooms", "housing.over_standard_area_m2",
@@ -51,6 +42,7 @@ def fetch_housing_kpis(
     * ``housing.expiring_90d`` 份; reference: occupied units (``of_total``)
 
     Raises:
+        OrgNotFound: ``org_id`` (or the scope root) does not exist.
         OutOfScope: ``org_id`` is outside ``scope``.
     """
     node = fetch_org(conn, scope, org_id)
@@ -98,6 +90,7 @@ def fetch_office_area_by_child(
         sort order, those without occupants left out. Empty when there is no data.
 
     Raises:
+        OrgNotFound: ``org_id`` (or the scope root) does not exist.
         OutOfScope: ``org_id`` is outside ``scope``.
     """
     columns = ["org_id", "name_zh", "name_en", "office_area_m2", "occupants", "over_standard_area_m2", "area_per_person",

@@ -304,8 +304,8 @@ def fetch_provenance(conn: Connection, scope: Scope, *, metric_id: str, org_id: 
     ``month_from``..``month_to`` (first days of months, inclusive); for a derived metric, the
     batches of the stored measures it is computed from. Columns: ``PROVENANCE_COLUMNS`` plus
     ``metrics`` (the stored metrics the batch fed); ``rows`` is how many fact rows of the batch
-    went into the figure. Raises ``OutOfScope`` for a node outside the scope; ``KeyError`` for an
-    unknown metric."""
+    went into the figure. Raises ``OrgNotFound`` for a node that does not exist, ``OutOfScope``
+    for one outside the scope; ``KeyError`` for an unknown metric (a bug, not an answer)."""
     org = resolve_org(conn, scope, org_id)
     bases = base_metrics(metric_id)
     stmt = (select(RollupProvenance.month, RollupProvenance.batch_id, func.max(RollupProvenance.rows).label("rows"),

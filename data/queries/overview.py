@@ -14,9 +14,11 @@ from sqlalchemy.engine import Connection
 from data.scope import Scope
 
 from .asset import asset_kpis
-from .common import ANCHOR_METRICS, KPI_COLUMNS, domain_periods, fetch_org, frame_records
 from .energy import energy_kpis
 from .housing import housing_kpis
+from .kpi import KPI_COLUMNS, frame_records
+from .org import fetch_org
+from .period import ANCHOR_METRICS, domain_periods
 from .vehicle import vehicle_kpis
 
 #: (domain, KPI function, the metric ids of its headline tiles), in display order.
@@ -39,6 +41,7 @@ def fetch_overview_kpis(
         DataFrame with ``KPI_COLUMNS`` plus ``domain``; a domain without data has no rows.
 
     Raises:
+        OrgNotFound: ``org_id`` (or the scope root) does not exist.
         OutOfScope: ``org_id`` is outside ``scope``.
     """
     node = fetch_org(conn, scope, org_id)

@@ -12,23 +12,14 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from data.calendar import add_months, month_start
 from data.scope import Scope
 
-from .common import (
-    Periods,
-    NAN,
-    add_months,
-    count_workdays,
-    domain_periods,
-    empty_kpis,
-    fetch_org,
-    kpi_frame,
-    month_start,
-    monthly_rows,
-    org_states,
-    ratio,
-    window_values,
-)
+from .kpi import NAN, empty_kpis, kpi_frame, ratio
+from .org import fetch_org
+from .period import Periods, domain_periods
+from .reference import count_workdays
+from .rollup_read import monthly_rows, org_states, window_values
 
 FLOWS = (
     "vehicle.trips", "vehicle.km", "vehicle.used_vehicle_days", "vehicle.offhours_trips",
@@ -52,6 +43,7 @@ def fetch_vehicle_kpis(
     * ``vehicle.offhours_trips`` mtd, 次; reference: all trips in the month (``of_total``)
 
     Raises:
+        OrgNotFound: ``org_id`` (or the scope root) does not exist.
         OutOfScope: ``org_id`` is outside ``scope``.
     """
     node = fetch_org(conn, scope, org_id)
@@ -105,6 +97,7 @@ def fetch_vehicle_trend(
         ``is_partial`` (the as-of month); oldest first. Empty when there is no data.
 
     Raises:
+        OrgNotFound: ``org_id`` (or the scope root) does not exist.
         OutOfScope: ``org_id`` is outside ``scope``.
     """
     columns = ["month", "trips", "km", "is_partial"]

@@ -10,20 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from data.db import get_engine
-from data.queries.common import (
-    Periods,
-    _split_window,
-    count_workdays,
-    fetch_as_of,
-    fetch_breadcrumb,
-    fetch_children,
-    fetch_coefficients,
-    fetch_org,
-    fetch_states,
-    fetch_subtree_dimensions,
-    sum_flows,
-)
-from data.scope import OutOfScope, Scope, scope_for_org
+from data.queries.org import fetch_breadcrumb, fetch_children, fetch_org, fetch_subtree_dimensions
+from data.queries.period import Periods, fetch_as_of
+from data.queries.reference import count_workdays, fetch_coefficients
+from data.queries.rollup_read import _split_window, fetch_states, sum_flows
+from data.scope import NotInScope, OrgNotFound, OutOfScope, Scope, scope_for_org
 
 from rollup_rows import AS_OF, rollup_db  # noqa: F401  (fixture)
 
@@ -110,9 +101,11 @@ def test_org_tree_and_scope(rollup_db):
         assert fetch_org(conn, province, None)["org_id"] == 1
         assert fetch_org(conn, county, None)["org_id"] == 3
         assert fetch_org(conn, county, 4)["name_en"] == "County B Finance"
-        for outside in (1, 2, 6, 7, 999):
+        for outside in (1, 2, 6, 7):
             with pytest.raises(OutOfScope):
                 fetch_org(conn, county, outside)
+        with pytest.raises(OrgNotFound):  # no such node: not found, not "outside the scope"
+            fetch_org(conn, county, 999)
         assert list(fetch_breadcrumb(conn, province, 4)["org_id"]) == [1, 2, 3, 4]
         assert list(fetch_breadcrumb(conn, county, 4)["org_id"]) == [3, 4]  # nothing above the scope
         assert list(fetch_children(conn, province, 2)["org_id"]) == [3, 8]
@@ -122,6 +115,27 @@ def test_org_tree_and_scope(rollup_db):
             fetch_children(conn, county, 6)
         with pytest.raises(OutOfScope):
             fetch_breadcrumb(conn, Scope(org_id=3, org_path="/1/2/3/"), 8)
+        with pytest.raises(OrgNotFound):
+            fetch_children(conn, province, 999)
+
+
+def test_a_missing_org_and_an_org_outside_the_scope_are_told_apart(rollup_db):
+    """``OrgNotFound`` (no such node, or no org tree yet) and ``OutOfScope`` (exists, not yours)
+    are both ``NotInScope``; neither is a ``LookupError``, so a caller refusing an org never
+    swallows a ``KeyError`` such as a mistyped metric id. ``OutOfScope`` stays a ``PermissionError``."""
+    assert not issubclass(NotInScope, LookupError) and not issubclass(OrgNotFound, LookupError)
+    assert issubclass(OutOfScope, PermissionError) and not issubclass(OrgNotFound, PermissionError)
+    with get_engine(rollup_db.url).connect() as conn:
+        with pytest.raises(OrgNotFound):
+            scope_for_org(conn, 999)  # a user scoped to a node that is not (or not yet) there
+        gone = Scope(org_id=999, org_path="/999/")
+        with pytest.raises(OrgNotFound):
+            fetch_org(conn, gone, None)
+        county = scope_for_org(conn, 3)
+        with pytest.raises(OutOfScope):
+            fetch_org(conn, county, 2)
+        with pytest.raises(NotInScope):
+            fetch_org(conn, county, 999)
 
 
 def test_subtree_dimensions(rollup_db):
@@ -169,7 +183,7 @@ def test_states_fall_back_to_the_latest_month_within_the_look_back(sqlite_url):
     """A node whose source missed the as-of month shows its last value within a year; older
     values do not count; a node without rows has no value."""
     from data.models import RollupMonthly
-    from data.queries.common import state_values
+    from data.queries.rollup_read import state_values
 
     m = "vehicle.fleet"
     rows = [(1, D(2026, 8, 1), 10.0), (1, D(2026, 11, 1), 11.0),  # the as-of month

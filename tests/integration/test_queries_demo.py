@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from data import queries as q
 from data.db import get_engine
 from data.models import Asset, Building, HousingUnit, Meter, MeterReading, OfficeRoom, OrgNode, Trip, Vehicle
-from data.queries.common import fetch_as_of
+from data.queries.period import fetch_as_of
 from data.scope import OutOfScope, root_node, scope_for_org
 
 UTC = dt.timezone.utc
@@ -103,7 +103,7 @@ def test_total_energy_equals_readings_times_coefficients(demo):
     url, root, _, as_of = demo
     with get_engine(url).connect() as conn:
         rows = by_metric(q.fetch_energy_kpis(conn, scope_for_org(conn, root), None))
-        coefficients = q.common.fetch_coefficients(conn)
+        coefficients = q.reference.fetch_coefficients(conn)
         year_start = as_of.replace(month=1, day=1)
         electricity = raw_meter_sum(conn, root, "electricity", year_start, as_of)
         gas = raw_meter_sum(conn, root, "gas", year_start, as_of)

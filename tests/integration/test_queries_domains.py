@@ -14,9 +14,9 @@ import pytest
 from data import queries as q
 from data.db import get_engine, write_session
 from data.models import EnergyQuota, OrgNode
-from data.queries.common import KPI_COLUMNS
+from data.queries.kpi import KPI_COLUMNS
 from data.reference import ENERGY_COEFFICIENTS, PLAN_TARGETS
-from data.scope import OutOfScope, Scope, scope_for_org
+from data.scope import OrgNotFound, OutOfScope, Scope, scope_for_org
 
 from rollup_rows import AS_OF, rollup_db  # noqa: F401  (fixture)
 
@@ -313,5 +313,5 @@ def test_no_rollups_give_empty_frames(empty_db):
                       q.fetch_office_area_by_child):
             frame = fetch(conn, scope, None)
             assert frame.empty, fetch.__name__
-        with pytest.raises(OutOfScope):
+        with pytest.raises(OrgNotFound):  # node 2 does not exist in this database
             q.fetch_energy_kpis(conn, scope, 2)
