@@ -155,14 +155,14 @@ def cmd_rebuild_rollups(args) -> int:
     """Batches update the roll-ups incrementally; facts are the truth, and this recomputes from
     them, in one transaction (pages keep showing the old figures until it commits)."""
     import datetime as dt
-    from zoneinfo import ZoneInfo
 
     from data import rollup
+    from data.calendar import calendar_for
     from data.db import get_engine
     from data.loaders.pipeline import write_connection
 
     cfg = _config()
-    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.datetime.now(ZoneInfo(cfg.timezone)).date()
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else calendar_for(cfg.timezone).today()
     started = time.perf_counter()
     with write_connection(get_engine(cfg.database_url)) as conn:
         rollup.rebuild_all(conn, as_of=as_of)

@@ -1,4 +1,5 @@
-"""Audit log page: the latest entries, filtered by action, user, dates (Beijing days) and outcome.
+"""Audit log page: the latest entries, filtered by action, user, dates (days of the configured
+time zone) and outcome.
 
 Reading the log needs ``view_audit``, checked on the server.
 """
@@ -13,22 +14,23 @@ from dash import Input, Output
 import components.admin as ui
 from components.i18n import t
 from data.audit import fetch_audit, fetch_audit_actions
+from data.calendar import calendar_for
 from data.db import session_scope
 from security import require_permission
-from security.context import current_engine, current_language
+from security.context import current_config, current_engine, current_language
 
 AUDIT_LIMIT = 1000
 
 
 def _day_start_utc(value: str | None, *, plus_days: int = 0) -> dt.datetime | None:
-    """The start of a Beijing calendar day (``YYYY-MM-DD``) as a UTC instant."""
+    """The start of a local calendar day (``YYYY-MM-DD``) of the configured zone as a UTC instant."""
     if not value:
         return None
     try:
         day = dt.date.fromisoformat(str(value)[:10]) + dt.timedelta(days=plus_days)
     except ValueError:
         return None
-    return dt.datetime.combine(day, dt.time(0), tzinfo=ui.DISPLAY_TZ).astimezone(dt.timezone.utc)
+    return calendar_for(current_config().timezone).day_start_utc(day)
 
 
 @dash.callback(

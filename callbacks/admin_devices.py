@@ -15,7 +15,6 @@ from components.i18n import t
 from data import users as users_data
 from data.audit import write_audit
 from data.db import session_scope, write_session
-from data.models import User
 from security import require_permission
 from security.context import current_address, current_engine, current_language, current_scope, current_user_info
 
@@ -64,8 +63,7 @@ def update_devices(_issue, _revoke, name, account_id, selected_rows, refresh):
                     return ui.build_error(t("access.error.missing_fields", lang)), no_update
                 row, token = users_data.issue_device_token(session, user_id=int(account_id), name=name,
                                                            created_by=actor.username, within_path=within)
-                account = session.get(User, row.user_id)
-                write_audit(session, actor.username, "device_issue", account.username,
+                write_audit(session, actor.username, "device_issue", users_data.username_of(session, row.user_id),
                             {"device_token_id": row.id, "name": row.name}, address)
                 url = flask.request.host_url.rstrip("/") + "/wall/login?token=" + token
                 return ui.build_message(t("admin.devices.issued", lang, name=row.name), secret=url), refresh
@@ -73,8 +71,7 @@ def update_devices(_issue, _revoke, name, account_id, selected_rows, refresh):
                 if not selected_rows:
                     return ui.build_error(t("access.error.select_token", lang)), no_update
                 row = users_data.revoke_device_token(session, int(selected_rows[0]["id"]), within_path=within)
-                account = session.get(User, row.user_id)
-                write_audit(session, actor.username, "device_revoke", account.username,
+                write_audit(session, actor.username, "device_revoke", users_data.username_of(session, row.user_id),
                             {"device_token_id": row.id, "name": row.name}, address)
                 return ui.build_message(t("admin.devices.revoked", lang, name=row.name)), refresh
     except users_data.AccountError as exc:

@@ -118,13 +118,10 @@ def update_users(_create, _save, _toggle, _reset, new_username, new_display, new
                 write_audit(session, actor.username, "user_update", name, changes, address)
                 return ui.build_message(t("admin.users.saved", lang, username=name)), refresh
             if action == ui.USERS_TOGGLE:
-                current = session.get(users_data.User, user_id)
-                activate = current is not None and not current.active
-                changes = users_data.update_user(session, user_id, active=activate, within_path=within,
-                                                 acting_user_id=actor.user_id)
+                changes = users_data.toggle_active(session, user_id, within_path=within, acting_user_id=actor.user_id)
                 name = selected_rows[0].get("username", "")
                 write_audit(session, actor.username, "user_update", name, changes, address)
-                key = "admin.users.enabled" if activate else "admin.users.disabled"
+                key = "admin.users.enabled" if changes["active"][1] else "admin.users.disabled"
                 return ui.build_message(t(key, lang, username=name)), refresh
             if action == ui.USERS_RESET:
                 password = users_data.generate_password()

@@ -4,6 +4,8 @@ page's interval, and the two quarantine actions (re-submit a corrected row, disc
 Reading needs ``view``; the quarantine's raw values and every action need ``manage_data``,
 checked here on the server (``require_permission``), whatever the page showed. Quarantined rows
 are those of the user's data scope only (``quarantine_in_scope``), for reading and for acting.
+Who sees raw values, which corrected fields are sent back and the note a discard needs are the
+rules of ``data.quarantine_review``.
 A failed read is logged and shown as a failure, never as an empty table.
 """
 
@@ -13,16 +15,16 @@ import datetime as dt
 import logging
 
 from dash import ALL, Input, Output, State, callback, ctx, dcc, no_update
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 import components.data_center as ui
 from components import ids
 from components.i18n import t
 from components.states import build_error
+from data.calendar import add_months, calendar_for, month_start
 from data.catalog import METRICS_BY_ID
+from data.errors import DatabaseError
 from data.loaders import QuarantineError, discard, resubmit, settings_from_config
-from data.models import OrgNode
+from data.quarantine_review import NoteRequired, changed_fields, discard_note, shows_raw_values
 from data.queries.ingest import (
     fetch_batches,
     fetch_job_runs,
@@ -32,7 +34,8 @@ from data.queries.ingest import (
     fetch_scheduler_lease,
     fetch_sources,
 )
-from data.scope import OutOfScope
+from data.queries.org import fetch_org, org_name
+from data.scope import NotInScope
 from security import require_permission
 from security.context import current_config, current_engine, current_language, current_scope, current_user_info, has_permission
 
@@ -45,6 +48,11 @@ PROVENANCE_MONTHS = 12
 
 def _now() -> dt.datetime:
     return dt.datetime.now(UTC)
+
+
+def _today() -> dt.date:
+    """The local day of the configured zone (a provenance month is a local month)."""
+    return calendar_for(current_config().timezone).today(_now())
 
 
 def _failure(lang: str, exc: Exception):
@@ -73,7 +81,7 @@ def update_data_status(_n, _refresh, batch_status, jobs_failed, _changed):
             lease = fetch_scheduler_lease(conn, now=now)
             batches = fetch_batches(conn, limit=50, status=None if batch_status in (None, "all") else batch_status)
             runs = fetch_job_runs(conn, outcome="failed" if jobs_failed and "failed" in jobs_failed else None, limit=100)
-    except SQLAlchemyError as exc:
+    except DatabaseError as exc:
         error = _failure(lang, exc)
         return error, "", error, error
     return (ui.build_sources_table(sources, lang=lang), ui.build_leader_line(lease, lang=lang),
@@ -101,14 +109,15 @@ def _quarantine_filters(status, fact, batch):
 def update_quarantine(_n, _refresh, status, fact, batch, _changed):
     lang = current_language()
     can_manage = has_permission("manage_data")
+    show_raw = shows_raw_values(current_user_info().permissions)
     try:
         scope = current_scope()
         with current_engine().connect() as conn:
-            rows, total = fetch_quarantine(conn, scope, limit=QUARANTINE_LIMIT, include_raw=can_manage,
+            rows, total = fetch_quarantine(conn, scope, limit=QUARANTINE_LIMIT, include_raw=show_raw,
                                            **_quarantine_filters(status, fact, batch))
-    except SQLAlchemyError as exc:
+    except DatabaseError as exc:
         return _failure(lang, exc)
-    return ui.build_quarantine_table(rows, total=total, lang=lang, can_manage=can_manage, show_raw=can_manage)
+    return ui.build_quarantine_table(rows, total=total, lang=lang, can_manage=can_manage, show_raw=show_raw)
 
 
 @callback(
@@ -166,15 +175,13 @@ def update_quarantine_row(resubmit_clicks, discard_clicks, selected, values, fie
         return t("data.quarantine.out_of_scope", lang), (changed or 0) + 1, None, True
     try:
         if ctx.triggered_id == ui.Q_DISCARD:
-            if not (note or "").strip():
-                return t("data.quarantine.note_required", lang), no_update, no_update, no_update
-            discard(engine, int(selected), actor=actor, note=note, now=now)
+            discard(engine, int(selected), actor=actor, note=discard_note(note), now=now)
             return t("data.quarantine.discarded", lang, id=selected), (changed or 0) + 1, None, True
         corrected = {f["column"]: v for f, v in zip(field_ids or [], values or [])}
-        # Only send what the operator changed: masked personal values must not overwrite the originals.
-        changed_values = {k: v for k, v in corrected.items() if original and (original["raw"] or {}).get(k) != v}
-        outcome = resubmit(engine, int(selected), changed_values, actor=actor, now=now,
+        outcome = resubmit(engine, int(selected), changed_fields(original["raw"], corrected), actor=actor, now=now,
                            settings=settings_from_config(current_config()))
+    except NoteRequired:
+        return t("data.quarantine.note_required", lang), no_update, no_update, no_update
     except QuarantineError:
         return t("data.quarantine.not_open", lang), (changed or 0) + 1, None, True
     if outcome.ok:
@@ -203,11 +210,6 @@ def download_quarantine(n_clicks, status, fact, batch):
     return dcc.send_string(ui.quarantine_csv(rows, lang=lang), f"quarantine-{stamp}.csv")
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 @callback(
     Output(ui.PROVENANCE, "children"),
     Input(ui.PROVENANCE_QUERY, "data"),
@@ -224,17 +226,16 @@ def update_provenance(query, _refresh):
         org_id = int(query["org"]) if query.get("org") not in (None, "") else None
     except (TypeError, ValueError):
         return [build_error(lang, message_key="state.out_of_scope")]
-    today = _now().date()
+    today = _today()
     try:
         scope = current_scope()
         with current_engine().connect() as conn:
             frame = fetch_provenance(conn, scope, metric_id=metric_id, org_id=org_id,
-                                     month_from=_add_months(today, -(PROVENANCE_MONTHS - 1)), month_to=today)
-            name = conn.execute(select(OrgNode.name_zh if lang == "zh" else OrgNode.name_en)
-                                .where(OrgNode.id == (org_id or scope.org_id))).scalar()
-    except (OutOfScope, PermissionError):
+                                     month_from=add_months(month_start(today), -(PROVENANCE_MONTHS - 1)), month_to=today)
+            name = org_name(fetch_org(conn, scope, org_id), lang)
+    except (NotInScope, PermissionError):  # no such unit, one outside the scope, or nobody signed in
         return [build_error(lang, message_key="state.out_of_scope")]
-    except SQLAlchemyError as exc:
+    except DatabaseError as exc:
         return [_failure(lang, exc)]
     return ui.build_provenance(frame, metric_id=metric_id, org_name=name, lang=lang)
 

@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from .models import DeviceToken, LoginAttempt, OrgNode, Role, RolePermission, User
+from .models import Department, DeviceToken, LoginAttempt, OrgNode, Role, RolePermission, User
 from .models.auth import ROLE_CODES
 from .models.base import utcnow
 
@@ -160,6 +160,20 @@ def load_account(session: Session, user_id: int, session_epoch: int) -> Account 
 
 def get_user_by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == normalize_username(username))).first()
+
+
+def username_of(session: Session, user_id: int) -> str | None:
+    """The username of ``user_id``, or None when there is no such user."""
+    return session.scalar(select(User.username).where(User.id == user_id))
+
+
+def check_current_password(session: Session, user_id: int, password: str) -> bool:
+    """Whether ``password`` is the user's current one (False for an unknown or password-less user)."""
+    user = session.get(User, user_id)
+    if user is None:
+        _verify_dummy(password)
+        return False
+    return verify_password(user.password_hash, password)
 
 
 # --- throttling and password login ------------------------------------------------------------
@@ -346,6 +360,31 @@ def update_user(session: Session, user_id: int, *, role: str | None = None, scop
     return changes
 
 
+def toggle_active(session: Session, user_id: int, *, within_path: str | None = None,
+                  acting_user_id: int | None = None) -> dict:
+    """Disable an active user or enable a disabled one (``update_user``'s rules apply); returns
+    ``{"active": [old, new]}`` for the audit."""
+    user = _get_user(session, user_id, within_path)
+    return update_user(session, user_id, active=not user.active, within_path=within_path,
+                       acting_user_id=acting_user_id)
+
+
+def reset_account(session: Session, user_id: int, *, role: str, scope_org_id: int,
+                  department_id: int | None = None) -> User:
+    """Set an account's role, scope and department and enable it, without the checks of
+    ``update_user`` (for commands that set up accounts, such as the demo's)."""
+    user = _get_user(session, user_id, None)
+    _check_role(role)
+    user.role_code, user.scope_org_id, user.active, user.department_id = role, scope_org_id, True, department_id
+    session.flush()
+    return user
+
+
+def department_ids(session: Session) -> dict[str, int]:
+    """Department code -> id."""
+    return {code: dept_id for code, dept_id in session.execute(select(Department.code, Department.id))}
+
+
 def set_password(session: Session, user_id: int, password: str, *, must_change: bool = False,
                  within_path: str | None = None) -> User:
     """Set a new password and end every session of the user."""
@@ -432,6 +471,13 @@ def revoke_device_token(session: Session, token_id: int, *, within_path: str | N
         row.revoked_at = now or utcnow()
         session.flush()
     return row
+
+
+def revoke_device_tokens_of(session: Session, user_id: int, *, now: dt.datetime | None = None) -> int:
+    """Revoke every token of the user still in force; returns how many."""
+    result = session.execute(update(DeviceToken).where(DeviceToken.user_id == user_id, DeviceToken.revoked_at.is_(None))
+                             .values(revoked_at=now or utcnow()))
+    return result.rowcount or 0
 
 
 def load_device_account(session: Session, token: str) -> tuple[Account | None, dt.datetime | None]:

@@ -16,13 +16,13 @@ from __future__ import annotations
 import datetime as dt
 from functools import partial
 
-from sqlalchemy import Engine, delete, select
-
 from data.backup import backup_database
+from data.calendar import calendar_for
+from data.db import Engine
+from data.jobrun import delete_runs_before, fetch_sources_to_run
 from data.loaders import hooks
 from data.loaders.pipeline import settings_from_config, write_connection
 from data.loaders.sources import default_sources, ensure_sources, run_source
-from data.models import DataSource, JobRun
 
 from .runner import JobSpec
 from .schedule import DailyAt, Every, WeeklyAt, parse_hhmm
@@ -53,11 +53,9 @@ def source_job(engine: Engine, now: dt.datetime, *, code: str, config) -> str:
 
 
 def rollup_maintenance_job(engine: Engine, now: dt.datetime, *, config) -> str:
-    from zoneinfo import ZoneInfo
-
     from data import rollup
 
-    today = now.astimezone(ZoneInfo(config.timezone)).date()
+    today = calendar_for(config.timezone).local_day(now)
     with write_connection(engine) as conn:
         rollup.refresh_state(conn, as_of=today)
     return f"state roll-ups valued at {today.isoformat()}"
@@ -81,7 +79,7 @@ def hook_job(engine: Engine, now: dt.datetime, *, point: str) -> str:
 def housekeeping_job(engine: Engine, now: dt.datetime) -> str:
     cutoff = now - dt.timedelta(days=JOB_HISTORY_DAYS)
     with write_connection(engine) as conn:
-        removed = conn.execute(delete(JobRun).where(JobRun.started_at < cutoff, JobRun.outcome != "running")).rowcount
+        removed = delete_runs_before(conn, cutoff)
     return f"{removed} job runs older than {JOB_HISTORY_DAYS} days removed"
 
 
@@ -100,10 +98,8 @@ def fixed_jobs(config) -> list[JobSpec]:
 def source_jobs(engine: Engine, config) -> list[JobSpec]:
     """One job per enabled data source, on the source's interval."""
     with engine.connect() as conn:
-        rows = conn.execute(select(DataSource.code, DataSource.interval_seconds, DataSource.kind)
-                            .where(DataSource.enabled.is_(True), DataSource.kind.in_(RUNNABLE_KINDS))
-                            .order_by(DataSource.code)).all()
-    return [JobSpec(source_job_id(r.code), Every(max(10, int(r.interval_seconds))),
+        rows = fetch_sources_to_run(conn, RUNNABLE_KINDS)
+    return [JobSpec(source_job_id(r.code), Every(max(10, r.interval_seconds)),
                     partial(source_job, code=r.code, config=config), f"{r.kind} source {r.code}") for r in rows]
 
 

@@ -23,16 +23,12 @@ import socket
 import threading
 import uuid
 
-from sqlalchemy import Engine, create_engine, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.pool import NullPool
-
+from data.db import Engine
+from data.lease import LEASE_NAME, advisory_unlock, expire_lease, lock_alive, lock_engine, take_lease, try_advisory_lock
 from data.loaders.pipeline import write_connection
-from data.models import SchedulerLease
 
 log = logging.getLogger("aocc.scheduler")
 
-LEASE_NAME = "scheduler"
 ADVISORY_KEY = (0x414F4343, 1)  # ("AOCC", scheduler)
 
 
@@ -58,22 +54,15 @@ class Leadership:
     def _hold_advisory_lock(self) -> bool:
         if self._lock_conn is not None:
             try:
-                self._lock_conn.execute(text("SELECT 1"))
+                lock_alive(self._lock_conn)
                 return True
             except Exception:  # the dedicated connection died: the server released the lock
                 log.warning("scheduler %s lost its lock connection", self.holder)
                 self._drop_lock_conn()
         if self._lock_engine is None:
-            # NullPool: this connection belongs to nobody else and is never recycled.
-            self._lock_engine = create_engine(self.engine.url, poolclass=NullPool)
-        conn = self._lock_engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"),
-                           {"a": ADVISORY_KEY[0], "b": ADVISORY_KEY[1]}).scalar()
-        if got:
-            self._lock_conn = conn
-            return True
-        conn.close()
-        return False
+            self._lock_engine = lock_engine(self.engine)
+        self._lock_conn = try_advisory_lock(self._lock_engine, ADVISORY_KEY)
+        return self._lock_conn is not None
 
     def _drop_lock_conn(self) -> None:
         conn, self._lock_conn = self._lock_conn, None
@@ -85,29 +74,11 @@ class Leadership:
 
     # -- the lease row
     def _take_lease(self, now: dt.datetime, *, force: bool) -> bool:
-        expires = now + self.ttl
-        try:
-            with write_connection(self.engine) as conn:
-                stmt = select(SchedulerLease.holder, SchedulerLease.expires_at).where(SchedulerLease.name == LEASE_NAME)
-                if conn.dialect.name == "postgresql":
-                    stmt = stmt.with_for_update()
-                row = conn.execute(stmt).first()
-                if row is None:
-                    conn.execute(insert(SchedulerLease).values(name=LEASE_NAME, holder=self.holder, acquired_at=now,
-                                                               expires_at=expires))
-                    return True
-                if row.holder == self.holder:
-                    conn.execute(update(SchedulerLease).where(SchedulerLease.name == LEASE_NAME)
-                                 .values(expires_at=expires))
-                    return True
-                if force or row.expires_at <= now:
-                    conn.execute(update(SchedulerLease).where(SchedulerLease.name == LEASE_NAME)
-                                 .values(holder=self.holder, acquired_at=now, expires_at=expires))
-                    log.info("scheduler %s took the lease from %s", self.holder, row.holder)
-                    return True
-                return False
-        except IntegrityError:
-            return False  # another process inserted the lease first
+        with write_connection(self.engine) as conn:
+            taken, previous = take_lease(conn, self.holder, now=now, ttl=self.ttl, force=force, name=LEASE_NAME)
+        if previous is not None:
+            log.info("scheduler %s took the lease from %s", self.holder, previous)
+        return taken
 
     # -- public
     def heartbeat(self, now: dt.datetime) -> bool:
@@ -138,14 +109,11 @@ class Leadership:
             self._leader_until = None
             try:
                 with write_connection(self.engine) as conn:
-                    conn.execute(update(SchedulerLease).where(SchedulerLease.name == LEASE_NAME,
-                                                              SchedulerLease.holder == self.holder)
-                                 .values(expires_at=dt.datetime.now(dt.timezone.utc)))
+                    expire_lease(conn, self.holder, now=dt.datetime.now(dt.timezone.utc), name=LEASE_NAME)
             finally:
                 if self._lock_conn is not None:
                     try:
-                        self._lock_conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"),
-                                                {"a": ADVISORY_KEY[0], "b": ADVISORY_KEY[1]})
+                        advisory_unlock(self._lock_conn, ADVISORY_KEY)
                     except Exception:  # the connection may already be gone: the lock went with it
                         log.debug("advisory unlock failed", exc_info=True)
                     self._drop_lock_conn()

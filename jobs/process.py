@@ -16,9 +16,7 @@ import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from sqlalchemy import Engine
-
-from data.db import make_engine
+from data.db import Engine, make_engine
 
 from .definitions import all_jobs, source_jobs
 from .leader import Leadership

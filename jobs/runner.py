@@ -13,11 +13,10 @@ import traceback
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import Engine, insert, update
-from sqlalchemy.exc import IntegrityError
-
+from data.calendar import Calendar
+from data.db import Engine
+from data.jobrun import claim_run, finish_run
 from data.loaders.pipeline import write_connection
-from data.models import JobRun
 
 log = logging.getLogger("aocc.scheduler")
 
@@ -43,17 +42,18 @@ class RunOutcome:
 
 
 def run_job(engine: Engine, spec: JobSpec, *, now: dt.datetime, host: str | None = None,
-            timezone: str = "Asia/Shanghai", clock: Callable[[], dt.datetime] | None = None) -> RunOutcome:
-    """Run ``spec`` for the slot that contains ``now``, unless that slot already has a run."""
+            timezone: str | Calendar | None = None, clock: Callable[[], dt.datetime] | None = None) -> RunOutcome:
+    """Run ``spec`` for the slot that contains ``now``, unless that slot already has a run.
+
+    ``timezone`` (a zone name or a ``data.calendar.Calendar``; the configured zone when None) is
+    the zone of the schedule's local times.
+    """
     clock = clock or (lambda: dt.datetime.now(UTC))
     slot = spec.schedule.slot(now, timezone)
     started = clock()
-    try:
-        with write_connection(engine) as conn:
-            run_id = conn.execute(insert(JobRun).values(
-                job_id=spec.id, scheduled_for=slot, started_at=started, outcome="running", host=(host or "")[:128] or None,
-            ).returning(JobRun.id)).scalar_one()
-    except IntegrityError:
+    with write_connection(engine) as conn:
+        run_id = claim_run(conn, spec.id, slot, started_at=started, host=host)
+    if run_id is None:
         log.debug("job %s for %s already claimed; skipped", spec.id, slot.isoformat())
         return RunOutcome(spec.id, slot, "skipped")
     try:
@@ -65,8 +65,7 @@ def run_job(engine: Engine, spec: JobSpec, *, now: dt.datetime, host: str | None
         outcome = "failed"
     finished = max(clock(), started)
     with write_connection(engine) as conn:
-        conn.execute(update(JobRun).where(JobRun.id == run_id).values(
-            outcome=outcome, finished_at=finished, message=(message or None) and str(message)[:8000]))
+        finish_run(conn, run_id, outcome=outcome, finished_at=finished, message=message)
     level = logging.INFO if outcome == "ok" else logging.ERROR
     log.log(level, "job %s (%s): %s%s", spec.id, slot.isoformat(), outcome, f" — {message}" if message else "")
     return RunOutcome(spec.id, slot, outcome, message)

@@ -5,21 +5,31 @@ latest fire time at or before ``now``, computed from ``now`` alone. Two schedule
 (or a scheduler restarted mid-interval) therefore agree on which run a firing is, and the
 unique constraint on ``job_run`` lets exactly one of them have it. The same object builds the
 APScheduler trigger, so the trigger's fire times and the slots are the same instants.
+
+Local times are those of a ``timezone``: a zone name, a ``data.calendar.Calendar``, or None for
+the configured zone (``AOCC_TIMEZONE``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+
+from data.calendar import Calendar, configured_calendar
 
 UTC = dt.timezone.utc
 # Interval slots are counted from this instant (a multiple of every sensible interval in seconds).
 ANCHOR = dt.datetime(2000, 1, 1, tzinfo=UTC)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+Zone = str | Calendar | None
+
+
+def _calendar(timezone: Zone) -> Calendar:
+    return timezone if isinstance(timezone, Calendar) else configured_calendar(timezone)
 
 
 @dataclass(frozen=True)
@@ -28,11 +38,11 @@ class Every:
 
     seconds: int
 
-    def slot(self, now: dt.datetime, timezone: str = "UTC") -> dt.datetime:
+    def slot(self, now: dt.datetime, timezone: Zone = None) -> dt.datetime:
         elapsed = int((now - ANCHOR).total_seconds())
         return ANCHOR + dt.timedelta(seconds=elapsed // self.seconds * self.seconds)
 
-    def trigger(self, timezone: str):
+    def trigger(self, timezone: Zone = None):
         return IntervalTrigger(seconds=self.seconds, start_date=ANCHOR, timezone=UTC)
 
     def describe(self) -> str:
@@ -46,15 +56,15 @@ class DailyAt:
     hour: int
     minute: int = 0
 
-    def slot(self, now: dt.datetime, timezone: str = "Asia/Shanghai") -> dt.datetime:
-        local = now.astimezone(ZoneInfo(timezone))
+    def slot(self, now: dt.datetime, timezone: Zone = None) -> dt.datetime:
+        local = _calendar(timezone).local(now)
         candidate = local.replace(hour=self.hour, minute=self.minute, second=0, microsecond=0)
         if candidate > local:
             candidate -= dt.timedelta(days=1)
         return candidate.astimezone(UTC)
 
-    def trigger(self, timezone: str):
-        return CronTrigger(hour=self.hour, minute=self.minute, second=0, timezone=ZoneInfo(timezone))
+    def trigger(self, timezone: Zone = None):
+        return CronTrigger(hour=self.hour, minute=self.minute, second=0, timezone=_calendar(timezone).zone)
 
     def describe(self) -> str:
         return f"daily {self.hour:02d}:{self.minute:02d}"
@@ -68,17 +78,18 @@ class WeeklyAt:
     hour: int
     minute: int = 0
 
-    def slot(self, now: dt.datetime, timezone: str = "Asia/Shanghai") -> dt.datetime:
-        local = now.astimezone(ZoneInfo(timezone))
+    def slot(self, now: dt.datetime, timezone: Zone = None) -> dt.datetime:
+        calendar = _calendar(timezone)
+        local = calendar.local(now)
         day = local.date() - dt.timedelta(days=(local.weekday() - self.weekday) % 7)
-        candidate = dt.datetime(day.year, day.month, day.day, self.hour, self.minute, tzinfo=ZoneInfo(timezone))
+        candidate = calendar.at_local(day, self.hour, self.minute)
         if candidate > local:
             candidate -= dt.timedelta(days=7)
         return candidate.astimezone(UTC)
 
-    def trigger(self, timezone: str):
+    def trigger(self, timezone: Zone = None):
         return CronTrigger(day_of_week=WEEKDAYS[self.weekday], hour=self.hour, minute=self.minute, second=0,
-                           timezone=ZoneInfo(timezone))
+                           timezone=_calendar(timezone).zone)
 
     def describe(self) -> str:
         return f"weekly {WEEKDAYS[self.weekday]} {self.hour:02d}:{self.minute:02d}"

@@ -7,17 +7,15 @@ stored hashes are replaced, which also ends the previous run's sessions) and pri
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
-
-from sqlalchemy import select
 
 from config import Config
 from data import users as users_data
 from data.audit import write_audit
 from data.db import get_engine, write_session
-from data.models import Department, DeviceToken, OrgNode, User
-from data.models.base import utcnow
+from data.org_tree import create_province, default_scope_nodes
 from data.seed import seed_reference
 
 log = logging.getLogger("aocc.security")
@@ -48,21 +46,6 @@ class SetupError(RuntimeError):
     """A command could not do what it was asked; the message says what to do instead."""
 
 
-def _scope_nodes(session) -> dict[str, int] | None:
-    root = session.execute(select(OrgNode.id, OrgNode.path).where(OrgNode.parent_id.is_(None))
-                           .order_by(OrgNode.sort_order, OrgNode.id).limit(1)).first()
-    if root is None:
-        return None
-    city = session.execute(select(OrgNode.id, OrgNode.path).where(OrgNode.level == "city", OrgNode.path.like(root.path + "%"))
-                           .order_by(OrgNode.sort_order, OrgNode.id).limit(1)).first()
-    county = None
-    if city is not None:
-        county = session.execute(select(OrgNode.id).where(OrgNode.level == "county", OrgNode.path.like(city.path + "%"))
-                                 .order_by(OrgNode.sort_order, OrgNode.id).limit(1)).first()
-    return {"root": root.id, "city": city.id if city else root.id,
-            "county": county.id if county else (city.id if city else root.id)}
-
-
 def ensure_demo_accounts(cfg: Config) -> list[tuple[str, str, str]]:
     """Create (or reset) one demo account per role with a fresh random password.
 
@@ -76,12 +59,12 @@ def ensure_demo_accounts(cfg: Config) -> list[tuple[str, str, str]]:
     out: list[tuple[str, str, str]] = []
     with write_session(engine) as session:
         seed_reference(session)
-        nodes = _scope_nodes(session)
+        nodes = default_scope_nodes(session)
         if nodes is None:
             log.warning("no organisation tree: demo accounts not created")
             return []
-        departments = {code: dept_id for code, dept_id in session.execute(select(Department.code, Department.id))}
-        now = utcnow()
+        departments = users_data.department_ids(session)
+        now = dt.datetime.now(dt.timezone.utc)
         for spec in DEMO_ACCOUNTS:
             user = users_data.get_user_by_username(session, spec.username)
             scope_id = nodes[spec.scope]
@@ -89,13 +72,10 @@ def ensure_demo_accounts(cfg: Config) -> list[tuple[str, str, str]]:
                 user = users_data.create_user(session, username=spec.username, display_name=spec.display_name,
                                               role=spec.role, scope_org_id=scope_id, now=now)
                 write_audit(session, "system", "user_create", spec.username, {"role": spec.role, "demo": True})
-            else:
-                user.role_code, user.scope_org_id, user.active = spec.role, scope_id, True
-            user.department_id = departments.get(spec.department) if spec.department else None
+            users_data.reset_account(session, user.id, role=spec.role, scope_org_id=scope_id,
+                                     department_id=departments.get(spec.department) if spec.department else None)
             if spec.role == "wall":
-                for token in session.scalars(select(DeviceToken).where(DeviceToken.user_id == user.id,
-                                                                       DeviceToken.revoked_at.is_(None))):
-                    token.revoked_at = now
+                users_data.revoke_device_tokens_of(session, user.id, now=now)
                 _, token = users_data.issue_device_token(session, user_id=user.id, name=DEMO_WALL_DEVICE,
                                                           created_by="system", now=now)
                 out.append((spec.username, spec.role, f"/wall/login?token={token}"))
@@ -108,7 +88,7 @@ def ensure_demo_accounts(cfg: Config) -> list[tuple[str, str, str]]:
 
 
 def create_admin(cfg: Config, *, username: str, display_name: str | None = None, password: str | None = None,
-                 create_root: str | None = None) -> tuple[User, str | None]:
+                 create_root: str | None = None) -> tuple[users_data.User, str | None]:
     """Create an administrator scoped to the province (the org tree's root).
 
     ``password`` None generates one, returned for printing once (the user must change it at
@@ -118,18 +98,12 @@ def create_admin(cfg: Config, *, username: str, display_name: str | None = None,
     generated = None
     with write_session(engine) as session:
         seed_reference(session)
-        nodes = _scope_nodes(session)
+        nodes = default_scope_nodes(session)
         if nodes is None:
             if not create_root:
                 raise SetupError("the organisation tree is empty: load it first, or pass --create-root NAME "
                                  "to create the province node the administrator is scoped to")
-            root = OrgNode(parent_id=None, level="province", admin_level="province", code="root", name_zh=create_root,
-                           name_en=create_root, path="/", depth=0)
-            session.add(root)
-            session.flush()
-            root.path = f"/{root.id}/"
-            session.flush()
-            nodes = {"root": root.id}
+            nodes = {"root": create_province(session, create_root)}
         if users_data.get_user_by_username(session, username) is not None:
             raise SetupError(f"user {username!r} already exists; reset its password from the administration page")
         if password is None:

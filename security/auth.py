@@ -29,7 +29,6 @@ from config import Config
 from data import users as users_data
 from data.audit import write_audit
 from data.db import session_scope, write_session
-from data.models.base import utcnow
 
 from .context import current_address, current_config, current_engine, current_language
 from .csrf import FIELD as CSRF_FIELD
@@ -40,6 +39,10 @@ WALL_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
 LOGIN_AT_KEY = "aocc_login_at"
 DEVICE_THROTTLE = users_data.ThrottlePolicy(max_account_failures=10**9)
 DEVICE_THROTTLE_NAME = "#device-token"
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
 
 bp = flask.Blueprint("aocc_auth", __name__, template_folder="templates",
                      static_folder="static", static_url_path="/auth/static")
@@ -265,8 +268,7 @@ def change_password():
     if new != flask.request.form.get("repeat", ""):
         return _render("aocc_password.html", heading_key=heading, error=i18n.t("access.password.mismatch", lang), **context)
     with write_session(current_engine()) as session:
-        user = session.get(users_data.User, account.id)
-        if user is None or not users_data.verify_password(user.password_hash, current):
+        if not users_data.check_current_password(session, account.id, current):
             write_audit(session, account.username, "password_change", account.username, {"reason": "wrong_current"},
                         current_address(), "failed")
             error = i18n.t("access.password.wrong_current", lang)

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from typing import Iterator
 
 import flask
-from sqlalchemy import Engine
 
 from components.i18n import LANGUAGE_COOKIE, normalize_language
 from config import Config
-from data.db import get_engine
+from data.db import Engine, get_engine
 from data.scope import Scope, scope_for_org
 
 
@@ -115,7 +114,11 @@ def current_address() -> str | None:
 
 
 def current_scope() -> Scope:
-    """The signed-in user's data scope (org subtree). Refuses when nobody is signed in."""
+    """The signed-in user's data scope (org subtree).
+
+    Raises ``PermissionError`` when nobody is signed in, and ``data.scope.OrgNotFound`` when the
+    user's scope node does not exist (the database holds no org tree yet, or the node was removed).
+    """
     if flask.has_request_context():
         cached = flask.g.get("aocc_scope")
         if cached is not None:

@@ -170,6 +170,58 @@ def test_device_tokens_only_for_wall_accounts_and_stored_as_digest(org_db):
         assert users_data.list_device_tokens(s, within_path="/1/5/") == []
 
 
+def test_account_functions_the_web_and_the_commands_use(org_db):
+    """What callbacks and ``security/`` ask of ``data.users`` instead of reading the ORM themselves."""
+    with session_for(org_db) as s:
+        ivan = users_data.create_user(s, username="ivan", display_name="I", role="viewer", scope_org_id=3,
+                                      password="Right-Password-1")
+        admin = users_data.create_user(s, username="boss", display_name="B", role="admin", scope_org_id=1)
+        assert users_data.username_of(s, ivan.id) == "ivan" and users_data.username_of(s, 10**6) is None
+        assert users_data.check_current_password(s, ivan.id, "Right-Password-1")
+        assert not users_data.check_current_password(s, ivan.id, "Wrong-Password-1")
+        assert not users_data.check_current_password(s, 10**6, "Right-Password-1")
+        # toggling disables an active user, enables a disabled one, within the administrator's scope
+        assert users_data.toggle_active(s, ivan.id, within_path="/1/", acting_user_id=admin.id) == {"active": [True, False]}
+        assert users_data.toggle_active(s, ivan.id, within_path="/1/", acting_user_id=admin.id) == {"active": [False, True]}
+        with pytest.raises(users_data.AccountError) as err:
+            users_data.toggle_active(s, ivan.id, within_path="/1/6/")
+        assert err.value.code == "out_of_scope"
+        with pytest.raises(users_data.AccountError) as err:
+            users_data.toggle_active(s, admin.id, acting_user_id=admin.id)
+        assert err.value.code == "not_yourself"
+        # set-up commands reset role, scope and department and enable the account
+        departments = users_data.department_ids(s)
+        assert departments and all(isinstance(i, int) for i in departments.values())
+        code, dept = next(iter(departments.items()))
+        users_data.update_user(s, ivan.id, active=False)
+        users_data.reset_account(s, ivan.id, role="operator", scope_org_id=2, department_id=dept)
+        assert (ivan.role_code, ivan.scope_org_id, ivan.active, ivan.department_id) == ("operator", 2, True, dept)
+        # every token of a wall account still in force is revoked at once
+        wall = users_data.create_user(s, username="screen9", display_name="S", role="wall", scope_org_id=2)
+        for name in ("a", "b"):
+            users_data.issue_device_token(s, user_id=wall.id, name=name, created_by="t", now=T0)
+        assert users_data.revoke_device_tokens_of(s, wall.id, now=T0) == 2
+        assert users_data.revoke_device_tokens_of(s, wall.id, now=T0) == 0
+        assert [d["active"] for d in users_data.list_device_tokens(s)] == [False, False]
+
+
+def test_default_scope_nodes_and_the_province_of_an_empty_tree(org_db, tmp_path):
+    from data.db import dispose_engine
+    from data.migrate import upgrade
+    from data.org_tree import create_province, default_scope_nodes
+
+    with session_for(org_db) as s:
+        assert default_scope_nodes(s) == {"root": 1, "city": 2, "county": 3}  # the first of each, in sort order
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    upgrade(empty)
+    with session_for(empty) as s:
+        assert default_scope_nodes(s) is None
+        root = create_province(s, "测试省")
+        assert default_scope_nodes(s) == {"root": root, "city": root, "county": root}
+        assert s.execute(select(OrgNode.path, OrgNode.depth)).one() == (f"/{root}/", 0)
+    dispose_engine(empty)
+
+
 def test_audit_write_and_filters(org_db):
     with session_for(org_db) as s:
         write_audit(s, "alice", "login", "alice", {"role": "admin"}, "10.0.0.1", ts=T0)

@@ -276,3 +276,31 @@ def test_each_fact_places_its_rejected_rows_in_an_org(sqlite_url, tmp_path, fact
     assert result.rows_rejected == 1, (result.status, result.issues)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT org_id FROM quarantine_row")).scalar() == org
+
+
+def test_discarding_without_a_note_is_refused_and_the_row_stays_open(make_app, loaded):
+    """The note rule (``data.quarantine_review.discard_note``) holds on the server: a blank note
+    changes nothing; a note is kept trimmed with the discarded row."""
+    app = make_app(loaded)
+    import callbacks.data_center as cb
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    with get_engine(loaded).connect() as conn:
+        row_id = conn.execute(sa.text("SELECT id FROM quarantine_row WHERE line_no = 6")).scalar()
+    discard = AttributeDict(triggered_inputs=[{"prop_id": "data-q-discard.n_clicks", "value": 1}])
+    with request(app, OPERATOR):
+        token = context_value.set(discard)
+        try:
+            refused = cb.update_quarantine_row(0, 1, row_id, [], [], "   ", 0)
+            with get_engine(loaded).connect() as conn:
+                still = conn.execute(sa.text("SELECT status FROM quarantine_row WHERE id = :i"), {"i": row_id}).scalar()
+            done = cb.update_quarantine_row(0, 1, row_id, [], [], "  duplicate of line 5 ", 0)
+        finally:
+            context_value.reset(token)
+    assert refused[0] == CATALOG["data.quarantine.note_required"][0] and refused[1:] == (dash.no_update,) * 3
+    assert still == "open"
+    assert done[1] == 1 and done[2] is None and done[3] is True
+    with get_engine(loaded).connect() as conn:
+        status = conn.execute(sa.text("SELECT status FROM quarantine_row WHERE id = :i"), {"i": row_id}).scalar()
+    assert status == "discarded"

@@ -275,3 +275,50 @@ def test_only_runnable_sources_get_jobs(sqlite_url, tmp_path):
                             SourceSpec("drop_energy", "file_drop", "energy", "投放", "Drop",
                                        {"folder": str(tmp_path / "d")}, 60, 3600)])
     assert [s.id for s in source_jobs(engine, load_config(database_url=sqlite_url))] == ["source:drop_energy"]
+
+
+def test_slots_follow_the_configured_zone_when_none_is_given(monkeypatch):
+    monkeypatch.setenv("AOCC_TIMEZONE", "UTC")
+    assert DailyAt(2, 30).slot(u(2026, 11, 20, 3, 0)) == u(2026, 11, 20, 2, 30)
+    assert WeeklyAt(0, 6).slot(u(2026, 11, 23, 7, 0)) == u(2026, 11, 23, 6, 0)
+    monkeypatch.setenv("AOCC_TIMEZONE", "Asia/Shanghai")
+    assert DailyAt(2, 30).slot(u(2026, 11, 20, 3, 0)) == u(2026, 11, 19, 18, 30)
+    from data.calendar import calendar_for
+
+    assert DailyAt(2, 30).slot(u(2026, 11, 20, 3, 0), calendar_for("UTC")) == u(2026, 11, 20, 2, 30)
+
+
+def test_job_run_claims_and_the_lease_row(db_url):
+    """``data.jobrun`` and ``data.lease`` on both databases: a slot is claimed once and the
+    losing claim leaves its transaction usable; the lease changes hands only when free, expired
+    or forced."""
+    from data.jobrun import claim_run, delete_runs_before, finish_run
+    from data.lease import expire_lease, take_lease
+    from data.loaders.pipeline import write_connection
+
+    engine = get_engine(db_url)
+    slot = u(2026, 11, 20, 5, 0)
+    with write_connection(engine) as conn:
+        first = claim_run(conn, "j", slot, started_at=slot, host="a")
+        assert first is not None
+        assert claim_run(conn, "j", slot, started_at=slot, host="b") is None
+        finish_run(conn, first, outcome="ok", finished_at=slot + dt.timedelta(seconds=3), message="x" * 9000)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT outcome, host, length(message) FROM job_run")).one() == ("ok", "a", 8000)
+    with write_connection(engine) as conn:
+        assert delete_runs_before(conn, slot) == 0
+        assert delete_runs_before(conn, slot + dt.timedelta(seconds=1)) == 1
+
+    ttl = dt.timedelta(seconds=60)
+    t0 = u(2026, 11, 20, 5, 0)
+    with write_connection(engine) as conn:
+        assert take_lease(conn, "a", now=t0, ttl=ttl) == (True, None)
+        assert take_lease(conn, "b", now=t0 + dt.timedelta(seconds=30), ttl=ttl) == (False, None)
+        assert take_lease(conn, "a", now=t0 + dt.timedelta(seconds=30), ttl=ttl) == (True, None)  # renewed to 06:30
+        assert take_lease(conn, "b", now=t0 + dt.timedelta(seconds=80), ttl=ttl) == (False, None)
+        assert take_lease(conn, "b", now=t0 + dt.timedelta(seconds=91), ttl=ttl) == (True, "a")  # expired
+        assert take_lease(conn, "a", now=t0 + dt.timedelta(seconds=92), ttl=ttl, force=True) == (True, "b")
+        expire_lease(conn, "b", now=t0 + dt.timedelta(seconds=93))  # not b's: nothing changes
+        assert take_lease(conn, "b", now=t0 + dt.timedelta(seconds=94), ttl=ttl) == (False, None)
+        expire_lease(conn, "a", now=t0 + dt.timedelta(seconds=95))
+        assert take_lease(conn, "b", now=t0 + dt.timedelta(seconds=96), ttl=ttl) == (True, "a")
