@@ -29,7 +29,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
         MAX_CONTENT_LENGTH=256 * 1024 * 1024,
     )
 
-    import components.i18n as i18n
+    import presentation.i18n as i18n
     from pages._layout import serve_app_shell
     from security import init_app as init_security
 
@@ -51,7 +51,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     # keeps "nothing happens at import but building the app".
     from callbacks import register_callbacks
 
-    register_callbacks()
+    register_callbacks(app)
 
     return app
 

@@ -174,6 +174,9 @@ def cmd_run(_args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     cfg = _config()
     _prepare(cfg)
+    # SIGTERM (a service manager, `kill`) ends the web server like Ctrl-C does, so that the
+    # `finally` below stops the scheduler instead of leaving it running on its own.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     scheduler = subprocess.Popen([sys.executable, "-m", "jobs"], cwd=str(ROOT), env=os.environ.copy())
     print(f"scheduler started (pid {scheduler.pid})")
     try:

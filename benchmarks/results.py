@@ -25,12 +25,21 @@ class Result:
     value: float
     unit: str
     target: str
-    met: bool
+    met: bool | None  # None for a figure without a target (recorded for context)
     database: str
     scale: str
     date: str
     command: str
     note: str = ""
+
+    def __post_init__(self) -> None:
+        # A figure without a target cannot have met it: record "not applicable", never true.
+        if not self.target:
+            self.met = None
+        elif self.met is None:
+            raise ValueError(f"{self.name}: a figure with a target must say whether it met it")
+        else:
+            self.met = bool(self.met)
 
 
 def machine_description() -> str:

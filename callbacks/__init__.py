@@ -1,39 +1,22 @@
-"""Callback modules, one per page. Importing this package registers them all with ``@dash.callback``.
+"""Callback modules, one per page, plus the shell's.
 
-Dash moves the globally registered callbacks into the first app that starts serving, and
-empties the global registry. Tests (and tools) build several apps in one process, so the
-registry as it stood after the first import is kept and put back for every new app.
+Each module defines its callbacks as plain functions (call them directly in tests) and a
+``register(app)`` that attaches them to the app with ``app.callback``: Dash's public API, and
+one registration per app, so several apps can be built in one process (tests, tools) without
+touching Dash's global callback registry.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+from dash import Dash
 
-from dash import _callback
+from . import admin_audit, admin_devices, admin_users, assets, data_center, energy, housing, overview, shell, vehicles
 
-_REGISTERED: tuple[dict, list, list] | None = None
-
-
-def _import_all() -> None:
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
+CALLBACK_MODULES = (shell, overview, energy, vehicles, assets, housing, data_center, admin_users, admin_devices, admin_audit)
 
 
-def register_callbacks() -> None:
-    """Make every callback of this package available to the app that is being built."""
-    global _REGISTERED
-    if _REGISTERED is None:
-        _import_all()
-        _REGISTERED = (
-            dict(_callback.GLOBAL_CALLBACK_MAP),
-            list(_callback.GLOBAL_CALLBACK_LIST),
-            list(_callback.GLOBAL_INLINE_SCRIPTS),
-        )
-        return
-    callback_map, callback_list, inline_scripts = _REGISTERED
-    _callback.GLOBAL_CALLBACK_MAP.clear()
-    _callback.GLOBAL_CALLBACK_MAP.update(callback_map)
-    _callback.GLOBAL_CALLBACK_LIST[:] = callback_list
-    _callback.GLOBAL_INLINE_SCRIPTS[:] = inline_scripts
+def register_callbacks(app: Dash) -> None:
+    """Register every callback of the command center on ``app``."""
+    for module in CALLBACK_MODULES:
+        module.register(app)
+

@@ -1,33 +1,33 @@
 """What the page callbacks share: reading the page's data under the user's scope, and turning
 the outcome (figures, nothing, a refusal, a failure) into the page's outputs.
 
-Failures surface: a database error is logged with its traceback and shown as "数据暂不可用"
-(on a refresh, the last good figures stay and the status line says the read failed); a node
-outside the user's scope is refused with its own message; an empty result shows "暂无数据".
+Failures surface: any error while reading or drawing is logged with its traceback and shown as
+"数据暂不可用" (on a refresh, the last good figures stay and the status line says the read
+failed); a node outside the user's scope is refused with its own message; a unit that does not
+exist (or a database without an org tree yet) and an empty result show "暂无数据".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Callable
-from zoneinfo import ZoneInfo
+from typing import Any, Callable
 
 import pandas as pd
-from dash import no_update
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
+from dash import Dash, Input, Output, State, no_update
 
-from components.figures.common import make_message_figure
-from components.i18n import t
+from components import ids
 from components.shell import build_status_error, build_status_line
 from components.states import build_empty, build_error
-from data.scope import OutOfScope, Scope
+from data.calendar import calendar_for
+from data.scope import OrgNotFound, OutOfScope, Scope
+from presentation.figures.common import make_message_figure
+from presentation.i18n import t
 from security.context import current_config, current_engine, current_language, current_scope
 
 log = logging.getLogger("aocc.callbacks")
 
-Fetch = Callable[[Connection, Scope, "int | None"], tuple[pd.DataFrame, pd.DataFrame]]
+Fetch = Callable[[Any, Scope, "int | None"], tuple[pd.DataFrame, pd.DataFrame]]  # (connection, scope, org id)
 
 
 def parse_org(value) -> int | None:
@@ -42,7 +42,8 @@ def parse_org(value) -> int | None:
 
 
 def local_now() -> dt.datetime:
-    return dt.datetime.now(ZoneInfo(current_config().timezone))
+    """Now in the configured zone."""
+    return calendar_for(current_config().timezone).now()
 
 
 def as_of_of(kpis: pd.DataFrame) -> dt.date | None:
@@ -80,18 +81,32 @@ def render_page(
         scope = current_scope()
         with current_engine().connect() as conn:
             kpis, chart = fetch(conn, scope, org_id)
-    except PermissionError:  # OutOfScope, or nobody signed in
+        status = build_status_line(as_of_of(kpis), now, lang=lang)
+        return build_kpis(kpis, lang), make_figure(chart, lang=lang, theme=theme), status
+    except (OutOfScope, PermissionError):  # a unit outside the scope, or nobody signed in
         log.warning("page %s: org %r refused for this user", page, org)
         return ([build_error(lang, message_key="state.out_of_scope")],
                 make_message_figure(t("state.out_of_scope", lang), theme=theme), [])
-    except LookupError:  # the database holds no org tree yet
+    except OrgNotFound:  # the database holds no org tree yet, or the unit was retired
+        log.info("page %s: org %r not found", page, org)
         empty = make_message_figure(t("state.empty", lang), theme=theme)
         return [build_empty(lang)], empty, build_status_line(None, now, lang=lang)
-    except SQLAlchemyError:
-        log.exception("page %s: reading the roll-ups failed (org %r)", page, org)
+    except Exception:  # noqa: BLE001 - a failure is logged with its traceback and shown as one, never as "no data"
+        log.exception("page %s: reading or drawing the page failed (org %r)", page, org)
         status = build_status_error(now, lang=lang)
         if n_intervals:  # a refresh: keep the last good figures on screen
             return no_update, no_update, status
         return [build_error(lang)], make_message_figure(t("state.error", lang), theme=theme), status
-    status = build_status_line(as_of_of(kpis), now, lang=lang)
-    return build_kpis(kpis, lang), make_figure(chart, lang=lang, theme=theme), status
+
+
+def register_page_callback(app: Dash, page: str, update: Callable) -> None:
+    """Register ``update(n_intervals, org, theme)`` as the data callback of domain page ``page``:
+    it fills the KPI row, the chart and the status line on load and on every interval."""
+    app.callback(
+        Output(ids.kpi_row(page), "children"),
+        Output(ids.chart(page), "figure"),
+        Output(ids.status(page), "children"),
+        Input(ids.interval(page), "n_intervals"),
+        State(ids.org_store(page), "data"),
+        State(ids.THEME_STORE, "data"),
+    )(update)

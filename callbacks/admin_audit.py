@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import dash
-from dash import Input, Output
+from dash import Dash, Input, Output
 
 import components.admin as ui
-from components.i18n import t
+from presentation.i18n import t
 from data.audit import fetch_audit, fetch_audit_actions
 from data.calendar import calendar_for
 from data.db import session_scope
@@ -33,16 +32,6 @@ def _day_start_utc(value: str | None, *, plus_days: int = 0) -> dt.datetime | No
     return calendar_for(current_config().timezone).day_start_utc(day)
 
 
-@dash.callback(
-    Output(ui.AUDIT_GRID, "rowData"),
-    Output(ui.AUDIT_COUNT, "children"),
-    Output(ui.AUDIT_ACTION, "options"),
-    Input(ui.AUDIT_ACTION, "value"),
-    Input(ui.AUDIT_ACTOR, "value"),
-    Input(ui.AUDIT_DATES, "start_date"),
-    Input(ui.AUDIT_DATES, "end_date"),
-    Input(ui.AUDIT_OUTCOME, "value"),
-)
 @require_permission("view_audit")
 def update_audit_log(action, actor, start_date, end_date, outcome):
     lang = current_language()
@@ -52,3 +41,17 @@ def update_audit_log(action, actor, start_date, end_date, outcome):
                               outcome=outcome or None, limit=AUDIT_LIMIT)
         actions = fetch_audit_actions(session)
     return ui.audit_rows(entries, lang), t("admin.audit.count", lang, count=len(entries)), ui.action_options(actions, lang)
+
+
+def register(app: Dash) -> None:
+    """Register this page's callbacks on ``app``."""
+    app.callback(
+        Output(ui.AUDIT_GRID, "rowData"),
+        Output(ui.AUDIT_COUNT, "children"),
+        Output(ui.AUDIT_ACTION, "options"),
+        Input(ui.AUDIT_ACTION, "value"),
+        Input(ui.AUDIT_ACTOR, "value"),
+        Input(ui.AUDIT_DATES, "start_date"),
+        Input(ui.AUDIT_DATES, "end_date"),
+        Input(ui.AUDIT_OUTCOME, "value"),
+    )(update_audit_log)

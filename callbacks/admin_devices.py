@@ -6,12 +6,11 @@ accounts inside the administrator's scope; issuing and revoking are audited.
 
 from __future__ import annotations
 
-import dash
 import flask
-from dash import Input, Output, State, ctx, no_update
+from dash import Dash, Input, Output, State, ctx, no_update
 
 import components.admin as ui
-from components.i18n import t
+from presentation.i18n import t
 from data import users as users_data
 from data.audit import write_audit
 from data.db import session_scope, write_session
@@ -19,12 +18,6 @@ from security import require_permission
 from security.context import current_address, current_engine, current_language, current_scope, current_user_info
 
 
-@dash.callback(
-    Output(ui.DEVICES_GRID, "rowData"),
-    Output(ui.DEVICES_ACCOUNT, "options"),
-    Output(ui.DEVICES_ACCOUNT, "placeholder"),
-    Input(ui.DEVICES_REFRESH, "data"),
-)
 @require_permission("manage_devices")
 def update_devices_grid(_refresh):
     lang = current_language()
@@ -37,17 +30,6 @@ def update_devices_grid(_refresh):
     return ui.device_rows(tokens, lang), options, placeholder
 
 
-@dash.callback(
-    Output(ui.DEVICES_MESSAGE, "children"),
-    Output(ui.DEVICES_REFRESH, "data"),
-    Input(ui.DEVICES_ISSUE, "n_clicks"),
-    Input(ui.DEVICES_REVOKE, "n_clicks"),
-    State(ui.DEVICES_NAME, "value"),
-    State(ui.DEVICES_ACCOUNT, "value"),
-    State(ui.DEVICES_GRID, "selectedRows"),
-    State(ui.DEVICES_REFRESH, "data"),
-    prevent_initial_call=True,
-)
 @require_permission("manage_devices")
 def update_devices(_issue, _revoke, name, account_id, selected_rows, refresh):
     lang = current_language()
@@ -80,3 +62,24 @@ def update_devices(_issue, _revoke, name, account_id, selected_rows, refresh):
                         None, {"refused": exc.code}, address, "failed")
         return ui.build_error(t(f"access.error.{exc.code}", lang)), no_update
     return no_update, no_update
+
+
+def register(app: Dash) -> None:
+    """Register this page's callbacks on ``app``."""
+    app.callback(
+        Output(ui.DEVICES_GRID, "rowData"),
+        Output(ui.DEVICES_ACCOUNT, "options"),
+        Output(ui.DEVICES_ACCOUNT, "placeholder"),
+        Input(ui.DEVICES_REFRESH, "data"),
+    )(update_devices_grid)
+    app.callback(
+        Output(ui.DEVICES_MESSAGE, "children"),
+        Output(ui.DEVICES_REFRESH, "data"),
+        Input(ui.DEVICES_ISSUE, "n_clicks"),
+        Input(ui.DEVICES_REVOKE, "n_clicks"),
+        State(ui.DEVICES_NAME, "value"),
+        State(ui.DEVICES_ACCOUNT, "value"),
+        State(ui.DEVICES_GRID, "selectedRows"),
+        State(ui.DEVICES_REFRESH, "data"),
+        prevent_initial_call=True,
+    )(update_devices)

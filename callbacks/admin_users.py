@@ -7,11 +7,10 @@ of work as the change itself.
 
 from __future__ import annotations
 
-import dash
-from dash import Input, Output, State, ctx, no_update
+from dash import Dash, Input, Output, State, ctx, no_update
 
 import components.admin as ui
-from components.i18n import t
+from presentation.i18n import t
 from data import users as users_data
 from data.audit import write_audit
 from data.db import session_scope, write_session
@@ -28,13 +27,6 @@ def _selected_id(selected_rows) -> int | None:
     return None
 
 
-@dash.callback(
-    Output(ui.USERS_GRID, "rowData"),
-    Output(ui.USERS_NEW_SCOPE, "options"),
-    Output(ui.USERS_EDIT_SCOPE, "options"),
-    Output(ui.USERS_NEW_SCOPE, "value"),
-    Input(ui.USERS_REFRESH, "data"),
-)
 @require_permission("manage_users")
 def update_users_grid(_refresh):
     lang = current_language()
@@ -46,13 +38,6 @@ def update_users_grid(_refresh):
     return ui.user_rows(rows, lang), options, options, scope.org_id
 
 
-@dash.callback(
-    Output(ui.USERS_SELECTED, "children"),
-    Output(ui.USERS_EDIT_ROLE, "value"),
-    Output(ui.USERS_EDIT_SCOPE, "value"),
-    Output(ui.USERS_TOGGLE, "children"),
-    Input(ui.USERS_GRID, "selectedRows"),
-)
 @require_permission("manage_users")
 def update_user_selection(selected_rows):
     lang = current_language()
@@ -63,23 +48,6 @@ def update_user_selection(selected_rows):
     return f"{row.get('username', '')} · {row.get('display_name', '')}", row.get("role"), row.get("scope_org_id"), toggle
 
 
-@dash.callback(
-    Output(ui.USERS_MESSAGE, "children"),
-    Output(ui.USERS_REFRESH, "data"),
-    Input(ui.USERS_CREATE, "n_clicks"),
-    Input(ui.USERS_SAVE, "n_clicks"),
-    Input(ui.USERS_TOGGLE, "n_clicks"),
-    Input(ui.USERS_RESET, "n_clicks"),
-    State(ui.USERS_NEW_USERNAME, "value"),
-    State(ui.USERS_NEW_DISPLAY, "value"),
-    State(ui.USERS_NEW_ROLE, "value"),
-    State(ui.USERS_NEW_SCOPE, "value"),
-    State(ui.USERS_GRID, "selectedRows"),
-    State(ui.USERS_EDIT_ROLE, "value"),
-    State(ui.USERS_EDIT_SCOPE, "value"),
-    State(ui.USERS_REFRESH, "data"),
-    prevent_initial_call=True,
-)
 @require_permission("manage_users")
 def update_users(_create, _save, _toggle, _reset, new_username, new_display, new_role, new_scope,
                  selected_rows, edit_role, edit_scope, refresh):
@@ -136,3 +104,38 @@ def update_users(_create, _save, _toggle, _reset, new_username, new_display, new
             write_audit(session, actor.username, audit_action, target, {"refused": exc.code}, address, "failed")
         return ui.build_error(t(f"access.error.{exc.code}", lang, min_length=users_data.MIN_PASSWORD_LENGTH)), no_update
     return no_update, no_update
+
+
+def register(app: Dash) -> None:
+    """Register this page's callbacks on ``app``."""
+    app.callback(
+        Output(ui.USERS_GRID, "rowData"),
+        Output(ui.USERS_NEW_SCOPE, "options"),
+        Output(ui.USERS_EDIT_SCOPE, "options"),
+        Output(ui.USERS_NEW_SCOPE, "value"),
+        Input(ui.USERS_REFRESH, "data"),
+    )(update_users_grid)
+    app.callback(
+        Output(ui.USERS_SELECTED, "children"),
+        Output(ui.USERS_EDIT_ROLE, "value"),
+        Output(ui.USERS_EDIT_SCOPE, "value"),
+        Output(ui.USERS_TOGGLE, "children"),
+        Input(ui.USERS_GRID, "selectedRows"),
+    )(update_user_selection)
+    app.callback(
+        Output(ui.USERS_MESSAGE, "children"),
+        Output(ui.USERS_REFRESH, "data"),
+        Input(ui.USERS_CREATE, "n_clicks"),
+        Input(ui.USERS_SAVE, "n_clicks"),
+        Input(ui.USERS_TOGGLE, "n_clicks"),
+        Input(ui.USERS_RESET, "n_clicks"),
+        State(ui.USERS_NEW_USERNAME, "value"),
+        State(ui.USERS_NEW_DISPLAY, "value"),
+        State(ui.USERS_NEW_ROLE, "value"),
+        State(ui.USERS_NEW_SCOPE, "value"),
+        State(ui.USERS_GRID, "selectedRows"),
+        State(ui.USERS_EDIT_ROLE, "value"),
+        State(ui.USERS_EDIT_SCOPE, "value"),
+        State(ui.USERS_REFRESH, "data"),
+        prevent_initial_call=True,
+    )(update_users)

@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from dash import ALL, Input, Output, State, callback, ctx, dcc, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 import components.data_center as ui
 from components import ids
-from components.i18n import t
+from presentation.i18n import t
 from components.states import build_error
 from data.calendar import add_months, calendar_for, month_start
 from data.catalog import METRICS_BY_ID
@@ -60,17 +60,6 @@ def _failure(lang: str, exc: Exception):
     return build_error(lang, detail=t("data.error", lang, error=exc.__class__.__name__))
 
 
-@callback(
-    Output(ui.SOURCES, "children"),
-    Output(ui.LEADER, "children"),
-    Output(ui.BATCHES, "children"),
-    Output(ui.JOBS, "children"),
-    Input(ui.INTERVAL, "n_intervals"),
-    Input(ui.REFRESH, "n_clicks"),
-    Input(ui.BATCH_STATUS, "value"),
-    Input(ui.JOBS_FAILED, "value"),
-    Input(ui.Q_CHANGED, "data"),
-)
 @require_permission("view")
 def update_data_status(_n, _refresh, batch_status, jobs_failed, _changed):
     lang = current_language()
@@ -96,15 +85,6 @@ def _quarantine_filters(status, fact, batch):
     }
 
 
-@callback(
-    Output(ui.QUARANTINE, "children"),
-    Input(ui.INTERVAL, "n_intervals"),
-    Input(ui.REFRESH, "n_clicks"),
-    Input(ui.Q_STATUS, "value"),
-    Input(ui.Q_FACT, "value"),
-    Input(ui.Q_BATCH, "value"),
-    Input(ui.Q_CHANGED, "data"),
-)
 @require_permission("view")
 def update_quarantine(_n, _refresh, status, fact, batch, _changed):
     lang = current_language()
@@ -120,16 +100,6 @@ def update_quarantine(_n, _refresh, status, fact, batch, _changed):
     return ui.build_quarantine_table(rows, total=total, lang=lang, can_manage=can_manage, show_raw=show_raw)
 
 
-@callback(
-    Output(ui.Q_SELECTED, "data"),
-    Output(ui.Q_EDITOR, "hidden"),
-    Output(ui.Q_EDITOR_HEAD, "children"),
-    Output(ui.Q_EDITOR_REASON, "children"),
-    Output(ui.Q_EDITOR_FIELDS, "children"),
-    Output(ui.Q_MESSAGE, "children"),
-    Input(ui.q_select(ALL), "n_clicks"),
-    prevent_initial_call=True,
-)
 @require_permission("manage_data")
 def select_quarantine_row(clicks):
     triggered = ctx.triggered_id
@@ -145,20 +115,6 @@ def select_quarantine_row(clicks):
     return row_id, False, heading, reason, fields, ""
 
 
-@callback(
-    Output(ui.Q_MESSAGE, "children", allow_duplicate=True),
-    Output(ui.Q_CHANGED, "data"),
-    Output(ui.Q_SELECTED, "data", allow_duplicate=True),
-    Output(ui.Q_EDITOR, "hidden", allow_duplicate=True),
-    Input(ui.Q_RESUBMIT, "n_clicks"),
-    Input(ui.Q_DISCARD, "n_clicks"),
-    State(ui.Q_SELECTED, "data"),
-    State(ui.q_field(ALL), "value"),
-    State(ui.q_field(ALL), "id"),
-    State(ui.Q_NOTE, "value"),
-    State(ui.Q_CHANGED, "data"),
-    prevent_initial_call=True,
-)
 @require_permission("manage_data")
 def update_quarantine_row(resubmit_clicks, discard_clicks, selected, values, field_ids, note, changed):
     """Re-submit the corrected row, or discard it with a note; both recorded with the user's name."""
@@ -190,14 +146,6 @@ def update_quarantine_row(resubmit_clicks, discard_clicks, selected, values, fie
     return t("data.quarantine.still_invalid", lang, reasons=reasons), no_update, no_update, no_update
 
 
-@callback(
-    Output(ui.Q_DOWNLOAD, "data"),
-    Input(ui.Q_DOWNLOAD_BUTTON, "n_clicks"),
-    State(ui.Q_STATUS, "value"),
-    State(ui.Q_FACT, "value"),
-    State(ui.Q_BATCH, "value"),
-    prevent_initial_call=True,
-)
 @require_permission("manage_data")
 def download_quarantine(n_clicks, status, fact, batch):
     if not n_clicks:
@@ -210,11 +158,6 @@ def download_quarantine(n_clicks, status, fact, batch):
     return dcc.send_string(ui.quarantine_csv(rows, lang=lang), f"quarantine-{stamp}.csv")
 
 
-@callback(
-    Output(ui.PROVENANCE, "children"),
-    Input(ui.PROVENANCE_QUERY, "data"),
-    Input(ui.REFRESH, "n_clicks"),
-)
 @require_permission("view")
 def update_provenance(query, _refresh):
     lang = current_language()
@@ -240,12 +183,73 @@ def update_provenance(query, _refresh):
     return ui.build_provenance(frame, metric_id=metric_id, org_name=name, lang=lang)
 
 
-@callback(
-    Output(ids.kpi_source(ALL), "href"),
-    Input(ids.kpi_source(ALL), "id"),
-    Input(ids.org_store(ALL), "data"),
-)
 def update_kpi_source_links(source_ids, orgs):
     """Point every KPI tile's "来源" link at the data page's provenance view for its metric."""
     org = next((o for o in (orgs or []) if o not in (None, "")), None)
     return [ui.provenance_href(i["metric"], org) for i in (source_ids or [])]
+
+
+def register(app: Dash) -> None:
+    """Register this page's callbacks on ``app``."""
+    app.callback(
+        Output(ui.SOURCES, "children"),
+        Output(ui.LEADER, "children"),
+        Output(ui.BATCHES, "children"),
+        Output(ui.JOBS, "children"),
+        Input(ui.INTERVAL, "n_intervals"),
+        Input(ui.REFRESH, "n_clicks"),
+        Input(ui.BATCH_STATUS, "value"),
+        Input(ui.JOBS_FAILED, "value"),
+        Input(ui.Q_CHANGED, "data"),
+    )(update_data_status)
+    app.callback(
+        Output(ui.QUARANTINE, "children"),
+        Input(ui.INTERVAL, "n_intervals"),
+        Input(ui.REFRESH, "n_clicks"),
+        Input(ui.Q_STATUS, "value"),
+        Input(ui.Q_FACT, "value"),
+        Input(ui.Q_BATCH, "value"),
+        Input(ui.Q_CHANGED, "data"),
+    )(update_quarantine)
+    app.callback(
+        Output(ui.Q_SELECTED, "data"),
+        Output(ui.Q_EDITOR, "hidden"),
+        Output(ui.Q_EDITOR_HEAD, "children"),
+        Output(ui.Q_EDITOR_REASON, "children"),
+        Output(ui.Q_EDITOR_FIELDS, "children"),
+        Output(ui.Q_MESSAGE, "children"),
+        Input(ui.q_select(ALL), "n_clicks"),
+        prevent_initial_call=True,
+    )(select_quarantine_row)
+    app.callback(
+        Output(ui.Q_MESSAGE, "children", allow_duplicate=True),
+        Output(ui.Q_CHANGED, "data"),
+        Output(ui.Q_SELECTED, "data", allow_duplicate=True),
+        Output(ui.Q_EDITOR, "hidden", allow_duplicate=True),
+        Input(ui.Q_RESUBMIT, "n_clicks"),
+        Input(ui.Q_DISCARD, "n_clicks"),
+        State(ui.Q_SELECTED, "data"),
+        State(ui.q_field(ALL), "value"),
+        State(ui.q_field(ALL), "id"),
+        State(ui.Q_NOTE, "value"),
+        State(ui.Q_CHANGED, "data"),
+        prevent_initial_call=True,
+    )(update_quarantine_row)
+    app.callback(
+        Output(ui.Q_DOWNLOAD, "data"),
+        Input(ui.Q_DOWNLOAD_BUTTON, "n_clicks"),
+        State(ui.Q_STATUS, "value"),
+        State(ui.Q_FACT, "value"),
+        State(ui.Q_BATCH, "value"),
+        prevent_initial_call=True,
+    )(download_quarantine)
+    app.callback(
+        Output(ui.PROVENANCE, "children"),
+        Input(ui.PROVENANCE_QUERY, "data"),
+        Input(ui.REFRESH, "n_clicks"),
+    )(update_provenance)
+    app.callback(
+        Output(ids.kpi_source(ALL), "href"),
+        Input(ids.kpi_source(ALL), "id"),
+        Input(ids.org_store(ALL), "data"),
+    )(update_kpi_source_links)

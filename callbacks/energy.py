@@ -3,14 +3,13 @@ roll-ups on the page's interval."""
 
 from __future__ import annotations
 
-from dash import Input, Output, State, callback
+from dash import Dash
 
-from components import ids
-from components.figures import make_energy_trend_figure
+from presentation.figures import make_energy_trend_figure
 from components.kpi import build_kpi_tiles
 from data.queries import fetch_energy_kpis, fetch_energy_trend
 
-from ._common import as_of_of, render_page
+from ._common import as_of_of, register_page_callback, render_page
 
 PAGE = "energy"
 
@@ -20,14 +19,10 @@ def fetch_energy_page(conn, scope, org_id):
     return kpis, fetch_energy_trend(conn, scope, org_id, as_of=as_of_of(kpis))
 
 
-@callback(
-    Output(ids.kpi_row(PAGE), "children"),
-    Output(ids.chart(PAGE), "figure"),
-    Output(ids.status(PAGE), "children"),
-    Input(ids.interval(PAGE), "n_intervals"),
-    State(ids.org_store(PAGE), "data"),
-    State(ids.THEME_STORE, "data"),
-)
 def update_energy_page(n_intervals, org, theme):
     return render_page(PAGE, n_intervals=n_intervals, org=org, theme=theme, fetch=fetch_energy_page,
                        build_kpis=lambda kpis, lang: build_kpi_tiles(kpis, lang=lang), make_figure=make_energy_trend_figure)
+
+
+def register(app: Dash) -> None:
+    register_page_callback(app, PAGE, update_energy_page)

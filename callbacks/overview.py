@@ -4,15 +4,14 @@ the same unit), the monthly electricity trend and the status line."""
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, callback
+from dash import Dash
 
-from components import ids
-from components.figures import make_energy_trend_figure
+from presentation.figures import make_energy_trend_figure
 from components.kpi import build_overview_groups
 from components.shell import DOMAIN_PAGES, PAGE_PATHS
 from data.queries import fetch_energy_trend, fetch_overview_kpis
 
-from ._common import parse_org, render_page
+from ._common import parse_org, register_page_callback, render_page
 
 PAGE = "overview"
 
@@ -29,15 +28,11 @@ def domain_hrefs(org) -> dict[str, str]:
     return {domain: dash.get_relative_path(PAGE_PATHS[page]) + query for domain, page in DOMAIN_PAGES.items()}
 
 
-@callback(
-    Output(ids.kpi_row(PAGE), "children"),
-    Output(ids.chart(PAGE), "figure"),
-    Output(ids.status(PAGE), "children"),
-    Input(ids.interval(PAGE), "n_intervals"),
-    State(ids.org_store(PAGE), "data"),
-    State(ids.THEME_STORE, "data"),
-)
 def update_overview_page(n_intervals, org, theme):
     return render_page(PAGE, n_intervals=n_intervals, org=org, theme=theme, fetch=fetch_overview_page,
                        build_kpis=lambda kpis, lang: build_overview_groups(kpis, lang=lang, hrefs=domain_hrefs(org)),
                        make_figure=make_energy_trend_figure)
+
+
+def register(app: dash.Dash) -> None:
+    register_page_callback(app, PAGE, update_overview_page)

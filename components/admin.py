@@ -8,12 +8,12 @@ text, never as HTML), and AG Grid runs with ``dangerously_allow_code`` off.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from components.i18n import t
+from presentation.format import format_time
+from presentation.i18n import t
 
 # --- component ids (the administration pages' own; shared ids live in components/ids.py) ------
 USERS_GRID = "admin-users-grid"
@@ -46,16 +46,8 @@ AUDIT_COUNT = "admin-audit-count"
 
 ROLE_ORDER = ("admin", "leader", "operator", "viewer", "wall")
 OUTCOMES = ("ok", "failed", "denied")
-DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
 
 
-def format_time(value: dt.datetime | None) -> str:
-    """A UTC timestamp as Beijing time, ``2026-11-20 14:05`` (empty for None)."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def role_options(lang: str) -> list[dict]:
@@ -87,7 +79,7 @@ def _grid(grid_id: str, columns: list[dict], lang: str, *, selectable: bool, hei
 
 
 def _has(key: str) -> bool:
-    from components.i18n import has
+    from presentation.i18n import has
 
     return has(key)
 

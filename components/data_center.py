@@ -13,18 +13,17 @@ import csv
 import datetime as dt
 import io
 import string
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from dash import dcc, html
 
-from components.i18n import CATALOG, t
+from presentation.format import format_time
+from presentation.i18n import CATALOG, t
 from components.shell import dropdown_labels
 from data.import_formats import FACTS
 from data.catalog import METRICS_BY_ID
 from data.text_safety import neutralize_formula
 
-DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
 
 # --- component ids (the data page's own) --------------------------------------------------------
 INTERVAL = "data-interval"
@@ -117,15 +116,6 @@ def format_where(line, column, lang: str) -> str:
     return t("data.batch.line_column", lang, line=int(line))
 
 
-def format_time(value) -> str:
-    """A UTC timestamp as Beijing time, ``2026-11-20 14:05`` (empty for None)."""
-    if value is None or (not isinstance(value, dt.datetime) and pd.isna(value)):
-        return ""
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def format_duration(seconds, lang: str) -> str:

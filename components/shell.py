@@ -16,13 +16,12 @@ import pandas as pd
 from dash import dcc, html
 
 from components import ids
-from components.i18n import t
-from components.kpi import records
+from data.frames import frame_records
+from presentation.i18n import t
+from presentation.theme import DEFAULT_THEME, normalize_theme
 from components.states import build_error, build_loading
 
 THEME_COOKIE = "aocc_theme"
-THEMES = ("light", "dark")
-DEFAULT_THEME = "light"
 
 #: Where each of the five domain pages lives; pages register these paths.
 PAGE_PATHS: dict[str, str] = {
@@ -34,10 +33,6 @@ PAGE_PATHS: dict[str, str] = {
 }
 #: The page of each catalog domain.
 DOMAIN_PAGES: dict[str, str] = {"energy": "energy", "vehicle": "vehicles", "asset": "assets", "housing": "housing"}
-
-
-def normalize_theme(theme: str | None) -> str:
-    return theme if theme in THEMES else DEFAULT_THEME
 
 
 # --- navigation ------------------------------------------------------------------------------------
@@ -246,7 +241,7 @@ def build_breadcrumb(path: pd.DataFrame, *, lang: str) -> list:
         path: ``fetch_breadcrumb`` output (``org_id``, ``name_zh``, ``name_en`` …), root first.
     """
     name = "name_zh" if lang == "zh" else "name_en"
-    rows = records(path)
+    rows = frame_records(path)
     items = []
     for i, row in enumerate(rows):
         if i == len(rows) - 1:
@@ -259,7 +254,7 @@ def build_breadcrumb(path: pd.DataFrame, *, lang: str) -> list:
 def build_drill_options(children: pd.DataFrame, *, lang: str) -> list[dict]:
     """Dropdown options for the node's children (``fetch_children`` output)."""
     name = "name_zh" if lang == "zh" else "name_en"
-    return [{"label": row[name], "value": int(row["org_id"])} for row in records(children)]
+    return [{"label": row[name], "value": int(row["org_id"])} for row in frame_records(children)]
 
 
 def format_date(day: dt.date, lang: str) -> str:

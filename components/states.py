@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dash import html
 
-from components.i18n import t
+from presentation.i18n import t
 
 
 def _block(kind: str, title: str, detail: str | None = None, *, role: str = "status") -> html.Div:

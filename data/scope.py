@@ -69,14 +69,13 @@ def scope_for_org(conn: Connection, org_id: int, *, can_view_personal_data: bool
 def resolve_org(conn: Connection, scope: Scope, requested_org_id: int | None) -> int:
     """The org node to show: the requested one if inside the scope, the scope's root if none.
 
-    Raises ``OrgNotFound`` for a node that does not exist and ``OutOfScope`` for one outside
-    the subtree, so a hand-edited URL gets a refusal rather than someone else's data.
+    Raises ``OutOfScope`` for a node outside the subtree and for one that does not exist: a
+    hand-edited URL gets a refusal rather than someone else's data, and the refusal does not tell
+    which ids exist elsewhere in the province.
     """
     if requested_org_id is None:
         return scope.org_id
     path = _org_path(conn, requested_org_id)
-    if path is None:
-        raise OrgNotFound(f"org node {requested_org_id} does not exist")
-    if not scope.contains(path):
+    if path is None or not scope.contains(path):
         raise OutOfScope(f"org node {requested_org_id} is outside the scope")
     return requested_org_id

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import reference
-from .catalog import METRICS
+from .catalog import DOMAINS, METRICS
 from .models import (
     DataVersion,
     Department,
@@ -62,5 +62,5 @@ def seed_reference(session: Session) -> None:
         for c, v, u, zh, en, src in reference.PLAN_TARGETS if c not in have
     )
     have = _existing(session, DataVersion.domain)
-    session.add_all(DataVersion(domain=d, version=0) for d in ("energy", "vehicle", "asset", "housing", "reference") if d not in have)
+    session.add_all(DataVersion(domain=d, version=0) for d in (*DOMAINS, "reference") if d not in have)
     session.flush()

@@ -12,7 +12,8 @@ from __future__ import annotations
 import dash
 import flask
 
-from components.shell import THEME_COOKIE, build_app_shell, build_page, collect_nav_items, normalize_theme
+from components.shell import THEME_COOKIE, build_app_shell, build_page, collect_nav_items
+from presentation.theme import normalize_theme
 from security.context import current_config, current_language, current_user_info, has_permission
 
 

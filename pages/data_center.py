@@ -10,7 +10,7 @@ import dash
 import flask
 
 from components.data_center import PAGE_PATH, build_data_page
-from components.i18n import DEFAULT_LANGUAGE, t
+from presentation.i18n import DEFAULT_LANGUAGE, t
 from components.states import build_error
 from security.context import current_config, current_language, has_permission
 from security.guard import may_render_page

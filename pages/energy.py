@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dash
 
-from components.i18n import DEFAULT_LANGUAGE, t
+from presentation.i18n import DEFAULT_LANGUAGE, t
 from components.shell import PAGE_PATHS
 from pages._layout import domain_layout
 from security.context import current_language

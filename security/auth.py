@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import flask
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user, login_user, logout_user
 
-import components.i18n as i18n
+import presentation.i18n as i18n
 from config import Config
 from data import users as users_data
 from data.audit import write_audit

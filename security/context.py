@@ -18,7 +18,7 @@ from typing import Iterator
 
 import flask
 
-from components.i18n import LANGUAGE_COOKIE, normalize_language
+from presentation.i18n import LANGUAGE_COOKIE, normalize_language
 from config import Config
 from data.db import Engine, get_engine
 from data.scope import Scope, scope_for_org

@@ -187,7 +187,8 @@ def refuse(action: str, permission: str, target: str | None = None) -> None:
 
 
 def require_permission(permission: str) -> Callable:
-    """Decorate a callback (below ``@dash.callback``) so that it runs only for holders of ``permission``.
+    """Decorate a callback function (the one a module's ``register(app)`` passes to ``app.callback``)
+    so that it runs only for holders of ``permission``.
 
     Without it, the request is refused with 403 and an audit row; nothing the callback would
     have changed changes. Page layouts use ``has_permission`` and show a refusal instead.

@@ -1,9 +1,10 @@
 """Security headers on every response.
 
-The Content-Security-Policy allows scripts only from this origin plus the exact inline scripts
-Dash writes into its index page (one renderer bootstrap, and one per clientside callback given
-as a string): their SHA-256 hashes are computed from the app when a page is served, so a later
-clientside callback needs no change here. Nothing else inline runs, no eval.
+The Content-Security-Policy allows scripts only from this origin plus the one inline script Dash
+writes into its index page, the renderer bootstrap (``app.renderer``), by its SHA-256 hash.
+Clientside callbacks live in ``assets/`` and are registered with ``ClientsideFunction``; a
+clientside callback given as a string would be an inline script and is blocked. Nothing else
+inline runs, no eval.
 Styles allow 'unsafe-inline' because plotly.js and AG Grid inject <style> elements at run time
 (see docs/access.md for the test that proves the policy works with both).
 """
@@ -15,7 +16,6 @@ import hashlib
 
 import dash
 import flask
-from dash import _callback as dash_callback
 
 from config import Config
 
@@ -41,16 +41,10 @@ def script_hash(script: str) -> str:
 
 
 def dash_inline_script_hashes(app: dash.Dash) -> list[str]:
-    """The hashes of the inline scripts Dash itself writes into its index page: the renderer
-    bootstrap and the clientside callbacks given as strings. Computed from the app, never from
-    the HTML, so markup that found its way into a page cannot allow itself."""
-    scripts = [*app._inline_scripts, *dash_callback.GLOBAL_INLINE_SCRIPTS, app.renderer]
-    hashes: list[str] = []
-    for script in scripts:
-        value = script_hash(script)
-        if value not in hashes:
-            hashes.append(value)
-    return hashes
+    """The hash of the one inline script Dash itself writes into its index page, the renderer
+    bootstrap (``app.renderer``, public and documented for custom renderers). Computed from the
+    app, never from the HTML, so markup that found its way into a page cannot allow itself."""
+    return [script_hash(app.renderer)]
 
 
 def apply_security_headers(response: flask.Response, config: Config, app: dash.Dash | None = None) -> flask.Response:

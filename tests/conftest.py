@@ -22,6 +22,10 @@ if str(ROOT) not in sys.path:
 # `import app` builds the module-level app, which refuses the default secret key outside demo
 # mode; tests use a key of their own, never a deployment's.
 os.environ.setdefault("SECRET_KEY", "test-only-" + uuid.uuid4().hex)
+# Expected values in the tests are written in the product's default zone; a test of another zone
+# sets AOCC_TIMEZONE itself (tests/integration/test_time_zone.py). A developer's own setting must
+# not change what the suite expects.
+os.environ["AOCC_TIMEZONE"] = "Asia/Shanghai"
 
 from data.db import dispose_engine  # noqa: E402
 from data.migrate import upgrade  # noqa: E402

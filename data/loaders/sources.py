@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, insert, select, text
 from sqlalchemy.pool import NullPool
 
+from data.catalog import DOMAINS
 from data.models import DataSource
 
 from .extract import CSV_SUFFIXES, XLSX_SUFFIXES
@@ -34,7 +35,6 @@ from .pipeline import BatchResult, load_file, load_records, write_connection
 
 log = logging.getLogger("aocc.loaders")
 
-DOMAINS = ("energy", "vehicle", "asset", "housing")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ from sqlalchemy.engine import Connection
 
 from data.scope import Scope
 
-from .kpi import NAN, empty_kpis, frame_records, kpi_frame, ratio
+from data.frames import frame_records
+
+from .kpi import NAN, empty_kpis, kpi_frame, ratio
 from .org import fetch_children, fetch_org
 from .period import Periods, domain_periods
 from .rollup_read import org_states, state_values

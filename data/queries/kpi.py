@@ -1,7 +1,7 @@
 """The KPI frame every ``fetch_*_kpis`` returns, and the small frame helpers the page reads share.
 
-One row per KPI tile, in display order, with the columns ``KPI_COLUMNS``. ``frame_records`` is
-the one way this code base turns a small frame into row dicts (the page components use it too).
+One row per KPI tile, in display order, with the columns ``KPI_COLUMNS``. ``frame_records``
+(``data.frames``) is the one way this code base turns a small frame into row dicts.
 """
 
 from __future__ import annotations
@@ -21,13 +21,6 @@ KPI_COLUMNS = ["metric_id", "period", "value", "unit", "reference", "reference_k
 #                 ""         no reference
 
 NAN = float("nan")
-
-
-def frame_records(frame: pd.DataFrame) -> list[dict]:
-    """The rows of a small frame as dicts (``DataFrame.to_dict("records")`` costs about a
-    millisecond a call, which adds up on a callback that must answer in tens of them)."""
-    columns = list(frame.columns)
-    return [dict(zip(columns, values)) for values in zip(*(frame[column].tolist() for column in columns))]
 
 
 def pivot_values(frame: pd.DataFrame, key: str = "window") -> dict:

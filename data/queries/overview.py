@@ -16,7 +16,9 @@ from data.scope import Scope
 from .asset import asset_kpis
 from .energy import energy_kpis
 from .housing import housing_kpis
-from .kpi import KPI_COLUMNS, frame_records
+from data.frames import frame_records
+
+from .kpi import KPI_COLUMNS
 from .org import fetch_org
 from .period import ANCHOR_METRICS, domain_periods
 from .vehicle import vehicle_kpis

@@ -1,9 +1,10 @@
 """The Content-Security-Policy is strict enough to matter and loose enough for Dash to work.
 
 A Dash app with everything the command center draws with — plotly.js charts of several
-kinds, an AG Grid table, Dash 4 dropdown and date picker, and a clientside callback written as
-an inline string — is served behind ``security.init_app``; the browser must render it all
-with zero console errors (a CSP violation is a console error in Chromium).
+kinds, an AG Grid table, Dash 4 dropdown and date picker, and a clientside callback from an
+assets file (``ClientsideFunction``, as the product registers its own) — is served behind
+``security.init_app``; the browser must render it all with zero console errors (a CSP violation
+is a console error in Chromium). A clientside callback given as an inline string is blocked.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import dash
 import dash_ag_grid as dag
 import plotly.graph_objects as go
 import pytest
-from dash import Input, Output, dcc, html
-from dash import _callback as dash_callback_registry
+from dash import ClientsideFunction, Input, Output, dcc, html
 
 import security
 from config import load_config
@@ -24,19 +24,8 @@ from data.seed import seed_reference
 from browser_access import TEST_SECRET, make_account, sign_in
 
 
-@pytest.fixture
-def isolated_callbacks():
-    """A standalone app must not pick up the product's globally registered callbacks."""
-    saved = (dict(dash_callback_registry.GLOBAL_CALLBACK_MAP), list(dash_callback_registry.GLOBAL_CALLBACK_LIST),
-             list(dash_callback_registry.GLOBAL_INLINE_SCRIPTS))
-    dash_callback_registry.GLOBAL_CALLBACK_MAP.clear()
-    dash_callback_registry.GLOBAL_CALLBACK_LIST.clear()
-    dash_callback_registry.GLOBAL_INLINE_SCRIPTS.clear()
-    yield
-    dash_callback_registry.GLOBAL_CALLBACK_MAP.clear()
-    dash_callback_registry.GLOBAL_CALLBACK_MAP.update(saved[0])
-    dash_callback_registry.GLOBAL_CALLBACK_LIST[:] = saved[1]
-    dash_callback_registry.GLOBAL_INLINE_SCRIPTS[:] = saved[2]
+PROBE_SCRIPT = "window.dash_clientside = Object.assign({}, window.dash_clientside, " \
+               "{probe: {echo: function (v) { return 'client:' + v; }}});\n"
 
 
 def _figure() -> go.Figure:
@@ -46,8 +35,10 @@ def _figure() -> go.Figure:
     return fig
 
 
-def build_probe_app(database_url: str) -> dash.Dash:
-    app = dash.Dash(__name__, use_pages=False, serve_locally=True, update_title=None, assets_folder="/nonexistent")
+def build_probe_app(database_url: str, assets, *, inline_clientside: bool = False) -> dash.Dash:
+    assets.mkdir(exist_ok=True)
+    (assets / "probe.js").write_text(PROBE_SCRIPT, encoding="utf-8")
+    app = dash.Dash(__name__, use_pages=False, serve_locally=True, update_title=None, assets_folder=str(assets))
     heat = go.Figure(go.Heatmap(z=[[1, 2, 3], [3, 2, 1]], x=["周一", "周二", "周三"], y=["0时", "1时"]))
     app.layout = html.Div([
         html.H1("CSP 探针", id="probe-title"),
@@ -61,8 +52,8 @@ def build_probe_app(database_url: str) -> dash.Dash:
         html.Div(id="probe-client-out"),
     ])
     app.callback(Output("probe-server-out", "children"), Input("probe-dropdown", "value"))(lambda v: f"server:{v}")
-    app.clientside_callback("function(v) { return 'client:' + v; }",
-                            Output("probe-client-out", "children"), Input("probe-dropdown", "value"))
+    clientside = "function(v) { return 'client:' + v; }" if inline_clientside else ClientsideFunction("probe", "echo")
+    app.clientside_callback(clientside, Output("probe-client-out", "children"), Input("probe-dropdown", "value"))
     security.init_app(app, load_config(database_url=database_url, secret_key=TEST_SECRET))
     return app
 
@@ -74,9 +65,9 @@ def _seed_org(database_url: str) -> None:
                             name_en="Province", path="/1/", depth=0))
 
 
-def test_dash_plotly_and_ag_grid_render_under_the_csp_with_no_console_error(dash_duo, sqlite_url, isolated_callbacks):
+def test_dash_plotly_and_ag_grid_render_under_the_csp_with_no_console_error(dash_duo, sqlite_url, tmp_path):
     _seed_org(sqlite_url)
-    app = build_probe_app(sqlite_url)
+    app = build_probe_app(sqlite_url, tmp_path / "assets")
     dash_duo.start_server(app, navigate=False)
     username, password = make_account(sqlite_url, "viewer")
     sign_in(dash_duo, username, password)
@@ -96,10 +87,10 @@ def test_dash_plotly_and_ag_grid_render_under_the_csp_with_no_console_error(dash
     assert dash_duo.get_logs() == []
 
 
-def test_the_policy_blocks_an_injected_inline_script(dash_duo, sqlite_url, isolated_callbacks):
+def test_the_policy_blocks_an_injected_inline_script(dash_duo, sqlite_url, tmp_path):
     """The policy is not decorative: an inline script that is not Dash's own does not run."""
     _seed_org(sqlite_url)
-    app = build_probe_app(sqlite_url)
+    app = build_probe_app(sqlite_url, tmp_path / "assets")
     app.index_string = app.index_string.replace("</body>", "<script>window.__injected = 1;</script></body>")
     # The hash list is computed from each served page, so make the injected script an
     # attribute-carrying one that the hash pass sees but a real attacker's would also be
@@ -110,5 +101,18 @@ def test_the_policy_blocks_an_injected_inline_script(dash_duo, sqlite_url, isola
     sign_in(dash_duo, username, password)
     dash_duo.wait_for_text_to_equal("#probe-server-out", "server:能耗")
     assert dash_duo.driver.execute_script("return window.__handler === undefined && window.__injected === undefined")
+    logs = dash_duo.get_logs()
+    assert any("Content Security Policy" in entry["message"] for entry in logs), logs
+
+
+def test_a_clientside_callback_given_as_a_string_is_blocked(dash_duo, sqlite_url, tmp_path):
+    """Only the renderer bootstrap is allowed inline: clientside code belongs in assets/."""
+    _seed_org(sqlite_url)
+    app = build_probe_app(sqlite_url, tmp_path / "assets", inline_clientside=True)
+    dash_duo.start_server(app, navigate=False)
+    username, password = make_account(sqlite_url, "viewer")
+    sign_in(dash_duo, username, password)
+    dash_duo.wait_for_text_to_equal("#probe-server-out", "server:能耗")
+    assert dash_duo.find_element("#probe-client-out").text == ""
     logs = dash_duo.get_logs()
     assert any("Content Security Policy" in entry["message"] for entry in logs), logs

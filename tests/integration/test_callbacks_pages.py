@@ -133,8 +133,43 @@ def test_broken_database_shows_the_error_state_and_keeps_figures_on_refresh(make
     assert getattr(status[0], "data-state") == "error"
     assert again[0] is no_update and again[1] is no_update
     assert getattr(again[2][0], "data-state") == "error"
-    assert any("reading the roll-ups failed" in r.getMessage() and r.exc_info for r in caplog.records)
+    assert any("reading or drawing the page failed" in r.getMessage() and r.exc_info for r in caplog.records)
     dispose_engine(url)
+
+
+@pytest.mark.parametrize("failure", [KeyError("energy.no_such_metric"), LookupError("lost"), ValueError("bad frame")])
+def test_a_bug_is_a_failure_not_no_data(rollup_db, make_app, caplog, failure):
+    """A mistyped metric id (``KeyError``) or any other bug in a query or a builder is logged with
+    its traceback and shown as "数据暂不可用", never as "暂无数据"."""
+    from callbacks._common import render_page
+    from components.kpi import build_kpi_tiles
+    from presentation.figures import make_energy_trend_figure
+
+    def broken_fetch(conn, scope, org_id):
+        raise failure
+
+    app = make_app(rollup_db.url)
+    with request(app):
+        tiles, figure, status = render_page("energy", n_intervals=0, org=None, theme="light", fetch=broken_fetch,
+                                            build_kpis=lambda kpis, lang: build_kpi_tiles(kpis, lang=lang),
+                                            make_figure=make_energy_trend_figure)
+    (block,) = tiles
+    assert getattr(block, "data-state") == "error"
+    assert block.children[1].children == "数据暂不可用"
+    assert figure.layout.annotations[0].text == "数据暂不可用"
+    logged = [r for r in caplog.records if "reading or drawing the page failed" in r.getMessage()]
+    assert logged and logged[0].exc_info[0] is type(failure)
+
+
+def test_a_user_whose_scope_root_is_gone_sees_no_data(rollup_db, make_app):
+    """A scope root that does not exist (the database has no such org, e.g. before the org tree
+    is loaded) is "暂无数据", not a failure and not a refusal."""
+    app = make_app(rollup_db.url)
+    with request(app, scope_org_id=999):
+        tiles, figure, _ = update("energy")(0, None, "light")
+    (block,) = tiles
+    assert getattr(block, "data-state") == "empty"
+    assert figure.layout.annotations[0].text == "暂无数据"
 
 
 def test_empty_database_shows_no_data(make_app, db_url):

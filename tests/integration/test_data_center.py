@@ -17,7 +17,7 @@ from werkzeug.exceptions import Forbidden
 from components.data_center import (
     build_batches_table, build_data_page, build_quarantine_table, format_issue, format_reason, provenance_href,
 )
-from components.i18n import CATALOG
+from presentation.i18n import CATALOG
 from config import load_config
 from data.db import get_engine
 from data.loaders import ensure_sources, load_file

@@ -104,7 +104,7 @@ def test_org_tree_and_scope(rollup_db):
         for outside in (1, 2, 6, 7):
             with pytest.raises(OutOfScope):
                 fetch_org(conn, county, outside)
-        with pytest.raises(OrgNotFound):  # no such node: not found, not "outside the scope"
+        with pytest.raises(OutOfScope):  # a requested id that does not exist is refused alike
             fetch_org(conn, county, 999)
         assert list(fetch_breadcrumb(conn, province, 4)["org_id"]) == [1, 2, 3, 4]
         assert list(fetch_breadcrumb(conn, county, 4)["org_id"]) == [3, 4]  # nothing above the scope
@@ -115,13 +115,13 @@ def test_org_tree_and_scope(rollup_db):
             fetch_children(conn, county, 6)
         with pytest.raises(OutOfScope):
             fetch_breadcrumb(conn, Scope(org_id=3, org_path="/1/2/3/"), 8)
-        with pytest.raises(OrgNotFound):
+        with pytest.raises(OutOfScope):
             fetch_children(conn, province, 999)
 
 
 def test_a_missing_org_and_an_org_outside_the_scope_are_told_apart(rollup_db):
-    """``OrgNotFound`` (no such node, or no org tree yet) and ``OutOfScope`` (exists, not yours)
-    are both ``NotInScope``; neither is a ``LookupError``, so a caller refusing an org never
+    """``OrgNotFound`` (the user's own scope root is not there, or no org tree yet) and
+    ``OutOfScope`` (a requested node that is not the user's, whether it exists or not) are both ``NotInScope``; neither is a ``LookupError``, so a caller refusing an org never
     swallows a ``KeyError`` such as a mistyped metric id. ``OutOfScope`` stays a ``PermissionError``."""
     assert not issubclass(NotInScope, LookupError) and not issubclass(OrgNotFound, LookupError)
     assert issubclass(OutOfScope, PermissionError) and not issubclass(OrgNotFound, PermissionError)

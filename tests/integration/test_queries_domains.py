@@ -313,5 +313,5 @@ def test_no_rollups_give_empty_frames(empty_db):
                       q.fetch_office_area_by_child):
             frame = fetch(conn, scope, None)
             assert frame.empty, fetch.__name__
-        with pytest.raises(OrgNotFound):  # node 2 does not exist in this database
+        with pytest.raises(OutOfScope):  # node 2 does not exist here: refused like a node outside the scope
             q.fetch_energy_kpis(conn, scope, 2)

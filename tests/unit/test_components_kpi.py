@@ -10,15 +10,9 @@ import pandas as pd
 import pytest
 
 from components import ids
-from components.kpi import (
-    build_kpi_tile,
-    build_kpi_tiles,
-    build_overview_groups,
-    format_number,
-    format_quantity,
-    kpi_status,
-    reference_text,
-)
+from components.kpi import build_kpi_tile, build_kpi_tiles, build_overview_groups
+from data.kpi_status import kpi_status
+from presentation.format import format_number, format_quantity, reference_text
 
 NAN = float("nan")
 

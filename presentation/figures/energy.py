@@ -7,10 +7,12 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.i18n import t
-from components.kpi import unit_label
+from presentation.i18n import t
+from presentation.format import unit_label
 
-from .common import axis, base_layout, make_empty_figure, palette, value_scale
+from presentation.theme import palette
+
+from .common import axis, base_layout, make_empty_figure, value_scale
 
 
 def _change_label(change: float) -> str:

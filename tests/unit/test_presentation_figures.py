@@ -11,14 +11,14 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from components.figures import (
+from presentation.figures import (
     make_asset_status_figure,
     make_energy_trend_figure,
     make_message_figure,
     make_office_area_figure,
     make_vehicle_trend_figure,
 )
-from components.figures.common import PALETTES
+from presentation.theme import PALETTES
 
 NAN = float("nan")
 MONTHS = [dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)]
@@ -142,3 +142,29 @@ def test_builders_share_no_mutable_state():
     second = make_energy_trend_figure(energy_frame(), lang="zh", theme="light")
     assert second.to_json() == snapshot
     assert pio.templates.default == default_template
+
+
+def test_figures_and_messages_draw_without_dash_or_a_database():
+    """The snapshot job and the wall renderer run without Dash: building every figure must not
+    import dash, flask or sqlalchemy (import-linter holds the static side of this)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, datetime as dt, pandas as pd\n"
+        "from presentation.figures import make_energy_trend_figure, make_message_figure\n"
+        "from presentation.format import format_quantity, format_time\n"
+        "from presentation.i18n import t\n"
+        "frame = pd.DataFrame({'month': [dt.date(2026, 10, 1), dt.date(2026, 11, 1)], 'electricity_kwh': [1.0e5, 1.2e5],\n"
+        "                      'electricity_kwh_prev_year': [1.1e5, 1.3e5], 'yoy_pct': [-9.1, -7.7],\n"
+        "                      'is_partial': [False, True]})\n"
+        "make_energy_trend_figure(frame, lang='zh', theme='dark').to_dict()\n"
+        "make_message_figure(t('state.empty', 'zh'), theme='dark').to_dict()\n"
+        "format_quantity(123456, 'kWh', 'zh'); format_time(dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))\n"
+        "loaded = sorted(m for m in ('dash', 'flask', 'sqlalchemy', 'dash_ag_grid') if m in sys.modules)\n"
+        "print(','.join(loaded))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

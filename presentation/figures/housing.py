@@ -5,11 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.i18n import t
-from components.kpi import unit_label
+from presentation.i18n import t
+from presentation.format import unit_label
 from data.catalog import get_metric
 
-from .common import axis, base_layout, make_empty_figure, palette
+from presentation.theme import palette
+
+from .common import axis, base_layout, make_empty_figure
 
 
 def make_office_area_figure(df: pd.DataFrame, *, lang: str, theme: str | None = "light") -> go.Figure:

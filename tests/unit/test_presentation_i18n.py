@@ -1,6 +1,6 @@
 """The message catalog: every key has Chinese and English text, every key the UI code names
 exists, and no user-facing string sits outside the catalog (no CJK string literal in
-``components/``, ``pages/`` or ``callbacks/`` except in ``components/i18n``; docstrings and
+``components/``, ``presentation/``, ``pages/`` or ``callbacks/`` except in ``presentation/i18n``; docstrings and
 comments are not UI)."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import ast
 import re
 from pathlib import Path
 
-from components.i18n import CATALOG, LANGUAGES, has, t
+from presentation.i18n import CATALOG, LANGUAGES, has, t
 
 ROOT = Path(__file__).resolve().parents[2]
-UI_PACKAGES = ("components", "pages", "callbacks")
+UI_PACKAGES = ("components", "pages", "callbacks", "presentation")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # Chinese characters
 
 
@@ -58,7 +58,7 @@ def test_no_cjk_string_literal_outside_the_catalog():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
                 if CJK.search(node.value):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}")
-    assert offenders == [], "user-facing strings must come from components/i18n:\n" + "\n".join(offenders)
+    assert offenders == [], "user-facing strings must come from presentation/i18n:\n" + "\n".join(offenders)
 
 
 def test_every_literal_message_key_in_the_ui_exists():
