@@ -1,10 +1,12 @@
 """Security headers on every response.
 
-The Content-Security-Policy allows scripts only from this origin plus the one inline script Dash
-writes into its index page, the renderer bootstrap (``app.renderer``), by its SHA-256 hash.
-Clientside callbacks live in ``assets/`` and are registered with ``ClientsideFunction``; a
-clientside callback given as a string would be an inline script and is blocked. Nothing else
-inline runs, no eval.
+The Content-Security-Policy allows scripts only from this origin plus the inline scripts Dash
+itself generates for its index page (the renderer bootstrap, and Dash's own clientside
+callbacks, such as Dash Pages' title updater), by their SHA-256 hashes. The hashes are taken from
+the ``scripts`` and ``renderer`` parts Dash hands to ``Dash.interpolate_index`` (its documented
+override point) while it builds the page, never from the finished HTML, so markup that found its
+way into a page cannot allow itself. The product's own clientside code lives in ``assets/`` and
+is registered with ``ClientsideFunction``. Nothing else inline runs, no eval.
 Styles allow 'unsafe-inline' because plotly.js and AG Grid inject <style> elements at run time
 (see docs/access.md for the test that proves the policy works with both).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 
 import dash
 import flask
@@ -40,15 +43,35 @@ def script_hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def dash_inline_script_hashes(app: dash.Dash) -> list[str]:
-    """The hash of the one inline script Dash itself writes into its index page, the renderer
-    bootstrap (``app.renderer``, public and documented for custom renderers). Computed from the
-    app, never from the HTML, so markup that found its way into a page cannot allow itself."""
-    return [script_hash(app.renderer)]
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 
 
-def apply_security_headers(response: flask.Response, config: Config, app: dash.Dash | None = None) -> flask.Response:
-    hashes = dash_inline_script_hashes(app) if app is not None and response.mimetype == "text/html" else []
+def inline_script_hashes(*generated_html: str) -> list[str]:
+    """The hashes of the inline ``<script>`` bodies in HTML fragments Dash generated."""
+    hashes: list[str] = []
+    for fragment in generated_html:
+        for body in _INLINE_SCRIPT.findall(fragment or ""):
+            value = script_hash(body)
+            if value not in hashes:
+                hashes.append(value)
+    return hashes
+
+
+def record_dash_inline_scripts(app: dash.Dash) -> None:
+    """Wrap ``app.interpolate_index`` so that each index page records the hashes of the inline
+    scripts Dash generated for it (in ``flask.g``), for the policy of that response."""
+    interpolate = app.interpolate_index
+
+    def interpolate_index(**parts):
+        if flask.has_request_context():
+            flask.g.aocc_script_hashes = inline_script_hashes(parts.get("scripts", ""), parts.get("renderer", ""))
+        return interpolate(**parts)
+
+    app.interpolate_index = interpolate_index
+
+
+def apply_security_headers(response: flask.Response, config: Config) -> flask.Response:
+    hashes = flask.g.get("aocc_script_hashes", []) if response.mimetype == "text/html" and flask.has_request_context() else []
     headers = response.headers
     headers["Content-Security-Policy"] = base_policy(script_hashes=hashes)
     headers["X-Content-Type-Options"] = "nosniff"
@@ -66,6 +89,8 @@ def apply_security_headers(response: flask.Response, config: Config, app: dash.D
 
 
 def init_headers(app: dash.Dash, config: Config) -> None:
+    record_dash_inline_scripts(app)
+
     @app.server.after_request
     def _security_headers(response):
-        return apply_security_headers(response, config, app)
+        return apply_security_headers(response, config)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..calendar import Calendar, configured_calendar
+from ..catalog import DOMAINS
 from ..db import get_engine
 from ..models import Base, Building, Meter, QuarantineRow, Vehicle
 from ..rollup import insert_frame, rebuild_all
@@ -110,7 +111,7 @@ def generate(conn: Connection, *, tier: str, seed: int, as_of: dt.date,
     registry = BatchRegistry(first_day=as_of - dt.timedelta(days=spec.days), last_day=last_day, seed=seed)
     registry.source_last_day[plan.stale_source_code] = last_day - dt.timedelta(days=plan.stale_days)
     ctx = BuildContext(tier=spec, structure=structure, plan=plan, seed=seed, as_of=as_of, registry=registry,
-                       source_codes={d: f"demo.{d}" for d in ("energy", "vehicle", "asset", "housing")},
+                       source_codes={d: f"demo.{d}" for d in DOMAINS},
                        calendar=calendar)
     _tune(conn)
     write_org_nodes(conn, ctx)

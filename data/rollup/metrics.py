@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from ..catalog import METRICS
+from ..catalog import DOMAINS, METRICS
 
 NIGHT_FROM_HOUR = 22  # local night is [22:00, 06:00)
 NIGHT_TO_HOUR = 6
@@ -42,7 +42,7 @@ VEHICLE_FLOW_METRICS = (
     "vehicle.maintenance_cost_yuan",
 )
 ASSET_FLOW_METRICS = ("asset.redeployed_count", "asset.redeploy_saved_yuan")
-STATE_DOMAINS = ("vehicle", "asset", "housing")
+STATE_DOMAINS = tuple(d for d in DOMAINS if any(m.domain == d and m.kind == "state" for m in METRICS))
 STATE_METRICS = MappingProxyType({
     domain: tuple(m.id for m in METRICS if m.domain == domain and m.kind == "state") for domain in STATE_DOMAINS
 })

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..calendar import Calendar, configured_calendar
+from ..catalog import DOMAINS
 from .asset import _asset_flow_range, _refresh_asset_flows
 from .energy import _energy_fact_range, _refresh_energy
 from .metrics import STATE_DOMAINS
@@ -64,5 +65,5 @@ def rebuild_all(conn: Connection, *, as_of: dt.date, calendar: Calendar | None =
     frames = [f for f in provenance if f is not None and not f.empty]
     if frames:
         _write_provenance(db, pd.concat(frames, ignore_index=True), replace_batches=False)
-    bump_data_version(conn, ("energy", "vehicle", "asset", "housing"))
+    bump_data_version(conn, DOMAINS)
     done("provenance")

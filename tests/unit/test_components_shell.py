@@ -182,3 +182,11 @@ def test_state_blocks():
     assert build_empty("en").children[1].children == "No data"
     refused = build_error("zh", message_key="state.out_of_scope")
     assert refused.children[1].children == "无权查看该单位，或该单位不存在"
+
+
+def test_every_catalog_domain_has_its_page():
+    from components.shell import DOMAIN_PAGES, PAGE_PATHS
+    from data.catalog import DOMAINS
+
+    assert tuple(DOMAIN_PAGES) == DOMAINS
+    assert set(DOMAIN_PAGES.values()) <= set(PAGE_PATHS)
