@@ -71,7 +71,7 @@ class Config:
     loader_jump_factor: float = 10.0
     loader_future_tolerance_seconds: int = 600
 
-    def with_overrides(self, **overrides) -> "Config":
+    def with_overrides(self, **overrides) -> Config:
         return replace(self, **overrides)
 
     @property

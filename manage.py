@@ -1,17 +1,17 @@
 """Command line for operators: ``python manage.py <command>``.
 
-  migrate                 bring the database to the newest schema
-  seed-demo [--tier T]    generate the demo province (only into an empty database with --if-empty)
-  run                     migrate, seed the demo when AOCC_DEMO=1 and the database is empty,
-                          then serve the web app and start the scheduler as its own process
-  web                     serve the web app only
-  create-admin USERNAME   create an administrator scoped to the province; prints a generated
-                          password once (or reads one from stdin with --password-stdin)
-  scheduler               run the scheduler process only (same as ``python -m jobs``)
-  backup [--dest DIR]     back the database up now (SQLite online backup / pg_dump)
-  restore FILE --yes      replace the database with a backup (stop the app and the scheduler first)
-  rebuild-rollups         recompute every roll-up from the raw facts (after a change of the
-                          holiday calendar, or to reconcile after a repair by hand)
+migrate                 bring the database to the newest schema
+seed-demo [--tier T]    generate the demo province (only into an empty database with --if-empty)
+run                     migrate, seed the demo when AOCC_DEMO=1 and the database is empty,
+                        then serve the web app and start the scheduler as its own process
+web                     serve the web app only
+create-admin USERNAME   create an administrator scoped to the province; prints a generated
+                        password once (or reads one from stdin with --password-stdin)
+scheduler               run the scheduler process only (same as ``python -m jobs``)
+backup [--dest DIR]     back the database up now (SQLite online backup / pg_dump)
+restore FILE --yes      replace the database with a backup (stop the app and the scheduler first)
+rebuild-rollups         recompute every roll-up from the raw facts (after a change of the
+                        holiday calendar, or to reconcile after a repair by hand)
 """
 
 from __future__ import annotations
@@ -59,8 +59,10 @@ def cmd_seed_demo(args) -> int:
     started = time.perf_counter()
     counts = build_demo(cfg.database_url, tier=args.tier, if_empty=args.if_empty)
     if counts:
-        print(f"demo '{args.tier}' generated in {time.perf_counter() - started:.1f} s: "
-              + ", ".join(f"{k}={v}" for k, v in sorted(counts.items()) if v))
+        print(
+            f"demo '{args.tier}' generated in {time.perf_counter() - started:.1f} s: "
+            + ", ".join(f"{k}={v}" for k, v in sorted(counts.items()) if v)
+        )
     else:
         print("database already holds data; demo not generated")
     return 0
@@ -121,8 +123,9 @@ def cmd_create_admin(args) -> int:
             print("no password on stdin", file=sys.stderr)
             return 2
     try:
-        user, generated = create_admin(cfg, username=args.username, display_name=args.display_name,
-                                       password=password, create_root=args.create_root)
+        user, generated = create_admin(
+            cfg, username=args.username, display_name=args.display_name, password=password, create_root=args.create_root
+        )
     except SetupError as exc:
         print(f"create-admin: {exc}", file=sys.stderr)
         return 1
@@ -192,7 +195,9 @@ def cmd_run(_args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="manage.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="manage.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate").set_defaults(func=cmd_migrate)
     seed = sub.add_parser("seed-demo")
@@ -216,8 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("username")
     admin.add_argument("--display-name", default=None)
     admin.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
-    admin.add_argument("--create-root", metavar="NAME", default=None,
-                       help="create the province node with this name when the organisation tree is empty")
+    admin.add_argument(
+        "--create-root",
+        metavar="NAME",
+        default=None,
+        help="create the province node with this name when the organisation tree is empty",
+    )
     admin.set_defaults(func=cmd_create_admin)
     args = parser.parse_args(argv)
     return args.func(args)

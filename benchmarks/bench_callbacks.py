@@ -40,7 +40,9 @@ def _post(client, body: dict) -> dict:
     if response.status_code == 204:
         return {}
     if response.status_code != 200:
-        raise RuntimeError(f"callback {body['output']} answered {response.status_code}: {response.get_data(as_text=True)[:300]}")
+        raise RuntimeError(
+            f"callback {body['output']} answered {response.status_code}: {response.get_data(as_text=True)[:300]}"
+        )
     return response.get_json()
 
 
@@ -121,7 +123,9 @@ def bench_database(database: str, *, repeat: int, raw_repeat: int, url: str | No
     engine = get_engine(url)
     with engine.connect() as conn:
         root_path = root_node(conn).path
-        last_day = conn.execute(sa.text("SELECT MAX(day) FROM rollup_daily WHERE metric_id = 'energy.electricity_kwh'")).scalar()
+        last_day = conn.execute(
+            sa.text("SELECT MAX(day) FROM rollup_daily WHERE metric_id = 'energy.electricity_kwh'")
+        ).scalar()
     as_of = last_day if isinstance(last_day, type(AS_OF)) else AS_OF
     command = f"python -m benchmarks callbacks --database {database}"
     results = []
@@ -142,12 +146,36 @@ def bench_database(database: str, *, repeat: int, raw_repeat: int, url: str | No
 
         raw = time_function(raw_view, repeat=raw_repeat)
         ratio = raw.p50 / page_p50 if page_p50 else float("inf")
-        log(f"  {database:<10} {page:<9} {len(timings)} callbacks, sum of p50 {page_p50:.1f} ms; raw tables p50 {raw.p50:.0f} ms; ratio {ratio:.0f}x")
+        log(
+            f"  {database:<10} {page:<9} {len(timings)} callbacks, sum of p50 {page_p50:.1f} ms; raw tables p50 {raw.p50:.0f} ms; ratio {ratio:.0f}x"
+        )
         note = f"{len(timings)} callbacks on load, {repeat} runs each; sum of p50 {page_p50:.1f} ms"
-        results.append(Result(name=f"callback p95 (worst on page): {page}", value=round(worst_p95, 2), unit="ms",
-                              target="≤ 50 ms", met=worst_p95 <= 50, database=database, scale="province",
-                              date=today(), command=command, note=note))
-        results.append(Result(name=f"raw tables / roll-ups: {page}", value=round(ratio, 1), unit="×",
-                              target="≥ 20×", met=ratio >= 20, database=database, scale="province", date=today(),
-                              command=command, note=f"raw p50 {raw.p50:.0f} ms over {raw_repeat} runs vs sum of callback p50 {page_p50:.1f} ms"))
+        results.append(
+            Result(
+                name=f"callback p95 (worst on page): {page}",
+                value=round(worst_p95, 2),
+                unit="ms",
+                target="≤ 50 ms",
+                met=worst_p95 <= 50,
+                database=database,
+                scale="province",
+                date=today(),
+                command=command,
+                note=note,
+            )
+        )
+        results.append(
+            Result(
+                name=f"raw tables / roll-ups: {page}",
+                value=round(ratio, 1),
+                unit="×",
+                target="≥ 20×",
+                met=ratio >= 20,
+                database=database,
+                scale="province",
+                date=today(),
+                command=command,
+                note=f"raw p50 {raw.p50:.0f} ms over {raw_repeat} runs vs sum of callback p50 {page_p50:.1f} ms",
+            )
+        )
     return results

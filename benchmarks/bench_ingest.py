@@ -46,7 +46,7 @@ from data.loaders.facts import Settings
 from data.loaders.pipeline import _apply, _batch_page_cache
 from data.models import MeterReading
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 TARGET = 0.5
 
 
@@ -60,8 +60,12 @@ class Batch:
 
 def _latest_day(conn) -> dt.date:
     """The last local day with electricity in the roll-ups (the demo's as-of minus one)."""
-    day = conn.execute(sa.text("SELECT max(day) FROM rollup_daily WHERE metric_id = 'energy.electricity_kwh' "
-                               "AND entity_kind = 'org' AND entity_id = (SELECT id FROM org_node WHERE parent_id IS NULL)")).scalar()
+    day = conn.execute(
+        sa.text(
+            "SELECT max(day) FROM rollup_daily WHERE metric_id = 'energy.electricity_kwh' "
+            "AND entity_kind = 'org' AND entity_id = (SELECT id FROM org_node WHERE parent_id IS NULL)"
+        )
+    ).scalar()
     return dt.date.fromisoformat(str(day)[:10])
 
 
@@ -69,11 +73,18 @@ def make_batches(conn, workdir: Path) -> list[Batch]:
     """Write the two CSV files (what a department would drop) for days after the data, in local
     time of the configured zone (as the loader reads them)."""
     calendar = configured_calendar()
-    meters = conn.execute(sa.text("SELECT m.id, m.code, m.building_id FROM meter m WHERE m.kind = 'electricity' "
-                                  "AND m.interval_minutes = 60 AND m.active ORDER BY m.id")).all()
+    meters = conn.execute(
+        sa.text(
+            "SELECT m.id, m.code, m.building_id FROM meter m WHERE m.kind = 'electricity' "
+            "AND m.interval_minutes = 60 AND m.active ORDER BY m.id"
+        )
+    ).all()
     last = _latest_day(conn)
     batches = []
-    specs = [("day", meters, 1), ("month", [m for m in meters if m.building_id <= min(m.building_id for m in meters) + 99], 30)]
+    specs = [
+        ("day", meters, 1),
+        ("month", [m for m in meters if m.building_id <= min(m.building_id for m in meters) + 99], 30),
+    ]
     for name, chosen, days in specs:
         first = last + dt.timedelta(days=1)
         path = workdir / f"ingest-{name}.csv"
@@ -117,15 +128,26 @@ def time_ingest(engine, batch: Batch) -> tuple[float, float]:
         tx = conn.begin()
         try:
             started = time.perf_counter()
-            result = _apply(conn, table, now=batch.now, source_id=None, checksum=None, settings=settings,
-                            high_water_mark=None, strict=False, in_transaction=None)
+            result = _apply(
+                conn,
+                table,
+                now=batch.now,
+                source_id=None,
+                checksum=None,
+                settings=settings,
+                high_water_mark=None,
+                strict=False,
+                in_transaction=None,
+            )
             elapsed = time.perf_counter() - started
         finally:
             pipeline._refresh_rollups = refresh
             tx.rollback()
             table.close()
     if result.rows_accepted != len(batch.rows):
-        raise RuntimeError(f"{batch.name}: accepted {result.rows_accepted} of {len(batch.rows)} ({result.rows_rejected} rejected)")
+        raise RuntimeError(
+            f"{batch.name}: accepted {result.rows_accepted} of {len(batch.rows)} ({result.rows_rejected} rejected)"
+        )
     return elapsed, sum(spent)
 
 
@@ -141,13 +163,18 @@ def time_raw(engine, batch: Batch, *, key_order: bool = False) -> float:
                     proc = MeterReading.__table__.c.ts.type._cached_bind_processor(conn.dialect)
                     rows = [(mid, proc(ts), value, 1) for mid, ts, value in source]
                     started = time.perf_counter()
-                    cursor.executemany("INSERT INTO meter_reading (meter_id, ts, value, batch_id) VALUES (?, ?, ?, ?)",
-                                       rows)
+                    cursor.executemany(
+                        "INSERT INTO meter_reading (meter_id, ts, value, batch_id) VALUES (?, ?, ?, ?)", rows
+                    )
                     elapsed = time.perf_counter() - started
                 else:
-                    text = "".join(f"{mid}\t{ts.strftime('%Y-%m-%d %H:%M:%S')}\t{value!r}\t1\n" for mid, ts, value in source)
+                    text = "".join(
+                        f"{mid}\t{ts.strftime('%Y-%m-%d %H:%M:%S')}\t{value!r}\t1\n" for mid, ts, value in source
+                    )
                     started = time.perf_counter()
-                    cursor.copy_expert("COPY meter_reading (meter_id, ts, value, batch_id) FROM STDIN", io.StringIO(text))
+                    cursor.copy_expert(
+                        "COPY meter_reading (meter_id, ts, value, batch_id) FROM STDIN", io.StringIO(text)
+                    )
                     elapsed = time.perf_counter() - started
                 cursor.close()
         finally:
@@ -182,28 +209,71 @@ def bench_database(database: str, *, runs: int, url: str | None = None, log=prin
             ratio = ingest_rate / raw_rate
             ratio_sorted = ingest_rate / (n / statistics.median(raw_sorted))
             rollup_ms = statistics.median(rollups) * 1000
-            log(f"  {batch.name:>5}: {n:,} rows  ingest median {statistics.median(ingest) * 1000:.0f} ms "
+            log(
+                f"  {batch.name:>5}: {n:,} rows  ingest median {statistics.median(ingest) * 1000:.0f} ms "
                 f"({ingest_rate:,.0f} rows/s; roll-up update {rollup_ms:.0f} ms of it)  raw median "
                 f"{statistics.median(raw) * 1000:.0f} ms ({raw_rate:,.0f} rows/s; key order "
                 f"{statistics.median(raw_sorted) * 1000:.0f} ms)  ratio {ratio:.0%} (key order {ratio_sorted:.0%})  "
-                f"[ingest runs ms: {', '.join(f'{x * 1000:.0f}' for x in ingest)}]")
+                f"[ingest runs ms: {', '.join(f'{x * 1000:.0f}' for x in ingest)}]"
+            )
             method = "executemany" if database == "sqlite" else "COPY"
             command = f"python -m benchmarks.bench_ingest --database {database}"
-            note = (f"{n:,} rows ({'1 day × all hourly electricity meters' if batch.name == 'day' else '30 days × 100 buildings'}) "
-                    f"into {readings:,} stored readings; medians of {runs}; commit excluded from both sides; "
-                    f"roll-up update {rollup_ms:.0f} ms of the ingest's {statistics.median(ingest) * 1000:.0f} ms; "
-                    f"raw {statistics.median(raw) * 1000:.0f} ms in file order, "
-                    f"{statistics.median(raw_sorted) * 1000:.0f} ms in key order")
+            note = (
+                f"{n:,} rows ({'1 day × all hourly electricity meters' if batch.name == 'day' else '30 days × 100 buildings'}) "
+                f"into {readings:,} stored readings; medians of {runs}; commit excluded from both sides; "
+                f"roll-up update {rollup_ms:.0f} ms of the ingest's {statistics.median(ingest) * 1000:.0f} ms; "
+                f"raw {statistics.median(raw) * 1000:.0f} ms in file order, "
+                f"{statistics.median(raw_sorted) * 1000:.0f} ms in key order"
+            )
             results += [
-                Result(f"ingest_{batch.name}_rows_per_s", round(ingest_rate), "rows/s", "", True, database, "province",
-                       today(), command, note),
-                Result(f"raw_insert_{batch.name}_rows_per_s", round(raw_rate), "rows/s", "", True, database, "province",
-                       today(), command, f"{method}; {note}"),
-                Result(f"ingest_vs_raw_{batch.name}", round(ratio * 100, 1), "%", "≥ 50 %", ratio >= TARGET, database,
-                       "province", today(), command, note),
-                Result(f"ingest_vs_raw_key_order_{batch.name}", round(ratio_sorted * 100, 1), "%", "", True, database,
-                       "province", today(), command,
-                       f"context: against {method} of the same rows sorted by (meter, ts), as the loader inserts them; {note}"),
+                Result(
+                    f"ingest_{batch.name}_rows_per_s",
+                    round(ingest_rate),
+                    "rows/s",
+                    "",
+                    True,
+                    database,
+                    "province",
+                    today(),
+                    command,
+                    note,
+                ),
+                Result(
+                    f"raw_insert_{batch.name}_rows_per_s",
+                    round(raw_rate),
+                    "rows/s",
+                    "",
+                    True,
+                    database,
+                    "province",
+                    today(),
+                    command,
+                    f"{method}; {note}",
+                ),
+                Result(
+                    f"ingest_vs_raw_{batch.name}",
+                    round(ratio * 100, 1),
+                    "%",
+                    "≥ 50 %",
+                    ratio >= TARGET,
+                    database,
+                    "province",
+                    today(),
+                    command,
+                    note,
+                ),
+                Result(
+                    f"ingest_vs_raw_key_order_{batch.name}",
+                    round(ratio_sorted * 100, 1),
+                    "%",
+                    "",
+                    True,
+                    database,
+                    "province",
+                    today(),
+                    command,
+                    f"context: against {method} of the same rows sorted by (meter, ts), as the loader inserts them; {note}",
+                ),
             ]
         return results
     finally:
@@ -211,8 +281,11 @@ def bench_database(database: str, *, runs: int, url: str | None = None, log=prin
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_ingest", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_ingest",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--url", help="use this database instead of the cached province database")

@@ -56,22 +56,49 @@ def bench_database(database: str, *, rounds: int, url: str | None = None, log=pr
             samples.append(process.memory_info().rss / 2**20)
     peak = max(samples)
     growth = samples[-1] - samples[WARM_UP_ROUNDS - 1]
-    log(f"{database}: worker RSS {started_mb:.0f} MB after sign-in, peak {peak:.0f} MB over {rounds} rounds "
-        f"({requests_posted:,} callback requests), growth after warm-up {growth:+.1f} MB")
+    log(
+        f"{database}: worker RSS {started_mb:.0f} MB after sign-in, peak {peak:.0f} MB over {rounds} rounds "
+        f"({requests_posted:,} callback requests), growth after warm-up {growth:+.1f} MB"
+    )
     command = f"python -m benchmarks.bench_memory --database {database}"
-    note = (f"`manage.py web` (waitress, 8 threads) on the province database; {rounds} rounds of every page's "
-            f"on-load callbacks in zh/en × light/dark ({requests_posted:,} requests); RSS {started_mb:.0f} MB after sign-in")
+    note = (
+        f"`manage.py web` (waitress, 8 threads) on the province database; {rounds} rounds of every page's "
+        f"on-load callbacks in zh/en × light/dark ({requests_posted:,} requests); RSS {started_mb:.0f} MB after sign-in"
+    )
     return [
-        Result("app worker peak RSS", round(peak, 1), "MB", f"≤ {TARGET_MB} MB", peak <= TARGET_MB, database, "province",
-               today(), command, note),
-        Result("app worker RSS growth after warm-up", round(growth, 1), "MB", "", True, database, "province", today(),
-               command, f"from round {WARM_UP_ROUNDS} to round {rounds}; {note}"),
+        Result(
+            "app worker peak RSS",
+            round(peak, 1),
+            "MB",
+            f"≤ {TARGET_MB} MB",
+            peak <= TARGET_MB,
+            database,
+            "province",
+            today(),
+            command,
+            note,
+        ),
+        Result(
+            "app worker RSS growth after warm-up",
+            round(growth, 1),
+            "MB",
+            "",
+            True,
+            database,
+            "province",
+            today(),
+            command,
+            f"from round {WARM_UP_ROUNDS} to round {rounds}; {note}",
+        ),
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_memory", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_memory",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--no-record", action="store_true")

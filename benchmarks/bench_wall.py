@@ -27,8 +27,12 @@ from benchmarks.worker import bench_account, running_worker
 TARGET_S = 2.0
 WALL_USER = "benchmark-wall"
 # Complete: what a person in front of the screen would call "loaded" (see tests/browser/test_pages.py).
-COMPLETE = (".aocc-page__title", ".aocc-page--overview .aocc-kpi__number",
-            ".aocc-page--overview .aocc-chart .main-svg .trace", ".aocc-page--overview .aocc-status__asof")
+COMPLETE = (
+    ".aocc-page__title",
+    ".aocc-page--overview .aocc-kpi__number",
+    ".aocc-page--overview .aocc-chart .main-svg .trace",
+    ".aocc-page--overview .aocc-status__asof",
+)
 
 
 def _browser():
@@ -40,13 +44,23 @@ def _browser():
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium:
         options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1920,1080", "--lang=zh-CN"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1920,1080",
+        "--lang=zh-CN",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False}
+    )
     return driver
 
 
@@ -56,8 +70,11 @@ def first_render_seconds(base: str, token: str, *, timeout: float = 30.0) -> flo
     try:
         driver.get(f"{base}/wall/login?token={token}&next=/")
         deadline = time.monotonic() + timeout
-        script = "return [" + ", ".join(f"document.querySelectorAll({selector!r}).length" for selector in COMPLETE) + \
-            "].every(n => n > 0) ? performance.now() : null"
+        script = (
+            "return ["
+            + ", ".join(f"document.querySelectorAll({selector!r}).length" for selector in COMPLETE)
+            + "].every(n => n > 0) ? performance.now() : null"
+        )
         while time.monotonic() < deadline:
             done_at = driver.execute_script(script)
             if done_at is not None:
@@ -75,18 +92,34 @@ def bench_database(database: str, *, runs: int, url: str | None = None, log=prin
         first_render_seconds(base, token)  # warm-up: the worker's first queries and imports
         samples = [first_render_seconds(base, token) for _ in range(runs)]
     median = statistics.median(samples)
-    log(f"{database}: wall screen first complete render median {median:.2f} s "
-        f"[{', '.join(f'{s:.2f}' for s in samples)}]")
-    return [Result("wall screen first complete render", round(median, 2), "s", f"≤ {TARGET_S:g} s", median <= TARGET_S,
-                   database, "province", today(), f"python -m benchmarks.bench_wall --database {database}",
-                   f"headless Chromium 1920×1080, fresh profile each run, /wall/login?token=… to the overview's "
-                   f"tiles, chart and status drawn; median of {runs} after one warm-up; runs s: "
-                   f"{', '.join(f'{s:.2f}' for s in samples)}")]
+    log(
+        f"{database}: wall screen first complete render median {median:.2f} s "
+        f"[{', '.join(f'{s:.2f}' for s in samples)}]"
+    )
+    return [
+        Result(
+            "wall screen first complete render",
+            round(median, 2),
+            "s",
+            f"≤ {TARGET_S:g} s",
+            median <= TARGET_S,
+            database,
+            "province",
+            today(),
+            f"python -m benchmarks.bench_wall --database {database}",
+            f"headless Chromium 1920×1080, fresh profile each run, /wall/login?token=… to the overview's "
+            f"tiles, chart and status drawn; median of {runs} after one warm-up; runs s: "
+            f"{', '.join(f'{s:.2f}' for s in samples)}",
+        )
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_wall", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_wall",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-record", action="store_true")

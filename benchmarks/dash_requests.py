@@ -10,8 +10,9 @@ measured without anyone editing the benchmark.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 WILDCARDS = ("ALL", "MATCH", "ALLSMALLER")
 
@@ -58,7 +59,8 @@ def _matches(pattern: dict, concrete: Any) -> bool:
 def is_wildcard(component_id: Any) -> bool:
     """ALL and ALLSMALLER ids send lists of entries; MATCH is bound to one component first."""
     return isinstance(component_id, dict) and any(
-        isinstance(v, list) and len(v) == 1 and v[0] in ("ALL", "ALLSMALLER") for v in component_id.values())
+        isinstance(v, list) and len(v) == 1 and v[0] in ("ALL", "ALLSMALLER") for v in component_id.values()
+    )
 
 
 def _match_keys(component_id: Any) -> list[str]:
@@ -67,7 +69,7 @@ def _match_keys(component_id: Any) -> list[str]:
     return [k for k, v in component_id.items() if isinstance(v, list) and v == ["MATCH"]]
 
 
-def _bind_match(dep: dict, state: "PageState") -> dict | None:
+def _bind_match(dep: dict, state: PageState) -> dict | None:
     """The callback with its MATCH wildcards replaced by the first component that fits, as the
     renderer fires one request per matching component; None when nothing on the page matches."""
     patterns = [_parse_id(i["id"]) for i in dep["inputs"]]
@@ -83,15 +85,20 @@ def _bind_match(dep: dict, state: "PageState") -> dict | None:
         pattern = _parse_id(raw)
         if not _match_keys(pattern):
             return raw
-        return json.dumps({k: binding.get(k, v) if v == ["MATCH"] else v for k, v in pattern.items()},
-                          sort_keys=True, separators=(",", ":"))
+        return json.dumps(
+            {k: binding.get(k, v) if v == ["MATCH"] else v for k, v in pattern.items()},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
 
     bound = dict(dep)
     bound["inputs"] = [{**i, "id": bind(i["id"])} for i in dep["inputs"]]
     bound["state"] = [{**i, "id": bind(i["id"])} for i in dep.get("state", [])]
     parts = _split_output(dep["output"])
-    rendered = [f"{bind(json.dumps(oid, sort_keys=True, separators=(',', ':')) if isinstance(oid, dict) else oid)}.{prop}"
-                for oid, prop in parts]
+    rendered = [
+        f"{bind(json.dumps(oid, sort_keys=True, separators=(',', ':')) if isinstance(oid, dict) else oid)}.{prop}"
+        for oid, prop in parts
+    ]
     bound["bound_output"] = rendered
     return bound
 
@@ -138,7 +145,9 @@ class PageState:
         return True, props.get(prop)
 
 
-def build_requests(dependencies: list[dict], state: PageState, *, skip_outputs: tuple[str, ...] = ()) -> list[CallbackRequest]:
+def build_requests(
+    dependencies: list[dict], state: PageState, *, skip_outputs: tuple[str, ...] = ()
+) -> list[CallbackRequest]:
     """Request bodies for every server-side callback whose inputs all exist on the page."""
     requests = []
     for dep in dependencies:
@@ -156,7 +165,9 @@ def build_requests(dependencies: list[dict], state: PageState, *, skip_outputs: 
             if not found:
                 ok = False
                 break
-            inputs.append(value if is_wildcard(dep_id) else {"id": dep_id, "property": item["property"], "value": value})
+            inputs.append(
+                value if is_wildcard(dep_id) else {"id": dep_id, "property": item["property"], "value": value}
+            )
         if not ok or not inputs:
             continue
         states = []
@@ -166,12 +177,17 @@ def build_requests(dependencies: list[dict], state: PageState, *, skip_outputs: 
             if not found:
                 ok = False
                 break
-            states.append(value if is_wildcard(dep_id) else {"id": dep_id, "property": item["property"], "value": value})
+            states.append(
+                value if is_wildcard(dep_id) else {"id": dep_id, "property": item["property"], "value": value}
+            )
         if not ok:
             continue
         outputs = []
-        split = ([(_parse_id(part.rsplit(".", 1)[0]), part.rsplit(".", 1)[1]) for part in spec["bound_output"]]
-                 if "bound_output" in spec else _split_output(dep["output"]))
+        split = (
+            [(_parse_id(part.rsplit(".", 1)[0]), part.rsplit(".", 1)[1]) for part in spec["bound_output"]]
+            if "bound_output" in spec
+            else _split_output(dep["output"])
+        )
         for oid, prop in split:
             if is_wildcard(oid):  # a wildcard output names every matching component
                 outputs.append([{"id": cid, "property": prop} for cid in state.ids if _matches(oid, cid)])

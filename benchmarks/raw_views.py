@@ -20,8 +20,9 @@ from data.calendar import Calendar, add_months, configured_calendar
 READING_HOURS = 1  # the views treat every reading as hourly: its interval starts an hour before its ts
 
 
-def _month_expr(conn: Connection, column: str, months: list[dt.date], calendar: Calendar, *,
-                shift: dt.timedelta = dt.timedelta()) -> tuple[str, dict]:
+def _month_expr(
+    conn: Connection, column: str, months: list[dt.date], calendar: Calendar, *, shift: dt.timedelta = dt.timedelta()
+) -> tuple[str, dict]:
     """SQL for the local month (``YYYY-MM``) of ``column - shift``, and its parameters.
 
     PostgreSQL converts with the zone database (daylight saving included). SQLite has none: when
@@ -30,8 +31,10 @@ def _month_expr(conn: Connection, column: str, months: list[dt.date], calendar: 
     UTC instants at which ``months`` begin.
     """
     if conn.dialect.name != "sqlite":
-        return (f"to_char((({column} - :month_shift) AT TIME ZONE 'UTC') AT TIME ZONE :zone, 'YYYY-MM')",
-                {"month_shift": shift, "zone": calendar.name})
+        return (
+            f"to_char((({column} - :month_shift) AT TIME ZONE 'UTC') AT TIME ZONE :zone, 'YYYY-MM')",
+            {"month_shift": shift, "zone": calendar.name},
+        )
     offsets = {dt.datetime.combine(m, dt.time()) - calendar.day_start_utc_naive(m) for m in months}
     if len(offsets) == 1:
         seconds = int((offsets.pop() - shift).total_seconds())
@@ -69,7 +72,12 @@ def energy_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Calen
         "JOIN org_node o ON o.id = b.org_id "
         "WHERE o.path LIKE :prefix AND r.ts >= :start AND r.ts < :end GROUP BY 1, 2"
     )
-    params = {"prefix": org_path + "%", "start": _ts(conn, start + shift), "end": _ts(conn, end + shift), **month_params}
+    params = {
+        "prefix": org_path + "%",
+        "start": _ts(conn, start + shift),
+        "end": _ts(conn, end + shift),
+        **month_params,
+    }
     return pd.DataFrame(conn.execute(sql, params).all())
 
 
@@ -105,15 +113,24 @@ def asset_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Calend
     status and child unit; idle, warehouse, no custodian, audit overdue; redeployment savings
     this year."""
     calendar = calendar or configured_calendar()
-    assets = pd.DataFrame(conn.execute(sa.text(
-        "SELECT a.id, o.path, a.status, a.original_value_yuan, a.acquired_on, c.useful_life_years, c.residual_rate, "
-        "a.custodian_name, a.last_audit_on, (SELECT MAX(au.audited_on) FROM asset_audit au WHERE au.asset_id = a.id) AS audited "
-        "FROM asset a JOIN asset_category c ON c.id = a.category_id JOIN org_node o ON o.id = a.org_id "
-        "WHERE o.path LIKE :prefix AND a.status != 'disposed'"), {"prefix": org_path + "%"}).all())
-    saved = conn.execute(sa.text(
-        "SELECT COUNT(*), SUM(m.value_saved_yuan) FROM asset_movement m JOIN org_node o ON o.id = m.to_org_id "
-        "WHERE o.path LIKE :prefix AND m.kind = 'redeploy' AND m.ts >= :start"),
-        {"prefix": org_path + "%", "start": _ts(conn, calendar.day_start_utc_naive(dt.date(as_of.year, 1, 1)))}).one()
+    assets = pd.DataFrame(
+        conn.execute(
+            sa.text(
+                "SELECT a.id, o.path, a.status, a.original_value_yuan, a.acquired_on, c.useful_life_years, c.residual_rate, "
+                "a.custodian_name, a.last_audit_on, (SELECT MAX(au.audited_on) FROM asset_audit au WHERE au.asset_id = a.id) AS audited "
+                "FROM asset a JOIN asset_category c ON c.id = a.category_id JOIN org_node o ON o.id = a.org_id "
+                "WHERE o.path LIKE :prefix AND a.status != 'disposed'"
+            ),
+            {"prefix": org_path + "%"},
+        ).all()
+    )
+    saved = conn.execute(
+        sa.text(
+            "SELECT COUNT(*), SUM(m.value_saved_yuan) FROM asset_movement m JOIN org_node o ON o.id = m.to_org_id "
+            "WHERE o.path LIKE :prefix AND m.kind = 'redeploy' AND m.ts >= :start"
+        ),
+        {"prefix": org_path + "%", "start": _ts(conn, calendar.day_start_utc_naive(dt.date(as_of.year, 1, 1)))},
+    ).one()
     if assets.empty:
         return assets
     age_years = (pd.Timestamp(as_of) - pd.to_datetime(assets["acquired_on"])).dt.days / 365.25
@@ -125,9 +142,17 @@ def asset_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Calend
     assets["no_custodian"] = assets["custodian_name"].isna() & (assets["status"] == "in_use")
     assets["child"] = _child_of(assets, org_path)
     by_child = assets.groupby(["child", "status"]).size()
-    totals = assets.groupby("status").agg(count=("id", "size"), original=("original_value_yuan", "sum"),
-                                          net=("net_value", "sum"), overdue=("audit_overdue", "sum"),
-                                          no_custodian=("no_custodian", "sum")).reset_index()
+    totals = (
+        assets.groupby("status")
+        .agg(
+            count=("id", "size"),
+            original=("original_value_yuan", "sum"),
+            net=("net_value", "sum"),
+            overdue=("audit_overdue", "sum"),
+            no_custodian=("no_custodian", "sum"),
+        )
+        .reset_index()
+    )
     return totals.assign(redeployed=saved[0], saved=saved[1], children=len(by_child))
 
 
@@ -135,38 +160,56 @@ def housing_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Cale
     """The housing tiles and chart: office area and occupants per child unit, over-standard rooms
     and area against the rank limits of the org's administrative level, vacant rooms; turnover
     units occupied, leases expiring within 90 days, tenants overstaying, arrears; waiting list."""
-    rooms = pd.DataFrame(conn.execute(sa.text(
-        "SELECT r.id AS room_id, o.path, r.usable_area_m2 AS area, COUNT(oc.id) AS occupants, MAX(s.limit_m2) AS limit_m2 "
-        "FROM office_room r JOIN org_node o ON o.id = r.org_id "
-        "LEFT JOIN office_occupancy oc ON oc.room_id = r.id AND oc.since <= :as_of AND (oc.until IS NULL OR oc.until > :as_of) "
-        "LEFT JOIN office_space_standard s ON s.admin_level = o.admin_level AND s.rank_code = oc.rank_code "
-        "WHERE o.path LIKE :prefix AND r.purpose = 'office' GROUP BY r.id, o.path, r.usable_area_m2"),
-        {"prefix": org_path + "%", "as_of": as_of}).all())
-    leases = conn.execute(sa.text(
-        "SELECT COUNT(DISTINCT l.unit_id), "
-        "SUM(CASE WHEN l.ends_on >= :as_of AND l.ends_on <= :horizon THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN l.ends_on < :as_of THEN 1 ELSE 0 END), SUM(l.arrears_yuan) "
-        "FROM lease l JOIN housing_unit u ON u.id = l.unit_id JOIN org_node o ON o.id = u.org_id "
-        "WHERE o.path LIKE :prefix AND l.starts_on <= :as_of AND (l.moved_out_on IS NULL OR l.moved_out_on > :as_of)"),
-        {"prefix": org_path + "%", "as_of": as_of, "horizon": as_of + dt.timedelta(days=90)}).one()
-    conn.execute(sa.text(
-        "SELECT COUNT(*) FROM housing_application a JOIN org_node o ON o.id = a.org_id WHERE o.path LIKE :prefix "
-        "AND a.applied_on <= :as_of AND (a.status = 'waiting' OR (a.status = 'allocated' AND a.allocated_on > :as_of))"),
-        {"prefix": org_path + "%", "as_of": as_of}).one()
-    conn.execute(sa.text("SELECT COUNT(*) FROM housing_unit u JOIN org_node o ON o.id = u.org_id WHERE o.path LIKE :prefix"),
-                 {"prefix": org_path + "%"}).one()
+    rooms = pd.DataFrame(
+        conn.execute(
+            sa.text(
+                "SELECT r.id AS room_id, o.path, r.usable_area_m2 AS area, COUNT(oc.id) AS occupants, MAX(s.limit_m2) AS limit_m2 "
+                "FROM office_room r JOIN org_node o ON o.id = r.org_id "
+                "LEFT JOIN office_occupancy oc ON oc.room_id = r.id AND oc.since <= :as_of AND (oc.until IS NULL OR oc.until > :as_of) "
+                "LEFT JOIN office_space_standard s ON s.admin_level = o.admin_level AND s.rank_code = oc.rank_code "
+                "WHERE o.path LIKE :prefix AND r.purpose = 'office' GROUP BY r.id, o.path, r.usable_area_m2"
+            ),
+            {"prefix": org_path + "%", "as_of": as_of},
+        ).all()
+    )
+    leases = conn.execute(
+        sa.text(
+            "SELECT COUNT(DISTINCT l.unit_id), "
+            "SUM(CASE WHEN l.ends_on >= :as_of AND l.ends_on <= :horizon THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN l.ends_on < :as_of THEN 1 ELSE 0 END), SUM(l.arrears_yuan) "
+            "FROM lease l JOIN housing_unit u ON u.id = l.unit_id JOIN org_node o ON o.id = u.org_id "
+            "WHERE o.path LIKE :prefix AND l.starts_on <= :as_of AND (l.moved_out_on IS NULL OR l.moved_out_on > :as_of)"
+        ),
+        {"prefix": org_path + "%", "as_of": as_of, "horizon": as_of + dt.timedelta(days=90)},
+    ).one()
+    conn.execute(
+        sa.text(
+            "SELECT COUNT(*) FROM housing_application a JOIN org_node o ON o.id = a.org_id WHERE o.path LIKE :prefix "
+            "AND a.applied_on <= :as_of AND (a.status = 'waiting' OR (a.status = 'allocated' AND a.allocated_on > :as_of))"
+        ),
+        {"prefix": org_path + "%", "as_of": as_of},
+    ).one()
+    conn.execute(
+        sa.text("SELECT COUNT(*) FROM housing_unit u JOIN org_node o ON o.id = u.org_id WHERE o.path LIKE :prefix"),
+        {"prefix": org_path + "%"},
+    ).one()
     if rooms.empty:
         return rooms
     allowed = rooms["limit_m2"] * rooms["occupants"]
     rooms["over_area"] = (rooms["area"] - allowed).where((rooms["occupants"] > 0) & (rooms["area"] > allowed), 0.0)
     rooms["vacant"] = rooms["occupants"] == 0
     rooms["child"] = _child_of(rooms, org_path)
-    per_child = rooms.groupby("child").agg(area=("area", "sum"), people=("occupants", "sum"),
-                                           over=("over_area", "sum"), vacant=("vacant", "sum")).reset_index()
+    per_child = (
+        rooms.groupby("child")
+        .agg(area=("area", "sum"), people=("occupants", "sum"), over=("over_area", "sum"), vacant=("vacant", "sum"))
+        .reset_index()
+    )
     return per_child.assign(occupied_units=leases[0], expiring=leases[1], overstaying=leases[2])
 
 
-def overview_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Calendar | None = None) -> list[pd.DataFrame]:
+def overview_view(
+    conn: Connection, org_path: str, as_of: dt.date, calendar: Calendar | None = None
+) -> list[pd.DataFrame]:
     """The overview's headline figures come from every domain."""
     calendar = calendar or configured_calendar()
     return [view(conn, org_path, as_of, calendar) for view in (energy_view, vehicle_view, asset_view, housing_view)]

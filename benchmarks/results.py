@@ -50,7 +50,9 @@ def machine_description() -> str:
             mem_gib = int(fh.readline().split()[1]) / 1024 / 1024
     except OSError:
         pass
-    return f"{platform.system()} {platform.machine()}, {cpus} cores, {mem_gib:.0f} GiB, Python {platform.python_version()}"
+    return (
+        f"{platform.system()} {platform.machine()}, {cpus} cores, {mem_gib:.0f} GiB, Python {platform.python_version()}"
+    )
 
 
 def load_results(path: Path = RESULTS_PATH) -> list[dict]:

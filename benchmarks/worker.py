@@ -10,9 +10,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import requests
 
@@ -31,13 +31,15 @@ def bench_account(url: str, username: str, role: str) -> str:
         root = root_node(session.connection())
         user = users_data.get_user_by_username(session, username)
         if user is None:
-            user = users_data.create_user(session, username=username, display_name=username, role=role,
-                                          scope_org_id=root.id, password=password)
+            user = users_data.create_user(
+                session, username=username, display_name=username, role=role, scope_org_id=root.id, password=password
+            )
         elif password is not None:
             users_data.set_password(session, user.id, password)
         if role == "wall":
-            _, token = users_data.issue_device_token(session, user_id=user.id, name="benchmark screen",
-                                                     created_by="benchmark")
+            _, token = users_data.issue_device_token(
+                session, user_id=user.id, name="benchmark screen", created_by="benchmark"
+            )
             return token
     return password
 
@@ -91,10 +93,17 @@ def running_worker(url: str) -> Iterator[tuple[str, subprocess.Popen]]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": url, "AOCC_PORT": str(port), "AOCC_HOST": "127.0.0.1", "AOCC_DEMO": "0",
-           "SECRET_KEY": secrets.token_hex(32)}
-    worker = subprocess.Popen([sys.executable, "manage.py", "web"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "AOCC_PORT": str(port),
+        "AOCC_HOST": "127.0.0.1",
+        "AOCC_DEMO": "0",
+        "SECRET_KEY": secrets.token_hex(32),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "web"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

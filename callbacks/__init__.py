@@ -12,11 +12,21 @@ from dash import Dash
 
 from . import admin_audit, admin_devices, admin_users, assets, data_center, energy, housing, overview, shell, vehicles
 
-CALLBACK_MODULES = (shell, overview, energy, vehicles, assets, housing, data_center, admin_users, admin_devices, admin_audit)
+CALLBACK_MODULES = (
+    shell,
+    overview,
+    energy,
+    vehicles,
+    assets,
+    housing,
+    data_center,
+    admin_users,
+    admin_devices,
+    admin_audit,
+)
 
 
 def register_callbacks(app: Dash) -> None:
     """Register every callback of the command center on ``app``."""
     for module in CALLBACK_MODULES:
         module.register(app)
-

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 from dash import Dash, Input, Output, State, no_update
@@ -85,8 +86,11 @@ def render_page(
         return build_kpis(kpis, lang), make_figure(chart, lang=lang, theme=theme), status
     except (OutOfScope, PermissionError):  # a unit outside the scope, or nobody signed in
         log.warning("page %s: org %r refused for this user", page, org)
-        return ([build_error(lang, message_key="state.out_of_scope")],
-                make_message_figure(t("state.out_of_scope", lang), theme=theme), [])
+        return (
+            [build_error(lang, message_key="state.out_of_scope")],
+            make_message_figure(t("state.out_of_scope", lang), theme=theme),
+            [],
+        )
     except OrgNotFound:  # the database holds no org tree yet, or the unit was retired
         log.info("page %s: org %r not found", page, org)
         empty = make_message_figure(t("state.empty", lang), theme=theme)

@@ -11,10 +11,10 @@ import datetime as dt
 from dash import Dash, Input, Output
 
 import components.admin as ui
-from presentation.i18n import t
 from data.audit import fetch_audit, fetch_audit_actions
 from data.calendar import calendar_for
 from data.db import session_scope
+from presentation.i18n import t
 from security import require_permission
 from security.context import current_config, current_engine, current_language
 
@@ -36,11 +36,21 @@ def _day_start_utc(value: str | None, *, plus_days: int = 0) -> dt.datetime | No
 def update_audit_log(action, actor, start_date, end_date, outcome):
     lang = current_language()
     with session_scope(current_engine()) as session:
-        entries = fetch_audit(session, action=action or None, actor=(actor or "").strip() or None,
-                              start=_day_start_utc(start_date), end=_day_start_utc(end_date, plus_days=1),
-                              outcome=outcome or None, limit=AUDIT_LIMIT)
+        entries = fetch_audit(
+            session,
+            action=action or None,
+            actor=(actor or "").strip() or None,
+            start=_day_start_utc(start_date),
+            end=_day_start_utc(end_date, plus_days=1),
+            outcome=outcome or None,
+            limit=AUDIT_LIMIT,
+        )
         actions = fetch_audit_actions(session)
-    return ui.audit_rows(entries, lang), t("admin.audit.count", lang, count=len(entries)), ui.action_options(actions, lang)
+    return (
+        ui.audit_rows(entries, lang),
+        t("admin.audit.count", lang, count=len(entries)),
+        ui.action_options(actions, lang),
+    )
 
 
 def register(app: Dash) -> None:

@@ -10,10 +10,10 @@ import flask
 from dash import Dash, Input, Output, State, ctx, no_update
 
 import components.admin as ui
-from presentation.i18n import t
 from data import users as users_data
 from data.audit import write_audit
 from data.db import session_scope, write_session
+from presentation.i18n import t
 from security import require_permission
 from security.context import current_address, current_engine, current_language, current_scope, current_user_info
 
@@ -43,23 +43,43 @@ def update_devices(_issue, _revoke, name, account_id, selected_rows, refresh):
             if action == ui.DEVICES_ISSUE:
                 if not name or account_id is None:
                     return ui.build_error(t("access.error.missing_fields", lang)), no_update
-                row, token = users_data.issue_device_token(session, user_id=int(account_id), name=name,
-                                                           created_by=actor.username, within_path=within)
-                write_audit(session, actor.username, "device_issue", users_data.username_of(session, row.user_id),
-                            {"device_token_id": row.id, "name": row.name}, address)
+                row, token = users_data.issue_device_token(
+                    session, user_id=int(account_id), name=name, created_by=actor.username, within_path=within
+                )
+                write_audit(
+                    session,
+                    actor.username,
+                    "device_issue",
+                    users_data.username_of(session, row.user_id),
+                    {"device_token_id": row.id, "name": row.name},
+                    address,
+                )
                 url = flask.request.host_url.rstrip("/") + "/wall/login?token=" + token
                 return ui.build_message(t("admin.devices.issued", lang, name=row.name), secret=url), refresh
             if action == ui.DEVICES_REVOKE:
                 if not selected_rows:
                     return ui.build_error(t("access.error.select_token", lang)), no_update
                 row = users_data.revoke_device_token(session, int(selected_rows[0]["id"]), within_path=within)
-                write_audit(session, actor.username, "device_revoke", users_data.username_of(session, row.user_id),
-                            {"device_token_id": row.id, "name": row.name}, address)
+                write_audit(
+                    session,
+                    actor.username,
+                    "device_revoke",
+                    users_data.username_of(session, row.user_id),
+                    {"device_token_id": row.id, "name": row.name},
+                    address,
+                )
                 return ui.build_message(t("admin.devices.revoked", lang, name=row.name)), refresh
     except users_data.AccountError as exc:
         with write_session(current_engine()) as session:
-            write_audit(session, actor.username, "device_issue" if action == ui.DEVICES_ISSUE else "device_revoke",
-                        None, {"refused": exc.code}, address, "failed")
+            write_audit(
+                session,
+                actor.username,
+                "device_issue" if action == ui.DEVICES_ISSUE else "device_revoke",
+                None,
+                {"refused": exc.code},
+                address,
+                "failed",
+            )
         return ui.build_error(t(f"access.error.{exc.code}", lang)), no_update
     return no_update, no_update
 

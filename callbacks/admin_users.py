@@ -10,10 +10,10 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, ctx, no_update
 
 import components.admin as ui
-from presentation.i18n import t
 from data import users as users_data
 from data.audit import write_audit
 from data.db import session_scope, write_session
+from presentation.i18n import t
 from security import require_permission
 from security.context import current_address, current_engine, current_language, current_scope, current_user_info
 
@@ -45,12 +45,29 @@ def update_user_selection(selected_rows):
         return t("admin.users.none_selected", lang), None, None, t("admin.users.disable", lang)
     row = selected_rows[0]
     toggle = t("admin.users.disable" if row.get("active", True) else "admin.users.enable", lang)
-    return f"{row.get('username', '')} · {row.get('display_name', '')}", row.get("role"), row.get("scope_org_id"), toggle
+    return (
+        f"{row.get('username', '')} · {row.get('display_name', '')}",
+        row.get("role"),
+        row.get("scope_org_id"),
+        toggle,
+    )
 
 
 @require_permission("manage_users")
-def update_users(_create, _save, _toggle, _reset, new_username, new_display, new_role, new_scope,
-                 selected_rows, edit_role, edit_scope, refresh):
+def update_users(
+    _create,
+    _save,
+    _toggle,
+    _reset,
+    new_username,
+    new_display,
+    new_role,
+    new_scope,
+    selected_rows,
+    edit_role,
+    edit_scope,
+    refresh,
+):
     """One callback for the four actions, dispatched on the button that was pressed."""
     lang = current_language()
     action = ctx.triggered_id
@@ -64,22 +81,42 @@ def update_users(_create, _save, _toggle, _reset, new_username, new_display, new
                 if not new_username or not new_role or new_scope is None:
                     return ui.build_error(t("access.error.missing_fields", lang)), no_update
                 password = None if new_role == "wall" else users_data.generate_password()
-                user = users_data.create_user(session, username=new_username, display_name=new_display or "",
-                                              role=new_role, scope_org_id=int(new_scope), password=password,
-                                              within_path=within, must_change_password=password is not None)
-                write_audit(session, actor.username, "user_create", user.username,
-                            {"role": user.role_code, "scope_org_id": user.scope_org_id}, address)
+                user = users_data.create_user(
+                    session,
+                    username=new_username,
+                    display_name=new_display or "",
+                    role=new_role,
+                    scope_org_id=int(new_scope),
+                    password=password,
+                    within_path=within,
+                    must_change_password=password is not None,
+                )
+                write_audit(
+                    session,
+                    actor.username,
+                    "user_create",
+                    user.username,
+                    {"role": user.role_code, "scope_org_id": user.scope_org_id},
+                    address,
+                )
                 if password is None:
                     return ui.build_message(t("admin.users.created_wall", lang, username=user.username)), refresh
-                return ui.build_message(t("admin.users.created", lang, username=user.username), secret=password), refresh
+                return ui.build_message(
+                    t("admin.users.created", lang, username=user.username), secret=password
+                ), refresh
 
             user_id = _selected_id(selected_rows)
             if user_id is None:
                 return ui.build_error(t("access.error.select_user", lang)), no_update
             if action == ui.USERS_SAVE:
-                changes = users_data.update_user(session, user_id, role=edit_role,
-                                                 scope_org_id=int(edit_scope) if edit_scope is not None else None,
-                                                 within_path=within, acting_user_id=actor.user_id)
+                changes = users_data.update_user(
+                    session,
+                    user_id,
+                    role=edit_role,
+                    scope_org_id=int(edit_scope) if edit_scope is not None else None,
+                    within_path=within,
+                    acting_user_id=actor.user_id,
+                )
                 name = selected_rows[0].get("username", "")
                 if not changes:
                     return ui.build_message(t("admin.users.unchanged", lang)), no_update
@@ -95,8 +132,9 @@ def update_users(_create, _save, _toggle, _reset, new_username, new_display, new
                 password = users_data.generate_password()
                 user = users_data.set_password(session, user_id, password, must_change=True, within_path=within)
                 write_audit(session, actor.username, "password_reset", user.username, {}, address)
-                return ui.build_message(t("admin.users.password_reset", lang, username=user.username),
-                                        secret=password), refresh
+                return ui.build_message(
+                    t("admin.users.password_reset", lang, username=user.username), secret=password
+                ), refresh
     except users_data.AccountError as exc:
         target = new_username if action == ui.USERS_CREATE else (selected_rows or [{}])[0].get("username")
         audit_action = {ui.USERS_CREATE: "user_create", ui.USERS_RESET: "password_reset"}.get(action, "user_update")

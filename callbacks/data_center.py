@@ -18,7 +18,6 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 import components.data_center as ui
 from components import ids
-from presentation.i18n import t
 from components.states import build_error
 from data.calendar import add_months, calendar_for, month_start
 from data.catalog import METRICS_BY_ID
@@ -36,12 +35,20 @@ from data.queries.ingest import (
 )
 from data.queries.org import fetch_org, org_name
 from data.scope import NotInScope
+from presentation.i18n import t
 from security import require_permission
-from security.context import current_config, current_engine, current_language, current_scope, current_user_info, has_permission
+from security.context import (
+    current_config,
+    current_engine,
+    current_language,
+    current_scope,
+    current_user_info,
+    has_permission,
+)
 
 log = logging.getLogger("aocc.callbacks.data")
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 QUARANTINE_LIMIT = 200
 PROVENANCE_MONTHS = 12
 
@@ -69,12 +76,18 @@ def update_data_status(_n, _refresh, batch_status, jobs_failed, _changed):
             sources = fetch_sources(conn, current_scope(), now=now)
             lease = fetch_scheduler_lease(conn, now=now)
             batches = fetch_batches(conn, limit=50, status=None if batch_status in (None, "all") else batch_status)
-            runs = fetch_job_runs(conn, outcome="failed" if jobs_failed and "failed" in jobs_failed else None, limit=100)
+            runs = fetch_job_runs(
+                conn, outcome="failed" if jobs_failed and "failed" in jobs_failed else None, limit=100
+            )
     except DatabaseError as exc:
         error = _failure(lang, exc)
         return error, "", error, error
-    return (ui.build_sources_table(sources, lang=lang), ui.build_leader_line(lease, lang=lang),
-            ui.build_batches_table(batches, lang=lang), ui.build_jobs_table(runs, lang=lang))
+    return (
+        ui.build_sources_table(sources, lang=lang),
+        ui.build_leader_line(lease, lang=lang),
+        ui.build_batches_table(batches, lang=lang),
+        ui.build_jobs_table(runs, lang=lang),
+    )
 
 
 def _quarantine_filters(status, fact, batch):
@@ -93,8 +106,9 @@ def update_quarantine(_n, _refresh, status, fact, batch, _changed):
     try:
         scope = current_scope()
         with current_engine().connect() as conn:
-            rows, total = fetch_quarantine(conn, scope, limit=QUARANTINE_LIMIT, include_raw=show_raw,
-                                           **_quarantine_filters(status, fact, batch))
+            rows, total = fetch_quarantine(
+                conn, scope, limit=QUARANTINE_LIMIT, include_raw=show_raw, **_quarantine_filters(status, fact, batch)
+            )
     except DatabaseError as exc:
         return _failure(lang, exc)
     return ui.build_quarantine_table(rows, total=total, lang=lang, can_manage=can_manage, show_raw=show_raw)
@@ -134,8 +148,14 @@ def update_quarantine_row(resubmit_clicks, discard_clicks, selected, values, fie
             discard(engine, int(selected), actor=actor, note=discard_note(note), now=now)
             return t("data.quarantine.discarded", lang, id=selected), (changed or 0) + 1, None, True
         corrected = {f["column"]: v for f, v in zip(field_ids or [], values or [])}
-        outcome = resubmit(engine, int(selected), changed_fields(original["raw"], corrected), actor=actor, now=now,
-                           settings=settings_from_config(current_config()))
+        outcome = resubmit(
+            engine,
+            int(selected),
+            changed_fields(original["raw"], corrected),
+            actor=actor,
+            now=now,
+            settings=settings_from_config(current_config()),
+        )
     except NoteRequired:
         return t("data.quarantine.note_required", lang), no_update, no_update, no_update
     except QuarantineError:
@@ -152,8 +172,9 @@ def download_quarantine(n_clicks, status, fact, batch):
         return no_update
     lang = current_language()
     with current_engine().connect() as conn:
-        rows, _total = fetch_quarantine(conn, current_scope(), limit=1000, include_raw=True,
-                                        **_quarantine_filters(status, fact, batch))
+        rows, _total = fetch_quarantine(
+            conn, current_scope(), limit=1000, include_raw=True, **_quarantine_filters(status, fact, batch)
+        )
     stamp = _now().strftime("%Y%m%d-%H%M")
     return dcc.send_string(ui.quarantine_csv(rows, lang=lang), f"quarantine-{stamp}.csv")
 
@@ -173,8 +194,14 @@ def update_provenance(query, _refresh):
     try:
         scope = current_scope()
         with current_engine().connect() as conn:
-            frame = fetch_provenance(conn, scope, metric_id=metric_id, org_id=org_id,
-                                     month_from=add_months(month_start(today), -(PROVENANCE_MONTHS - 1)), month_to=today)
+            frame = fetch_provenance(
+                conn,
+                scope,
+                metric_id=metric_id,
+                org_id=org_id,
+                month_from=add_months(month_start(today), -(PROVENANCE_MONTHS - 1)),
+                month_to=today,
+            )
             name = org_name(fetch_org(conn, scope, org_id), lang)
     except (NotInScope, PermissionError):  # no such unit, one outside the scope, or nobody signed in
         return [build_error(lang, message_key="state.out_of_scope")]

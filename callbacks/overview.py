@@ -6,10 +6,10 @@ from __future__ import annotations
 import dash
 from dash import Dash
 
-from presentation.figures import make_energy_trend_figure
 from components.kpi import build_overview_groups
 from components.shell import DOMAIN_PAGES, PAGE_PATHS
 from data.queries import fetch_energy_trend, fetch_overview_kpis
+from presentation.figures import make_energy_trend_figure
 
 from ._common import parse_org, register_page_callback, render_page
 
@@ -29,10 +29,16 @@ def domain_hrefs(org) -> dict[str, str]:
 
 
 def update_overview_page(n_intervals, org, theme):
-    return render_page(PAGE, n_intervals=n_intervals, org=org, theme=theme, fetch=fetch_overview_page,
-                       build_kpis=lambda kpis, lang: build_overview_groups(kpis, lang=lang, hrefs=domain_hrefs(org)),
-                       make_figure=make_energy_trend_figure)
+    return render_page(
+        PAGE,
+        n_intervals=n_intervals,
+        org=org,
+        theme=theme,
+        fetch=fetch_overview_page,
+        build_kpis=lambda kpis, lang: build_overview_groups(kpis, lang=lang, hrefs=domain_hrefs(org)),
+        make_figure=make_energy_trend_figure,
+    )
 
 
-def register(app: dash.Dash) -> None:
+def register(app: Dash) -> None:
     register_page_callback(app, PAGE, update_overview_page)

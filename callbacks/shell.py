@@ -12,10 +12,10 @@ import logging
 from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
 from components import ids
-from presentation.i18n import t
 from components.shell import build_breadcrumb, build_drill_options, nav_links_state
 from data.queries import fetch_breadcrumb, fetch_children
 from data.scope import NotInScope
+from presentation.i18n import t
 from security.context import current_engine, current_language, current_scope
 
 from ._common import parse_org
@@ -62,26 +62,36 @@ def update_org_bar(org):
 def register(app: Dash) -> None:
     """Register the shell's callbacks on ``app``."""
     # The language and theme switches run in the browser (assets/aocc_shell.js): they set a cookie and reload.
-    app.clientside_callback(ClientsideFunction("aocc_shell", "switch_language"), Output(ids.LANG_STORE, "data"),
-                            Input(ids.LANG_SWITCH, "n_clicks"), State(ids.LANG_STORE, "data"), prevent_initial_call=True)
-    app.clientside_callback(ClientsideFunction("aocc_shell", "switch_theme"), Output(ids.THEME_STORE, "data"),
-                            Input(ids.THEME_SWITCH, "n_clicks"), State(ids.THEME_STORE, "data"), prevent_initial_call=True)
+    app.clientside_callback(
+        ClientsideFunction("aocc_shell", "switch_language"),
+        Output(ids.LANG_STORE, "data"),
+        Input(ids.LANG_SWITCH, "n_clicks"),
+        State(ids.LANG_STORE, "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("aocc_shell", "switch_theme"),
+        Output(ids.THEME_STORE, "data"),
+        Input(ids.THEME_SWITCH, "n_clicks"),
+        State(ids.THEME_STORE, "data"),
+        prevent_initial_call=True,
+    )
     app.callback(
-    Output(ids.nav_link(ALL), "href"),
-    Output(ids.nav_link(ALL), "className"),
-    Input(ids.URL, "pathname"),
-    Input(ids.URL, "search"),
-    State(ids.NAV_STORE, "data"),
+        Output(ids.nav_link(ALL), "href"),
+        Output(ids.nav_link(ALL), "className"),
+        Input(ids.URL, "pathname"),
+        Input(ids.URL, "search"),
+        State(ids.NAV_STORE, "data"),
     )(update_nav_links)
     app.callback(
-    Output(ids.URL, "search"),
-    Input(ids.org_drill(ALL), "value"),
-    prevent_initial_call=True,
+        Output(ids.URL, "search"),
+        Input(ids.org_drill(ALL), "value"),
+        prevent_initial_call=True,
     )(update_org_from_drill)
     app.callback(
-    Output(ids.breadcrumb(MATCH), "children"),
-    Output(ids.org_drill(MATCH), "options"),
-    Output(ids.org_drill(MATCH), "placeholder"),
-    Output(ids.org_drill(MATCH), "disabled"),
-    Input(ids.org_store(MATCH), "data"),
+        Output(ids.breadcrumb(MATCH), "children"),
+        Output(ids.org_drill(MATCH), "options"),
+        Output(ids.org_drill(MATCH), "placeholder"),
+        Output(ids.org_drill(MATCH), "disabled"),
+        Input(ids.org_store(MATCH), "data"),
     )(update_org_bar)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dash import Dash
 
-from presentation.figures import make_vehicle_trend_figure
 from components.kpi import build_kpi_tiles
 from data.queries import fetch_vehicle_kpis, fetch_vehicle_trend
+from presentation.figures import make_vehicle_trend_figure
 
 from ._common import as_of_of, register_page_callback, render_page
 
@@ -20,8 +20,15 @@ def fetch_vehicles_page(conn, scope, org_id):
 
 
 def update_vehicles_page(n_intervals, org, theme):
-    return render_page(PAGE, n_intervals=n_intervals, org=org, theme=theme, fetch=fetch_vehicles_page,
-                       build_kpis=lambda kpis, lang: build_kpi_tiles(kpis, lang=lang), make_figure=make_vehicle_trend_figure)
+    return render_page(
+        PAGE,
+        n_intervals=n_intervals,
+        org=org,
+        theme=theme,
+        fetch=fetch_vehicles_page,
+        build_kpis=lambda kpis, lang: build_kpi_tiles(kpis, lang=lang),
+        make_figure=make_vehicle_trend_figure,
+    )
 
 
 def register(app: Dash) -> None:

@@ -10,20 +10,18 @@ run. Texts come from the message catalog; reasons and issues are rendered from t
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import string
 
 import pandas as pd
 from dash import dcc, html
 
+from components.shell import dropdown_labels
+from data.catalog import METRICS_BY_ID
+from data.import_formats import FACTS
+from data.text_safety import neutralize_formula
 from presentation.format import format_time
 from presentation.i18n import CATALOG, t
-from components.shell import dropdown_labels
-from data.import_formats import FACTS
-from data.catalog import METRICS_BY_ID
-from data.text_safety import neutralize_formula
-
 
 # --- component ids (the data page's own) --------------------------------------------------------
 INTERVAL = "data-interval"
@@ -70,6 +68,7 @@ def q_field(column) -> dict:
 
 # --- text helpers ------------------------------------------------------------------------------
 
+
 class _Params(dict):
     def __missing__(self, key):
         return "?"
@@ -103,7 +102,11 @@ def format_issue(issue: dict, lang: str) -> str:
     """A file-level issue (``{"code", "params", "line"?, "column"?}``) as a sentence with its place."""
     code = issue.get("code", "")
     key = f"data.issue.{code}"
-    text = format_message(key, issue.get("params"), lang) if key in CATALOG else format_reason(code, issue.get("params"), lang)
+    text = (
+        format_message(key, issue.get("params"), lang)
+        if key in CATALOG
+        else format_reason(code, issue.get("params"), lang)
+    )
     where = format_where(issue.get("line"), issue.get("column"), lang)
     return f"{where}：{text}" if where and lang == "zh" else (f"{where}: {text}" if where else text)
 
@@ -114,8 +117,6 @@ def format_where(line, column, lang: str) -> str:
     if column:
         return t("data.batch.line_column_col", lang, line=int(line), column=column)
     return t("data.batch.line_column", lang, line=int(line))
-
-
 
 
 def format_duration(seconds, lang: str) -> str:
@@ -149,10 +150,13 @@ def job_name(job_id: str, lang: str) -> str:
 
 # --- tables ------------------------------------------------------------------------------------
 
+
 def _table(headers: list[str], rows: list[list], *, class_name: str = "") -> html.Table:
     return html.Table(
-        [html.Thead(html.Tr([html.Th(h, scope="col") for h in headers])),
-         html.Tbody([html.Tr([c if isinstance(c, html.Td) else html.Td(c) for c in row]) for row in rows])],
+        [
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in headers])),
+            html.Tbody([html.Tr([c if isinstance(c, html.Td) else html.Td(c) for c in row]) for row in rows]),
+        ],
         className=f"aocc-table {class_name}".strip(),
     )
 
@@ -168,6 +172,7 @@ def _none(lang: str) -> html.Div:
 def _counts(read, accepted, duplicate, rejected) -> str:
     def n(v):
         return "—" if v is None or pd.isna(v) else f"{int(v):,d}"
+
     return f"{n(read)} / {n(accepted)} / {n(duplicate)} / {n(rejected)}"
 
 
@@ -186,35 +191,60 @@ def build_sources_table(sources: pd.DataFrame, *, lang: str) -> html.Div | html.
         age = r.get("age_seconds")
         last = format_time(r.get("last_success_at"))
         if last and age is not None and not pd.isna(age):
-            last = f"{last}（{t('data.age', lang, age=format_duration(age, lang))}）" if lang == "zh" else \
-                f"{last} ({t('data.age', lang, age=format_duration(age, lang))})"
+            last = (
+                f"{last}（{t('data.age', lang, age=format_duration(age, lang))}）"
+                if lang == "zh"
+                else f"{last} ({t('data.age', lang, age=format_duration(age, lang))})"
+            )
         batch = r.get("last_batch_id")
         batch_cell = "—"
         if batch is not None and not pd.isna(batch):
             status = r.get("last_batch_status")
-            batch_cell = html.Span([f"#{int(batch)} ", _badge(_label("data.batch.status", status, lang), STATUS_KIND.get(status, "muted"))])
-        rows.append([
-            html.Span([html.Strong(r[name_col]), html.Br(), html.Code(r["code"])]),
-            _label("data.kind", r["kind"], lang),
-            _label("data.domain", r["domain"], lang),
-            _badge(_label("data.freshness", r["freshness"], lang), FRESHNESS_KIND.get(r["freshness"], "muted")),
-            last or "—",
-            format_duration(r.get("interval_seconds"), lang),
-            batch_cell,
-            _counts(r.get("last_rows_read"), r.get("last_rows_accepted"), r.get("last_rows_duplicate"), r.get("last_rows_rejected")),
-            f"{int(r.get('open_quarantine') or 0):,d}",
-        ])
-    headers = [t(k, lang) for k in ("data.col.source", "data.col.kind", "data.col.domain", "data.col.freshness",
-                                    "data.col.last_success", "data.col.interval", "data.col.last_batch", "data.col.counts",
-                                    "data.col.open_quarantine")]
+            batch_cell = html.Span(
+                [f"#{int(batch)} ", _badge(_label("data.batch.status", status, lang), STATUS_KIND.get(status, "muted"))]
+            )
+        rows.append(
+            [
+                html.Span([html.Strong(r[name_col]), html.Br(), html.Code(r["code"])]),
+                _label("data.kind", r["kind"], lang),
+                _label("data.domain", r["domain"], lang),
+                _badge(_label("data.freshness", r["freshness"], lang), FRESHNESS_KIND.get(r["freshness"], "muted")),
+                last or "—",
+                format_duration(r.get("interval_seconds"), lang),
+                batch_cell,
+                _counts(
+                    r.get("last_rows_read"),
+                    r.get("last_rows_accepted"),
+                    r.get("last_rows_duplicate"),
+                    r.get("last_rows_rejected"),
+                ),
+                f"{int(r.get('open_quarantine') or 0):,d}",
+            ]
+        )
+    headers = [
+        t(k, lang)
+        for k in (
+            "data.col.source",
+            "data.col.kind",
+            "data.col.domain",
+            "data.col.freshness",
+            "data.col.last_success",
+            "data.col.interval",
+            "data.col.last_batch",
+            "data.col.counts",
+            "data.col.open_quarantine",
+        )
+    ]
     return _table(headers, rows, class_name="aocc-table--sources")
 
 
 def build_leader_line(lease: dict | None, *, lang: str) -> html.Span:
     if not lease or not lease.get("alive"):
         return _badge(t("data.scheduler.no_leader", lang), "warning")
-    return html.Span(t("data.scheduler.leader", lang, holder=lease["holder"], until=format_time(lease["expires_at"])),
-                     className="aocc-data__leader")
+    return html.Span(
+        t("data.scheduler.leader", lang, holder=lease["holder"], until=format_time(lease["expires_at"])),
+        className="aocc-data__leader",
+    )
 
 
 def build_batches_table(batches: pd.DataFrame, *, lang: str) -> html.Div | html.Table:
@@ -234,20 +264,37 @@ def build_batches_table(batches: pd.DataFrame, *, lang: str) -> html.Div | html.
         span = ""
         if r.get("data_from") is not None and not pd.isna(r.get("data_from")):
             span = f"{format_time(r['data_from'])} – {format_time(r['data_to'])}"
-        rows.append([
-            f"#{int(r['batch_id'])}",
-            fact_name(r.get("fact"), lang),
-            html.Span(origin),
-            _badge(_label("data.batch.status", r["status"], lang), STATUS_KIND.get(r["status"], "muted")),
-            format_time(r.get("started_at")),
-            f"{int(r['rows_read']):,d}", f"{int(r['rows_accepted']):,d}", f"{int(r['rows_duplicate']):,d}",
-            f"{int(r['rows_rejected']):,d}",
-            span,
-            html.Ul([html.Li(n) for n in notes], className="aocc-data__issues") if notes else "",
-        ])
-    headers = [t(k, lang) for k in ("data.col.batch", "data.col.fact", "data.col.file", "data.col.status", "data.col.started",
-                                    "data.col.read", "data.col.accepted", "data.col.duplicate", "data.col.rejected",
-                                    "data.col.data_span", "data.col.issues")]
+        rows.append(
+            [
+                f"#{int(r['batch_id'])}",
+                fact_name(r.get("fact"), lang),
+                html.Span(origin),
+                _badge(_label("data.batch.status", r["status"], lang), STATUS_KIND.get(r["status"], "muted")),
+                format_time(r.get("started_at")),
+                f"{int(r['rows_read']):,d}",
+                f"{int(r['rows_accepted']):,d}",
+                f"{int(r['rows_duplicate']):,d}",
+                f"{int(r['rows_rejected']):,d}",
+                span,
+                html.Ul([html.Li(n) for n in notes], className="aocc-data__issues") if notes else "",
+            ]
+        )
+    headers = [
+        t(k, lang)
+        for k in (
+            "data.col.batch",
+            "data.col.fact",
+            "data.col.file",
+            "data.col.status",
+            "data.col.started",
+            "data.col.read",
+            "data.col.accepted",
+            "data.col.duplicate",
+            "data.col.rejected",
+            "data.col.data_span",
+            "data.col.issues",
+        )
+    ]
     return _table(headers, rows, class_name="aocc-table--batches")
 
 
@@ -259,16 +306,18 @@ def build_raw_cells(raw: dict) -> html.Dl:
     return html.Dl(items, className="aocc-data__raw")
 
 
-def build_quarantine_table(rows: pd.DataFrame, *, total: int, lang: str, can_manage: bool,
-                           show_raw: bool) -> list:
+def build_quarantine_table(rows: pd.DataFrame, *, total: int, lang: str, can_manage: bool, show_raw: bool) -> list:
     """Columns of ``data.queries.ingest.fetch_quarantine``; with ``can_manage`` each open row has
     a button that opens the correction form."""
     if rows is None or rows.empty:
         return [_none(lang)]
     body = []
     for r in rows.to_dict("records"):
-        where = [html.Span(r.get("source_name") or ""), html.Br(),
-                 html.Small(format_where(r.get("line_no"), r.get("column_name"), lang))]
+        where = [
+            html.Span(r.get("source_name") or ""),
+            html.Br(),
+            html.Small(format_where(r.get("line_no"), r.get("column_name"), lang)),
+        ]
         resolved = _label("data.quarantine.status", r["status"], lang)
         if r.get("resolved_by"):
             resolved = f"{resolved}：{t('data.quarantine.resolved', lang, who=r['resolved_by'], when=format_time(r.get('resolved_at')))}"
@@ -281,15 +330,34 @@ def build_quarantine_table(rows: pd.DataFrame, *, total: int, lang: str, can_man
             resolved,
         ]
         if can_manage:
-            cells.append(html.Button(t("data.quarantine.edit", lang), id=q_select(int(r["row_id"])), n_clicks=0,
-                                     className="aocc-button aocc-button--small") if r["status"] == "open" else "")
+            cells.append(
+                html.Button(
+                    t("data.quarantine.edit", lang),
+                    id=q_select(int(r["row_id"])),
+                    n_clicks=0,
+                    className="aocc-button aocc-button--small",
+                )
+                if r["status"] == "open"
+                else ""
+            )
         body.append(cells)
-    headers = [t(k, lang) for k in ("data.col.row", "data.col.batch", "data.col.where", "data.col.reason", "data.col.raw",
-                                    "data.col.resolved")]
+    headers = [
+        t(k, lang)
+        for k in (
+            "data.col.row",
+            "data.col.batch",
+            "data.col.where",
+            "data.col.reason",
+            "data.col.raw",
+            "data.col.resolved",
+        )
+    ]
     if can_manage:
         headers.append(t("data.quarantine.select", lang))
-    return [html.P(t("data.quarantine.count", lang, total=f"{total:,d}", shown=len(rows)), className="aocc-data__count"),
-            _table(headers, body, class_name="aocc-table--quarantine")]
+    return [
+        html.P(t("data.quarantine.count", lang, total=f"{total:,d}", shown=len(rows)), className="aocc-data__count"),
+        _table(headers, body, class_name="aocc-table--quarantine"),
+    ]
 
 
 def build_quarantine_editor(row: dict | None, *, lang: str) -> tuple[str, str, list]:
@@ -298,12 +366,27 @@ def build_quarantine_editor(row: dict | None, *, lang: str) -> tuple[str, str, l
         return "", "", []
     fields = []
     for column, value in (row.get("raw") or {}).items():
-        fields.append(html.Label([html.Span(str(column), className="aocc-field__label"),
-                                  dcc.Input(id=q_field(str(column)), type="text", value="" if value is None else str(value),
-                                            className="aocc-field__input")],
-                                 className="aocc-field"))
-    heading = t("data.quarantine.edit_heading", lang, id=row["row_id"], source=row.get("source_name") or "",
-                line=row.get("line_no") or "?")
+        fields.append(
+            html.Label(
+                [
+                    html.Span(str(column), className="aocc-field__label"),
+                    dcc.Input(
+                        id=q_field(str(column)),
+                        type="text",
+                        value="" if value is None else str(value),
+                        className="aocc-field__input",
+                    ),
+                ],
+                className="aocc-field",
+            )
+        )
+    heading = t(
+        "data.quarantine.edit_heading",
+        lang,
+        id=row["row_id"],
+        source=row.get("source_name") or "",
+        line=row.get("line_no") or "?",
+    )
     return heading, format_reason(row["reason_code"], row.get("reason_params"), lang), fields
 
 
@@ -315,15 +398,31 @@ def _editor_frame(lang: str) -> html.Div:
             html.P(id=Q_EDITOR_REASON, className="aocc-data__reason"),
             html.P(t("data.quarantine.edit_hint", lang), className="aocc-data__hint"),
             html.Div(id=Q_EDITOR_FIELDS, className="aocc-data__fields"),
-            html.Div([
-                html.Button(t("data.quarantine.resubmit", lang), id=Q_RESUBMIT, n_clicks=0, className="aocc-button"),
-                dcc.Input(id=Q_NOTE, type="text", placeholder=t("data.quarantine.discard_note", lang), value="",
-                          className="aocc-field__input"),
-                html.Button(t("data.quarantine.discard", lang), id=Q_DISCARD, n_clicks=0,
-                            className="aocc-button aocc-button--danger"),
-            ], className="aocc-data__actions"),
+            html.Div(
+                [
+                    html.Button(
+                        t("data.quarantine.resubmit", lang), id=Q_RESUBMIT, n_clicks=0, className="aocc-button"
+                    ),
+                    dcc.Input(
+                        id=Q_NOTE,
+                        type="text",
+                        placeholder=t("data.quarantine.discard_note", lang),
+                        value="",
+                        className="aocc-field__input",
+                    ),
+                    html.Button(
+                        t("data.quarantine.discard", lang),
+                        id=Q_DISCARD,
+                        n_clicks=0,
+                        className="aocc-button aocc-button--danger",
+                    ),
+                ],
+                className="aocc-data__actions",
+            ),
         ],
-        id=Q_EDITOR, hidden=True, className="aocc-card aocc-data__editor",
+        id=Q_EDITOR,
+        hidden=True,
+        className="aocc-card aocc-data__editor",
     )
 
 
@@ -335,48 +434,83 @@ def build_jobs_table(runs: pd.DataFrame, *, lang: str) -> html.Div | html.Table:
     for r in runs.to_dict("records"):
         message = r.get("message") or ""
         first_line = message.splitlines()[0] if message else ""
-        rows.append([
-            html.Span([job_name(r["job_id"], lang), html.Br(), html.Code(r["job_id"])]),
-            format_time(r.get("scheduled_for")),
-            format_time(r.get("started_at")),
-            format_duration(r.get("duration_seconds"), lang),
-            _badge(_label("data.job.outcome", r["outcome"], lang), OUTCOME_KIND.get(r["outcome"], "muted")),
-            html.Span(first_line, title=message) if message else "",
-            r.get("host") or "",
-        ])
-    headers = [t(k, lang) for k in ("data.col.job", "data.col.scheduled_for", "data.col.started", "data.col.duration",
-                                    "data.col.outcome", "data.col.message", "data.col.host")]
+        rows.append(
+            [
+                html.Span([job_name(r["job_id"], lang), html.Br(), html.Code(r["job_id"])]),
+                format_time(r.get("scheduled_for")),
+                format_time(r.get("started_at")),
+                format_duration(r.get("duration_seconds"), lang),
+                _badge(_label("data.job.outcome", r["outcome"], lang), OUTCOME_KIND.get(r["outcome"], "muted")),
+                html.Span(first_line, title=message) if message else "",
+                r.get("host") or "",
+            ]
+        )
+    headers = [
+        t(k, lang)
+        for k in (
+            "data.col.job",
+            "data.col.scheduled_for",
+            "data.col.started",
+            "data.col.duration",
+            "data.col.outcome",
+            "data.col.message",
+            "data.col.host",
+        )
+    ]
     return _table(headers, rows, class_name="aocc-table--jobs")
 
 
-def build_provenance(provenance: pd.DataFrame | None, *, metric_id: str | None, org_name: str | None, lang: str) -> list:
+def build_provenance(
+    provenance: pd.DataFrame | None, *, metric_id: str | None, org_name: str | None, lang: str
+) -> list:
     """Columns of ``data.queries.ingest.fetch_provenance``."""
     if not metric_id:
         return [html.P(t("data.provenance.pick", lang), className="aocc-data__hint")]
     metric = METRICS_BY_ID.get(metric_id)
     if metric is None:
-        return [html.P(t("data.provenance.unknown_metric", lang, metric=metric_id), className="aocc-state aocc-state--error")]
-    heading = html.P(t("data.provenance.for", lang, metric=metric.name(lang), org=org_name or ""), className="aocc-data__hint")
+        return [
+            html.P(
+                t("data.provenance.unknown_metric", lang, metric=metric_id), className="aocc-state aocc-state--error"
+            )
+        ]
+    heading = html.P(
+        t("data.provenance.for", lang, metric=metric.name(lang), org=org_name or ""), className="aocc-data__hint"
+    )
     if provenance is None or provenance.empty:
         return [heading, html.P(t("data.provenance.no_batches", lang), className="aocc-state aocc-state--empty")]
     rows = []
     for r in provenance.to_dict("records"):
         month = r["month"]
         source = r.get("source_name_zh" if lang == "zh" else "source_name_en")
-        rows.append([
-            month.strftime("%Y-%m") if hasattr(month, "strftime") else str(month)[:7],
-            f"#{int(r['batch_id'])}",
-            fact_name(r.get("fact"), lang),
-            html.Span([r.get("file_name") or "", html.Br(), html.Small(source if isinstance(source, str) else "")]),
-            ("、" if lang == "zh" else ", ").join(METRICS_BY_ID[m].name(lang) for m in (r.get("metrics") or [])
-                                                 if m in METRICS_BY_ID),
-            f"{int(r['rows']):,d}",
-            _badge(_label("data.batch.status", r.get("status"), lang), STATUS_KIND.get(r.get("status"), "muted"))
-            if isinstance(r.get("status"), str) else "—",
-            format_time(r.get("started_at")),
-        ])
-    headers = [t(k, lang) for k in ("data.col.month", "data.col.batch", "data.col.fact", "data.col.file",
-                                    "data.col.metrics", "data.col.rows", "data.col.status", "data.col.started")]
+        rows.append(
+            [
+                month.strftime("%Y-%m") if hasattr(month, "strftime") else str(month)[:7],
+                f"#{int(r['batch_id'])}",
+                fact_name(r.get("fact"), lang),
+                html.Span([r.get("file_name") or "", html.Br(), html.Small(source if isinstance(source, str) else "")]),
+                ("、" if lang == "zh" else ", ").join(
+                    METRICS_BY_ID[m].name(lang) for m in (r.get("metrics") or []) if m in METRICS_BY_ID
+                ),
+                f"{int(r['rows']):,d}",
+                _badge(_label("data.batch.status", r.get("status"), lang), STATUS_KIND.get(r.get("status"), "muted"))
+                if isinstance(r.get("status"), str)
+                else "—",
+                format_time(r.get("started_at")),
+            ]
+        )
+    headers = [
+        t(k, lang)
+        for k in (
+            "data.col.month",
+            "data.col.batch",
+            "data.col.fact",
+            "data.col.file",
+            "data.col.metrics",
+            "data.col.rows",
+            "data.col.status",
+            "data.col.started",
+        )
+    ]
     return [heading, _table(headers, rows, class_name="aocc-table--provenance")]
 
 
@@ -395,20 +529,34 @@ def quarantine_csv(rows: pd.DataFrame, *, lang: str) -> str:
     records = rows.to_dict("records") if rows is not None else []
     raw_columns: list[str] = []
     for r in records:
-        for key in (r.get("raw") or {}):
+        for key in r.get("raw") or {}:
             if key not in raw_columns:
                 raw_columns.append(key)
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    header = [t(k, lang) for k in ("data.col.row", "data.col.batch", "data.col.fact", "data.col.file", "data.col.where",
-                                   "data.col.reason")]
+    header = [
+        t(k, lang)
+        for k in (
+            "data.col.row",
+            "data.col.batch",
+            "data.col.fact",
+            "data.col.file",
+            "data.col.where",
+            "data.col.reason",
+        )
+    ]
     writer.writerow([neutralize_formula(h) for h in header + raw_columns])
     for r in records:
         raw = r.get("raw") or {}
-        cells = [int(r["row_id"]), int(r["batch_id"]), fact_name(r.get("fact"), lang), r.get("source_name") or "",
-                 format_where(r.get("line_no"), r.get("column_name"), lang),
-                 format_reason(r["reason_code"], r.get("reason_params"), lang)]
+        cells = [
+            int(r["row_id"]),
+            int(r["batch_id"]),
+            fact_name(r.get("fact"), lang),
+            r.get("source_name") or "",
+            format_where(r.get("line_no"), r.get("column_name"), lang),
+            format_reason(r["reason_code"], r.get("reason_params"), lang),
+        ]
         cells += [raw.get(c, "") for c in raw_columns]
         writer.writerow([neutralize_formula(v) for v in cells])
     return out.getvalue()
@@ -416,32 +564,67 @@ def quarantine_csv(rows: pd.DataFrame, *, lang: str) -> str:
 
 # --- the page ----------------------------------------------------------------------------------
 
+
 def _section(title_key: str, lang: str, *children, section_id: str | None = None) -> html.Section:
-    return html.Section([html.H2(t(title_key, lang), className="aocc-card__title"), *children],
-                        className="aocc-card aocc-data__section", id=section_id or "")
+    return html.Section(
+        [html.H2(t(title_key, lang), className="aocc-card__title"), *children],
+        className="aocc-card aocc-data__section",
+        id=section_id or "",
+    )
 
 
-def build_data_page(*, lang: str, metric: str | None, org: str | None, can_manage: bool, refresh_seconds: int) -> html.Div:
+def build_data_page(
+    *, lang: str, metric: str | None, org: str | None, can_manage: bool, refresh_seconds: int
+) -> html.Div:
     """The data page before its data arrives; the callbacks fill every section."""
     status_options = [{"label": t("data.quarantine.all", lang), "value": "all"}] + [
-        {"label": t(f"data.quarantine.status.{s}", lang), "value": s} for s in ("open", "resubmitted", "discarded")]
+        {"label": t(f"data.quarantine.status.{s}", lang), "value": s} for s in ("open", "resubmitted", "discarded")
+    ]
     fact_options = [{"label": t("data.quarantine.all", lang), "value": "all"}] + [
-        {"label": fact_name(f, lang), "value": f} for f in FACTS]
+        {"label": fact_name(f, lang), "value": f} for f in FACTS
+    ]
     batch_status = [{"label": t("data.quarantine.all", lang), "value": "all"}] + [
-        {"label": t(f"data.batch.status.{s}", lang), "value": s} for s in ("applied", "unchanged", "failed")]
+        {"label": t(f"data.batch.status.{s}", lang), "value": s} for s in ("applied", "unchanged", "failed")
+    ]
     quarantine_tools = [
-        html.Div([
-            html.Label([t("data.quarantine.filter_status", lang),
-                        dcc.Dropdown(id=Q_STATUS, options=status_options, value="open", clearable=False,
-                                     labels=dropdown_labels(lang))], className="aocc-field"),
-            html.Label([t("data.quarantine.filter_fact", lang),
-                        dcc.Dropdown(id=Q_FACT, options=fact_options, value="all", clearable=False,
-                                     labels=dropdown_labels(lang))], className="aocc-field"),
-            html.Label([t("data.quarantine.filter_batch", lang),
-                        dcc.Input(id=Q_BATCH, type="number", min=1, value=None, debounce=True)], className="aocc-field"),
-            html.Button(t("data.quarantine.download", lang), id=Q_DOWNLOAD_BUTTON, n_clicks=0, className="aocc-button"),
-            dcc.Download(id=Q_DOWNLOAD),
-        ], className="aocc-data__filters"),
+        html.Div(
+            [
+                html.Label(
+                    [
+                        t("data.quarantine.filter_status", lang),
+                        dcc.Dropdown(
+                            id=Q_STATUS,
+                            options=status_options,
+                            value="open",
+                            clearable=False,
+                            labels=dropdown_labels(lang),
+                        ),
+                    ],
+                    className="aocc-field",
+                ),
+                html.Label(
+                    [
+                        t("data.quarantine.filter_fact", lang),
+                        dcc.Dropdown(
+                            id=Q_FACT, options=fact_options, value="all", clearable=False, labels=dropdown_labels(lang)
+                        ),
+                    ],
+                    className="aocc-field",
+                ),
+                html.Label(
+                    [
+                        t("data.quarantine.filter_batch", lang),
+                        dcc.Input(id=Q_BATCH, type="number", min=1, value=None, debounce=True),
+                    ],
+                    className="aocc-field",
+                ),
+                html.Button(
+                    t("data.quarantine.download", lang), id=Q_DOWNLOAD_BUTTON, n_clicks=0, className="aocc-button"
+                ),
+                dcc.Download(id=Q_DOWNLOAD),
+            ],
+            className="aocc-data__filters",
+        ),
         html.Div(id=Q_MESSAGE, role="status", className="aocc-data__message"),
         html.Div(id=QUARANTINE),
     ]
@@ -452,22 +635,39 @@ def build_data_page(*, lang: str, metric: str | None, org: str | None, can_manag
             dcc.Store(id=PROVENANCE_QUERY, data={"metric": metric, "org": org}),
             dcc.Store(id=Q_SELECTED, data=None),
             dcc.Store(id=Q_CHANGED, data=0),
-            html.Div([html.H1(t("page.data.heading", lang), className="aocc-page__title"),
-                      html.Div(id=LEADER, className="aocc-page__status", role="status"),
-                      html.Button(t("data.refresh", lang), id=REFRESH, n_clicks=0, className="aocc-button")],
-                     className="aocc-page__head"),
+            html.Div(
+                [
+                    html.H1(t("page.data.heading", lang), className="aocc-page__title"),
+                    html.Div(id=LEADER, className="aocc-page__status", role="status"),
+                    html.Button(t("data.refresh", lang), id=REFRESH, n_clicks=0, className="aocc-button"),
+                ],
+                className="aocc-page__head",
+            ),
             html.P(t("page.data.intro", lang), className="aocc-data__hint"),
             _section("data.provenance.heading", lang, html.Div(id=PROVENANCE), section_id="provenance"),
             _section("data.sources.heading", lang, html.Div(id=SOURCES)),
-            _section("data.batches.heading", lang,
-                     dcc.Dropdown(id=BATCH_STATUS, options=batch_status, value="all", clearable=False,
-                                  labels=dropdown_labels(lang), className="aocc-data__filter"),
-                     html.Div(id=BATCHES)),
+            _section(
+                "data.batches.heading",
+                lang,
+                dcc.Dropdown(
+                    id=BATCH_STATUS,
+                    options=batch_status,
+                    value="all",
+                    clearable=False,
+                    labels=dropdown_labels(lang),
+                    className="aocc-data__filter",
+                ),
+                html.Div(id=BATCHES),
+            ),
             _section("data.quarantine.heading", lang, *quarantine_tools, section_id="quarantine"),
-            _section("data.jobs.heading", lang,
-                     dcc.Checklist(id=JOBS_FAILED, options=[{"label": t("data.jobs.failed_only", lang), "value": "failed"}],
-                                   value=[]),
-                     html.Div(id=JOBS)),
+            _section(
+                "data.jobs.heading",
+                lang,
+                dcc.Checklist(
+                    id=JOBS_FAILED, options=[{"label": t("data.jobs.failed_only", lang), "value": "failed"}], value=[]
+                ),
+                html.Div(id=JOBS),
+            ),
             dcc.Interval(id=INTERVAL, interval=max(int(refresh_seconds), 5) * 1000, n_intervals=0),
         ],
         className="aocc-page aocc-page--data",

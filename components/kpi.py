@@ -11,18 +11,19 @@ attach to a tile without knowing how it was built.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import pandas as pd
 from dash import dcc, html
 
 from components import ids
-from data.kpi_status import kpi_status
-from presentation.format import format_number, reference_text
-from presentation.i18n import t
 from components.states import build_empty
 from data.catalog import get_metric
 from data.frames import frame_records
+from data.kpi_status import kpi_status
+from presentation.format import format_number, reference_text
+from presentation.i18n import t
+
 
 def build_kpi_tile(row: Mapping, *, lang: str) -> html.Div:
     """One tile from a KPI row (the ``KPI_COLUMNS`` of ``data.queries``: ``metric_id``, ``period``,
@@ -35,8 +36,10 @@ def build_kpi_tile(row: Mapping, *, lang: str) -> html.Div:
     return html.Div(
         [
             html.Div(
-                [html.Span(metric.name(lang), className="aocc-kpi__name"),
-                 html.Span(t(f"period.{row['period']}", lang), className="aocc-kpi__period")],
+                [
+                    html.Span(metric.name(lang), className="aocc-kpi__name"),
+                    html.Span(t(f"period.{row['period']}", lang), className="aocc-kpi__period"),
+                ],
                 className="aocc-kpi__head",
             ),
             html.Div(
@@ -46,8 +49,13 @@ def build_kpi_tile(row: Mapping, *, lang: str) -> html.Div:
             html.Div(
                 [
                     html.Span(comparison, className="aocc-kpi__ref"),
-                    html.A(t("kpi.sources", lang), id=ids.kpi_source(metric.id), className="aocc-kpi__sources",
-                           title=t("kpi.sources_hint", lang), **{"data-metric-id": metric.id}),
+                    html.A(
+                        t("kpi.sources", lang),
+                        id=ids.kpi_source(metric.id),
+                        className="aocc-kpi__sources",
+                        title=t("kpi.sources_hint", lang),
+                        **{"data-metric-id": metric.id},
+                    ),
                 ],
                 className="aocc-kpi__foot",
             ),
@@ -80,10 +88,14 @@ def build_overview_groups(kpis: pd.DataFrame, *, lang: str, hrefs: Mapping[str, 
     groups = []
     for domain, rows in by_domain.items():
         head = html.Div(
-            [html.Span(t(f"overview.domain.{domain}", lang), className="aocc-group__title"),
-             dcc.Link(t("overview.details", lang), href=hrefs.get(domain, "/"), className="aocc-group__link")],
+            [
+                html.Span(t(f"overview.domain.{domain}", lang), className="aocc-group__title"),
+                dcc.Link(t("overview.details", lang), href=hrefs.get(domain, "/"), className="aocc-group__link"),
+            ],
             className="aocc-group__head",
         )
         tiles = html.Div([build_kpi_tile(row, lang=lang) for row in rows], className="aocc-group__tiles")
-        groups.append(html.Section([head, tiles], className=f"aocc-group aocc-group--{domain}", **{"data-domain": domain}))
+        groups.append(
+            html.Section([head, tiles], className=f"aocc-group aocc-group--{domain}", **{"data-domain": domain})
+        )
     return groups

@@ -8,18 +8,18 @@ handed in by ``pages/_layout.py``; nothing here reads a request or the database.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
 from urllib.parse import urlencode
 
 import pandas as pd
 from dash import dcc, html
 
 from components import ids
+from components.states import build_error, build_loading
 from data.frames import frame_records
 from presentation.i18n import t
 from presentation.theme import DEFAULT_THEME, normalize_theme
-from components.states import build_error, build_loading
 
 THEME_COOKIE = "aocc_theme"
 
@@ -36,6 +36,7 @@ DOMAIN_PAGES: dict[str, str] = {"energy": "energy", "vehicle": "vehicles", "asse
 
 
 # --- navigation ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -56,8 +57,15 @@ def collect_nav_items(registry: Mapping[str, Mapping], *, lang: str, allowed: Ca
         key = page.get("nav_key")
         if not key or not allowed(page.get("required_permission", "view")):
             continue
-        items.append(NavItem(key=key, label=t(key, lang), href=page.get("relative_path", page["path"]),
-                             order=int(page.get("nav_order", 1000)), org_scoped=bool(page.get("org_scoped", False))))
+        items.append(
+            NavItem(
+                key=key,
+                label=t(key, lang),
+                href=page.get("relative_path", page["path"]),
+                order=int(page.get("nav_order", 1000)),
+                org_scoped=bool(page.get("org_scoped", False)),
+            )
+        )
     return sorted(items, key=lambda item: (item.order, item.key))
 
 
@@ -86,8 +94,9 @@ def nav_class(active: bool) -> str:
     return "aocc-nav__link active" if active else "aocc-nav__link"
 
 
-def nav_links_state(keys: list[str], nav: Mapping[str, Mapping], pathname: str | None,
-                    search: str | None) -> tuple[list[str], list[str]]:
+def nav_links_state(
+    keys: list[str], nav: Mapping[str, Mapping], pathname: str | None, search: str | None
+) -> tuple[list[str], list[str]]:
     """``(hrefs, classNames)`` of the navigation entries ``keys`` for the current location: the
     current page's entry is marked active and org-scoped pages keep ``?org=``.
 
@@ -127,14 +136,30 @@ def build_app_shell(
         right.append(html.Span(t("shell.user", lang, name=user_name), className="aocc-navbar__user"))
         if can_sign_out:
             # A plain link, not a callback: /logout is a Flask route that ends the session.
-            right.append(html.A(t("access.logout", lang), href="/logout", id=ids.LOGOUT_LINK,
-                                className="btn btn-sm aocc-navbar__button"))
+            right.append(
+                html.A(
+                    t("access.logout", lang),
+                    href="/logout",
+                    id=ids.LOGOUT_LINK,
+                    className="btn btn-sm aocc-navbar__button",
+                )
+            )
     right += [
-        html.Button(t("theme.switch_to_light" if theme == "dark" else "theme.switch_to_dark", lang), id=ids.THEME_SWITCH,
-                    n_clicks=0, className="btn btn-sm aocc-navbar__button", title=t("theme.switch_hint", lang)),
-        html.Button(t("lang.switch_to_other", lang), id=ids.LANG_SWITCH, n_clicks=0,
-                    className="btn btn-sm aocc-navbar__button", title=t("lang.switch_hint", lang),
-                    lang="en" if lang == "zh" else "zh"),
+        html.Button(
+            t("theme.switch_to_light" if theme == "dark" else "theme.switch_to_dark", lang),
+            id=ids.THEME_SWITCH,
+            n_clicks=0,
+            className="btn btn-sm aocc-navbar__button",
+            title=t("theme.switch_hint", lang),
+        ),
+        html.Button(
+            t("lang.switch_to_other", lang),
+            id=ids.LANG_SWITCH,
+            n_clicks=0,
+            className="btn btn-sm aocc-navbar__button",
+            title=t("lang.switch_hint", lang),
+            lang="en" if lang == "zh" else "zh",
+        ),
     ]
     navbar = html.Header(
         html.Div(
@@ -164,12 +189,17 @@ def build_app_shell(
 
 # --- the frame of a domain page --------------------------------------------------------------------
 
+
 def graph_config(lang: str, theme: str = DEFAULT_THEME) -> dict:
     """``dcc.Graph`` config: plotly's own words in the UI language (zh-CN locale from assets/);
     no mode bar on the wall screen, where nobody holds a mouse."""
-    return {"locale": "zh-CN" if lang == "zh" else "en", "displaylogo": False, "responsive": True,
-            "displayModeBar": False if normalize_theme(theme) == "dark" else "hover",
-            "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
+    return {
+        "locale": "zh-CN" if lang == "zh" else "en",
+        "displaylogo": False,
+        "responsive": True,
+        "displayModeBar": False if normalize_theme(theme) == "dark" else "hover",
+        "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+    }
 
 
 def build_page(
@@ -203,19 +233,36 @@ def build_page(
             ),
             html.Div(
                 [
-                    html.Nav(id=ids.breadcrumb(page), className="aocc-breadcrumb", **{"aria-label": t("org.breadcrumb", lang)}),
-                    dcc.Dropdown(id=ids.org_drill(page), options=[], value=None, clearable=False, searchable=True,
-                                 placeholder=t("org.drill_placeholder", lang), className="aocc-org-drill",
-                                 labels=dropdown_labels(lang)),
+                    html.Nav(
+                        id=ids.breadcrumb(page),
+                        className="aocc-breadcrumb",
+                        **{"aria-label": t("org.breadcrumb", lang)},
+                    ),
+                    dcc.Dropdown(
+                        id=ids.org_drill(page),
+                        options=[],
+                        value=None,
+                        clearable=False,
+                        searchable=True,
+                        placeholder=t("org.drill_placeholder", lang),
+                        className="aocc-org-drill",
+                        labels=dropdown_labels(lang),
+                    ),
                 ],
                 className="aocc-orgbar",
             ),
-            html.Section(build_loading(lang), id=ids.kpi_row(page), className=f"aocc-kpis aocc-kpis--{page}",
-                         **{"aria-label": t("page.kpi_region", lang)}),
+            html.Section(
+                build_loading(lang),
+                id=ids.kpi_row(page),
+                className=f"aocc-kpis aocc-kpis--{page}",
+                **{"aria-label": t("page.kpi_region", lang)},
+            ),
             html.Section(
                 [
                     html.H2(t(chart_title_key, lang), className="aocc-card__title"),
-                    dcc.Graph(id=ids.chart(page), config=graph_config(lang, theme), className="aocc-chart", responsive=True),
+                    dcc.Graph(
+                        id=ids.chart(page), config=graph_config(lang, theme), className="aocc-chart", responsive=True
+                    ),
                 ],
                 className="aocc-card aocc-card--chart",
             ),
@@ -228,10 +275,15 @@ def build_page(
 
 def dropdown_labels(lang: str) -> dict:
     """The Dash 4 dropdown's own words in the UI language."""
-    return {"search": t("dropdown.search", lang), "no_options_found": t("dropdown.no_options_found", lang),
-            "clear_search": t("dropdown.clear_search", lang), "clear_selection": t("dropdown.clear_selection", lang),
-            "select_all": t("dropdown.select_all", lang), "deselect_all": t("dropdown.deselect_all", lang),
-            "selected_count": t("dropdown.selected_count", lang)}
+    return {
+        "search": t("dropdown.search", lang),
+        "no_options_found": t("dropdown.no_options_found", lang),
+        "clear_search": t("dropdown.clear_search", lang),
+        "clear_selection": t("dropdown.clear_selection", lang),
+        "select_all": t("dropdown.select_all", lang),
+        "deselect_all": t("dropdown.deselect_all", lang),
+        "selected_count": t("dropdown.selected_count", lang),
+    }
 
 
 def build_breadcrumb(path: pd.DataFrame, *, lang: str) -> list:
@@ -262,15 +314,24 @@ def format_date(day: dt.date, lang: str) -> str:
 
 
 def build_status_line(as_of: dt.date | None, refreshed: dt.datetime, *, lang: str) -> list:
-    """"数据截至 …  ·  刷新于 HH:MM:SS" (the as-of part only when the data has a date)."""
+    """ "数据截至 …  ·  刷新于 HH:MM:SS" (the as-of part only when the data has a date)."""
     parts = []
     if as_of is not None and not pd.isna(as_of):
-        parts.append(html.Span(t("page.as_of", lang, date=format_date(pd.Timestamp(as_of).date(), lang)),
-                               className="aocc-status__asof"))
-    parts.append(html.Span(t("page.refreshed", lang, time=refreshed.strftime("%H:%M:%S")), className="aocc-status__refreshed"))
+        parts.append(
+            html.Span(
+                t("page.as_of", lang, date=format_date(pd.Timestamp(as_of).date(), lang)), className="aocc-status__asof"
+            )
+        )
+    parts.append(
+        html.Span(t("page.refreshed", lang, time=refreshed.strftime("%H:%M:%S")), className="aocc-status__refreshed")
+    )
     return parts
 
 
 def build_status_error(refreshed: dt.datetime, *, lang: str, message_key: str = "state.error") -> list:
     """The status line when a refresh failed: the error, with when it happened."""
-    return [build_error(lang, detail=t("state.error_detail", lang, time=refreshed.strftime("%H:%M")), message_key=message_key)]
+    return [
+        build_error(
+            lang, detail=t("state.error_detail", lang, time=refreshed.strftime("%H:%M")), message_key=message_key
+        )
+    ]

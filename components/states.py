@@ -12,7 +12,10 @@ from presentation.i18n import t
 
 
 def _block(kind: str, title: str, detail: str | None = None, *, role: str = "status") -> html.Div:
-    children = [html.Span(className="aocc-state__icon", **{"aria-hidden": "true"}), html.Span(title, className="aocc-state__title")]
+    children = [
+        html.Span(className="aocc-state__icon", **{"aria-hidden": "true"}),
+        html.Span(title, className="aocc-state__title"),
+    ]
     if detail:
         children.append(html.Span(detail, className="aocc-state__detail"))
     return html.Div(children, className=f"aocc-state aocc-state--{kind}", role=role, **{"data-state": kind})

@@ -19,20 +19,40 @@ from .models.base import utcnow
 # Actions written by access control; other areas add their own (rule_change, export,
 # snapshot_download, threshold_change ...). The audit page lists whatever is in the table.
 ACCESS_ACTIONS = (
-    "login", "login_failed", "login_locked", "logout", "device_login", "device_login_failed",
-    "password_change", "password_reset", "user_create", "user_update", "device_issue", "device_revoke",
-    "permission_denied", "admin_create",
+    "login",
+    "login_failed",
+    "login_locked",
+    "logout",
+    "device_login",
+    "device_login_failed",
+    "password_change",
+    "password_reset",
+    "user_create",
+    "user_update",
+    "device_issue",
+    "device_revoke",
+    "permission_denied",
+    "admin_create",
 )
 OUTCOMES = ("ok", "failed", "denied")
 _MAX_TEXT = {"actor": 64, "action": 48, "target": 128, "address": 64, "outcome": 16}
 
 
-def write_audit(session: Session, actor: str | None, action: str, target: str | None = None,
-                detail: dict | None = None, address: str | None = None, outcome: str = "ok", *,
-                note: str | None = None, ts: dt.datetime | None = None) -> AuditLog:
+def write_audit(
+    session: Session,
+    actor: str | None,
+    action: str,
+    target: str | None = None,
+    detail: dict | None = None,
+    address: str | None = None,
+    outcome: str = "ok",
+    *,
+    note: str | None = None,
+    ts: dt.datetime | None = None,
+) -> AuditLog:
     """Add one audit row to ``session`` (the caller commits)."""
     values = {"actor": actor, "action": action, "target": target, "address": address, "outcome": outcome}
-    clipped = {k: (v[:_MAX_TEXT[k]] if isinstance(v, str) else v) for k, v in values.items()}
+    clipped = {k: (v[: _MAX_TEXT[k]] if isinstance(v, str) else v) for k, v in values.items()}
     row = AuditLog(ts=ts or utcnow(), detail=_jsonable(detail or {}), note=note, **clipped)
     session.add(row)
     return row
@@ -50,9 +70,16 @@ def _jsonable(value):
     return str(value)
 
 
-def fetch_audit(session: Session, *, action: str | None = None, actor: str | None = None,
-                start: dt.datetime | None = None, end: dt.datetime | None = None, outcome: str | None = None,
-                limit: int = 1000) -> list[dict]:
+def fetch_audit(
+    session: Session,
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    outcome: str | None = None,
+    limit: int = 1000,
+) -> list[dict]:
     """Audit rows, newest first, filtered; ``start`` inclusive, ``end`` exclusive (UTC).
 
     Columns: id, ts, actor, action, target, detail (dict), address, outcome, note.
@@ -70,10 +97,20 @@ def fetch_audit(session: Session, *, action: str | None = None, actor: str | Non
         stmt = stmt.where(AuditLog.ts < end)
     if outcome:
         stmt = stmt.where(AuditLog.outcome == outcome)
-    return [{
-        "id": r.id, "ts": r.ts, "actor": r.actor, "action": r.action, "target": r.target, "detail": r.detail or {},
-        "address": r.address, "outcome": r.outcome, "note": r.note,
-    } for r in session.scalars(stmt)]
+    return [
+        {
+            "id": r.id,
+            "ts": r.ts,
+            "actor": r.actor,
+            "action": r.action,
+            "target": r.target,
+            "detail": r.detail or {},
+            "address": r.address,
+            "outcome": r.outcome,
+            "note": r.note,
+        }
+        for r in session.scalars(stmt)
+    ]
 
 
 def fetch_audit_actions(session: Session) -> list[str]:

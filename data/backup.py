@@ -67,7 +67,7 @@ def backup_database(url: str, dest_dir: Path, *, now: dt.datetime, keep: int = 1
     """Write a backup of the database at ``url`` into ``dest_dir``; returns its path."""
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
-    stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = now.astimezone(dt.UTC).strftime("%Y%m%d-%H%M%S")
     dialect = make_url(url).get_backend_name()
     if dialect == "sqlite":
         target = dest_dir / f"{PREFIX}{stamp}.sqlite3"
@@ -125,10 +125,12 @@ def list_backups(dest_dir: Path) -> list[BackupInfo]:
     for path in dest_dir.iterdir():
         if path.name.startswith(PREFIX) and path.suffix in SUFFIXES:
             try:
-                created = dt.datetime.strptime(path.stem[len(PREFIX):], "%Y%m%d-%H%M%S").replace(tzinfo=dt.timezone.utc)
+                created = dt.datetime.strptime(path.stem[len(PREFIX) :], "%Y%m%d-%H%M%S").replace(tzinfo=dt.UTC)
             except ValueError:
                 continue
-            out.append(BackupInfo(path, path.stat().st_size, created, "sqlite" if path.suffix == ".sqlite3" else "postgresql"))
+            out.append(
+                BackupInfo(path, path.stat().st_size, created, "sqlite" if path.suffix == ".sqlite3" else "postgresql")
+            )
     return sorted(out, key=lambda b: b.created_at, reverse=True)
 
 
@@ -191,8 +193,16 @@ def _restore_postgres(backup: Path, url: str) -> None:
     pg_restore = shutil.which("pg_restore")
     if pg_restore is None:
         raise BackupError("pg_restore is not installed (apt-get install postgresql-client)")
-    cmd = [pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
-           f"--dbname={_libpq_url(url)}", str(backup)]
+    cmd = [
+        pg_restore,
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--single-transaction",
+        "--exit-on-error",
+        f"--dbname={_libpq_url(url)}",
+        str(backup),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=6 * 3600)
     if proc.returncode != 0:
         raise BackupError(f"pg_restore failed ({proc.returncode}): {proc.stderr.strip()[:2000]}")
@@ -203,8 +213,9 @@ def main(argv: list[str] | None = None) -> int:
 
     config = load_config()
     default_dest = Path(getattr(config, "backup_dir", None) or Path(config.var_dir) / "backups")
-    parser = argparse.ArgumentParser(prog="python -m data.backup", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m data.backup", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("backup", help="write a backup now")
     b.add_argument("--url", default=config.database_url)
@@ -220,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         if args.command == "backup":
-            path = backup_database(args.url, args.dest, now=dt.datetime.now(dt.timezone.utc), keep=args.keep)
+            path = backup_database(args.url, args.dest, now=dt.datetime.now(dt.UTC), keep=args.keep)
             print(path)
         elif args.command == "restore":
             if not args.yes:

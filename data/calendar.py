@@ -23,11 +23,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 # --- calendar arithmetic (no zone) ---------------------------------------------------------
+
 
 def month_start(day: dt.date) -> dt.date:
     """The first day of ``day``'s month."""
@@ -64,6 +65,7 @@ def shift_years(day: dt.date, years: int) -> dt.date:
 
 
 # --- the zone --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Calendar:

@@ -29,12 +29,22 @@ class SourceToRun:
     kind: str
 
 
-def claim_run(conn: Connection, job_id: str, scheduled_for: dt.datetime, *, started_at: dt.datetime,
-              host: str | None = None) -> int | None:
+def claim_run(
+    conn: Connection, job_id: str, scheduled_for: dt.datetime, *, started_at: dt.datetime, host: str | None = None
+) -> int | None:
     """Record that ``job_id`` runs for the slot ``scheduled_for``: the new run's id, or None when
     another process claimed the slot first (the caller's transaction stays usable)."""
-    stmt = insert(JobRun).values(job_id=job_id, scheduled_for=scheduled_for, started_at=started_at, outcome="running",
-                                 host=(host or "")[:128] or None).returning(JobRun.id)
+    stmt = (
+        insert(JobRun)
+        .values(
+            job_id=job_id,
+            scheduled_for=scheduled_for,
+            started_at=started_at,
+            outcome="running",
+            host=(host or "")[:128] or None,
+        )
+        .returning(JobRun.id)
+    )
     try:
         with conn.begin_nested():
             return conn.execute(stmt).scalar_one()
@@ -44,8 +54,11 @@ def claim_run(conn: Connection, job_id: str, scheduled_for: dt.datetime, *, star
 
 def finish_run(conn: Connection, run_id: int, *, outcome: str, finished_at: dt.datetime, message: str | None) -> None:
     """Record a run's outcome (``ok`` | ``failed``), when it finished and its message (clipped)."""
-    conn.execute(update(JobRun).where(JobRun.id == run_id).values(
-        outcome=outcome, finished_at=finished_at, message=(message or None) and str(message)[:MESSAGE_LIMIT]))
+    conn.execute(
+        update(JobRun)
+        .where(JobRun.id == run_id)
+        .values(outcome=outcome, finished_at=finished_at, message=(message or None) and str(message)[:MESSAGE_LIMIT])
+    )
 
 
 def delete_runs_before(conn: Connection, cutoff: dt.datetime) -> int:
@@ -55,9 +68,11 @@ def delete_runs_before(conn: Connection, cutoff: dt.datetime) -> int:
 
 def fetch_sources_to_run(conn: Connection, kinds: tuple[str, ...]) -> list[SourceToRun]:
     """The enabled data sources of ``kinds``, by code."""
-    rows = conn.execute(select(DataSource.code, DataSource.interval_seconds, DataSource.kind)
-                        .where(DataSource.enabled.is_(True), DataSource.kind.in_(kinds))
-                        .order_by(DataSource.code))
+    rows = conn.execute(
+        select(DataSource.code, DataSource.interval_seconds, DataSource.kind)
+        .where(DataSource.enabled.is_(True), DataSource.kind.in_(kinds))
+        .order_by(DataSource.code)
+    )
     return [SourceToRun(r.code, int(r.interval_seconds), r.kind) for r in rows]
 
 

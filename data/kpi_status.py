@@ -46,5 +46,3 @@ def kpi_status(value, reference, reference_kind: str, bad_direction: str) -> str
         if worse < -YOY_WARN:
             return "good"
     return "neutral"
-
-

@@ -27,8 +27,10 @@ LEASE_NAME = "scheduler"
 
 # --- the lease row ----------------------------------------------------------------------------
 
-def take_lease(conn: Connection, holder: str, *, now: dt.datetime, ttl: dt.timedelta, force: bool = False,
-               name: str = LEASE_NAME) -> tuple[bool, str | None]:
+
+def take_lease(
+    conn: Connection, holder: str, *, now: dt.datetime, ttl: dt.timedelta, force: bool = False, name: str = LEASE_NAME
+) -> tuple[bool, str | None]:
     """Acquire or renew the lease for ``holder`` until ``now + ttl``.
 
     Returns ``(taken, previous holder)``: taken when the lease was free, already ours, expired,
@@ -43,7 +45,9 @@ def take_lease(conn: Connection, holder: str, *, now: dt.datetime, ttl: dt.timed
     if row is None:
         try:
             with conn.begin_nested():
-                conn.execute(insert(SchedulerLease).values(name=name, holder=holder, acquired_at=now, expires_at=expires))
+                conn.execute(
+                    insert(SchedulerLease).values(name=name, holder=holder, acquired_at=now, expires_at=expires)
+                )
         except IntegrityError:
             return False, None  # another process inserted the lease first
         return True, None
@@ -51,19 +55,26 @@ def take_lease(conn: Connection, holder: str, *, now: dt.datetime, ttl: dt.timed
         conn.execute(update(SchedulerLease).where(SchedulerLease.name == name).values(expires_at=expires))
         return True, None
     if force or row.expires_at <= now:
-        conn.execute(update(SchedulerLease).where(SchedulerLease.name == name)
-                     .values(holder=holder, acquired_at=now, expires_at=expires))
+        conn.execute(
+            update(SchedulerLease)
+            .where(SchedulerLease.name == name)
+            .values(holder=holder, acquired_at=now, expires_at=expires)
+        )
         return True, row.holder
     return False, None
 
 
 def expire_lease(conn: Connection, holder: str, *, now: dt.datetime, name: str = LEASE_NAME) -> None:
     """End ``holder``'s lease at ``now`` (a clean shutdown); nothing when someone else holds it."""
-    conn.execute(update(SchedulerLease).where(SchedulerLease.name == name, SchedulerLease.holder == holder)
-                 .values(expires_at=now))
+    conn.execute(
+        update(SchedulerLease)
+        .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
+        .values(expires_at=now)
+    )
 
 
 # --- the advisory lock (PostgreSQL) -------------------------------------------------------------
+
 
 def lock_engine(engine: Engine) -> Engine:
     """An engine for ``engine``'s database whose connections belong to nobody else and are never
@@ -92,5 +103,12 @@ def advisory_unlock(conn: Connection, key: tuple[int, int]) -> None:
     conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"), {"a": key[0], "b": key[1]})
 
 
-__all__ = ["LEASE_NAME", "advisory_unlock", "expire_lease", "lock_alive", "lock_engine", "take_lease",
-           "try_advisory_lock"]
+__all__ = [
+    "LEASE_NAME",
+    "advisory_unlock",
+    "expire_lease",
+    "lock_alive",
+    "lock_engine",
+    "take_lease",
+    "try_advisory_lock",
+]

@@ -15,18 +15,54 @@ Entity tables name their own names ``name_zh``/``name_en``, which never match.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 
-NON_PERSONAL_NAME_COLUMNS = frozenset({
-    "org_name", "unit_name", "agency_name", "parent_name", "city_name", "county_name", "province_name",
-    "building_name", "room_name", "metric_name", "indicator_name", "category_name", "department_name",
-    "dept_name", "rule_name", "vehicle_name", "asset_name", "source_name", "file_name", "role_name",
-    "scope_name", "device_name", "meter_name", "class_name", "level_name", "status_name", "type_name",
-    "domain_name", "rank_name", "project_name", "estate_name", "warehouse_name", "batch_name",
-    "snapshot_name", "job_name", "node_name", "display_name", "report_name", "sheet_name", "column_name",
-})
+NON_PERSONAL_NAME_COLUMNS = frozenset(
+    {
+        "org_name",
+        "unit_name",
+        "agency_name",
+        "parent_name",
+        "city_name",
+        "county_name",
+        "province_name",
+        "building_name",
+        "room_name",
+        "metric_name",
+        "indicator_name",
+        "category_name",
+        "department_name",
+        "dept_name",
+        "rule_name",
+        "vehicle_name",
+        "asset_name",
+        "source_name",
+        "file_name",
+        "role_name",
+        "scope_name",
+        "device_name",
+        "meter_name",
+        "class_name",
+        "level_name",
+        "status_name",
+        "type_name",
+        "domain_name",
+        "rank_name",
+        "project_name",
+        "estate_name",
+        "warehouse_name",
+        "batch_name",
+        "snapshot_name",
+        "job_name",
+        "node_name",
+        "display_name",
+        "report_name",
+        "sheet_name",
+        "column_name",
+    }
+)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -106,8 +142,11 @@ def mask_frame(df: pd.DataFrame, scope, *, columns: Iterable[str] | None = None)
     """
     if getattr(scope, "can_view_personal_data", False):
         return df
-    targets = [c for c in (columns if columns is not None else df.columns) if c in df.columns
-               and (columns is not None or is_personal_column(c))]
+    targets = [
+        c
+        for c in (columns if columns is not None else df.columns)
+        if c in df.columns and (columns is not None or is_personal_column(c))
+    ]
     if not targets:
         return df
     out = df.copy()

@@ -29,14 +29,25 @@ def default_scope_nodes(session: Session) -> dict[str, int] | None:
     county = None
     if city is not None:
         county = _first(session, OrgNode.level == "county", OrgNode.path.like(city.path + "%"))
-    return {"root": root.id, "city": city.id if city else root.id,
-            "county": county.id if county else (city.id if city else root.id)}
+    return {
+        "root": root.id,
+        "city": city.id if city else root.id,
+        "county": county.id if county else (city.id if city else root.id),
+    }
 
 
 def create_province(session: Session, name: str) -> int:
     """Create the root node (a province named ``name`` in both languages) of an empty tree; its id."""
-    root = OrgNode(parent_id=None, level="province", admin_level="province", code="root", name_zh=name,
-                   name_en=name, path="/", depth=0)
+    root = OrgNode(
+        parent_id=None,
+        level="province",
+        admin_level="province",
+        code="root",
+        name_zh=name,
+        name_en=name,
+        path="/",
+        depth=0,
+    )
     session.add(root)
     session.flush()
     root.path = f"/{root.id}/"

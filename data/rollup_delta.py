@@ -78,8 +78,17 @@ class EnergyDeltas:
         return self._tree
 
     # -- accumulate ---------------------------------------------------------------------------
-    def add(self, *, building_id: np.ndarray, org_id: np.ndarray, kind: np.ndarray, interval_minutes: np.ndarray,
-            ts: np.ndarray, value: np.ndarray, samples: np.ndarray) -> None:
+    def add(
+        self,
+        *,
+        building_id: np.ndarray,
+        org_id: np.ndarray,
+        kind: np.ndarray,
+        interval_minutes: np.ndarray,
+        ts: np.ndarray,
+        value: np.ndarray,
+        samples: np.ndarray,
+    ) -> None:
         """Changes of single readings: ``ts`` is the interval's end in epoch seconds (UTC),
         ``kind`` an index into ``METER_KINDS``, ``value`` the change of value, ``samples`` +1 for a
         new reading and 0 for a correction."""
@@ -113,10 +122,13 @@ class EnergyDeltas:
             codes, uniques = pd.factorize(pkey)
             groups = len(uniques)
             sums = np.empty((groups, 25))
-            sums[:, :24] = np.bincount(codes * 24 + hour[electric], weights=value[electric],
-                                       minlength=groups * 24).reshape(groups, 24)
+            sums[:, :24] = np.bincount(
+                codes * 24 + hour[electric], weights=value[electric], minlength=groups * 24
+            ).reshape(groups, 24)
             sums[:, 24] = np.bincount(codes, weights=samples[electric], minlength=groups)
-            self._profile.append(_Cells(np.asarray(uniques, dtype=np.int64), org_id[electric][_first(codes, groups)], sums))
+            self._profile.append(
+                _Cells(np.asarray(uniques, dtype=np.int64), org_id[electric][_first(codes, groups)], sums)
+            )
             self._held += len(self._profile[-1])
         self._touched = True
         if self._held >= self.flush_rows:
@@ -136,7 +148,7 @@ class EnergyDeltas:
         if self._touched:
             bump_data_version(self.conn, ("energy",))
 
-    def _write_daily_and_monthly(self, cells: "_Cells") -> None:
+    def _write_daily_and_monthly(self, cells: _Cells) -> None:
         day = cells.key % _DAY_BITS
         building_kind = cells.key // _DAY_BITS
         kind = building_kind % len(METER_KINDS)
@@ -151,16 +163,27 @@ class EnergyDeltas:
         # electricity (its value may be 0), off-day electricity on non-working days only.
         metric_code = np.concatenate([kind, np.full(int(electric.sum()), _NIGHT), np.full(int(offday.sum()), _OFFDAY)])
         building_rows = np.concatenate([np.arange(len(day)), np.flatnonzero(electric), np.flatnonzero(offday)])
-        row_sums = np.stack([np.concatenate([value, night_value[electric], value[offday]]),
-                             np.concatenate([samples, night_samples[electric], samples[offday]])], axis=1)
+        row_sums = np.stack(
+            [
+                np.concatenate([value, night_value[electric], value[offday]]),
+                np.concatenate([samples, night_samples[electric], samples[offday]]),
+            ],
+            axis=1,
+        )
         # building cells, then the same cells summed into every org above each building
         daily_key = metric_code * _DAY_BITS + day[building_rows]
         entity = building[building_rows]
         org_key, org_entity, org_sums = _sum_into_ancestors(self.tree, cells.org[building_rows], daily_key, row_sums)
-        self._upsert_flow("rollup_daily", "day", np.concatenate([daily_key, org_key]),
-                          np.concatenate([entity, org_entity]), len(entity), np.concatenate([row_sums, org_sums]))
+        self._upsert_flow(
+            "rollup_daily",
+            "day",
+            np.concatenate([daily_key, org_key]),
+            np.concatenate([entity, org_entity]),
+            len(entity),
+            np.concatenate([row_sums, org_sums]),
+        )
 
-    def _write_profile(self, cells: "_Cells") -> None:
+    def _write_profile(self, cells: _Cells) -> None:
         weekday_key = cells.key % (_DAY_BITS * 7)  # (month, weekday) packed
         building = cells.key // (_DAY_BITS * 7)
         org_key, org_entity, org_sums = _sum_into_ancestors(self.tree, cells.org, weekday_key, cells.sums)
@@ -170,16 +193,21 @@ class EnergyDeltas:
         kinds = np.concatenate([np.zeros(len(building), dtype=np.int64), np.ones(len(org_entity), dtype=np.int64)])
         order = np.lexsort((key % 7, key // 7, entity, kinds))
         month = days_to_datetime64((key // 7)[order])
-        columns = {"metric_id": [PROFILE_METRIC] * len(order), "entity_kind": _ENTITY_KINDS[kinds[order]].tolist(),
-                   "entity_id": entity[order].tolist(), "month": format_days(month).tolist(),
-                   "weekday": (key % 7)[order].tolist()}
+        columns = {
+            "metric_id": [PROFILE_METRIC] * len(order),
+            "entity_kind": _ENTITY_KINDS[kinds[order]].tolist(),
+            "entity_id": entity[order].tolist(),
+            "month": format_days(month).tolist(),
+            "weekday": (key % 7)[order].tolist(),
+        }
         for i, name in enumerate(PROFILE_HOUR_COLUMNS):
             columns[name] = sums[order, i].tolist()
         columns["samples"] = np.rint(sums[order, 24]).astype(np.int64).tolist()
         self._upsert("rollup_hourly_profile", columns, keys=5)
 
-    def _upsert_flow(self, table: str, period_column: str, key: np.ndarray, entity: np.ndarray, buildings: int,
-                     sums: np.ndarray) -> None:
+    def _upsert_flow(
+        self, table: str, period_column: str, key: np.ndarray, entity: np.ndarray, buildings: int, sums: np.ndarray
+    ) -> None:
         """Daily cells (``key`` = metric code and day packed), then the same summed by month."""
         kinds = np.concatenate([np.zeros(buildings, dtype=np.int64), np.ones(len(entity) - buildings, dtype=np.int64)])
         self._upsert_cells(table, period_column, key, entity, kinds, sums)
@@ -191,16 +219,24 @@ class EnergyDeltas:
         entity_kind, month_key = uniques // (len(_METRICS) * _DAY_BITS), uniques % (len(_METRICS) * _DAY_BITS)
         self._upsert_cells("rollup_monthly", "month", month_key, entity_kind // 2, entity_kind % 2, summed)
 
-    def _upsert_cells(self, table: str, period_column: str, key: np.ndarray, entity: np.ndarray, kinds: np.ndarray,
-                      sums: np.ndarray) -> None:
+    def _upsert_cells(
+        self, table: str, period_column: str, key: np.ndarray, entity: np.ndarray, kinds: np.ndarray, sums: np.ndarray
+    ) -> None:
         metric, period = key // _DAY_BITS, key % _DAY_BITS
         # primary-key order: metric id (text), entity kind, entity, period
         order = np.lexsort((period, entity, kinds, _METRIC_RANK[metric]))
-        self._upsert(table, {
-            "metric_id": _METRICS[metric[order]].tolist(), "entity_kind": _ENTITY_KINDS[kinds[order]].tolist(),
-            "entity_id": entity[order].tolist(), period_column: format_days(days_to_datetime64(period[order])).tolist(),
-            "value": sums[order, 0].tolist(), "samples": np.rint(sums[order, 1]).astype(np.int64).tolist(),
-        }, keys=4)
+        self._upsert(
+            table,
+            {
+                "metric_id": _METRICS[metric[order]].tolist(),
+                "entity_kind": _ENTITY_KINDS[kinds[order]].tolist(),
+                "entity_id": entity[order].tolist(),
+                period_column: format_days(days_to_datetime64(period[order])).tolist(),
+                "value": sums[order, 0].tolist(),
+                "samples": np.rint(sums[order, 1]).astype(np.int64).tolist(),
+            },
+            keys=4,
+        )
 
     def _upsert(self, table: str, columns: dict[str, list], *, keys: int) -> None:
         """``INSERT … ON CONFLICT DO UPDATE SET s = s + excluded.s`` for every row (one per key, in
@@ -218,7 +254,9 @@ class EnergyDeltas:
             if self.conn.dialect.name == "sqlite":
                 cursor.executemany(
                     f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-                    f"ON CONFLICT ({conflict}) DO UPDATE SET {assignments}", zip(*values))
+                    f"ON CONFLICT ({conflict}) DO UPDATE SET {assignments}",
+                    zip(*values),
+                )
             else:
                 casts = [_PG_TYPES[name] for name in names]
                 arrays = ", ".join(f"%s::{cast}[]" for cast in casts)
@@ -227,7 +265,8 @@ class EnergyDeltas:
                 cursor.execute(
                     f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
                     f"ON CONFLICT ({conflict}) DO UPDATE SET {assignments}",
-                    [_array_literal(v, quoted=name in ("metric_id", "entity_kind")) for name, v in zip(names, values)])
+                    [_array_literal(v, quoted=name in ("metric_id", "entity_kind")) for name, v in zip(names, values)],
+                )
         finally:
             cursor.close()
 
@@ -242,19 +281,24 @@ class _Cells:
         return len(self.key)
 
     @classmethod
-    def summed(cls, key: np.ndarray, org: np.ndarray, sums: np.ndarray) -> "_Cells":
+    def summed(cls, key: np.ndarray, org: np.ndarray, sums: np.ndarray) -> _Cells:
         """Rows with equal keys summed (a key determines its building, hence its org)."""
         codes, uniques = pd.factorize(key)
         groups = len(uniques)
-        total = np.stack([np.bincount(codes, weights=sums[:, i], minlength=groups) for i in range(sums.shape[1])], axis=1)
+        total = np.stack(
+            [np.bincount(codes, weights=sums[:, i], minlength=groups) for i in range(sums.shape[1])], axis=1
+        )
         return cls(np.asarray(uniques, dtype=np.int64), org[_first(codes, groups)], total)
 
     @classmethod
-    def merged(cls, parts: list["_Cells"]) -> "_Cells":
+    def merged(cls, parts: list[_Cells]) -> _Cells:
         if len(parts) == 1:
             return parts[0]
-        return cls.summed(np.concatenate([p.key for p in parts]), np.concatenate([p.org for p in parts]),
-                          np.concatenate([p.sums for p in parts]))
+        return cls.summed(
+            np.concatenate([p.key for p in parts]),
+            np.concatenate([p.org for p in parts]),
+            np.concatenate([p.sums for p in parts]),
+        )
 
 
 def _first(codes: np.ndarray, groups: int) -> np.ndarray:
@@ -270,8 +314,9 @@ def _sum_into_ancestors(tree, own_org: np.ndarray, key: np.ndarray, sums: np.nda
     rows, orgs = tree.ancestor_pairs(own_org)
     packed = orgs * (key.max() + 1) + key[rows]
     codes, uniques = pd.factorize(packed)
-    total = np.stack([np.bincount(codes, weights=sums[rows, i], minlength=len(uniques)) for i in range(sums.shape[1])],
-                     axis=1)
+    total = np.stack(
+        [np.bincount(codes, weights=sums[rows, i], minlength=len(uniques)) for i in range(sums.shape[1])], axis=1
+    )
     return uniques % (key.max() + 1), uniques // (key.max() + 1), total
 
 
@@ -279,9 +324,17 @@ _METRICS = np.array([*(METER_KIND_METRIC[k] for k in METER_KINDS), NIGHT_METRIC,
 _NIGHT, _OFFDAY = len(METER_KINDS), len(METER_KINDS) + 1
 _METRIC_RANK = np.argsort(np.argsort(_METRICS.astype(str)))  # metric code -> position in text order
 _ENTITY_KINDS = np.array(["building", "org"], dtype=object)
-_PG_TYPES = {"metric_id": "text", "entity_kind": "text", "entity_id": "integer", "day": "date", "month": "date",
-             "weekday": "integer", "value": "double precision", "samples": "integer",
-             **{name: "double precision" for name in PROFILE_HOUR_COLUMNS}}
+_PG_TYPES = {
+    "metric_id": "text",
+    "entity_kind": "text",
+    "entity_id": "integer",
+    "day": "date",
+    "month": "date",
+    "weekday": "integer",
+    "value": "double precision",
+    "samples": "integer",
+    **{name: "double precision" for name in PROFILE_HOUR_COLUMNS},
+}
 
 
 def _array_literal(values: list, *, quoted: bool) -> str:

@@ -50,7 +50,9 @@ class Scope:
 
 def root_node(conn: Connection):
     """The province (the node without parent) as a row with ``id`` and ``path``, or None."""
-    return conn.execute(select(OrgNode.id, OrgNode.path).where(OrgNode.parent_id.is_(None)).order_by(OrgNode.id).limit(1)).first()
+    return conn.execute(
+        select(OrgNode.id, OrgNode.path).where(OrgNode.parent_id.is_(None)).order_by(OrgNode.id).limit(1)
+    ).first()
 
 
 def _org_path(conn: Connection, org_id: int) -> str | None:

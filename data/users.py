@@ -90,6 +90,7 @@ class AuthResult:
 
 # --- passwords --------------------------------------------------------------------------------
 
+
 def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
@@ -136,16 +137,23 @@ def normalize_username(username: str) -> str:
 
 # --- loading accounts -------------------------------------------------------------------------
 
+
 def role_permissions(session: Session, role: str) -> frozenset[str]:
     return frozenset(session.scalars(select(RolePermission.permission).where(RolePermission.role_code == role)))
 
 
 def _account(session: Session, user: User, device_token_id: int | None = None) -> Account:
     return Account(
-        id=user.id, username=user.username, display_name=user.display_name, role=user.role_code,
-        permissions=role_permissions(session, user.role_code), scope_org_id=user.scope_org_id,
-        session_epoch=user.session_epoch, language=user.language or "zh",
-        must_change_password=bool(user.must_change_password), device_token_id=device_token_id,
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role_code,
+        permissions=role_permissions(session, user.role_code),
+        scope_org_id=user.scope_org_id,
+        session_epoch=user.session_epoch,
+        language=user.language or "zh",
+        must_change_password=bool(user.must_change_password),
+        device_token_id=device_token_id,
     )
 
 
@@ -178,8 +186,10 @@ def check_current_password(session: Session, user_id: int, password: str) -> boo
 
 # --- throttling and password login ------------------------------------------------------------
 
-def locked_until(session: Session, username: str, address: str, now: dt.datetime,
-                 policy: ThrottlePolicy = DEFAULT_POLICY) -> dt.datetime | None:
+
+def locked_until(
+    session: Session, username: str, address: str, now: dt.datetime, policy: ThrottlePolicy = DEFAULT_POLICY
+) -> dt.datetime | None:
     """When further attempts for this username or from this address are allowed again, or None.
 
     Failures count from the later of (now - window) and the username's last success, so a
@@ -188,17 +198,24 @@ def locked_until(session: Session, username: str, address: str, now: dt.datetime
     username = normalize_username(username)
     since = now - policy.window - policy.lockout
     last_ok = session.scalar(
-        select(func.max(LoginAttempt.ts)).where(LoginAttempt.username == username, LoginAttempt.success.is_(True),
-                                                LoginAttempt.ts >= since))
+        select(func.max(LoginAttempt.ts)).where(
+            LoginAttempt.username == username, LoginAttempt.success.is_(True), LoginAttempt.ts >= since
+        )
+    )
     account_since = max(since, last_ok) if last_ok else since
     candidates = []
     for column, value, limit, start in (
         (LoginAttempt.username, username, policy.max_account_failures, account_since),
         (LoginAttempt.address, address, policy.max_address_failures, since),
     ):
-        times = list(session.scalars(
-            select(LoginAttempt.ts).where(column == value, LoginAttempt.success.is_(False), LoginAttempt.ts > start)
-            .order_by(LoginAttempt.ts.desc()).limit(limit)))
+        times = list(
+            session.scalars(
+                select(LoginAttempt.ts)
+                .where(column == value, LoginAttempt.success.is_(False), LoginAttempt.ts > start)
+                .order_by(LoginAttempt.ts.desc())
+                .limit(limit)
+            )
+        )
         # Locked while the last ``limit`` failures all fall inside one window and the last is recent.
         if len(times) >= limit and times[0] - times[-1] <= policy.window:
             until = times[0] + policy.lockout
@@ -208,12 +225,21 @@ def locked_until(session: Session, username: str, address: str, now: dt.datetime
 
 
 def record_attempt(session: Session, username: str, address: str, success: bool, now: dt.datetime) -> None:
-    session.add(LoginAttempt(username=normalize_username(username)[:64], address=(address or "")[:64], ts=now, success=success))
+    session.add(
+        LoginAttempt(username=normalize_username(username)[:64], address=(address or "")[:64], ts=now, success=success)
+    )
     session.execute(delete(LoginAttempt).where(LoginAttempt.ts < now - ATTEMPT_RETENTION))
 
 
-def authenticate(session: Session, username: str, password: str, address: str, *, now: dt.datetime | None = None,
-                 policy: ThrottlePolicy = DEFAULT_POLICY) -> AuthResult:
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    address: str,
+    *,
+    now: dt.datetime | None = None,
+    policy: ThrottlePolicy = DEFAULT_POLICY,
+) -> AuthResult:
     """Check a username and password, recording the attempt. The caller commits (also on failure).
 
     An unknown username, a wrong password and a password-less account give the same answer
@@ -253,6 +279,7 @@ def authenticate(session: Session, username: str, password: str, address: str, *
 
 # --- user administration ----------------------------------------------------------------------
 
+
 def _check_role(role: str) -> None:
     if role not in ROLE_CODES:
         raise AccountError("unknown_role", f"unknown role {role!r}")
@@ -271,9 +298,19 @@ def _check_in_scope(session: Session, org_id: int, within_path: str | None) -> N
         raise AccountError("out_of_scope", f"org node {org_id} is outside the administrator's scope")
 
 
-def create_user(session: Session, *, username: str, display_name: str, role: str, scope_org_id: int,
-                password: str | None = None, within_path: str | None = None, language: str = "zh",
-                must_change_password: bool = False, now: dt.datetime | None = None) -> User:
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    scope_org_id: int,
+    password: str | None = None,
+    within_path: str | None = None,
+    language: str = "zh",
+    must_change_password: bool = False,
+    now: dt.datetime | None = None,
+) -> User:
     """Create an account. ``password`` None leaves it without one (wall accounts log in by token).
 
     ``within_path`` is the creating administrator's scope: the new user's scope must lie inside it.
@@ -290,17 +327,28 @@ def create_user(session: Session, *, username: str, display_name: str, role: str
         if role == "wall":
             raise AccountError("wall_no_password", "wall-display accounts log in by device token only")
         check_password_strength(password, username=name)
-    user = User(username=name, display_name=display_name[:64], role_code=role, scope_org_id=scope_org_id,
-                password_hash=hash_password(password) if password else None, language=language, active=True,
-                must_change_password=must_change_password, failed_logins=0, session_epoch=0,
-                created_at=now or utcnow())
+    user = User(
+        username=name,
+        display_name=display_name[:64],
+        role_code=role,
+        scope_org_id=scope_org_id,
+        password_hash=hash_password(password) if password else None,
+        language=language,
+        active=True,
+        must_change_password=must_change_password,
+        failed_logins=0,
+        session_epoch=0,
+        created_at=now or utcnow(),
+    )
     session.add(user)
     session.flush()
     return user
 
 
 def _active_admins(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(User).where(User.role_code == "admin", User.active.is_(True)))
+    return session.scalar(
+        select(func.count()).select_from(User).where(User.role_code == "admin", User.active.is_(True))
+    )
 
 
 def _get_user(session: Session, user_id: int, within_path: str | None) -> User:
@@ -312,9 +360,17 @@ def _get_user(session: Session, user_id: int, within_path: str | None) -> User:
     return user
 
 
-def update_user(session: Session, user_id: int, *, role: str | None = None, scope_org_id: int | None = None,
-                display_name: str | None = None, active: bool | None = None, within_path: str | None = None,
-                acting_user_id: int | None = None) -> dict:
+def update_user(
+    session: Session,
+    user_id: int,
+    *,
+    role: str | None = None,
+    scope_org_id: int | None = None,
+    display_name: str | None = None,
+    active: bool | None = None,
+    within_path: str | None = None,
+    acting_user_id: int | None = None,
+) -> dict:
     """Change role, scope, display name or active flag. Returns ``{field: [old, new]}`` for the audit.
 
     Refuses to leave the installation without an active administrator and refuses an
@@ -339,8 +395,9 @@ def update_user(session: Session, user_id: int, *, role: str | None = None, scop
         return changes
     if acting_user_id == user.id and ("role" in changes or changes.get("active") == [True, False]):
         raise AccountError("not_yourself", "administrators cannot demote or disable themselves")
-    losing_admin = user.role_code == "admin" and user.active and (
-        ("role" in changes) or changes.get("active") == [True, False])
+    losing_admin = (
+        user.role_code == "admin" and user.active and (("role" in changes) or changes.get("active") == [True, False])
+    )
     if losing_admin and _active_admins(session) <= 1:
         raise AccountError("last_admin", "the last active administrator cannot be demoted or disabled")
     if "role" in changes:
@@ -360,17 +417,18 @@ def update_user(session: Session, user_id: int, *, role: str | None = None, scop
     return changes
 
 
-def toggle_active(session: Session, user_id: int, *, within_path: str | None = None,
-                  acting_user_id: int | None = None) -> dict:
+def toggle_active(
+    session: Session, user_id: int, *, within_path: str | None = None, acting_user_id: int | None = None
+) -> dict:
     """Disable an active user or enable a disabled one (``update_user``'s rules apply); returns
     ``{"active": [old, new]}`` for the audit."""
     user = _get_user(session, user_id, within_path)
-    return update_user(session, user_id, active=not user.active, within_path=within_path,
-                       acting_user_id=acting_user_id)
+    return update_user(session, user_id, active=not user.active, within_path=within_path, acting_user_id=acting_user_id)
 
 
-def reset_account(session: Session, user_id: int, *, role: str, scope_org_id: int,
-                  department_id: int | None = None) -> User:
+def reset_account(
+    session: Session, user_id: int, *, role: str, scope_org_id: int, department_id: int | None = None
+) -> User:
     """Set an account's role, scope and department and enable it, without the checks of
     ``update_user`` (for commands that set up accounts, such as the demo's)."""
     user = _get_user(session, user_id, None)
@@ -385,8 +443,9 @@ def department_ids(session: Session) -> dict[str, int]:
     return {code: dept_id for code, dept_id in session.execute(select(Department.code, Department.id))}
 
 
-def set_password(session: Session, user_id: int, password: str, *, must_change: bool = False,
-                 within_path: str | None = None) -> User:
+def set_password(
+    session: Session, user_id: int, password: str, *, must_change: bool = False, within_path: str | None = None
+) -> User:
     """Set a new password and end every session of the user."""
     user = _get_user(session, user_id, within_path)
     if user.role_code == "wall":
@@ -412,19 +471,33 @@ def list_users(session: Session, *, within_path: str | None = None) -> list[dict
     Columns: id, username, display_name, role, role_name_zh, role_name_en, scope_org_id,
     scope_name_zh, scope_name_en, active, locked_until, last_login_at, created_at.
     """
-    stmt = (select(User, OrgNode.name_zh, OrgNode.name_en, Role.name_zh, Role.name_en)
-            .join(OrgNode, OrgNode.id == User.scope_org_id).join(Role, Role.code == User.role_code)
-            .order_by(User.username))
+    stmt = (
+        select(User, OrgNode.name_zh, OrgNode.name_en, Role.name_zh, Role.name_en)
+        .join(OrgNode, OrgNode.id == User.scope_org_id)
+        .join(Role, Role.code == User.role_code)
+        .order_by(User.username)
+    )
     if within_path is not None:
         stmt = stmt.where(OrgNode.path.like(within_path + "%"))
     rows = []
     for user, org_zh, org_en, role_zh, role_en in session.execute(stmt):
-        rows.append({
-            "id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role_code,
-            "role_name_zh": role_zh, "role_name_en": role_en, "scope_org_id": user.scope_org_id,
-            "scope_name_zh": org_zh, "scope_name_en": org_en, "active": bool(user.active),
-            "locked_until": user.locked_until, "last_login_at": user.last_login_at, "created_at": user.created_at,
-        })
+        rows.append(
+            {
+                "id": user.id,
+                "username": user.username,
+                "display_name": user.display_name,
+                "role": user.role_code,
+                "role_name_zh": role_zh,
+                "role_name_en": role_en,
+                "scope_org_id": user.scope_org_id,
+                "scope_name_zh": org_zh,
+                "scope_name_en": org_en,
+                "active": bool(user.active),
+                "locked_until": user.locked_until,
+                "last_login_at": user.last_login_at,
+                "created_at": user.created_at,
+            }
+        )
     return rows
 
 
@@ -440,12 +513,20 @@ def list_org_choices(session: Session, *, within_path: str | None = None, max_de
 
 # --- device tokens for wall displays ----------------------------------------------------------
 
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_device_token(session: Session, *, user_id: int, name: str, created_by: str,
-                       within_path: str | None = None, now: dt.datetime | None = None) -> tuple[DeviceToken, str]:
+def issue_device_token(
+    session: Session,
+    *,
+    user_id: int,
+    name: str,
+    created_by: str,
+    within_path: str | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[DeviceToken, str]:
     """A new token for a wall-display account. Returns the row and the token, which is not stored."""
     user = _get_user(session, user_id, within_path)
     if user.role_code != "wall":
@@ -454,15 +535,21 @@ def issue_device_token(session: Session, *, user_id: int, name: str, created_by:
     if not name:
         raise AccountError("name_required", "a device needs a name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = DeviceToken(name=name[:64], token_sha256=token_digest(token), user_id=user.id, created_by=created_by[:64],
-                      created_at=now or utcnow())
+    row = DeviceToken(
+        name=name[:64],
+        token_sha256=token_digest(token),
+        user_id=user.id,
+        created_by=created_by[:64],
+        created_at=now or utcnow(),
+    )
     session.add(row)
     session.flush()
     return row, token
 
 
-def revoke_device_token(session: Session, token_id: int, *, within_path: str | None = None,
-                        now: dt.datetime | None = None) -> DeviceToken:
+def revoke_device_token(
+    session: Session, token_id: int, *, within_path: str | None = None, now: dt.datetime | None = None
+) -> DeviceToken:
     row = session.get(DeviceToken, token_id)
     if row is None:
         raise AccountError("unknown_token", f"device token {token_id} does not exist")
@@ -475,8 +562,11 @@ def revoke_device_token(session: Session, token_id: int, *, within_path: str | N
 
 def revoke_device_tokens_of(session: Session, user_id: int, *, now: dt.datetime | None = None) -> int:
     """Revoke every token of the user still in force; returns how many."""
-    result = session.execute(update(DeviceToken).where(DeviceToken.user_id == user_id, DeviceToken.revoked_at.is_(None))
-                             .values(revoked_at=now or utcnow()))
+    result = session.execute(
+        update(DeviceToken)
+        .where(DeviceToken.user_id == user_id, DeviceToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )
     return result.rowcount or 0
 
 
@@ -489,8 +579,10 @@ def load_device_account(session: Session, token: str) -> tuple[Account | None, d
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None, None
     row = session.execute(
-        select(DeviceToken, User).join(User, User.id == DeviceToken.user_id)
-        .where(DeviceToken.token_sha256 == token_digest(token))).first()
+        select(DeviceToken, User)
+        .join(User, User.id == DeviceToken.user_id)
+        .where(DeviceToken.token_sha256 == token_digest(token))
+    ).first()
     if row is None:
         return None, None
     device, user = row
@@ -511,12 +603,25 @@ def touch_device_token(session: Session, token_id: int, now: dt.datetime) -> Non
 def list_device_tokens(session: Session, *, within_path: str | None = None) -> list[dict]:
     """Issued tokens (never the tokens themselves): id, name, username, display_name, created_by,
     created_at, last_seen_at, revoked_at, active."""
-    stmt = (select(DeviceToken, User.username, User.display_name).join(User, User.id == DeviceToken.user_id)
-            .join(OrgNode, OrgNode.id == User.scope_org_id).order_by(DeviceToken.created_at.desc(), DeviceToken.id.desc()))
+    stmt = (
+        select(DeviceToken, User.username, User.display_name)
+        .join(User, User.id == DeviceToken.user_id)
+        .join(OrgNode, OrgNode.id == User.scope_org_id)
+        .order_by(DeviceToken.created_at.desc(), DeviceToken.id.desc())
+    )
     if within_path is not None:
         stmt = stmt.where(OrgNode.path.like(within_path + "%"))
-    return [{
-        "id": d.id, "name": d.name, "username": username, "display_name": display, "created_by": d.created_by,
-        "created_at": d.created_at, "last_seen_at": d.last_seen_at, "revoked_at": d.revoked_at,
-        "active": d.revoked_at is None,
-    } for d, username, display in session.execute(stmt)]
+    return [
+        {
+            "id": d.id,
+            "name": d.name,
+            "username": username,
+            "display_name": display,
+            "created_by": d.created_by,
+            "created_at": d.created_at,
+            "last_seen_at": d.last_seen_at,
+            "revoked_at": d.revoked_at,
+            "active": d.revoked_at is None,
+        }
+        for d, username, display in session.execute(stmt)
+    ]

@@ -1,8 +1,8 @@
 """The scheduler process: ``python -m jobs`` (also ``python manage.py scheduler``).
 
-  python -m jobs                 run the scheduler until SIGTERM / Ctrl-C
-  python -m jobs --list          print the jobs and their schedules, then exit
-  python -m jobs --run JOB_ID    run one job now (recorded like a scheduled run), then exit
+python -m jobs                 run the scheduler until SIGTERM / Ctrl-C
+python -m jobs --list          print the jobs and their schedules, then exit
+python -m jobs --run JOB_ID    run one job now (recorded like a scheduled run), then exit
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from data.migrate import upgrade
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jobs", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m jobs", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--list", action="store_true", help="print the jobs and exit")
     parser.add_argument("--run", metavar="JOB_ID", help="run one job now and exit")
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         if spec is None:
             print(f"no job {args.run!r}; see --list", file=sys.stderr)
             return 2
-        outcome = run_job(engine, spec, now=dt.datetime.now(dt.timezone.utc), host="manual", timezone=config.timezone)
+        outcome = run_job(engine, spec, now=dt.datetime.now(dt.UTC), host="manual", timezone=config.timezone)
         print(f"{outcome.job_id} {outcome.scheduled_for.isoformat()}: {outcome.outcome} {outcome.message or ''}")
         return 0 if outcome.outcome != "failed" else 1
 

@@ -38,8 +38,13 @@ def source_job_id(code: str) -> str:
 
 
 def source_job(engine: Engine, now: dt.datetime, *, code: str, config) -> str:
-    results = run_source(engine, code, now=now, settings=settings_from_config(config),
-                         settle_seconds=float(getattr(config, "drop_settle_seconds", 5.0)))
+    results = run_source(
+        engine,
+        code,
+        now=now,
+        settings=settings_from_config(config),
+        settle_seconds=float(getattr(config, "drop_settle_seconds", 5.0)),
+    )
     if not results:
         return "nothing new"
     counts: dict[str, int] = {}
@@ -48,8 +53,11 @@ def source_job(engine: Engine, now: dt.datetime, *, code: str, config) -> str:
     rows = sum(r.rows_accepted for r in results)
     rejected = sum(r.rows_rejected for r in results)
     ids = ", ".join(str(r.batch_id) for r in results)
-    return (f"{len(results)} batch(es) [{ids}]: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-            + f"; rows accepted {rows}, rejected {rejected}")
+    return (
+        f"{len(results)} batch(es) [{ids}]: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        + f"; rows accepted {rows}, rejected {rejected}"
+    )
 
 
 def rollup_maintenance_job(engine: Engine, now: dt.datetime, *, config) -> str:
@@ -86,8 +94,12 @@ def housekeeping_job(engine: Engine, now: dt.datetime) -> str:
 def fixed_jobs(config) -> list[JobSpec]:
     h, m = parse_hhmm(getattr(config, "backup_time", "02:30"))
     return [
-        JobSpec("rollup_maintenance", DailyAt(0, 10), partial(rollup_maintenance_job, config=config),
-                "state roll-ups valued at today"),
+        JobSpec(
+            "rollup_maintenance",
+            DailyAt(0, 10),
+            partial(rollup_maintenance_job, config=config),
+            "state roll-ups valued at today",
+        ),
         JobSpec("backup", DailyAt(h, m), partial(backup_job, config=config), "nightly database backup"),
         JobSpec("alert_check", Every(ALERT_CHECK_SECONDS), partial(hook_job, point="alert_check"), "threshold checks"),
         JobSpec("weekly_snapshot", WeeklyAt(0, 6, 0), partial(hook_job, point="weekly_snapshot"), "weekly snapshot"),
@@ -99,8 +111,15 @@ def source_jobs(engine: Engine, config) -> list[JobSpec]:
     """One job per enabled data source, on the source's interval."""
     with engine.connect() as conn:
         rows = fetch_sources_to_run(conn, RUNNABLE_KINDS)
-    return [JobSpec(source_job_id(r.code), Every(max(10, r.interval_seconds)),
-                    partial(source_job, code=r.code, config=config), f"{r.kind} source {r.code}") for r in rows]
+    return [
+        JobSpec(
+            source_job_id(r.code),
+            Every(max(10, r.interval_seconds)),
+            partial(source_job, code=r.code, config=config),
+            f"{r.kind} source {r.code}",
+        )
+        for r in rows
+    ]
 
 
 def all_jobs(engine: Engine, config, *, ensure_default_sources: bool = True) -> list[JobSpec]:

@@ -109,7 +109,7 @@ class Leadership:
             self._leader_until = None
             try:
                 with write_connection(self.engine) as conn:
-                    expire_lease(conn, self.holder, now=dt.datetime.now(dt.timezone.utc), name=LEASE_NAME)
+                    expire_lease(conn, self.holder, now=dt.datetime.now(dt.UTC), name=LEASE_NAME)
             finally:
                 if self._lock_conn is not None:
                     try:

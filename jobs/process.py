@@ -16,6 +16,7 @@ import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+
 from data.db import Engine, make_engine
 
 from .definitions import all_jobs, source_jobs
@@ -25,16 +26,24 @@ from .schedule import Every
 
 log = logging.getLogger("aocc.scheduler")
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 HEARTBEAT_ID = "_leader_heartbeat"
 SYNC_ID = "_sources_sync"
 SYNC_SECONDS = 300
 
 
 class SchedulerProcess:
-    def __init__(self, config, *, engine: Engine | None = None, specs: list[JobSpec] | None = None,
-                 background: bool = False, holder: str | None = None, sync_sources: bool = True,
-                 heartbeat_seconds: float | None = None):
+    def __init__(
+        self,
+        config,
+        *,
+        engine: Engine | None = None,
+        specs: list[JobSpec] | None = None,
+        background: bool = False,
+        holder: str | None = None,
+        sync_sources: bool = True,
+        heartbeat_seconds: float | None = None,
+    ):
         self.config = config
         # Our own engine (not the process-wide one): the scheduler's pool is its own.
         self.engine = engine or make_engine(config.database_url)
@@ -58,16 +67,37 @@ class SchedulerProcess:
         specs = self._fixed_specs if self._fixed_specs is not None else all_jobs(self.engine, self.config)
         for spec in specs:
             self._add(spec)
-        self.scheduler.add_job(self.heartbeat, "interval", seconds=self.heartbeat_seconds, id=HEARTBEAT_ID,
-                               replace_existing=True, coalesce=True, max_instances=1)
+        self.scheduler.add_job(
+            self.heartbeat,
+            "interval",
+            seconds=self.heartbeat_seconds,
+            id=HEARTBEAT_ID,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
         if self._sync_sources:
-            self.scheduler.add_job(self.sync_sources, Every(SYNC_SECONDS).trigger(self.config.timezone), id=SYNC_ID,
-                                   replace_existing=True, coalesce=True, max_instances=1)
+            self.scheduler.add_job(
+                self.sync_sources,
+                Every(SYNC_SECONDS).trigger(self.config.timezone),
+                id=SYNC_ID,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+            )
 
     def _add(self, spec: JobSpec) -> None:
         self.specs[spec.id] = spec
-        self.scheduler.add_job(self.fire, spec.schedule.trigger(self.config.timezone), args=[spec.id], id=spec.id,
-                               name=spec.description or spec.id, replace_existing=True, coalesce=True, max_instances=1)
+        self.scheduler.add_job(
+            self.fire,
+            spec.schedule.trigger(self.config.timezone),
+            args=[spec.id],
+            id=spec.id,
+            name=spec.description or spec.id,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
 
     def sync_sources(self) -> None:
         """Add jobs for new sources, drop jobs of removed or disabled ones, follow interval changes."""
@@ -106,8 +136,12 @@ class SchedulerProcess:
     def start(self) -> None:
         self.build()
         self.heartbeat()
-        log.info("scheduler %s starting with %d jobs (leader: %s)", self.holder, len(self.specs),
-                 self.leadership.is_leader(dt.datetime.now(UTC)))
+        log.info(
+            "scheduler %s starting with %d jobs (leader: %s)",
+            self.holder,
+            len(self.specs),
+            self.leadership.is_leader(dt.datetime.now(UTC)),
+        )
         self.scheduler.start()
 
     def shutdown(self, wait: bool = True) -> None:

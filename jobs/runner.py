@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from data.calendar import Calendar
 from data.db import Engine
@@ -20,7 +20,7 @@ from data.loaders.pipeline import write_connection
 
 log = logging.getLogger("aocc.scheduler")
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,15 @@ class RunOutcome:
     message: str | None = None
 
 
-def run_job(engine: Engine, spec: JobSpec, *, now: dt.datetime, host: str | None = None,
-            timezone: str | Calendar | None = None, clock: Callable[[], dt.datetime] | None = None) -> RunOutcome:
+def run_job(
+    engine: Engine,
+    spec: JobSpec,
+    *,
+    now: dt.datetime,
+    host: str | None = None,
+    timezone: str | Calendar | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+) -> RunOutcome:
     """Run ``spec`` for the slot that contains ``now``, unless that slot already has a run.
 
     ``timezone`` (a zone name or a ``data.calendar.Calendar``; the configured zone when None) is

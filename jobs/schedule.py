@@ -20,7 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from data.calendar import Calendar, configured_calendar
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 # Interval slots are counted from this instant (a multiple of every sensible interval in seconds).
 ANCHOR = dt.datetime(2000, 1, 1, tzinfo=UTC)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -88,8 +88,13 @@ class WeeklyAt:
         return candidate.astimezone(UTC)
 
     def trigger(self, timezone: Zone = None):
-        return CronTrigger(day_of_week=WEEKDAYS[self.weekday], hour=self.hour, minute=self.minute, second=0,
-                           timezone=_calendar(timezone).zone)
+        return CronTrigger(
+            day_of_week=WEEKDAYS[self.weekday],
+            hour=self.hour,
+            minute=self.minute,
+            second=0,
+            timezone=_calendar(timezone).zone,
+        )
 
     def describe(self) -> str:
         return f"weekly {WEEKDAYS[self.weekday]} {self.hour:02d}:{self.minute:02d}"

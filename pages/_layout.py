@@ -34,13 +34,25 @@ def serve_app_shell():
     user = current_user_info()
     nav_items = collect_nav_items(dash.page_registry, lang=lang, allowed=has_permission)
     user_name = user.display_name if user.permissions else None
-    return build_app_shell(dash.page_container, lang=lang, theme=current_theme(), user_name=user_name, nav_items=nav_items,
-                           can_sign_out=not getattr(user, "is_device", False))
+    return build_app_shell(
+        dash.page_container,
+        lang=lang,
+        theme=current_theme(),
+        user_name=user_name,
+        nav_items=nav_items,
+        can_sign_out=not getattr(user, "is_device", False),
+    )
 
 
 def domain_layout(page: str, *, org=None, chart_title_key: str):
     """A domain page's layout for the request: the page frame in the user's language, refreshed
     at the configured interval; ``org`` is the ``?org=`` value as given."""
     refresh = current_config().refresh_interval_seconds if flask.has_app_context() else 60
-    return build_page(page, lang=current_language(), org=org, refresh_seconds=refresh, chart_title_key=chart_title_key,
-                      theme=current_theme())
+    return build_page(
+        page,
+        lang=current_language(),
+        org=org,
+        refresh_seconds=refresh,
+        chart_title_key=chart_title_key,
+        theme=current_theme(),
+    )

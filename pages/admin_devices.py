@@ -6,7 +6,7 @@ refuses them, and every callback behind it checks the permission again on the se
 
 import dash
 
-from components.admin import build_forbidden, build_devices_page
+from components.admin import build_devices_page, build_forbidden
 from presentation.i18n import t
 from security.context import current_language
 from security.guard import may_render_page

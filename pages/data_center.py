@@ -10,8 +10,8 @@ import dash
 import flask
 
 from components.data_center import PAGE_PATH, build_data_page
-from presentation.i18n import DEFAULT_LANGUAGE, t
 from components.states import build_error
+from presentation.i18n import DEFAULT_LANGUAGE, t
 from security.context import current_config, current_language, has_permission
 from security.guard import may_render_page
 
@@ -33,5 +33,6 @@ def layout(metric=None, org=None, **_query):
     if not may_render_page(REQUIRED_PERMISSION):
         return build_error(lang, message_key="data.forbidden")
     refresh = current_config().refresh_interval_seconds if flask.has_app_context() else 60
-    return build_data_page(lang=lang, metric=metric, org=org, can_manage=has_permission("manage_data"),
-                           refresh_seconds=refresh)
+    return build_data_page(
+        lang=lang, metric=metric, org=org, can_manage=has_permission("manage_data"), refresh_seconds=refresh
+    )

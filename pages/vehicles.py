@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dash
 
-from presentation.i18n import DEFAULT_LANGUAGE, t
 from components.shell import PAGE_PATHS
 from pages._layout import domain_layout
+from presentation.i18n import DEFAULT_LANGUAGE, t
 from security.context import current_language
 
 dash.register_page(

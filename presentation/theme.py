@@ -8,19 +8,37 @@ from __future__ import annotations
 
 THEMES = ("light", "dark")
 DEFAULT_THEME = "light"
-FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "Helvetica Neue", Arial, sans-serif'
+FONT_FAMILY = (
+    '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "Helvetica Neue", Arial, sans-serif'
+)
 
 # Colours per theme: series in a fixed order, plus the semantic ones.
 PALETTES = {
     "light": {
-        "text": "#1f2937", "muted": "#6b7280", "grid": "#e5e7eb", "zero": "#9ca3af",
-        "primary": "#1d4ed8", "secondary": "#94a3b8", "accent": "#ea580c",
-        "good": "#15803d", "warn": "#d97706", "bad": "#dc2626", "teal": "#0f766e",
+        "text": "#1f2937",
+        "muted": "#6b7280",
+        "grid": "#e5e7eb",
+        "zero": "#9ca3af",
+        "primary": "#1d4ed8",
+        "secondary": "#94a3b8",
+        "accent": "#ea580c",
+        "good": "#15803d",
+        "warn": "#d97706",
+        "bad": "#dc2626",
+        "teal": "#0f766e",
     },
     "dark": {
-        "text": "#e2e8f0", "muted": "#94a3b8", "grid": "rgba(148, 163, 184, 0.22)", "zero": "#64748b",
-        "primary": "#38bdf8", "secondary": "#475569", "accent": "#fb923c",
-        "good": "#4ade80", "warn": "#fbbf24", "bad": "#f87171", "teal": "#2dd4bf",
+        "text": "#e2e8f0",
+        "muted": "#94a3b8",
+        "grid": "rgba(148, 163, 184, 0.22)",
+        "zero": "#64748b",
+        "primary": "#38bdf8",
+        "secondary": "#475569",
+        "accent": "#fb923c",
+        "good": "#4ade80",
+        "warn": "#fbbf24",
+        "bad": "#f87171",
+        "teal": "#2dd4bf",
     },
 }
 FONT_SIZES = {"light": 13, "dark": 18}

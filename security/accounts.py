@@ -64,31 +64,51 @@ def ensure_demo_accounts(cfg: Config) -> list[tuple[str, str, str]]:
             log.warning("no organisation tree: demo accounts not created")
             return []
         departments = users_data.department_ids(session)
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         for spec in DEMO_ACCOUNTS:
             user = users_data.get_user_by_username(session, spec.username)
             scope_id = nodes[spec.scope]
             if user is None:
-                user = users_data.create_user(session, username=spec.username, display_name=spec.display_name,
-                                              role=spec.role, scope_org_id=scope_id, now=now)
+                user = users_data.create_user(
+                    session,
+                    username=spec.username,
+                    display_name=spec.display_name,
+                    role=spec.role,
+                    scope_org_id=scope_id,
+                    now=now,
+                )
                 write_audit(session, "system", "user_create", spec.username, {"role": spec.role, "demo": True})
-            users_data.reset_account(session, user.id, role=spec.role, scope_org_id=scope_id,
-                                     department_id=departments.get(spec.department) if spec.department else None)
+            users_data.reset_account(
+                session,
+                user.id,
+                role=spec.role,
+                scope_org_id=scope_id,
+                department_id=departments.get(spec.department) if spec.department else None,
+            )
             if spec.role == "wall":
                 users_data.revoke_device_tokens_of(session, user.id, now=now)
-                _, token = users_data.issue_device_token(session, user_id=user.id, name=DEMO_WALL_DEVICE,
-                                                          created_by="system", now=now)
+                _, token = users_data.issue_device_token(
+                    session, user_id=user.id, name=DEMO_WALL_DEVICE, created_by="system", now=now
+                )
                 out.append((spec.username, spec.role, f"/wall/login?token={token}"))
             else:
                 password = users_data.generate_password()
                 users_data.set_password(session, user.id, password, must_change=False)
                 out.append((spec.username, spec.role, password))
-        write_audit(session, "system", "password_reset", "demo accounts", {"accounts": [a.username for a in DEMO_ACCOUNTS]})
+        write_audit(
+            session, "system", "password_reset", "demo accounts", {"accounts": [a.username for a in DEMO_ACCOUNTS]}
+        )
     return out
 
 
-def create_admin(cfg: Config, *, username: str, display_name: str | None = None, password: str | None = None,
-                 create_root: str | None = None) -> tuple[users_data.User, str | None]:
+def create_admin(
+    cfg: Config,
+    *,
+    username: str,
+    display_name: str | None = None,
+    password: str | None = None,
+    create_root: str | None = None,
+) -> tuple[users_data.User, str | None]:
     """Create an administrator scoped to the province (the org tree's root).
 
     ``password`` None generates one, returned for printing once (the user must change it at
@@ -101,17 +121,25 @@ def create_admin(cfg: Config, *, username: str, display_name: str | None = None,
         nodes = default_scope_nodes(session)
         if nodes is None:
             if not create_root:
-                raise SetupError("the organisation tree is empty: load it first, or pass --create-root NAME "
-                                 "to create the province node the administrator is scoped to")
+                raise SetupError(
+                    "the organisation tree is empty: load it first, or pass --create-root NAME "
+                    "to create the province node the administrator is scoped to"
+                )
             nodes = {"root": create_province(session, create_root)}
         if users_data.get_user_by_username(session, username) is not None:
             raise SetupError(f"user {username!r} already exists; reset its password from the administration page")
         if password is None:
             generated = password = users_data.generate_password()
         try:
-            user = users_data.create_user(session, username=username, display_name=display_name or username, role="admin",
-                                          scope_org_id=nodes["root"], password=password,
-                                          must_change_password=generated is not None)
+            user = users_data.create_user(
+                session,
+                username=username,
+                display_name=display_name or username,
+                role="admin",
+                scope_org_id=nodes["root"],
+                password=password,
+                must_change_password=generated is not None,
+            )
         except users_data.AccountError as exc:
             raise SetupError(str(exc)) from exc
         write_audit(session, "system", "admin_create", user.username, {"role": "admin"})

@@ -40,12 +40,14 @@ LOGIN_AT_KEY = "aocc_login_at"
 DEVICE_THROTTLE = users_data.ThrottlePolicy(max_account_failures=10**9)
 DEVICE_THROTTLE_NAME = "#device-token"
 
+
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
-bp = flask.Blueprint("aocc_auth", __name__, template_folder="templates",
-                     static_folder="static", static_url_path="/auth/static")
+bp = flask.Blueprint(
+    "aocc_auth", __name__, template_folder="templates", static_folder="static", static_url_path="/auth/static"
+)
 
 
 class SignedInUser(UserMixin):
@@ -123,6 +125,7 @@ def init_login_manager(server: flask.Flask, config: Config) -> LoginManager:
 
 # --- helpers ----------------------------------------------------------------------------------
 
+
 def safe_next(value: str | None, default: str = "/") -> str:
     """``value`` if it is a path on this site (not ``//host``, no scheme, no backslash), else ``default``."""
     if not value or not isinstance(value, str) or len(value) > 2048:
@@ -156,18 +159,30 @@ def _lang() -> str:
 def _render(template: str, *, heading_key: str, status: int = 200, **context) -> flask.Response:
     lang = _lang()
     html = flask.render_template(
-        template, lang=lang, t=lambda key, **kw: i18n.t(key, lang, **kw), app_title=i18n.t("app.title", lang),
-        heading=i18n.t(heading_key, lang), csrf_token=csrf_token(), **context)
+        template,
+        lang=lang,
+        t=lambda key, **kw: i18n.t(key, lang, **kw),
+        app_title=i18n.t("app.title", lang),
+        heading=i18n.t(heading_key, lang),
+        csrf_token=csrf_token(),
+        **context,
+    )
     response = flask.make_response(html, status)
     requested = flask.request.args.get("lang")
     if requested in i18n.LANGUAGES:
-        response.set_cookie(i18n.LANGUAGE_COOKIE, requested, max_age=365 * 24 * 3600, samesite="Lax",
-                            secure=current_config().session_cookie_secure)
+        response.set_cookie(
+            i18n.LANGUAGE_COOKIE,
+            requested,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=current_config().session_cookie_secure,
+        )
     return response
 
 
-def _audit(actor: str | None, action: str, target: str | None = None, detail: dict | None = None,
-           outcome: str = "ok") -> None:
+def _audit(
+    actor: str | None, action: str, target: str | None = None, detail: dict | None = None, outcome: str = "ok"
+) -> None:
     with write_session(current_engine()) as session:
         write_audit(session, actor, action, target, detail, current_address(), outcome)
 
@@ -181,12 +196,14 @@ def _start_session(account: users_data.Account) -> None:
 
 
 def _clear_wall_cookie(response: flask.Response) -> flask.Response:
-    response.delete_cookie(WALL_COOKIE, path="/", samesite="Strict", secure=current_config().session_cookie_secure,
-                           httponly=True)
+    response.delete_cookie(
+        WALL_COOKIE, path="/", samesite="Strict", secure=current_config().session_cookie_secure, httponly=True
+    )
     return response
 
 
 # --- routes -----------------------------------------------------------------------------------
+
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
@@ -195,28 +212,61 @@ def login():
         if current_user.is_authenticated and not getattr(current_user, "is_device", False) and not session_expired():
             return flask.redirect(next_url or "/")
         notice_key = {"expired": "access.login.expired", "logged_out": "access.login.logged_out"}.get(
-            flask.request.args.get("reason", ""))
-        return _render("aocc_login.html", heading_key="access.login.heading", next=next_url, username="",
-                       notice=i18n.t(notice_key, _lang()) if notice_key else None)
+            flask.request.args.get("reason", "")
+        )
+        return _render(
+            "aocc_login.html",
+            heading_key="access.login.heading",
+            next=next_url,
+            username="",
+            notice=i18n.t(notice_key, _lang()) if notice_key else None,
+        )
 
     username = users_data.normalize_username(flask.request.form.get("username", ""))[:64]
     password = flask.request.form.get("password", "")
     lang = _lang()
     if not csrf_valid():
-        return _render("aocc_login.html", heading_key="access.login.heading", status=400, next=next_url,
-                       username=username, error=i18n.t("access.login.csrf", lang))
+        return _render(
+            "aocc_login.html",
+            heading_key="access.login.heading",
+            status=400,
+            next=next_url,
+            username=username,
+            error=i18n.t("access.login.csrf", lang),
+        )
     address = current_address() or ""
     with write_session(current_engine()) as session:
         result = users_data.authenticate(session, username, password, address)
         if result.status == "ok":
-            write_audit(session, result.account.username, "login", result.account.username, {"role": result.account.role},
-                        address, "ok")
+            write_audit(
+                session,
+                result.account.username,
+                "login",
+                result.account.username,
+                {"role": result.account.role},
+                address,
+                "ok",
+            )
         elif result.status == "locked":
-            write_audit(session, username or None, "login_locked", username or None,
-                        {"locked_until": result.locked_until}, address, "denied")
+            write_audit(
+                session,
+                username or None,
+                "login_locked",
+                username or None,
+                {"locked_until": result.locked_until},
+                address,
+                "denied",
+            )
         else:
-            write_audit(session, username or None, "login_failed", username or None, {"reason": result.status},
-                        address, "failed")
+            write_audit(
+                session,
+                username or None,
+                "login_failed",
+                username or None,
+                {"reason": result.status},
+                address,
+                "failed",
+            )
     if result.status == "ok":
         _start_session(result.account)
         if result.account.must_change_password:
@@ -232,12 +282,19 @@ def login():
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
-    if flask.request.method == "GET" and flask.request.headers.get("Sec-Fetch-Site", "none") not in ("none", "same-origin"):
+    if flask.request.method == "GET" and flask.request.headers.get("Sec-Fetch-Site", "none") not in (
+        "none",
+        "same-origin",
+    ):
         # A link from another site must not sign the user out everywhere: ask first.
         return _render("aocc_logout.html", heading_key="access.logout.confirm")
     if flask.request.method == "POST" and not csrf_valid():
-        return _render("aocc_logout.html", heading_key="access.logout.confirm", status=400,
-                       error=i18n.t("access.login.csrf", _lang()))
+        return _render(
+            "aocc_logout.html",
+            heading_key="access.logout.confirm",
+            status=400,
+            error=i18n.t("access.login.csrf", _lang()),
+        )
     account = getattr(current_user, "account", None)
     if account is not None and account.device_token_id is None:
         with write_session(current_engine()) as session:
@@ -261,16 +318,26 @@ def change_password():
         return _render("aocc_password.html", heading_key=heading, notice=notice, **context)
     lang = _lang()
     if not csrf_valid():
-        return _render("aocc_password.html", heading_key=heading, status=400, error=i18n.t("access.login.csrf", lang),
-                       **context)
+        return _render(
+            "aocc_password.html", heading_key=heading, status=400, error=i18n.t("access.login.csrf", lang), **context
+        )
     current = flask.request.form.get("current", "")
     new = flask.request.form.get("new", "")
     if new != flask.request.form.get("repeat", ""):
-        return _render("aocc_password.html", heading_key=heading, error=i18n.t("access.password.mismatch", lang), **context)
+        return _render(
+            "aocc_password.html", heading_key=heading, error=i18n.t("access.password.mismatch", lang), **context
+        )
     with write_session(current_engine()) as session:
         if not users_data.check_current_password(session, account.id, current):
-            write_audit(session, account.username, "password_change", account.username, {"reason": "wrong_current"},
-                        current_address(), "failed")
+            write_audit(
+                session,
+                account.username,
+                "password_change",
+                account.username,
+                {"reason": "wrong_current"},
+                current_address(),
+                "failed",
+            )
             error = i18n.t("access.password.wrong_current", lang)
         else:
             try:
@@ -304,22 +371,57 @@ def wall_login():
             users_data.record_attempt(session, DEVICE_THROTTLE_NAME, address, account is not None, now)
         if account is not None:
             users_data.touch_device_token(session, account.device_token_id, now)
-            write_audit(session, account.username, "device_login", account.username,
-                        {"device_token_id": account.device_token_id}, address, "ok")
+            write_audit(
+                session,
+                account.username,
+                "device_login",
+                account.username,
+                {"device_token_id": account.device_token_id},
+                address,
+                "ok",
+            )
         else:
-            write_audit(session, None, "device_login_failed", None, {"locked": until is not None}, address,
-                        "denied" if until else "failed")
+            write_audit(
+                session,
+                None,
+                "device_login_failed",
+                None,
+                {"locked": until is not None},
+                address,
+                "denied" if until else "failed",
+            )
     if account is None:
-        response = _render("aocc_login.html", heading_key="access.login.heading", status=403 if until is None else 429,
-                           next="", username="", error=i18n.t("access.wall.invalid", _lang()))
+        response = _render(
+            "aocc_login.html",
+            heading_key="access.login.heading",
+            status=403 if until is None else 429,
+            next="",
+            username="",
+            error=i18n.t("access.wall.invalid", _lang()),
+        )
         return _clear_wall_cookie(response)
     logout_user()
     flask.session.clear()
     response = flask.redirect(next_url)
-    response.set_cookie(WALL_COOKIE, token, max_age=WALL_COOKIE_MAX_AGE, path="/", httponly=True, samesite="Strict",
-                        secure=current_config().session_cookie_secure)
+    response.set_cookie(
+        WALL_COOKIE,
+        token,
+        max_age=WALL_COOKIE_MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=current_config().session_cookie_secure,
+    )
     return response
 
 
-__all__ = ["bp", "init_login_manager", "safe_next", "session_expired", "SignedInUser", "WALL_COOKIE",
-           "device_token_from_request", "CSRF_FIELD"]
+__all__ = [
+    "bp",
+    "init_login_manager",
+    "safe_next",
+    "session_expired",
+    "SignedInUser",
+    "WALL_COOKIE",
+    "device_token_from_request",
+    "CSRF_FIELD",
+]

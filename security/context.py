@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import flask
 
-from presentation.i18n import LANGUAGE_COOKIE, normalize_language
 from config import Config
 from data.db import Engine, get_engine
 from data.scope import Scope, scope_for_org
+from presentation.i18n import LANGUAGE_COOKIE, normalize_language
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,14 @@ def acting_as(user: UserInfo) -> Iterator[UserInfo]:
 def user_info_for(account) -> UserInfo:
     """A ``UserInfo`` from a ``data.users.Account``."""
     return UserInfo(
-        username=account.username, display_name=account.display_name, role=account.role,
-        permissions=frozenset(account.permissions), scope_org_id=account.scope_org_id, user_id=account.id,
-        language=account.language, is_device=account.device_token_id is not None,
+        username=account.username,
+        display_name=account.display_name,
+        role=account.role,
+        permissions=frozenset(account.permissions),
+        scope_org_id=account.scope_org_id,
+        user_id=account.id,
+        language=account.language,
+        is_device=account.device_token_id is not None,
     )
 
 
@@ -125,8 +130,10 @@ def current_scope() -> Scope:
             return cached
     user = current_user_info()
     if user.scope_org_id is None:
-        raise PermissionError("no signed-in user: current_scope() needs a request with a login, "
-                              "or security.context.acting_as(...) outside a request")
+        raise PermissionError(
+            "no signed-in user: current_scope() needs a request with a login, "
+            "or security.context.acting_as(...) outside a request"
+        )
     engine = get_engine(current_config().database_url) if flask.has_app_context() else _engine_outside_request()
     with engine.connect() as conn:
         scope = scope_for_org(conn, user.scope_org_id, can_view_personal_data="view_personal_data" in user.permissions)

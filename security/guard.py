@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
 import dash
 import flask
-from flask_login import current_user, logout_user
 from dash.exceptions import MissingCallbackContextException
+from flask_login import current_user, logout_user
 from werkzeug.exceptions import Forbidden
 
 from data.audit import write_audit
@@ -45,13 +45,15 @@ def public_endpoints(app: dash.Dash) -> frozenset[str]:
     """Endpoints served without login. Kept short on purpose; the URL-map test lists it exactly."""
     prefix = app.config.routes_pathname_prefix
     assets_blueprint = prefix.replace("/", "_").replace(".", "_") + "dash_assets"
-    return frozenset({
-        "aocc_auth.login",
-        "aocc_auth.wall_login",
-        "aocc_auth.static",
-        f"{assets_blueprint}.static",
-        f"{prefix}_favicon.ico",
-    })
+    return frozenset(
+        {
+            "aocc_auth.login",
+            "aocc_auth.wall_login",
+            "aocc_auth.static",
+            f"{assets_blueprint}.static",
+            f"{prefix}_favicon.ico",
+        }
+    )
 
 
 def wants_html(request: flask.Request) -> bool:
@@ -179,8 +181,15 @@ def refuse(action: str, permission: str, target: str | None = None) -> None:
     user = current_user_info()
     try:
         with write_session(current_engine()) as session:
-            write_audit(session, None if user.role == "anonymous" else user.username, "permission_denied", target,
-                        {"action": action, "permission": permission, "role": user.role}, current_address(), "denied")
+            write_audit(
+                session,
+                None if user.role == "anonymous" else user.username,
+                "permission_denied",
+                target,
+                {"action": action, "permission": permission, "role": user.role},
+                current_address(),
+                "denied",
+            )
     except Exception:  # the refusal stands even when the audit row cannot be written
         log.exception("could not audit a refused %s", action)
     raise Forbidden(description="permission_denied")

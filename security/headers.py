@@ -22,6 +22,7 @@ import flask
 
 from config import Config
 
+
 def base_policy(*, script_hashes: list[str] = ()) -> str:
     directives = {
         "default-src": ["'self'"],
@@ -71,7 +72,11 @@ def record_dash_inline_scripts(app: dash.Dash) -> None:
 
 
 def apply_security_headers(response: flask.Response, config: Config) -> flask.Response:
-    hashes = flask.g.get("aocc_script_hashes", []) if response.mimetype == "text/html" and flask.has_request_context() else []
+    hashes = (
+        flask.g.get("aocc_script_hashes", [])
+        if response.mimetype == "text/html" and flask.has_request_context()
+        else []
+    )
     headers = response.headers
     headers["Content-Security-Policy"] = base_policy(script_hashes=hashes)
     headers["X-Content-Type-Options"] = "nosniff"

@@ -31,7 +31,8 @@ def check_secret_key(config: Config) -> None:
         raise InsecureConfiguration(
             "SECRET_KEY is unset, the built-in default or shorter than 16 characters. Set SECRET_KEY to a long "
             "random value (python -c 'import secrets; print(secrets.token_urlsafe(48))'), the same for every "
-            "app worker. Only the demo (AOCC_DEMO=1) runs without one.")
+            "app worker. Only the demo (AOCC_DEMO=1) runs without one."
+        )
 
 
 def init_app(app: dash.Dash, config: Config) -> None:

@@ -83,6 +83,7 @@ def db_url(request, tmp_path) -> str:
 
 # --- browser (dash[testing]) -------------------------------------------------------------
 
+
 def pytest_setup_options():
     """Chrome options for dash_duo: Debian's Chromium, headless, no network chatter."""
     from selenium.webdriver.chrome.options import Options
@@ -90,9 +91,19 @@ def pytest_setup_options():
     options = Options()
     if CHROMIUM:
         options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--disable-quic", "--window-size=1920,1080", "--lang=zh-CN"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--window-size=1920,1080",
+        "--lang=zh-CN",
+    ):
         options.add_argument(arg)
     return options
 

@@ -9,6 +9,15 @@ from .build import DEFAULT_SEED, DatabaseNotEmpty, build_demo, generate, local_t
 from .tiers import TIERS, Tier, get_tier
 
 __all__ = [
-    "ANOMALY_KINDS", "DEFAULT_SEED", "DatabaseNotEmpty", "InjectedAnomaly", "TIERS", "Tier", "build_demo", "generate",
-    "get_tier", "injected_anomalies", "local_today",
+    "ANOMALY_KINDS",
+    "DEFAULT_SEED",
+    "DatabaseNotEmpty",
+    "InjectedAnomaly",
+    "TIERS",
+    "Tier",
+    "build_demo",
+    "generate",
+    "get_tier",
+    "injected_anomalies",
+    "local_today",
 ]

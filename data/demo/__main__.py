@@ -23,7 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tier", choices=list(TIERS), default="small")
     parser.add_argument("--url", help="database URL (default: DATABASE_URL or the SQLite file under var/)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--as-of", type=dt.date.fromisoformat, help="the 'today' the data ends before (default: today in the configured zone, AOCC_TIMEZONE)")
+    parser.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        help="the 'today' the data ends before (default: today in the configured zone, AOCC_TIMEZONE)",
+    )
     parser.add_argument("--if-empty", action="store_true", help="do nothing when the database already holds data")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")

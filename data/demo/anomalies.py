@@ -23,8 +23,15 @@ OVERSTAYING_TENANT = "overstaying_tenant"
 IDLE_ASSETS = "idle_assets"
 STALE_SOURCE = "stale_source"
 FUEL_MISMATCH = "fuel_mileage_mismatch"
-ANOMALY_KINDS = (NIGHT_LEAK, WEEKEND_VEHICLE, OVER_STANDARD_OFFICE, OVERSTAYING_TENANT, IDLE_ASSETS, STALE_SOURCE,
-                 FUEL_MISMATCH)
+ANOMALY_KINDS = (
+    NIGHT_LEAK,
+    WEEKEND_VEHICLE,
+    OVER_STANDARD_OFFICE,
+    OVERSTAYING_TENANT,
+    IDLE_ASSETS,
+    STALE_SOURCE,
+    FUEL_MISMATCH,
+)
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,9 @@ def plan_anomalies(structure: Structure) -> AnomalyPlan:
         over_standard_area_m2=46.0,
         overstaying_unit_id=int(units.iloc[2]),
         overstaying_days=75,
-        idle_asset_ids=tuple(int(a) for a in structure.assets.loc[structure.assets["org_id"] == idle_org, "id"].iloc[:12]),
+        idle_asset_ids=tuple(
+            int(a) for a in structure.assets.loc[structure.assets["org_id"] == idle_org, "id"].iloc[:12]
+        ),
         idle_since_days=430,
     )
 
@@ -120,49 +129,77 @@ def describe(plan: AnomalyPlan, structure: Structure) -> tuple[InjectedAnomaly, 
     leak = plan.night_leak_building_id
     return (
         InjectedAnomaly(
-            NIGHT_LEAK, "building", (code("building", leak),), org_of[building_org[leak]],
-            ("energy.night_electricity_kwh", "energy.electricity_kwh", "energy.night_share"), plan.night_leak_days,
+            NIGHT_LEAK,
+            "building",
+            (code("building", leak),),
+            org_of[building_org[leak]],
+            ("energy.night_electricity_kwh", "energy.electricity_kwh", "energy.night_share"),
+            plan.night_leak_days,
             f"Night load (22:00–06:00) up by {plan.night_leak_extra:.0%} of peak load every night for the last "
             f"{plan.night_leak_days} days; night share of electricity roughly doubles.",
             f"最近{plan.night_leak_days}天每晚（22:00–06:00）负荷增加峰值负荷的{plan.night_leak_extra:.0%}，夜间用电占比约翻倍。",
         ),
         InjectedAnomaly(
-            WEEKEND_VEHICLE, "vehicle", (code("vehicle", plan.weekend_vehicle_id),), org_of[vehicle_org[plan.weekend_vehicle_id]],
-            ("vehicle.offhours_trips", "vehicle.unrequested_trips"), plan.weekend_weeks * 7,
+            WEEKEND_VEHICLE,
+            "vehicle",
+            (code("vehicle", plan.weekend_vehicle_id),),
+            org_of[vehicle_org[plan.weekend_vehicle_id]],
+            ("vehicle.offhours_trips", "vehicle.unrequested_trips"),
+            plan.weekend_weeks * 7,
             f"A general-duty car driven on one or both days of each of the last {plan.weekend_weeks} weekends, "
             "with no approved request; no other vehicle has off-hours trips without a request.",
             f"一辆一般公务用车最近{plan.weekend_weeks}个周末均有出车且无审批；其他车辆没有无审批的非工作时间出车。",
         ),
         InjectedAnomaly(
-            FUEL_MISMATCH, "vehicle", (code("vehicle", plan.fuel_mismatch_vehicle_id),),
-            org_of[vehicle_org[plan.fuel_mismatch_vehicle_id]], ("vehicle.fuel_l", "vehicle.km"), plan.fuel_mismatch_days,
+            FUEL_MISMATCH,
+            "vehicle",
+            (code("vehicle", plan.fuel_mismatch_vehicle_id),),
+            org_of[vehicle_org[plan.fuel_mismatch_vehicle_id]],
+            ("vehicle.fuel_l", "vehicle.km"),
+            plan.fuel_mismatch_days,
             f"Refuelling in the last {plan.fuel_mismatch_days} days is {plan.fuel_mismatch_factor:.2f}× what the mileage "
             "and rated consumption explain (every other vehicle: within ±15 %).",
             f"最近{plan.fuel_mismatch_days}天加油量为里程×额定油耗的{plan.fuel_mismatch_factor:.2f}倍（其他车辆偏差在±15%以内）。",
         ),
         InjectedAnomaly(
-            OVER_STANDARD_OFFICE, "room",
+            OVER_STANDARD_OFFICE,
+            "room",
             (f"{code('building', plan.over_standard_building_id)}/{plan.over_standard_room_no}",),
-            org_of[plan.over_standard_org_id], ("housing.over_standard_rooms", "housing.over_standard_area_m2"), 0,
+            org_of[plan.over_standard_org_id],
+            ("housing.over_standard_rooms", "housing.over_standard_area_m2"),
+            0,
             f"One division head (处级正职, limit 18 m²) alone in a {plan.over_standard_area_m2:.0f} m² office.",
             f"一名处级正职（标准18平方米）单独使用{plan.over_standard_area_m2:.0f}平方米办公室。",
         ),
         InjectedAnomaly(
-            OVERSTAYING_TENANT, "housing_unit", (code("housing_unit", plan.overstaying_unit_id),),
-            org_of[unit_org[plan.overstaying_unit_id]], ("housing.overstaying",), plan.overstaying_days,
+            OVERSTAYING_TENANT,
+            "housing_unit",
+            (code("housing_unit", plan.overstaying_unit_id),),
+            org_of[unit_org[plan.overstaying_unit_id]],
+            ("housing.overstaying",),
+            plan.overstaying_days,
             f"The lease ended {plan.overstaying_days} days before as_of and the tenant has not moved out "
             "(every other ended lease was vacated on or before its end).",
             f"租约已于{plan.overstaying_days}天前到期，承租人仍未腾退（其他到期租约均按期腾退）。",
         ),
         InjectedAnomaly(
-            IDLE_ASSETS, "asset", tuple(code("asset", a) for a in plan.idle_asset_ids),
-            org_of[asset_org[plan.idle_asset_ids[0]]], ("asset.idle_count",), plan.idle_since_days,
+            IDLE_ASSETS,
+            "asset",
+            tuple(code("asset", a) for a in plan.idle_asset_ids),
+            org_of[asset_org[plan.idle_asset_ids[0]]],
+            ("asset.idle_count",),
+            plan.idle_since_days,
             f"{len(plan.idle_asset_ids)} assets idle since {plan.idle_since_days} days before as_of "
             "(every other idle asset has been idle for less than 300 days).",
             f"{len(plan.idle_asset_ids)}件资产自{plan.idle_since_days}天前起闲置（其他闲置资产均不足300天）。",
         ),
         InjectedAnomaly(
-            STALE_SOURCE, "source", (plan.stale_source_code,), org_of[plan.stale_org_id], (), plan.stale_days,
+            STALE_SOURCE,
+            "source",
+            (plan.stale_source_code,),
+            org_of[plan.stale_org_id],
+            (),
+            plan.stale_days,
             f"The county's energy gateway delivered its last batch {plan.stale_days} days before as_of; its meters "
             f"({len(plan.stale_building_ids)} buildings) have no readings since.",
             f"该县能耗采集网关{plan.stale_days}天前最后一次上报，其下{len(plan.stale_building_ids)}栋建筑的表计此后无读数。",

@@ -51,15 +51,33 @@ AUDIT_SKIPPED_SHARE = 0.06  # agencies that missed their latest yearly audit
 def write_assets(conn: Connection, ctx: BuildContext) -> None:
     rng = ctx.rng("assets")
     plan = ctx.plan
-    categories = pd.DataFrame(CATEGORIES, columns=["code", "parent_code", "name_zh", "name_en", "useful_life_years",
-                                                   "weight", "price"])
+    categories = pd.DataFrame(
+        CATEGORIES, columns=["code", "parent_code", "name_zh", "name_en", "useful_life_years", "weight", "price"]
+    )
     categories.insert(0, "id", np.arange(1, len(categories) + 1))
     id_of = dict(zip(categories["code"], categories["id"]))
     categories["parent_id"] = pd.array([id_of.get(p) for p in categories["parent_code"]], dtype="Int64")
     categories["depreciation_method"] = "straight_line"
     categories["residual_rate"] = 0.0
-    ctx.add_count("asset_category", insert_frame(conn, "asset_category", categories[
-        ["id", "code", "parent_id", "name_zh", "name_en", "useful_life_years", "depreciation_method", "residual_rate"]]))
+    ctx.add_count(
+        "asset_category",
+        insert_frame(
+            conn,
+            "asset_category",
+            categories[
+                [
+                    "id",
+                    "code",
+                    "parent_id",
+                    "name_zh",
+                    "name_en",
+                    "useful_life_years",
+                    "depreciation_method",
+                    "residual_rate",
+                ]
+            ],
+        ),
+    )
 
     a = ctx.structure.assets.copy()
     n = len(a)
@@ -88,7 +106,12 @@ def write_assets(conn: Connection, ctx: BuildContext) -> None:
     status[young & (draw >= 0.03) & (draw < 0.055)] = "warehouse"
     redeployed = young & (draw >= 0.055) & (draw < 0.075) & (age > 120) & ~idle_injected
     status[idle_injected] = "idle"
-    back = {"disposed": (10, 600), "pending_disposal": (10, 300), "idle": (20, NORMAL_IDLE_MAX_DAYS), "warehouse": (20, 700)}
+    back = {
+        "disposed": (10, 600),
+        "pending_disposal": (10, 300),
+        "idle": (20, NORMAL_IDLE_MAX_DAYS),
+        "warehouse": (20, 700),
+    }
     for name, (low, high) in back.items():
         where = (status == name) & ~idle_injected
         since[where] = np.maximum(acquired[where] + 1, as_of - rng.integers(low, high, where.sum()))
@@ -121,26 +144,49 @@ def write_assets(conn: Connection, ctx: BuildContext) -> None:
 
     audits, last_audit = _audits(ctx, rng, a, acquired, status, since)
     main_building = {int(o): ctx.structure.main_building_id(int(o)) for o in np.unique(org)}
-    frame = pd.DataFrame({
-        "id": a["id"], "code": a["code"], "org_id": org, "category_id": leaf["id"].to_numpy(),
-        "name_zh": leaf["name_zh"].to_numpy(), "name_en": leaf["name_en"].to_numpy(), "status": status,
-        "status_since": since.astype("datetime64[D]"), "original_value_yuan": value,
-        "acquired_on": acquired.astype("datetime64[D]"), "building_id": [main_building[int(o)] for o in org],
-        "custodian_name": custodian, "custodian_phone": phone, "last_audit_on": last_audit.astype("datetime64[D]"),
-        "batch_id": ctx.registry.assign(ctx.source_codes["asset"], "asset", "asset", "asset_register", acquired,
-                                        str(a["code"].iloc[0])),
-    })
+    frame = pd.DataFrame(
+        {
+            "id": a["id"],
+            "code": a["code"],
+            "org_id": org,
+            "category_id": leaf["id"].to_numpy(),
+            "name_zh": leaf["name_zh"].to_numpy(),
+            "name_en": leaf["name_en"].to_numpy(),
+            "status": status,
+            "status_since": since.astype("datetime64[D]"),
+            "original_value_yuan": value,
+            "acquired_on": acquired.astype("datetime64[D]"),
+            "building_id": [main_building[int(o)] for o in org],
+            "custodian_name": custodian,
+            "custodian_phone": phone,
+            "last_audit_on": last_audit.astype("datetime64[D]"),
+            "batch_id": ctx.registry.assign(
+                ctx.source_codes["asset"], "asset", "asset", "asset_register", acquired, str(a["code"].iloc[0])
+            ),
+        }
+    )
     ctx.add_count("asset", insert_frame(conn, "asset", frame))
     _write_movements(conn, ctx, rng, frame, from_org, redeployed, t1, t2)
-    audits["batch_id"] = ctx.registry.assign(ctx.source_codes["asset"], "asset", "asset_audit", "asset_audit",
-                                             audits["audited_on"].to_numpy().astype("datetime64[D]").astype(np.int64),
-                                             str(a["code"].iloc[0]))
+    audits["batch_id"] = ctx.registry.assign(
+        ctx.source_codes["asset"],
+        "asset",
+        "asset_audit",
+        "asset_audit",
+        audits["audited_on"].to_numpy().astype("datetime64[D]").astype(np.int64),
+        str(a["code"].iloc[0]),
+    )
     ctx.add_count("asset_audit", insert_frame(conn, "asset_audit", audits))
     _write_requests(conn, ctx, rng, leaves)
 
 
-def _audits(ctx: BuildContext, rng: np.random.Generator, a: pd.DataFrame, acquired: np.ndarray, status: np.ndarray,
-            since: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+def _audits(
+    ctx: BuildContext,
+    rng: np.random.Generator,
+    a: pd.DataFrame,
+    acquired: np.ndarray,
+    status: np.ndarray,
+    since: np.ndarray,
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Each agency audits all its assets once a year on its own date; a few agencies missed the latest one."""
     agencies = ctx.structure.agencies["id"].to_numpy()
     phase = dict(zip(agencies, rng.integers(0, 365, len(agencies))))
@@ -163,52 +209,138 @@ def _audits(ctx: BuildContext, rng: np.random.Generator, a: pd.DataFrame, acquir
     order = np.lexsort((index, dates))
     index, dates = index[order], dates[order]
     result = rng.choice(np.array(["found", "mismatch", "missing"]), len(index), p=[0.975, 0.018, 0.007])
-    audits = pd.DataFrame({"id": np.arange(1, len(index) + 1), "asset_id": a["id"].to_numpy()[index],
-                           "audited_on": dates.astype("datetime64[D]"), "result": result,
-                           "note": np.where(result == "found", None, np.where(result == "mismatch", "账实不符", "未找到实物"))})
+    audits = pd.DataFrame(
+        {
+            "id": np.arange(1, len(index) + 1),
+            "asset_id": a["id"].to_numpy()[index],
+            "audited_on": dates.astype("datetime64[D]"),
+            "result": result,
+            "note": np.where(result == "found", None, np.where(result == "mismatch", "账实不符", "未找到实物")),
+        }
+    )
     last = np.full(len(a), np.iinfo(np.int64).min)
     np.maximum.at(last, index, dates)
     return audits, last
 
 
-def _write_movements(conn: Connection, ctx: BuildContext, rng: np.random.Generator, assets: pd.DataFrame,
-                     from_org: np.ndarray, redeployed: np.ndarray, t1: np.ndarray, t2: np.ndarray) -> None:
+def _write_movements(
+    conn: Connection,
+    ctx: BuildContext,
+    rng: np.random.Generator,
+    assets: pd.DataFrame,
+    from_org: np.ndarray,
+    redeployed: np.ndarray,
+    t1: np.ndarray,
+    t2: np.ndarray,
+) -> None:
     ids = assets["id"].to_numpy()
     org = assets["org_id"].to_numpy()
     status = assets["status"].to_numpy()
     acquired = assets["acquired_on"].to_numpy().astype("datetime64[D]").astype(np.int64)
     since = assets["status_since"].to_numpy().astype("datetime64[D]").astype(np.int64)
     value = assets["original_value_yuan"].to_numpy()
-    parts = [pd.DataFrame({"asset": ids, "day": acquired, "minute": 600, "kind": "acquire", "from_org_id": None,
-                           "to_org_id": np.where(redeployed, from_org, org), "from_status": None, "to_status": "in_use",
-                           "value_saved_yuan": np.nan, "note": "新购入账"})]
-    for name, kind in (("idle", "status_change"), ("warehouse", "to_warehouse"), ("pending_disposal", "status_change"),
-                       ("disposed", "dispose")):
+    parts = [
+        pd.DataFrame(
+            {
+                "asset": ids,
+                "day": acquired,
+                "minute": 600,
+                "kind": "acquire",
+                "from_org_id": None,
+                "to_org_id": np.where(redeployed, from_org, org),
+                "from_status": None,
+                "to_status": "in_use",
+                "value_saved_yuan": np.nan,
+                "note": "新购入账",
+            }
+        )
+    ]
+    for name, kind in (
+        ("idle", "status_change"),
+        ("warehouse", "to_warehouse"),
+        ("pending_disposal", "status_change"),
+        ("disposed", "dispose"),
+    ):
         where = status == name
-        parts.append(pd.DataFrame({"asset": ids[where], "day": since[where], "minute": 570, "kind": kind,
-                                   "from_org_id": org[where], "to_org_id": org[where], "from_status": "in_use",
-                                   "to_status": name, "value_saved_yuan": np.nan, "note": None}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "asset": ids[where],
+                    "day": since[where],
+                    "minute": 570,
+                    "kind": kind,
+                    "from_org_id": org[where],
+                    "to_org_id": org[where],
+                    "from_status": "in_use",
+                    "to_status": name,
+                    "value_saved_yuan": np.nan,
+                    "note": None,
+                }
+            )
+        )
     where = np.flatnonzero(redeployed)
-    parts.append(pd.DataFrame({"asset": ids[where], "day": t1[where], "minute": 570, "kind": "to_warehouse",
-                               "from_org_id": from_org[where], "to_org_id": from_org[where], "from_status": "in_use",
-                               "to_status": "warehouse", "value_saved_yuan": np.nan, "note": "交公物仓"}))
-    parts.append(pd.DataFrame({"asset": ids[where], "day": t2[where], "minute": 630, "kind": "redeploy",
-                               "from_org_id": from_org[where], "to_org_id": org[where], "from_status": "warehouse",
-                               "to_status": "in_use",
-                               "value_saved_yuan": np.round(value[where] * rng.uniform(0.85, 1.05, len(where)), 2),
-                               "note": "公物仓调剂"}))
-    moves = pd.concat(parts, ignore_index=True).sort_values(["asset", "day", "minute"], kind="stable").reset_index(drop=True)
-    local = moves["day"].to_numpy(dtype=np.int64).astype("datetime64[D]").astype("datetime64[m]") + \
-        moves["minute"].to_numpy(dtype=np.int64).astype("timedelta64[m]")
-    frame = pd.DataFrame({
-        "id": np.arange(1, len(moves) + 1), "asset_id": moves["asset"].to_numpy(), "ts": local_to_utc(local, ctx.calendar),
-        "kind": moves["kind"].to_numpy(), "from_org_id": pd.array(moves["from_org_id"].to_numpy(), dtype="Int64"),
-        "to_org_id": pd.array(moves["to_org_id"].to_numpy(), dtype="Int64"), "from_status": moves["from_status"].to_numpy(),
-        "to_status": moves["to_status"].to_numpy(), "value_saved_yuan": moves["value_saved_yuan"].to_numpy(dtype=float),
-        "note": moves["note"].to_numpy(),
-        "batch_id": ctx.registry.assign(ctx.source_codes["asset"], "asset", "asset_movement", "asset_movement",
-                                        moves["day"].to_numpy(dtype=np.int64), str(assets["code"].iloc[0])),
-    })
+    parts.append(
+        pd.DataFrame(
+            {
+                "asset": ids[where],
+                "day": t1[where],
+                "minute": 570,
+                "kind": "to_warehouse",
+                "from_org_id": from_org[where],
+                "to_org_id": from_org[where],
+                "from_status": "in_use",
+                "to_status": "warehouse",
+                "value_saved_yuan": np.nan,
+                "note": "交公物仓",
+            }
+        )
+    )
+    parts.append(
+        pd.DataFrame(
+            {
+                "asset": ids[where],
+                "day": t2[where],
+                "minute": 630,
+                "kind": "redeploy",
+                "from_org_id": from_org[where],
+                "to_org_id": org[where],
+                "from_status": "warehouse",
+                "to_status": "in_use",
+                "value_saved_yuan": np.round(value[where] * rng.uniform(0.85, 1.05, len(where)), 2),
+                "note": "公物仓调剂",
+            }
+        )
+    )
+    moves = (
+        pd.concat(parts, ignore_index=True)
+        .sort_values(["asset", "day", "minute"], kind="stable")
+        .reset_index(drop=True)
+    )
+    local = moves["day"].to_numpy(dtype=np.int64).astype("datetime64[D]").astype("datetime64[m]") + moves[
+        "minute"
+    ].to_numpy(dtype=np.int64).astype("timedelta64[m]")
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(1, len(moves) + 1),
+            "asset_id": moves["asset"].to_numpy(),
+            "ts": local_to_utc(local, ctx.calendar),
+            "kind": moves["kind"].to_numpy(),
+            "from_org_id": pd.array(moves["from_org_id"].to_numpy(), dtype="Int64"),
+            "to_org_id": pd.array(moves["to_org_id"].to_numpy(), dtype="Int64"),
+            "from_status": moves["from_status"].to_numpy(),
+            "to_status": moves["to_status"].to_numpy(),
+            "value_saved_yuan": moves["value_saved_yuan"].to_numpy(dtype=float),
+            "note": moves["note"].to_numpy(),
+            "batch_id": ctx.registry.assign(
+                ctx.source_codes["asset"],
+                "asset",
+                "asset_movement",
+                "asset_movement",
+                moves["day"].to_numpy(dtype=np.int64),
+                str(assets["code"].iloc[0]),
+            ),
+        }
+    )
     ctx.add_count("asset_movement", insert_frame(conn, "asset_movement", frame))
 
 
@@ -216,10 +348,14 @@ def _write_requests(conn: Connection, ctx: BuildContext, rng: np.random.Generato
     """Units' open requests for assets: what the warehouse's redeployment matching serves first."""
     agencies = ctx.structure.agencies["id"].to_numpy()
     m = max(3, len(agencies) // 4)
-    frame = pd.DataFrame({
-        "id": np.arange(1, m + 1), "org_id": rng.choice(agencies, m), "category_id": rng.choice(leaves["id"].to_numpy(), m),
-        "quantity": rng.integers(1, 6, m),
-        "requested_on": (ctx.as_of_number - rng.integers(1, 120, m)).astype("datetime64[D]"),
-        "status": rng.choice(np.array(["open", "matched", "bought", "cancelled"]), m, p=[0.6, 0.2, 0.15, 0.05]),
-    })
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(1, m + 1),
+            "org_id": rng.choice(agencies, m),
+            "category_id": rng.choice(leaves["id"].to_numpy(), m),
+            "quantity": rng.integers(1, 6, m),
+            "requested_on": (ctx.as_of_number - rng.integers(1, 120, m)).astype("datetime64[D]"),
+            "status": rng.choice(np.array(["open", "matched", "bought", "cancelled"]), m, p=[0.6, 0.2, 0.15, 0.05]),
+        }
+    )
     ctx.add_count("asset_request", insert_frame(conn, "asset_request", frame))

@@ -47,8 +47,15 @@ def local_today(calendar: Calendar | None = None) -> dt.date:
     return (calendar or configured_calendar()).today()
 
 
-def build_demo(url: str, *, tier: str = "small", seed: int = DEFAULT_SEED, as_of: dt.date | None = None,
-               if_empty: bool = False, calendar: Calendar | None = None) -> dict:
+def build_demo(
+    url: str,
+    *,
+    tier: str = "small",
+    seed: int = DEFAULT_SEED,
+    as_of: dt.date | None = None,
+    if_empty: bool = False,
+    calendar: Calendar | None = None,
+) -> dict:
     """Generate the demo province into the (migrated) database at ``url`` and commit.
 
     Facts cover the tier's number of days ending the day before ``as_of`` (default: today). Local
@@ -99,8 +106,9 @@ def _journal_mode(conn: Connection, mode: str) -> None:
     conn.connection.dbapi_connection.execute(f"PRAGMA journal_mode={mode}")
 
 
-def generate(conn: Connection, *, tier: str, seed: int, as_of: dt.date,
-             calendar: Calendar | None = None) -> dict[str, int]:
+def generate(
+    conn: Connection, *, tier: str, seed: int, as_of: dt.date, calendar: Calendar | None = None
+) -> dict[str, int]:
     """Write every demo fact and dimension row (no roll-ups) on ``conn``, local times in
     ``calendar``'s zone (default: the configured zone); returns rows per table."""
     spec = get_tier(tier)
@@ -110,9 +118,16 @@ def generate(conn: Connection, *, tier: str, seed: int, as_of: dt.date,
     last_day = as_of - dt.timedelta(days=1)
     registry = BatchRegistry(first_day=as_of - dt.timedelta(days=spec.days), last_day=last_day, seed=seed)
     registry.source_last_day[plan.stale_source_code] = last_day - dt.timedelta(days=plan.stale_days)
-    ctx = BuildContext(tier=spec, structure=structure, plan=plan, seed=seed, as_of=as_of, registry=registry,
-                       source_codes={d: f"demo.{d}" for d in DOMAINS},
-                       calendar=calendar)
+    ctx = BuildContext(
+        tier=spec,
+        structure=structure,
+        plan=plan,
+        seed=seed,
+        as_of=as_of,
+        registry=registry,
+        source_codes={d: f"demo.{d}" for d in DOMAINS},
+        calendar=calendar,
+    )
     _tune(conn)
     write_org_nodes(conn, ctx)
     write_sources(conn, ctx)
@@ -153,8 +168,10 @@ def _sync_sequences(conn: Connection) -> None:
             continue
         sequence = conn.execute(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar()
         if sequence:
-            conn.execute(sa.text(f"SELECT setval(:s, COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"),
-                         {"s": sequence})
+            conn.execute(
+                sa.text(f"SELECT setval(:s, COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"),
+                {"s": sequence},
+            )
 
 
 def _quarantine_orgs(conn, quarantine: list[dict]):
@@ -162,13 +179,26 @@ def _quarantine_orgs(conn, quarantine: list[dict]):
     building's org or the vehicle's; None for a code the province does not know."""
     meters = {r["raw"].get("表计编号") for r in quarantine if r["fact"] == "meter_reading"} - {None}
     plates = {r["raw"].get("车牌号") for r in quarantine if r["fact"] != "meter_reading"} - {None}
-    meter_org = dict(conn.execute(sa.select(Meter.code, Building.org_id).join(Building, Building.id == Meter.building_id)
-                                  .where(Meter.code.in_(sorted(meters)))).all()) if meters else {}
-    vehicle_org = dict(conn.execute(sa.select(Vehicle.plate, Vehicle.org_id).where(Vehicle.plate.in_(sorted(plates)))).all()
-                       ) if plates else {}
+    meter_org = (
+        dict(
+            conn.execute(
+                sa.select(Meter.code, Building.org_id)
+                .join(Building, Building.id == Meter.building_id)
+                .where(Meter.code.in_(sorted(meters)))
+            ).all()
+        )
+        if meters
+        else {}
+    )
+    vehicle_org = (
+        dict(conn.execute(sa.select(Vehicle.plate, Vehicle.org_id).where(Vehicle.plate.in_(sorted(plates)))).all())
+        if plates
+        else {}
+    )
 
     def org_of(row: dict) -> int | None:
         if row["fact"] == "meter_reading":
             return meter_org.get(row["raw"].get("表计编号"))
         return vehicle_org.get(row["raw"].get("车牌号"))
+
     return org_of

@@ -21,9 +21,18 @@ from .structure import Structure
 from .tiers import Tier
 
 # Independent random streams per domain: adding a draw to one generator never shifts another's data.
-STREAMS = MappingProxyType({
-    "orgs": 1, "weather": 2, "energy": 3, "vehicles": 4, "assets": 5, "offices": 6, "housing": 7, "batches": 8,
-})
+STREAMS = MappingProxyType(
+    {
+        "orgs": 1,
+        "weather": 2,
+        "energy": 3,
+        "vehicles": 4,
+        "assets": 5,
+        "offices": 6,
+        "housing": 7,
+        "batches": 8,
+    }
+)
 EPOCH = np.datetime64("1970-01-01", "D")
 
 
@@ -61,8 +70,9 @@ class BatchRegistry:
     batches: list[Batch] = field(default_factory=list)
     _index: dict[tuple, int] = field(default_factory=dict)
 
-    def assign(self, source_code: str, domain: str, fact: str, label: str, days: np.ndarray,
-               example_code: str | None = None) -> np.ndarray:
+    def assign(
+        self, source_code: str, domain: str, fact: str, label: str, days: np.ndarray, example_code: str | None = None
+    ) -> np.ndarray:
         """Batch ids for facts on local day numbers ``days`` (facts before the range go to the opening batch)."""
         days = np.asarray(days, dtype=np.int64)
         if len(days) == 0:
@@ -87,8 +97,9 @@ class BatchRegistry:
                 batch.example_code = example_code
         return per_row
 
-    def frame(self, rng: np.random.Generator, source_ids: dict[str, int],
-              calendar: Calendar | None = None) -> tuple[pd.DataFrame, list[dict]]:
+    def frame(
+        self, rng: np.random.Generator, source_ids: dict[str, int], calendar: Calendar | None = None
+    ) -> tuple[pd.DataFrame, list[dict]]:
         """load_batch rows (a few with duplicates or rejected rows, as real feeds have) and the
         quarantine rows of the rejected ones. Batch times are local times of ``calendar``'s zone
         (default: the configured zone)."""
@@ -113,18 +124,30 @@ class BatchRegistry:
                 rejected = 0
             finished = started + np.timedelta64(int(3 + batch.rows / 40_000), "s")
             digest = hashlib.sha256(f"{self.seed}|{batch.source_code}|{batch.fact}|{file_name}".encode()).hexdigest()
-            rows.append({
-                "id": batch.id, "source_id": source_ids[batch.source_code], "domain": batch.domain,
-                "fact": LOADER_FACT.get(batch.fact, batch.fact),
-                "file_name": file_name, "checksum_sha256": digest,
-                "rows_read": batch.rows + duplicates + rejected, "rows_accepted": batch.rows,
-                "rows_duplicate": duplicates, "rows_rejected": rejected, "status": "applied",
-                "message": None, "started_at": local_to_utc(started, calendar),
-                "finished_at": local_to_utc(finished, calendar),
-                "data_from": (local_to_utc(_local_midnight(window_from), calendar) if window_from
-                              else np.datetime64("NaT", "us")),
-                "data_to": local_to_utc(_local_midnight(window_to), calendar),
-            })
+            rows.append(
+                {
+                    "id": batch.id,
+                    "source_id": source_ids[batch.source_code],
+                    "domain": batch.domain,
+                    "fact": LOADER_FACT.get(batch.fact, batch.fact),
+                    "file_name": file_name,
+                    "checksum_sha256": digest,
+                    "rows_read": batch.rows + duplicates + rejected,
+                    "rows_accepted": batch.rows,
+                    "rows_duplicate": duplicates,
+                    "rows_rejected": rejected,
+                    "status": "applied",
+                    "message": None,
+                    "started_at": local_to_utc(started, calendar),
+                    "finished_at": local_to_utc(finished, calendar),
+                    "data_from": (
+                        local_to_utc(_local_midnight(window_from), calendar)
+                        if window_from
+                        else np.datetime64("NaT", "us")
+                    ),
+                    "data_to": local_to_utc(_local_midnight(window_to), calendar),
+                }
+            )
             for line in range(rejected):
                 quarantine.append(_quarantine_row(rng, batch, file_name, line, finished))
         frame = pd.DataFrame(rows)
@@ -139,19 +162,29 @@ def _local_midnight(day: dt.date) -> np.datetime64:
 
 # The loader's name for each fact table the demo fills (data/loaders/formats.py), so the data
 # page shows demo batches as it shows loaded ones; tables without an import format keep theirs.
-LOADER_FACT = MappingProxyType({
-    "meter_reading": "meter_reading", "trip": "trip", "fuel_record": "fuel", "maintenance_record": "maintenance",
-    "asset": "asset", "asset_movement": "asset_movement", "office_occupancy": "office_occupancy", "lease": "lease",
-})
+LOADER_FACT = MappingProxyType(
+    {
+        "meter_reading": "meter_reading",
+        "trip": "trip",
+        "fuel_record": "fuel",
+        "maintenance_record": "maintenance",
+        "asset": "asset",
+        "asset_movement": "asset_movement",
+        "office_occupancy": "office_occupancy",
+        "lease": "lease",
+    }
+)
 
 # Rejected rows as the loader would have quarantined them: its reason codes and parameters, and
 # the row as read under the sample files' Chinese headers, so an operator can correct and
 # re-submit one. Only facts with an import format get rejected rows.
-REJECT_REASONS = MappingProxyType({
-    "meter_reading": ("negative_value", "unknown_meter", "bad_date"),
-    "trip": ("unknown_vehicle", "end_before_start", "bad_date"),
-    "fuel_record": ("negative_value", "unknown_vehicle"),
-})
+REJECT_REASONS = MappingProxyType(
+    {
+        "meter_reading": ("negative_value", "unknown_meter", "bad_date"),
+        "trip": ("unknown_vehicle", "end_before_start", "bad_date"),
+        "fuel_record": ("negative_value", "unknown_vehicle"),
+    }
+)
 
 
 def _quarantine_row(rng: np.random.Generator, batch: Batch, file_name: str, line: int, finished: np.datetime64) -> dict:
@@ -161,29 +194,54 @@ def _quarantine_row(rng: np.random.Generator, batch: Batch, file_name: str, line
     unknown = code[:-1] + "X"
     bad_time = "2099-13-45 25:00"
     if batch.fact == "meter_reading":
-        raw = {"表计编号": unknown if reason == "unknown_meter" else code,
-               "时间": bad_time if reason == "bad_date" else "2025-01-01 08:00",
-               "读数": "-12.5" if reason == "negative_value" else "10.0", "单位": "千瓦时"}
-        column, params = {"negative_value": ("读数", {"column": "读数", "value": "-12.5"}),
-                          "unknown_meter": ("表计编号", {"code": unknown}),
-                          "bad_date": ("时间", {"column": "时间", "value": bad_time})}[reason]
+        raw = {
+            "表计编号": unknown if reason == "unknown_meter" else code,
+            "时间": bad_time if reason == "bad_date" else "2025-01-01 08:00",
+            "读数": "-12.5" if reason == "negative_value" else "10.0",
+            "单位": "千瓦时",
+        }
+        column, params = {
+            "negative_value": ("读数", {"column": "读数", "value": "-12.5"}),
+            "unknown_meter": ("表计编号", {"code": unknown}),
+            "bad_date": ("时间", {"column": "时间", "value": bad_time}),
+        }[reason]
     elif batch.fact == "trip":
-        raw = {"车牌号": unknown if reason == "unknown_vehicle" else code,
-               "出车时间": bad_time if reason == "bad_date" else "2025-01-01 09:00",
-               "收车时间": "2025-01-01 08:30" if reason == "end_before_start" else "2025-01-01 11:00", "行驶里程": "23.4"}
-        column, params = {"unknown_vehicle": ("车牌号", {"plate": unknown}),
-                          "end_before_start": ("收车时间", {"start": raw["出车时间"], "end": raw["收车时间"]}),
-                          "bad_date": ("出车时间", {"column": "出车时间", "value": bad_time})}[reason]
+        raw = {
+            "车牌号": unknown if reason == "unknown_vehicle" else code,
+            "出车时间": bad_time if reason == "bad_date" else "2025-01-01 09:00",
+            "收车时间": "2025-01-01 08:30" if reason == "end_before_start" else "2025-01-01 11:00",
+            "行驶里程": "23.4",
+        }
+        column, params = {
+            "unknown_vehicle": ("车牌号", {"plate": unknown}),
+            "end_before_start": ("收车时间", {"start": raw["出车时间"], "end": raw["收车时间"]}),
+            "bad_date": ("出车时间", {"column": "出车时间", "value": bad_time}),
+        }[reason]
     else:
-        raw = {"车牌号": unknown if reason == "unknown_vehicle" else code, "加油时间": "2025-01-01 10:00",
-               "类型": "加油", "数量": "-40" if reason == "negative_value" else "40", "金额": "310.00"}
-        column, params = {"negative_value": ("数量", {"column": "数量", "value": "-40"}),
-                          "unknown_vehicle": ("车牌号", {"plate": unknown})}[reason]
+        raw = {
+            "车牌号": unknown if reason == "unknown_vehicle" else code,
+            "加油时间": "2025-01-01 10:00",
+            "类型": "加油",
+            "数量": "-40" if reason == "negative_value" else "40",
+            "金额": "310.00",
+        }
+        column, params = {
+            "negative_value": ("数量", {"column": "数量", "value": "-40"}),
+            "unknown_vehicle": ("车牌号", {"plate": unknown}),
+        }[reason]
     return {
-        "batch_id": batch.id, "fact": LOADER_FACT[batch.fact], "source_name": file_name,
+        "batch_id": batch.id,
+        "fact": LOADER_FACT[batch.fact],
+        "source_name": file_name,
         "line_no": int(2 + line * 97 + rng.integers(0, 90)),
-        "column_name": column, "raw": raw, "reason_code": reason, "reason_params": params,
-        "status": "open", "resolved_batch_id": None, "resolved_by": None, "resolved_at": None,
+        "column_name": column,
+        "raw": raw,
+        "reason_code": reason,
+        "reason_params": params,
+        "status": "open",
+        "resolved_batch_id": None,
+        "resolved_by": None,
+        "resolved_at": None,
     }
 
 

@@ -24,12 +24,18 @@ from .context import BuildContext
 
 LIMITS = MappingProxyType({(level, rank): limit for level, rank, _zh, _en, limit in OFFICE_SPACE_STANDARDS})
 # (top leaders of the region's government office), (agency head, deputies), middle ranks, bottom rank
-RANKS = MappingProxyType({
-    "province": (("governor", "vice_governor"), ("bureau_head", "bureau_deputy"), ("division_head", "division_deputy"),
-                 "below_division"),
-    "city": (("city_head", "city_deputy"), ("bureau_head", "bureau_deputy"), (), "below_bureau"),
-    "county": (("county_head", "county_deputy"), ("section_head", "section_deputy"), (), "below_section"),
-})
+RANKS = MappingProxyType(
+    {
+        "province": (
+            ("governor", "vice_governor"),
+            ("bureau_head", "bureau_deputy"),
+            ("division_head", "division_deputy"),
+            "below_division",
+        ),
+        "city": (("city_head", "city_deputy"), ("bureau_head", "bureau_deputy"), (), "below_bureau"),
+        "county": (("county_head", "county_deputy"), ("section_head", "section_deputy"), (), "below_section"),
+    }
+)
 ROOMS_PER_FLOOR = 30
 MOVED_SHARE = 0.08
 
@@ -55,15 +61,26 @@ def write_staff_and_offices(conn: Connection, ctx: BuildContext) -> None:
     staff["person_name"] = names.person_names(rng, n)
     staff["person_phone"] = names.phone_numbers(rng, n)
     staff["person_id_number"] = names.id_numbers(rng, n)
-    ctx.add_count("staff_member", insert_frame(conn, "staff_member", staff[
-        ["id", "staff_no", "org_id", "person_name", "person_phone", "person_id_number", "rank_code"]]))
+    ctx.add_count(
+        "staff_member",
+        insert_frame(
+            conn,
+            "staff_member",
+            staff[["id", "staff_no", "org_id", "person_name", "person_phone", "person_id_number", "rank_code"]],
+        ),
+    )
     ctx.staff = staff
 
     rooms, occupancy = _rooms(ctx, rng, staff)
     ctx.add_count("office_room", insert_frame(conn, "office_room", rooms))
-    occupancy["batch_id"] = ctx.registry.assign(ctx.source_codes["housing"], "housing", "office_occupancy", "office_occupancy",
-                                                occupancy["since"].to_numpy().astype("datetime64[D]").astype(np.int64),
-                                                str(occupancy["staff_no"].iloc[0]))
+    occupancy["batch_id"] = ctx.registry.assign(
+        ctx.source_codes["housing"],
+        "housing",
+        "office_occupancy",
+        "office_occupancy",
+        occupancy["since"].to_numpy().astype("datetime64[D]").astype(np.int64),
+        str(occupancy["staff_no"].iloc[0]),
+    )
     ctx.add_count("office_occupancy", insert_frame(conn, "office_occupancy", occupancy))
 
 
@@ -84,7 +101,7 @@ def _rooms(ctx: BuildContext, rng: np.random.Generator, staff: pd.DataFrame) -> 
             if room_no is None:
                 room_no = f"{number // ROOMS_PER_FLOOR + 1}{number % ROOMS_PER_FLOOR + 1:02d}"
                 number += 1
-            room_rows.append((building, int(org_id), room_no, round(float(area), 1), purpose))
+            room_rows.append((building, int(org_id), room_no, round(float(area), 1), purpose))  # noqa: B023 - called within the same iteration
             return len(room_rows) - 1
 
         leaders = people[people["rank_code"] != bottom]
@@ -103,9 +120,9 @@ def _rooms(ctx: BuildContext, rng: np.random.Generator, staff: pd.DataFrame) -> 
         start = 0
         while start < len(others):
             size = min(int(rng.integers(2, 5)), len(others) - start)
-            settled = max(1, size - int(moved[others[start:start + size]].sum()))
+            settled = max(1, size - int(moved[others[start : start + size]].sum()))
             room = new_room(LIMITS[(level, bottom)] * settled * rng.uniform(0.80, 0.97))
-            occupant_rows += [(room, int(i)) for i in others[start:start + size]]
+            occupant_rows += [(room, int(i)) for i in others[start : start + size]]
             start += size
         for _ in range(max(1, int(round(len(people) * 0.02)))):
             new_room(rng.uniform(7.5, 9.0))  # vacant now; someone's previous office
@@ -127,14 +144,20 @@ def _rooms(ctx: BuildContext, rng: np.random.Generator, staff: pd.DataFrame) -> 
     moved = moved[occupied["staff_index"].to_numpy()]
     move_day = ctx.first_day_number + rng.integers(1, ctx.n_days, m)
     current_since = np.where(moved, move_day, since)
-    current = pd.DataFrame({
-        "room_id": occupied["room_id"].to_numpy(), "staff_no": person["staff_no"].to_numpy(),
-        "person_name": person["person_name"].to_numpy(), "rank_code": person["rank_code"].to_numpy(),
-        "since": current_since, "until": np.iinfo(np.int64).min,
-    })
+    current = pd.DataFrame(
+        {
+            "room_id": occupied["room_id"].to_numpy(),
+            "staff_no": person["staff_no"].to_numpy(),
+            "person_name": person["person_name"].to_numpy(),
+            "rank_code": person["rank_code"].to_numpy(),
+            "since": current_since,
+            "until": np.iinfo(np.int64).min,
+        }
+    )
     earlier_rows = np.flatnonzero(moved)
-    previous_room = np.array([rng.choice(vacant_by_org[org]) for org in person["org_id"].to_numpy()[earlier_rows]],
-                             dtype=np.int64)
+    previous_room = np.array(
+        [rng.choice(vacant_by_org[org]) for org in person["org_id"].to_numpy()[earlier_rows]], dtype=np.int64
+    )
     earlier = current.iloc[earlier_rows].copy()
     earlier["room_id"] = previous_room
     earlier["since"] = since[earlier_rows]

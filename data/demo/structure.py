@@ -57,16 +57,25 @@ class Structure:
         return int(rows["id"].iloc[0])
 
     def code_of(self, table: str, entity_id: int) -> str:
-        frame = {"building": self.buildings, "vehicle": self.vehicles, "asset": self.assets,
-                 "housing_unit": self.housing_units, "org": self.orgs}[table]
+        frame = {
+            "building": self.buildings,
+            "vehicle": self.vehicles,
+            "asset": self.assets,
+            "housing_unit": self.housing_units,
+            "org": self.orgs,
+        }[table]
         column = "plate" if table == "vehicle" else "code"
         return str(frame.loc[frame["id"] == entity_id, column].iloc[0])
 
 
 def _county_names(rng: np.random.Generator, count: int) -> list[tuple[str, str]]:
     cities = {zh for zh, _ in names.CITY_NAMES}
-    pairs = [(a + b, (pa + pb).capitalize()) for a, pa in names.COUNTY_FIRST for b, pb in names.COUNTY_SECOND
-             if a != b and a + b not in cities]
+    pairs = [
+        (a + b, (pa + pb).capitalize())
+        for a, pa in names.COUNTY_FIRST
+        for b, pb in names.COUNTY_SECOND
+        if a != b and a + b not in cities
+    ]
     order = rng.permutation(len(pairs))
     return [pairs[i] for i in order[:count]]
 
@@ -77,8 +86,21 @@ def build_structure(tier: Tier) -> Structure:
         raise ValueError("not enough invented city names for this tier")
     rows: list[dict] = []
 
-    def add(parent: dict | None, level: str, admin_level: str, code: str, zh: str, en: str, *, key: str | None,
-            region: dict | None, city: dict | None, lat: float, lon: float, letter: str) -> dict:
+    def add(
+        parent: dict | None,
+        level: str,
+        admin_level: str,
+        code: str,
+        zh: str,
+        en: str,
+        *,
+        key: str | None,
+        region: dict | None,
+        city: dict | None,
+        lat: float,
+        lon: float,
+        letter: str,
+    ) -> dict:
         node_id = len(rows) + 1
         path = (parent["path"] if parent else "/") + f"{node_id}/"
         low, high = HEADCOUNT_RANGES[admin_level]
@@ -88,13 +110,24 @@ def build_structure(tier: Tier) -> Structure:
             if key == "gov_office":
                 headcount = int(headcount * 1.3)
         row = {
-            "id": node_id, "parent_id": parent["id"] if parent else None, "level": level, "admin_level": admin_level,
-            "code": code, "name_zh": zh, "name_en": en, "path": path, "depth": path.count("/") - 2,
+            "id": node_id,
+            "parent_id": parent["id"] if parent else None,
+            "level": level,
+            "admin_level": admin_level,
+            "code": code,
+            "name_zh": zh,
+            "name_en": en,
+            "path": path,
+            "depth": path.count("/") - 2,
             "headcount": headcount,
             "energy_users": headcount + int(round(headcount * rng.uniform(0.05, 0.2))) if headcount else 0,
-            "sort_order": len(rows), "agency_key": key,
+            "sort_order": len(rows),
+            "agency_key": key,
             "region_id": (region or {}).get("id", node_id) if level == "agency" else node_id,
-            "city_id": city["id"] if city else None, "latitude": lat, "longitude": lon, "plate_letter": letter,
+            "city_id": city["id"] if city else None,
+            "latitude": lat,
+            "longitude": lon,
+            "plate_letter": letter,
         }
         rows.append(row)
         return row
@@ -103,14 +136,35 @@ def build_structure(tier: Tier) -> Structure:
         if count > len(catalogue):
             raise ValueError(f"tier asks for {count} agencies but only {len(catalogue)} names exist")
         for key, suffix, english in catalogue[:count]:
-            add(region, "agency", region["admin_level"], f"{region['code']}.{key}", region_zh + suffix,
-                english.format(region=region_en), key=key, region=region, city=city,
-                lat=region["latitude"] + rng.normal(0, 0.01), lon=region["longitude"] + rng.normal(0, 0.01),
-                letter=region["plate_letter"])
+            add(
+                region,
+                "agency",
+                region["admin_level"],
+                f"{region['code']}.{key}",
+                region_zh + suffix,
+                english.format(region=region_en),
+                key=key,
+                region=region,
+                city=city,
+                lat=region["latitude"] + rng.normal(0, 0.01),
+                lon=region["longitude"] + rng.normal(0, 0.01),
+                letter=region["plate_letter"],
+            )
 
-    province = add(None, "province", "province", names.PROVINCE_CODE, names.PROVINCE_ZH + "省",
-                   f"{names.PROVINCE_EN} Province", key=None, region=None, city=None, lat=36.65, lon=117.0,
-                   letter=names.PLATE_LETTERS[0])
+    province = add(
+        None,
+        "province",
+        "province",
+        names.PROVINCE_CODE,
+        names.PROVINCE_ZH + "省",
+        f"{names.PROVINCE_EN} Province",
+        key=None,
+        region=None,
+        city=None,
+        lat=36.65,
+        lon=117.0,
+        letter=names.PLATE_LETTERS[0],
+    )
     # The provincial capital's weather stands for the province-level agencies: they sit in city 1.
     add_agencies(province, names.PROVINCE_AGENCIES, tier.province_agencies, names.PROVINCE_ZH, names.PROVINCE_EN, None)
     county_names = iter(_county_names(rng, tier.cities * tier.counties_per_city))
@@ -118,16 +172,38 @@ def build_structure(tier: Tier) -> Structure:
     for c in range(tier.cities):
         zh, en = names.CITY_NAMES[c]
         radius = 0.0 if c == 0 else rng.uniform(0.9, 1.9)
-        city = add(province, "city", "city", f"{names.PROVINCE_CODE}.C{c + 1:02d}", zh + "市", f"{en} City", key=None,
-                   region=None, city=None, lat=36.65 + radius * np.sin(angles[c]), lon=117.0 + 1.3 * radius * np.cos(angles[c]),
-                   letter=names.PLATE_LETTERS[c + 1])
+        city = add(
+            province,
+            "city",
+            "city",
+            f"{names.PROVINCE_CODE}.C{c + 1:02d}",
+            zh + "市",
+            f"{en} City",
+            key=None,
+            region=None,
+            city=None,
+            lat=36.65 + radius * np.sin(angles[c]),
+            lon=117.0 + 1.3 * radius * np.cos(angles[c]),
+            letter=names.PLATE_LETTERS[c + 1],
+        )
         city["city_id"] = city["id"]
         add_agencies(city, names.CITY_AGENCIES, tier.city_agencies, zh, en, city)
         for x in range(tier.counties_per_city):
             czh, cen = next(county_names)
-            county = add(city, "county", "county", f"{city['code']}.X{x + 1:02d}", czh + "县", f"{cen} County",
-                         key=None, region=None, city=city, lat=city["latitude"] + rng.uniform(-0.45, 0.45),
-                         lon=city["longitude"] + rng.uniform(-0.5, 0.5), letter=city["plate_letter"])
+            county = add(
+                city,
+                "county",
+                "county",
+                f"{city['code']}.X{x + 1:02d}",
+                czh + "县",
+                f"{cen} County",
+                key=None,
+                region=None,
+                city=city,
+                lat=city["latitude"] + rng.uniform(-0.45, 0.45),
+                lon=city["longitude"] + rng.uniform(-0.5, 0.5),
+                letter=city["plate_letter"],
+            )
             add_agencies(county, names.COUNTY_AGENCIES, tier.county_agencies, czh, cen, city)
     orgs = pd.DataFrame(rows)
     first_city = int(orgs.loc[orgs["level"] == "city", "id"].min())

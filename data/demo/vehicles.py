@@ -22,19 +22,22 @@ from .context import BuildContext, local_to_utc
 
 # Vehicle-class mix by the kind of agency (classes in VEHICLE_CLASSES order:
 # confidential, emergency, law_enforcement, special, general).
-CLASS_MIX = MappingProxyType({
-    "public_security": (0.05, 0.05, 0.60, 0.05, 0.25),
-    "emergency": (0.05, 0.60, 0.00, 0.10, 0.25),
-    "gov_office": (0.35, 0.10, 0.00, 0.00, 0.55),
-    "market": (0.05, 0.00, 0.35, 0.15, 0.45),
-    "ecology": (0.05, 0.00, 0.35, 0.15, 0.45),
-    "natural_resources": (0.05, 0.00, 0.35, 0.15, 0.45),
-    "transport": (0.05, 0.00, 0.35, 0.15, 0.45),
-    "agriculture": (0.05, 0.00, 0.35, 0.15, 0.45),
-    None: (0.10, 0.05, 0.00, 0.10, 0.75),
-})
-TRIPS_PER_WORKDAY = MappingProxyType({"confidential": 0.8, "emergency": 0.5, "law_enforcement": 1.1, "special": 0.45,
-                                      "general": 0.75})
+CLASS_MIX = MappingProxyType(
+    {
+        "public_security": (0.05, 0.05, 0.60, 0.05, 0.25),
+        "emergency": (0.05, 0.60, 0.00, 0.10, 0.25),
+        "gov_office": (0.35, 0.10, 0.00, 0.00, 0.55),
+        "market": (0.05, 0.00, 0.35, 0.15, 0.45),
+        "ecology": (0.05, 0.00, 0.35, 0.15, 0.45),
+        "natural_resources": (0.05, 0.00, 0.35, 0.15, 0.45),
+        "transport": (0.05, 0.00, 0.35, 0.15, 0.45),
+        "agriculture": (0.05, 0.00, 0.35, 0.15, 0.45),
+        None: (0.10, 0.05, 0.00, 0.10, 0.75),
+    }
+)
+TRIPS_PER_WORKDAY = MappingProxyType(
+    {"confidential": 0.8, "emergency": 0.5, "law_enforcement": 1.1, "special": 0.45, "general": 0.75}
+)
 WEEKEND_CLASSES = ("emergency", "law_enforcement")
 PRICE_YUAN = MappingProxyType({"petrol": 7.9, "diesel": 7.6, "hybrid": 7.9, "electric": 1.15})
 UNREQUESTED_SHARE = 0.03
@@ -44,7 +47,9 @@ MORNING_PICKUP_SHARE = 0.15
 
 def write_vehicles(conn: Connection, ctx: BuildContext) -> None:
     rng = ctx.rng("vehicles")
-    v = ctx.structure.vehicles.merge(ctx.structure.orgs[["id", "agency_key"]].rename(columns={"id": "org_id"}), on="org_id")
+    v = ctx.structure.vehicles.merge(
+        ctx.structure.orgs[["id", "agency_key"]].rename(columns={"id": "org_id"}), on="org_id"
+    )
     n = len(v)
     plan = ctx.plan
     forced = v["id"].isin([plan.weekend_vehicle_id, plan.fuel_mismatch_vehicle_id]).to_numpy()
@@ -58,8 +63,11 @@ def write_vehicles(conn: Connection, ctx: BuildContext) -> None:
     classes[forced] = "general"
     heavy = np.isin(classes, ["special", "emergency"])
     draw = rng.random(n)
-    energy = np.where(draw < 0.25, "electric", np.where(draw < 0.35, "hybrid", np.where(
-        draw < np.where(heavy, 0.6, 0.40), "diesel", "petrol"))).astype(object)
+    energy = np.where(
+        draw < 0.25,
+        "electric",
+        np.where(draw < 0.35, "hybrid", np.where(draw < np.where(heavy, 0.6, 0.40), "diesel", "petrol")),
+    ).astype(object)
     energy[v["id"].to_numpy() == plan.fuel_mismatch_vehicle_id] = "petrol"
     model, rated = np.empty(n, dtype=object), np.empty(n)
     for kind in np.unique(energy):
@@ -73,11 +81,22 @@ def write_vehicles(conn: Connection, ctx: BuildContext) -> None:
     status = rng.choice(np.array(["in_service", "repair", "idle"]), n, p=[0.94, 0.03, 0.03]).astype(object)
     status[forced] = "in_service"
     drivers = names.person_names(rng, n)
-    frame = pd.DataFrame({
-        "id": v["id"], "plate": v["plate"], "org_id": v["org_id"], "vehicle_class": classes, "energy_type": energy,
-        "model": model, "rated_consumption": rated, "acquired_on": acquired.astype("datetime64[D]"), "status": status,
-        "driver_name": drivers, "driver_phone": names.phone_numbers(rng, n), "driver_id_number": names.id_numbers(rng, n),
-    })
+    frame = pd.DataFrame(
+        {
+            "id": v["id"],
+            "plate": v["plate"],
+            "org_id": v["org_id"],
+            "vehicle_class": classes,
+            "energy_type": energy,
+            "model": model,
+            "rated_consumption": rated,
+            "acquired_on": acquired.astype("datetime64[D]"),
+            "status": status,
+            "driver_name": drivers,
+            "driver_phone": names.phone_numbers(rng, n),
+            "driver_id_number": names.id_numbers(rng, n),
+        }
+    )
     ctx.add_count("vehicle", insert_frame(conn, "vehicle", frame))
 
     quota = frame.groupby(["org_id", "vehicle_class"], as_index=False).size()
@@ -97,7 +116,9 @@ def _trips(ctx: BuildContext, rng: np.random.Generator, vehicles: pd.DataFrame) 
     classes = vehicles["vehicle_class"].to_numpy()
     rate = np.array([TRIPS_PER_WORKDAY[c] for c in classes]) * rng.uniform(0.5, 1.4, n)
     day_numbers = ctx.first_day_number + np.arange(n_days)
-    available = day_numbers[None, :] >= vehicles["acquired_on"].to_numpy().astype("datetime64[D]").astype(np.int64)[:, None]
+    available = (
+        day_numbers[None, :] >= vehicles["acquired_on"].to_numpy().astype("datetime64[D]").astype(np.int64)[:, None]
+    )
     status = vehicles["status"].to_numpy()
     available &= ~((status == "idle")[:, None] & (day_numbers[None, :] >= ctx.as_of_number - 60))
     available &= ~((status == "repair")[:, None] & (day_numbers[None, :] >= ctx.as_of_number - 7))
@@ -119,28 +140,50 @@ def _trips(ctx: BuildContext, rng: np.random.Generator, vehicles: pd.DataFrame) 
     km = np.minimum(np.maximum(rng.lognormal(np.log(22), 0.6, len(cell)), 2.0), duration / 60 * 55)
     requested = ~(on_workday & (rng.random(len(cell)) < UNREQUESTED_SHARE))
     purposes = np.asarray(names.TRIP_PURPOSES, dtype=object)[rng.integers(0, len(names.TRIP_PURPOSES), len(cell))]
-    daytime = pd.DataFrame({"vehicle_idx": vehicle_idx[cell], "day": day_idx[cell], "start": np.floor(start),
-                            "minutes": np.maximum(15, np.floor(duration)), "km": km, "requested": requested,
-                            "purpose": purposes})
+    daytime = pd.DataFrame(
+        {
+            "vehicle_idx": vehicle_idx[cell],
+            "day": day_idx[cell],
+            "start": np.floor(start),
+            "minutes": np.maximum(15, np.floor(duration)),
+            "km": km,
+            "requested": requested,
+            "purpose": purposes,
+        }
+    )
 
     evening_cells = np.nonzero(available & workday & (rng.random((n, n_days)) < EVENING_SHARE))
     m = len(evening_cells[0])
     evening_minutes = rng.uniform(30, 120, m)
-    evening = pd.DataFrame({
-        "vehicle_idx": evening_cells[0], "day": evening_cells[1], "start": np.floor(18.5 * 60 + rng.uniform(0, 150, m)),
-        "minutes": np.floor(evening_minutes),
-        "km": np.minimum(np.maximum(rng.lognormal(np.log(15), 0.5, m), 2.0), evening_minutes / 60 * 50),
-        "requested": True,
-        "purpose": np.asarray(names.EVENING_PURPOSES, dtype=object)[rng.integers(0, len(names.EVENING_PURPOSES), m)],
-    })
+    evening = pd.DataFrame(
+        {
+            "vehicle_idx": evening_cells[0],
+            "day": evening_cells[1],
+            "start": np.floor(18.5 * 60 + rng.uniform(0, 150, m)),
+            "minutes": np.floor(evening_minutes),
+            "km": np.minimum(np.maximum(rng.lognormal(np.log(15), 0.5, m), 2.0), evening_minutes / 60 * 50),
+            "requested": True,
+            "purpose": np.asarray(names.EVENING_PURPOSES, dtype=object)[
+                rng.integers(0, len(names.EVENING_PURPOSES), m)
+            ],
+        }
+    )
     # Leaders' cars pick them up before office hours (07:00–07:55, with a request).
-    morning_cells = np.nonzero(available & workday & (classes == "confidential")[:, None]
-                               & (rng.random((n, n_days)) < MORNING_PICKUP_SHARE))
+    morning_cells = np.nonzero(
+        available & workday & (classes == "confidential")[:, None] & (rng.random((n, n_days)) < MORNING_PICKUP_SHARE)
+    )
     k = len(morning_cells[0])
-    morning = pd.DataFrame({
-        "vehicle_idx": morning_cells[0], "day": morning_cells[1], "start": np.floor(7 * 60 + rng.uniform(0, 30, k)),
-        "minutes": np.floor(rng.uniform(15, 25, k)), "km": rng.uniform(5, 15, k), "requested": True, "purpose": "接送",
-    })
+    morning = pd.DataFrame(
+        {
+            "vehicle_idx": morning_cells[0],
+            "day": morning_cells[1],
+            "start": np.floor(7 * 60 + rng.uniform(0, 30, k)),
+            "minutes": np.floor(rng.uniform(15, 25, k)),
+            "km": rng.uniform(5, 15, k),
+            "requested": True,
+            "purpose": "接送",
+        }
+    )
     frames = [morning, daytime, evening, _weekend_anomaly(ctx, rng, vehicles)]
     trips = pd.concat(frames, ignore_index=True)
     trips["km"] = np.round(trips["km"].to_numpy(dtype=float), 1)
@@ -160,15 +203,26 @@ def _weekend_anomaly(ctx: BuildContext, rng: np.random.Generator, vehicles: pd.D
         days += pair if rng.random() < 0.4 else [pair[int(rng.integers(0, len(pair)))]]
     m = len(days)
     minutes = rng.uniform(120, 300, m)
-    return pd.DataFrame({"vehicle_idx": vehicle_idx, "day": np.array(days, dtype=np.int64),
-                         "start": np.floor(10 * 60 + rng.uniform(0, 240, m)), "minutes": np.floor(minutes),
-                         "km": rng.uniform(60, 180, m), "requested": False, "purpose": None})
+    return pd.DataFrame(
+        {
+            "vehicle_idx": vehicle_idx,
+            "day": np.array(days, dtype=np.int64),
+            "start": np.floor(10 * 60 + rng.uniform(0, 240, m)),
+            "minutes": np.floor(minutes),
+            "km": rng.uniform(60, 180, m),
+            "requested": False,
+            "purpose": None,
+        }
+    )
 
 
-def _write_trips(conn: Connection, ctx: BuildContext, rng: np.random.Generator, vehicles: pd.DataFrame,
-                 trips: pd.DataFrame) -> None:
+def _write_trips(
+    conn: Connection, ctx: BuildContext, rng: np.random.Generator, vehicles: pd.DataFrame, trips: pd.DataFrame
+) -> None:
     first = np.datetime64(ctx.first_day, "D").astype("datetime64[m]")
-    local_start = first + (trips["day"].to_numpy(dtype=np.int64) * 1440 + trips["start"].to_numpy(dtype=np.int64)).astype("timedelta64[m]")
+    local_start = first + (
+        trips["day"].to_numpy(dtype=np.int64) * 1440 + trips["start"].to_numpy(dtype=np.int64)
+    ).astype("timedelta64[m]")
     local_end = local_start + trips["minutes"].to_numpy(dtype=np.int64).astype("timedelta64[m]")
     trips["start_ts"] = local_to_utc(local_start, ctx.calendar)
     trips["end_ts"] = local_to_utc(local_end, ctx.calendar)
@@ -180,16 +234,23 @@ def _write_trips(conn: Connection, ctx: BuildContext, rng: np.random.Generator, 
     trips["request_id"] = pd.Series(request_id, dtype="Int64").mask(~requested)
     org = vehicles["org_id"].to_numpy()[trips["vehicle_idx"].to_numpy()]
     r = int(requested.sum())
-    requests = pd.DataFrame({
-        "id": np.arange(1, r + 1), "code": [f"TR-{i:08d}" for i in range(1, r + 1)], "org_id": org[requested],
-        "requested_by_name": names.person_names(rng, r), "purpose": trips["purpose"].to_numpy()[requested],
-        "approved_at": trips["start_ts"].to_numpy()[requested] - (rng.uniform(1, 48, r) * 3600).astype("timedelta64[s]"),
-    })
+    requests = pd.DataFrame(
+        {
+            "id": np.arange(1, r + 1),
+            "code": [f"TR-{i:08d}" for i in range(1, r + 1)],
+            "org_id": org[requested],
+            "requested_by_name": names.person_names(rng, r),
+            "purpose": trips["purpose"].to_numpy()[requested],
+            "approved_at": trips["start_ts"].to_numpy()[requested]
+            - (rng.uniform(1, 48, r) * 3600).astype("timedelta64[s]"),
+        }
+    )
     ctx.add_count("trip_request", insert_frame(conn, "trip_request", requests))
     trips["driver_name"] = vehicles["driver_name"].to_numpy()[trips["vehicle_idx"].to_numpy()]
     local_day = ctx.first_day_number + trips["day"].to_numpy(dtype=np.int64)
-    trips["batch_id"] = ctx.registry.assign(ctx.source_codes["vehicle"], "vehicle", "trip", "trips", local_day,
-                                            str(vehicles["plate"].iloc[0]))
+    trips["batch_id"] = ctx.registry.assign(
+        ctx.source_codes["vehicle"], "vehicle", "trip", "trips", local_day, str(vehicles["plate"].iloc[0])
+    )
     columns = ["id", "vehicle_id", "start_ts", "end_ts", "km", "request_id", "purpose", "driver_name", "batch_id"]
     ctx.add_count("trip", insert_frame(conn, "trip", trips[columns]))
 
@@ -198,8 +259,9 @@ def _cumulative_km(trips: pd.DataFrame) -> np.ndarray:
     return trips.groupby("vehicle_idx")["km"].cumsum().to_numpy(dtype=float)
 
 
-def _write_fuel(conn: Connection, ctx: BuildContext, rng: np.random.Generator, vehicles: pd.DataFrame,
-                trips: pd.DataFrame) -> np.ndarray:
+def _write_fuel(
+    conn: Connection, ctx: BuildContext, rng: np.random.Generator, vehicles: pd.DataFrame, trips: pd.DataFrame
+) -> np.ndarray:
     """Refuelling / charging records; returns each vehicle's odometer at the start of the range."""
     n = len(vehicles)
     energy = vehicles["energy_type"].to_numpy()
@@ -222,23 +284,38 @@ def _write_fuel(conn: Connection, ctx: BuildContext, rng: np.random.Generator, v
     ts = trips["end_ts"].to_numpy()[idx] + (rng.uniform(5, 15, len(idx)) * 60).astype("timedelta64[s]")
     local_day = ctx.calendar.local_days(ts)
     mismatch = (vehicles["id"].to_numpy()[ev] == ctx.plan.fuel_mismatch_vehicle_id) & (
-        local_day >= ctx.as_of_number - ctx.plan.fuel_mismatch_days)
+        local_day >= ctx.as_of_number - ctx.plan.fuel_mismatch_days
+    )
     quantity = np.round(np.where(mismatch, quantity * ctx.plan.fuel_mismatch_factor, quantity), 2)
-    month = (local_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12)
+    month = local_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
     price = np.array([PRICE_YUAN[e] for e in energy])[ev] * np.where(electric[ev], 1.0, 1.0 + 0.04 * np.sin(month))
-    frame = pd.DataFrame({
-        "id": np.arange(1, len(idx) + 1), "vehicle_id": vehicles["id"].to_numpy()[ev], "ts": ts,
-        "kind": np.where(electric[ev], "charge", "fuel"), "quantity": quantity, "unit": np.where(electric[ev], "kWh", "L"),
-        "cost_yuan": np.round(quantity * price, 2), "odometer_km": np.round(odometer_start[ev] + cumulative[idx] - offset[ev], 1),
-        "batch_id": ctx.registry.assign(ctx.source_codes["vehicle"], "vehicle", "fuel_record", "fuel", local_day,
-                                        str(vehicles["plate"].iloc[0])),
-    })
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(1, len(idx) + 1),
+            "vehicle_id": vehicles["id"].to_numpy()[ev],
+            "ts": ts,
+            "kind": np.where(electric[ev], "charge", "fuel"),
+            "quantity": quantity,
+            "unit": np.where(electric[ev], "kWh", "L"),
+            "cost_yuan": np.round(quantity * price, 2),
+            "odometer_km": np.round(odometer_start[ev] + cumulative[idx] - offset[ev], 1),
+            "batch_id": ctx.registry.assign(
+                ctx.source_codes["vehicle"], "vehicle", "fuel_record", "fuel", local_day, str(vehicles["plate"].iloc[0])
+            ),
+        }
+    )
     ctx.add_count("fuel_record", insert_frame(conn, "fuel_record", frame))
     return odometer_start
 
 
-def _write_maintenance(conn: Connection, ctx: BuildContext, rng: np.random.Generator, vehicles: pd.DataFrame,
-                       trips: pd.DataFrame, odometer_start: np.ndarray) -> None:
+def _write_maintenance(
+    conn: Connection,
+    ctx: BuildContext,
+    rng: np.random.Generator,
+    vehicles: pd.DataFrame,
+    trips: pd.DataFrame,
+    odometer_start: np.ndarray,
+) -> None:
     n = len(vehicles)
     acquired = vehicles["acquired_on"].to_numpy().astype("datetime64[D]").astype(np.int64)
     first, last = ctx.first_day_number, ctx.first_day_number + ctx.n_days - 1
@@ -251,16 +328,32 @@ def _write_maintenance(conn: Connection, ctx: BuildContext, rng: np.random.Gener
         k = k_first[vi] + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
         day = acquired[vi] + k * every + rng.integers(-5, 6, len(vi))
         keep = (day >= first) & (day <= last)
-        parts.append(pd.DataFrame({"vehicle_idx": vi[keep], "day": day[keep], "kind": kind,
-                                   "cost_yuan": np.round(rng.uniform(cost_low, cost_high, keep.sum()), 2),
-                                   "next_due": day[keep] + every}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "vehicle_idx": vi[keep],
+                    "day": day[keep],
+                    "kind": kind,
+                    "cost_yuan": np.round(rng.uniform(cost_low, cost_high, keep.sum()), 2),
+                    "next_due": day[keep] + every,
+                }
+            )
+        )
     repairs = rng.poisson(0.8 * ctx.n_days / 365.0, n)
     vi = np.repeat(np.arange(n), repairs)
     day = rng.integers(first, last + 1, len(vi))
     keep = day >= acquired[vi]
-    parts.append(pd.DataFrame({"vehicle_idx": vi[keep], "day": day[keep], "kind": "repair",
-                               "cost_yuan": np.round(np.clip(rng.lognormal(np.log(1800), 0.7, keep.sum()), 300, 20000), 2),
-                               "next_due": -1}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "vehicle_idx": vi[keep],
+                "day": day[keep],
+                "kind": "repair",
+                "cost_yuan": np.round(np.clip(rng.lognormal(np.log(1800), 0.7, keep.sum()), 300, 20000), 2),
+                "next_due": -1,
+            }
+        )
+    )
     records = pd.concat(parts, ignore_index=True).drop_duplicates(["vehicle_idx", "day", "kind"])
     records = records.sort_values(["vehicle_idx", "day", "kind"]).reset_index(drop=True)
     # Odometer: the vehicle's reading after its last trip on or before that day.
@@ -272,14 +365,25 @@ def _write_maintenance(conn: Connection, ctx: BuildContext, rng: np.random.Gener
     driven = np.where(same, cumulative[np.maximum(pos, 0)], 0.0)
     vi = records["vehicle_idx"].to_numpy()
     next_due = records["next_due"].to_numpy()
-    frame = pd.DataFrame({
-        "id": np.arange(1, len(records) + 1), "vehicle_id": vehicles["id"].to_numpy()[vi],
-        "performed_on": records["day"].to_numpy().astype("datetime64[D]"), "kind": records["kind"].to_numpy(),
-        "cost_yuan": records["cost_yuan"].to_numpy(), "odometer_km": np.round(odometer_start[vi] + driven, 1),
-        "next_due_on": np.where(next_due >= 0, next_due, np.iinfo(np.int64).min).astype("datetime64[D]"),
-        "batch_id": ctx.registry.assign(ctx.source_codes["vehicle"], "vehicle", "maintenance_record", "maintenance",
-                                        records["day"].to_numpy(), str(vehicles["plate"].iloc[0])),
-    })
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(1, len(records) + 1),
+            "vehicle_id": vehicles["id"].to_numpy()[vi],
+            "performed_on": records["day"].to_numpy().astype("datetime64[D]"),
+            "kind": records["kind"].to_numpy(),
+            "cost_yuan": records["cost_yuan"].to_numpy(),
+            "odometer_km": np.round(odometer_start[vi] + driven, 1),
+            "next_due_on": np.where(next_due >= 0, next_due, np.iinfo(np.int64).min).astype("datetime64[D]"),
+            "batch_id": ctx.registry.assign(
+                ctx.source_codes["vehicle"],
+                "vehicle",
+                "maintenance_record",
+                "maintenance",
+                records["day"].to_numpy(),
+                str(vehicles["plate"].iloc[0]),
+            ),
+        }
+    )
     ctx.add_count("maintenance_record", insert_frame(conn, "maintenance_record", frame))
 
 
@@ -298,13 +402,23 @@ def _write_insurance(conn: Connection, ctx: BuildContext, rng: np.random.Generat
     vi, k, starts, ends = vi[keep], k[keep], starts[keep], ends[keep]
     ids = vehicles["id"].to_numpy()[vi]
     year = starts.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
-    frame = pd.DataFrame({
-        "id": np.arange(1, len(vi) + 1), "vehicle_id": ids,
-        "insurer": np.asarray(names.INSURERS, dtype=object)[rng.integers(0, len(names.INSURERS), len(vi))],
-        "policy_no": [f"PDAA{y}{v:06d}{kk:02d}" for y, v, kk in zip(year, ids, k)],
-        "starts_on": starts.astype("datetime64[D]"), "ends_on": ends.astype("datetime64[D]"),
-        "premium_yuan": np.round(rng.uniform(2800, 7500, len(vi)), 2),
-        "batch_id": ctx.registry.assign(ctx.source_codes["vehicle"], "vehicle", "insurance_policy", "insurance", starts,
-                                        str(vehicles["plate"].iloc[0])),
-    })
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(1, len(vi) + 1),
+            "vehicle_id": ids,
+            "insurer": np.asarray(names.INSURERS, dtype=object)[rng.integers(0, len(names.INSURERS), len(vi))],
+            "policy_no": [f"PDAA{y}{v:06d}{kk:02d}" for y, v, kk in zip(year, ids, k)],
+            "starts_on": starts.astype("datetime64[D]"),
+            "ends_on": ends.astype("datetime64[D]"),
+            "premium_yuan": np.round(rng.uniform(2800, 7500, len(vi)), 2),
+            "batch_id": ctx.registry.assign(
+                ctx.source_codes["vehicle"],
+                "vehicle",
+                "insurance_policy",
+                "insurance",
+                starts,
+                str(vehicles["plate"].iloc[0]),
+            ),
+        }
+    )
     ctx.add_count("insurance_policy", insert_frame(conn, "insurance_policy", frame))

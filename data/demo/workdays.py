@@ -14,17 +14,19 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-HOLIDAY_NAMES = MappingProxyType({
-    "new_year": ("元旦", "New Year's Day"),
-    "spring": ("春节", "Spring Festival"),
-    "qingming": ("清明节", "Qingming Festival"),
-    "labour": ("劳动节", "Labour Day"),
-    "dragon_boat": ("端午节", "Dragon Boat Festival"),
-    "mid_autumn": ("中秋节", "Mid-Autumn Festival"),
-    "national": ("国庆节", "National Day"),
-    "national_mid_autumn": ("国庆节、中秋节", "National Day and Mid-Autumn Festival"),
-    "makeup": ("调休上班", "Make-up working day"),
-})
+HOLIDAY_NAMES = MappingProxyType(
+    {
+        "new_year": ("元旦", "New Year's Day"),
+        "spring": ("春节", "Spring Festival"),
+        "qingming": ("清明节", "Qingming Festival"),
+        "labour": ("劳动节", "Labour Day"),
+        "dragon_boat": ("端午节", "Dragon Boat Festival"),
+        "mid_autumn": ("中秋节", "Mid-Autumn Festival"),
+        "national": ("国庆节", "National Day"),
+        "national_mid_autumn": ("国庆节、中秋节", "National Day and Mid-Autumn Festival"),
+        "makeup": ("调休上班", "Make-up working day"),
+    }
+)
 
 
 def _d(text: str) -> dt.date:
@@ -37,46 +39,143 @@ def _span(first: str, last: str) -> tuple[dt.date, ...]:
 
 
 # year -> ((holiday key, days off), ...), (make-up working days, ...)
-OFFICIAL_SCHEDULES = MappingProxyType({
-    2023: ((("new_year", _span("2023-01-01", "2023-01-02")), ("spring", _span("2023-01-21", "2023-01-27")),
-            ("qingming", _span("2023-04-05", "2023-04-05")), ("labour", _span("2023-04-29", "2023-05-03")),
-            ("dragon_boat", _span("2023-06-22", "2023-06-24")),
-            ("national_mid_autumn", _span("2023-09-29", "2023-10-06"))),
-           tuple(map(_d, ("2023-01-28", "2023-01-29", "2023-04-23", "2023-05-06", "2023-06-25", "2023-10-07", "2023-10-08")))),
-    2024: ((("new_year", _span("2024-01-01", "2024-01-01")), ("spring", _span("2024-02-10", "2024-02-17")),
-            ("qingming", _span("2024-04-04", "2024-04-06")), ("labour", _span("2024-05-01", "2024-05-05")),
-            ("dragon_boat", _span("2024-06-08", "2024-06-10")), ("mid_autumn", _span("2024-09-15", "2024-09-17")),
-            ("national", _span("2024-10-01", "2024-10-07"))),
-           tuple(map(_d, ("2024-02-04", "2024-02-18", "2024-04-07", "2024-04-28", "2024-05-11", "2024-09-14",
-                          "2024-09-29", "2024-10-12")))),
-    2025: ((("new_year", _span("2025-01-01", "2025-01-01")), ("spring", _span("2025-01-28", "2025-02-04")),
-            ("qingming", _span("2025-04-04", "2025-04-06")), ("labour", _span("2025-05-01", "2025-05-05")),
-            ("dragon_boat", _span("2025-05-31", "2025-06-02")),
-            ("national_mid_autumn", _span("2025-10-01", "2025-10-08"))),
-           tuple(map(_d, ("2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11")))),
-    2026: ((("new_year", _span("2026-01-01", "2026-01-03")), ("spring", _span("2026-02-15", "2026-02-23")),
-            ("qingming", _span("2026-04-04", "2026-04-06")), ("labour", _span("2026-05-01", "2026-05-05")),
-            ("dragon_boat", _span("2026-06-19", "2026-06-21")), ("mid_autumn", _span("2026-09-25", "2026-09-27")),
-            ("national", _span("2026-10-01", "2026-10-07"))),
-           tuple(map(_d, ("2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10")))),
-})
+OFFICIAL_SCHEDULES = MappingProxyType(
+    {
+        2023: (
+            (
+                ("new_year", _span("2023-01-01", "2023-01-02")),
+                ("spring", _span("2023-01-21", "2023-01-27")),
+                ("qingming", _span("2023-04-05", "2023-04-05")),
+                ("labour", _span("2023-04-29", "2023-05-03")),
+                ("dragon_boat", _span("2023-06-22", "2023-06-24")),
+                ("national_mid_autumn", _span("2023-09-29", "2023-10-06")),
+            ),
+            tuple(
+                map(
+                    _d,
+                    ("2023-01-28", "2023-01-29", "2023-04-23", "2023-05-06", "2023-06-25", "2023-10-07", "2023-10-08"),
+                )
+            ),
+        ),
+        2024: (
+            (
+                ("new_year", _span("2024-01-01", "2024-01-01")),
+                ("spring", _span("2024-02-10", "2024-02-17")),
+                ("qingming", _span("2024-04-04", "2024-04-06")),
+                ("labour", _span("2024-05-01", "2024-05-05")),
+                ("dragon_boat", _span("2024-06-08", "2024-06-10")),
+                ("mid_autumn", _span("2024-09-15", "2024-09-17")),
+                ("national", _span("2024-10-01", "2024-10-07")),
+            ),
+            tuple(
+                map(
+                    _d,
+                    (
+                        "2024-02-04",
+                        "2024-02-18",
+                        "2024-04-07",
+                        "2024-04-28",
+                        "2024-05-11",
+                        "2024-09-14",
+                        "2024-09-29",
+                        "2024-10-12",
+                    ),
+                )
+            ),
+        ),
+        2025: (
+            (
+                ("new_year", _span("2025-01-01", "2025-01-01")),
+                ("spring", _span("2025-01-28", "2025-02-04")),
+                ("qingming", _span("2025-04-04", "2025-04-06")),
+                ("labour", _span("2025-05-01", "2025-05-05")),
+                ("dragon_boat", _span("2025-05-31", "2025-06-02")),
+                ("national_mid_autumn", _span("2025-10-01", "2025-10-08")),
+            ),
+            tuple(map(_d, ("2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11"))),
+        ),
+        2026: (
+            (
+                ("new_year", _span("2026-01-01", "2026-01-03")),
+                ("spring", _span("2026-02-15", "2026-02-23")),
+                ("qingming", _span("2026-04-04", "2026-04-06")),
+                ("labour", _span("2026-05-01", "2026-05-05")),
+                ("dragon_boat", _span("2026-06-19", "2026-06-21")),
+                ("mid_autumn", _span("2026-09-25", "2026-09-27")),
+                ("national", _span("2026-10-01", "2026-10-07")),
+            ),
+            tuple(map(_d, ("2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"))),
+        ),
+    }
+)
 
 # Lunar-calendar festivals in Gregorian dates.
-SPRING_FESTIVAL = MappingProxyType({
-    2018: "02-16", 2019: "02-05", 2020: "01-25", 2021: "02-12", 2022: "02-01", 2023: "01-22", 2024: "02-10",
-    2025: "01-29", 2026: "02-17", 2027: "02-06", 2028: "01-26", 2029: "02-13", 2030: "02-03", 2031: "01-23",
-    2032: "02-11", 2033: "01-31", 2034: "02-19", 2035: "02-08",
-})
-DRAGON_BOAT = MappingProxyType({
-    2018: "06-18", 2019: "06-07", 2020: "06-25", 2021: "06-14", 2022: "06-03", 2023: "06-22", 2024: "06-10",
-    2025: "05-31", 2026: "06-19", 2027: "06-09", 2028: "05-28", 2029: "06-16", 2030: "06-05", 2031: "06-24",
-    2032: "06-12", 2033: "06-01", 2034: "06-20", 2035: "06-10",
-})
-MID_AUTUMN = MappingProxyType({
-    2018: "09-24", 2019: "09-13", 2020: "10-01", 2021: "09-21", 2022: "09-10", 2023: "09-29", 2024: "09-17",
-    2025: "10-06", 2026: "09-25", 2027: "09-15", 2028: "10-03", 2029: "09-22", 2030: "09-12", 2031: "10-01",
-    2032: "09-19", 2033: "09-08", 2034: "09-27", 2035: "09-16",
-})
+SPRING_FESTIVAL = MappingProxyType(
+    {
+        2018: "02-16",
+        2019: "02-05",
+        2020: "01-25",
+        2021: "02-12",
+        2022: "02-01",
+        2023: "01-22",
+        2024: "02-10",
+        2025: "01-29",
+        2026: "02-17",
+        2027: "02-06",
+        2028: "01-26",
+        2029: "02-13",
+        2030: "02-03",
+        2031: "01-23",
+        2032: "02-11",
+        2033: "01-31",
+        2034: "02-19",
+        2035: "02-08",
+    }
+)
+DRAGON_BOAT = MappingProxyType(
+    {
+        2018: "06-18",
+        2019: "06-07",
+        2020: "06-25",
+        2021: "06-14",
+        2022: "06-03",
+        2023: "06-22",
+        2024: "06-10",
+        2025: "05-31",
+        2026: "06-19",
+        2027: "06-09",
+        2028: "05-28",
+        2029: "06-16",
+        2030: "06-05",
+        2031: "06-24",
+        2032: "06-12",
+        2033: "06-01",
+        2034: "06-20",
+        2035: "06-10",
+    }
+)
+MID_AUTUMN = MappingProxyType(
+    {
+        2018: "09-24",
+        2019: "09-13",
+        2020: "10-01",
+        2021: "09-21",
+        2022: "09-10",
+        2023: "09-29",
+        2024: "09-17",
+        2025: "10-06",
+        2026: "09-25",
+        2027: "09-15",
+        2028: "10-03",
+        2029: "09-22",
+        2030: "09-12",
+        2031: "10-01",
+        2032: "09-19",
+        2033: "09-08",
+        2034: "09-27",
+        2035: "09-16",
+    }
+)
 
 
 def _approximate_schedule(year: int):
@@ -127,8 +226,9 @@ def calendar_frame(first: dt.date, last: dt.date) -> pd.DataFrame:
     return frame
 
 
-def weather_frames(rng: np.random.Generator, city_ids: np.ndarray, latitudes: np.ndarray, first: dt.date,
-                   n_days: int) -> tuple[pd.DataFrame, np.ndarray]:
+def weather_frames(
+    rng: np.random.Generator, city_ids: np.ndarray, latitudes: np.ndarray, first: dt.date, n_days: int
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Daily mean/min/max temperature per city: a seasonal cycle (warm-temperate, monsoon) plus
     persistent day-to-day anomalies. Returns the weather_daily rows and the mean temperatures as an
     array (cities × days) for the load models."""
@@ -149,11 +249,13 @@ def weather_frames(rng: np.random.Generator, city_ids: np.ndarray, latitudes: np
     spread = np.clip(rng.normal(9.0, 2.0, (n, n_days)), 4.0, 15.0)
     low = np.round(mean - spread / 2, 1)
     high = np.round(mean + spread / 2, 1)
-    frame = pd.DataFrame({
-        "city_id": np.repeat(city_ids, n_days),
-        "day": np.tile(dates, n),
-        "temp_mean_c": mean.ravel(),
-        "temp_min_c": low.ravel(),
-        "temp_max_c": high.ravel(),
-    })
+    frame = pd.DataFrame(
+        {
+            "city_id": np.repeat(city_ids, n_days),
+            "day": np.tile(dates, n),
+            "temp_mean_c": mean.ravel(),
+            "temp_min_c": low.ravel(),
+            "temp_max_c": high.ravel(),
+        }
+    )
     return frame, mean

@@ -27,8 +27,25 @@ from .reasons import FILE_ISSUES, ROW_REASONS, Issue
 from .sources import default_sources, ensure_sources, register_sql_source, run_source
 
 __all__ = [
-    "BatchResult", "FACTS", "FILE_ISSUES", "FORMATS", "Issue", "QuarantineError", "ROW_REASONS", "Settings",
-    "default_sources", "discard", "ensure_sources", "hook_registry", "load_file", "load_records",
-    "neutralize_formula", "parse_message", "register_hook", "register_sql_source", "resubmit", "run_source",
+    "BatchResult",
+    "FACTS",
+    "FILE_ISSUES",
+    "FORMATS",
+    "Issue",
+    "QuarantineError",
+    "ROW_REASONS",
+    "Settings",
+    "default_sources",
+    "discard",
+    "ensure_sources",
+    "hook_registry",
+    "load_file",
+    "load_records",
+    "neutralize_formula",
+    "parse_message",
+    "register_hook",
+    "register_sql_source",
+    "resubmit",
+    "run_source",
     "settings_from_config",
 ]

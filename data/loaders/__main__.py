@@ -20,8 +20,9 @@ from .pipeline import load_file, settings_from_config
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m data.loaders", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m data.loaders", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--fact", choices=FACTS)
     parser.add_argument("--force", action="store_true", help="load even if the same file was loaded before")
@@ -33,8 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings_from_config(config)
     failed = 0
     for path in args.files:
-        result = load_file(engine, path, now=dt.datetime.now(dt.timezone.utc), fact=args.fact, settings=settings,
-                           force=args.force)
+        result = load_file(
+            engine, path, now=dt.datetime.now(dt.UTC), fact=args.fact, settings=settings, force=args.force
+        )
         print(result.summary())
         for issue in result.issues:
             print("   ", issue.log_text())

@@ -22,7 +22,20 @@ from data.import_formats import (
 )
 
 __all__ = [
-    "ASSET_STATUS_CHOICES", "FACTS", "FACT_DOMAINS", "FIELD_KINDS", "FORMATS", "METER_KIND_CHOICES", "FactFormat",
-    "Field", "HeaderMap", "choice_index", "detect_fact", "facts_for_domain", "header_score", "match_header",
-    "normalize_header", "split_header",
+    "ASSET_STATUS_CHOICES",
+    "FACTS",
+    "FACT_DOMAINS",
+    "FIELD_KINDS",
+    "FORMATS",
+    "METER_KIND_CHOICES",
+    "FactFormat",
+    "Field",
+    "HeaderMap",
+    "choice_index",
+    "detect_fact",
+    "facts_for_domain",
+    "header_score",
+    "match_header",
+    "normalize_header",
+    "split_header",
 ]

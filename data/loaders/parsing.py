@@ -15,7 +15,7 @@ from data.calendar import Calendar, calendar_for, configured_calendar
 from data.text_safety import FORMULA_PREFIXES, neutralize_formula  # noqa: F401 (the loaders' names for them)
 from data.text_safety import PLAIN_NUMBER as _NUMBER
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class ValueProblem(ValueError):
@@ -58,7 +58,6 @@ def has_undecodable(text: str) -> bool:
 def printable(text: str) -> str:
     """Text safe to store and show: undecodable bytes become U+FFFD."""
     return _SURROGATES.sub("\ufffd", text)
-
 
 
 # --- units ------------------------------------------------------------------------------
@@ -167,7 +166,16 @@ _DATE_RE = re.compile(
     r"\s*(Z|[+-]\d{2}:?\d{2})?$"
 )
 _COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[ T]?(\d{2})(\d{2})(\d{2})?)?$")
-_CN_REPLACEMENTS = (("年", "-"), ("月", "-"), ("日", " "), ("号", " "), ("时", ":"), ("点", ":"), ("分", ":"), ("秒", ""))
+_CN_REPLACEMENTS = (
+    ("年", "-"),
+    ("月", "-"),
+    ("日", " "),
+    ("号", " "),
+    ("时", ":"),
+    ("点", ":"),
+    ("分", ":"),
+    ("秒", ""),
+)
 
 
 class LocalTime:
@@ -248,8 +256,9 @@ class LocalTime:
                     # "24:00" ends the day: an hourly export labels the last interval so.
                     naive = base + dt.timedelta(days=1)
                 else:
-                    naive = base.replace(hour=hour, minute=int(mi or 0), second=int(s or 0),
-                                         microsecond=int((frac or "0").ljust(6, "0")))
+                    naive = base.replace(
+                        hour=hour, minute=int(mi or 0), second=int(s or 0), microsecond=int((frac or "0").ljust(6, "0"))
+                    )
             except ValueError:
                 raise ValueProblem("bad_date", value=original) from None
             offset = None

@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection
@@ -79,8 +79,10 @@ class BatchResult:
         return FACT_DOMAINS.get(self.fact) if self.fact else None
 
     def summary(self) -> str:
-        return (f"batch {self.batch_id} {self.name} [{self.fact or '?'}]: {self.status}, read {self.rows_read}, "
-                f"accepted {self.rows_accepted}, duplicate {self.rows_duplicate}, rejected {self.rows_rejected}")
+        return (
+            f"batch {self.batch_id} {self.name} [{self.fact or '?'}]: {self.status}, read {self.rows_read}, "
+            f"accepted {self.rows_accepted}, duplicate {self.rows_duplicate}, rejected {self.rows_rejected}"
+        )
 
 
 def settings_from_config(config) -> Settings:
@@ -103,9 +105,19 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
 
 # --- entry points -----------------------------------------------------------------------
 
-def load_file(engine: Engine, path: Path, *, now: dt.datetime, source_id: int | None = None, fact: str | None = None,
-              candidates: tuple[str, ...] | None = None, settings: Settings | None = None,
-              name: str | None = None, force: bool = False) -> BatchResult:
+
+def load_file(
+    engine: Engine,
+    path: Path,
+    *,
+    now: dt.datetime,
+    source_id: int | None = None,
+    fact: str | None = None,
+    candidates: tuple[str, ...] | None = None,
+    settings: Settings | None = None,
+    name: str | None = None,
+    force: bool = False,
+) -> BatchResult:
     """Load one CSV or XLSX file as one batch. Never raises for bad input: see the result.
 
     ``force`` reads the file even if the same file (by checksum) was applied before; the rows
@@ -117,25 +129,47 @@ def load_file(engine: Engine, path: Path, *, now: dt.datetime, source_id: int | 
     checksum = file_checksum(path)
     table = open_table(path, fact=fact, candidates=candidates, name=name)
     try:
-        return run_batch(engine, table, now=now, source_id=source_id, checksum=checksum, settings=settings,
-                         skip_same_file=not force)
+        return run_batch(
+            engine, table, now=now, source_id=source_id, checksum=checksum, settings=settings, skip_same_file=not force
+        )
     finally:
         table.close()
 
 
-def load_records(engine: Engine, fact: str, records: Iterable[dict], *, now: dt.datetime, name: str,
-                 source_id: int | None = None, settings: Settings | None = None, columns: tuple[str, ...] | None = None,
-                 high_water_mark: str | None = None, first_line: int = 1, strict: bool = False,
-                 in_transaction: Callable[[Connection, BatchResult], None] | None = None) -> BatchResult:
+def load_records(
+    engine: Engine,
+    fact: str,
+    records: Iterable[dict],
+    *,
+    now: dt.datetime,
+    name: str,
+    source_id: int | None = None,
+    settings: Settings | None = None,
+    columns: tuple[str, ...] | None = None,
+    high_water_mark: str | None = None,
+    first_line: int = 1,
+    strict: bool = False,
+    in_transaction: Callable[[Connection, BatchResult], None] | None = None,
+) -> BatchResult:
     """Load rows that come as dicts keyed by the format's field names (SQL source, simulator,
     a re-submitted row) through the same validation and upsert as a file."""
     table = table_from_records(name, fact, records, columns=columns, first_line=first_line)
-    return run_batch(engine, table, now=now, source_id=source_id, checksum=None, settings=settings or Settings(),
-                     high_water_mark=high_water_mark, strict=strict, in_transaction=in_transaction)
+    return run_batch(
+        engine,
+        table,
+        now=now,
+        source_id=source_id,
+        checksum=None,
+        settings=settings or Settings(),
+        high_water_mark=high_water_mark,
+        strict=strict,
+        in_transaction=in_transaction,
+    )
 
 
-def table_from_records(name: str, fact: str, records: Iterable[dict], *, columns: tuple[str, ...] | None = None,
-                       first_line: int = 1) -> Table:
+def table_from_records(
+    name: str, fact: str, records: Iterable[dict], *, columns: tuple[str, ...] | None = None, first_line: int = 1
+) -> Table:
     fmt = FORMATS[fact]
     columns = tuple(columns or fmt.field_names)
     header, issues = match_header(fact, columns)
@@ -151,10 +185,20 @@ def table_from_records(name: str, fact: str, records: Iterable[dict], *, columns
 
 # --- the batch --------------------------------------------------------------------------
 
-def run_batch(engine: Engine, table: Table, *, now: dt.datetime, source_id: int | None, checksum: str | None,
-              settings: Settings, high_water_mark: str | None = None, strict: bool = False,
-              in_transaction: Callable[[Connection, BatchResult], None] | None = None,
-              skip_same_file: bool = True) -> BatchResult:
+
+def run_batch(
+    engine: Engine,
+    table: Table,
+    *,
+    now: dt.datetime,
+    source_id: int | None,
+    checksum: str | None,
+    settings: Settings,
+    high_water_mark: str | None = None,
+    strict: bool = False,
+    in_transaction: Callable[[Connection, BatchResult], None] | None = None,
+    skip_same_file: bool = True,
+) -> BatchResult:
     """Apply ``table`` as one batch (see the module docstring). ``strict`` refuses the whole batch
     (raising ``RowsRejected``) when any row would be quarantined."""
     if now.tzinfo is None:
@@ -167,15 +211,25 @@ def run_batch(engine: Engine, table: Table, *, now: dt.datetime, source_id: int 
         return result
     try:
         with write_connection(engine) as conn:
-            result = _apply(conn, table, now=now, source_id=source_id, checksum=checksum, settings=settings,
-                            high_water_mark=high_water_mark, strict=strict, in_transaction=in_transaction,
-                            skip_same_file=skip_same_file)
+            result = _apply(
+                conn,
+                table,
+                now=now,
+                source_id=source_id,
+                checksum=checksum,
+                settings=settings,
+                high_water_mark=high_water_mark,
+                strict=strict,
+                in_transaction=in_transaction,
+                skip_same_file=skip_same_file,
+            )
     except RowsRejected:
         raise
     except Exception as exc:
         log.exception("batch of %s (%s) failed and was rolled back", table.name, table.fact)
-        result = BatchResult(None, table.fact, table.name, "failed", source_id=source_id,
-                             error=f"{exc.__class__.__name__}: {exc}")
+        result = BatchResult(
+            None, table.fact, table.name, "failed", source_id=source_id, error=f"{exc.__class__.__name__}: {exc}"
+        )
         result.issues = [*table.issues, file_issue("batch_error", error=result.error)]
         _record_refused(engine, result, checksum=checksum, started=started, table=table)
         _log_result(result)
@@ -184,12 +238,32 @@ def run_batch(engine: Engine, table: Table, *, now: dt.datetime, source_id: int 
     return result
 
 
-def _apply(conn: Connection, table: Table, *, now, source_id, checksum, settings: Settings, high_water_mark,
-           strict: bool, in_transaction, skip_same_file: bool = True) -> BatchResult:
+def _apply(
+    conn: Connection,
+    table: Table,
+    *,
+    now,
+    source_id,
+    checksum,
+    settings: Settings,
+    high_water_mark,
+    strict: bool,
+    in_transaction,
+    skip_same_file: bool = True,
+) -> BatchResult:
     with _batch_page_cache(conn, settings.sqlite_cache_mib):
-        return _apply_batch(conn, table, now=now, source_id=source_id, checksum=checksum, settings=settings,
-                            high_water_mark=high_water_mark, strict=strict, in_transaction=in_transaction,
-                            skip_same_file=skip_same_file)
+        return _apply_batch(
+            conn,
+            table,
+            now=now,
+            source_id=source_id,
+            checksum=checksum,
+            settings=settings,
+            high_water_mark=high_water_mark,
+            strict=strict,
+            in_transaction=in_transaction,
+            skip_same_file=skip_same_file,
+        )
 
 
 @contextmanager
@@ -211,8 +285,19 @@ def _batch_page_cache(conn: Connection, mib: int) -> Iterator[None]:
         conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
-def _apply_batch(conn: Connection, table: Table, *, now, source_id, checksum, settings: Settings, high_water_mark,
-                 strict: bool, in_transaction, skip_same_file: bool = True) -> BatchResult:
+def _apply_batch(
+    conn: Connection,
+    table: Table,
+    *,
+    now,
+    source_id,
+    checksum,
+    settings: Settings,
+    high_water_mark,
+    strict: bool,
+    in_transaction,
+    skip_same_file: bool = True,
+) -> BatchResult:
     fact = table.fact
     domain = FACT_DOMAINS[fact]
     if conn.dialect.name == "postgresql":
@@ -220,22 +305,35 @@ def _apply_batch(conn: Connection, table: Table, *, now, source_id, checksum, se
     result = BatchResult(None, fact, table.name, "applied", source_id=source_id)
     if checksum and skip_same_file:
         earlier = conn.execute(
-            select(LoadBatch.id, LoadBatch.finished_at).where(
-                LoadBatch.checksum_sha256 == checksum, LoadBatch.fact == fact,
-                LoadBatch.status.in_(("applied", "unchanged")), LoadBatch.rows_read > 0)
-            .order_by(LoadBatch.id).limit(1)).first()
+            select(LoadBatch.id, LoadBatch.finished_at)
+            .where(
+                LoadBatch.checksum_sha256 == checksum,
+                LoadBatch.fact == fact,
+                LoadBatch.status.in_(("applied", "unchanged")),
+                LoadBatch.rows_read > 0,
+            )
+            .order_by(LoadBatch.id)
+            .limit(1)
+        ).first()
         if earlier is not None:
             result.status = "unchanged"
             result.same_as_batch = earlier.id
-            loaded = (settings.calendar.local(earlier.finished_at).strftime("%Y-%m-%d %H:%M")
-                      if earlier.finished_at else "")
+            loaded = (
+                settings.calendar.local(earlier.finished_at).strftime("%Y-%m-%d %H:%M") if earlier.finished_at else ""
+            )
             result.issues = [file_issue("same_file_as_batch", batch_id=earlier.id, loaded_at=loaded)]
             result.batch_id = _insert_batch(conn, result, domain, checksum, now, status="unchanged", finished=now)
             _touch_source(conn, source_id, now, high_water_mark)
             return result
     result.batch_id = _insert_batch(conn, result, domain, checksum, now, status="running", finished=None)
-    ctx = BatchContext(conn=conn, batch_id=result.batch_id, now=now, clock=LocalTime(settings.calendar),
-                       settings=settings, source_name=table.name)
+    ctx = BatchContext(
+        conn=conn,
+        batch_id=result.batch_id,
+        now=now,
+        clock=LocalTime(settings.calendar),
+        settings=settings,
+        source_name=table.name,
+    )
     handler = HANDLERS[fact](ctx, table.header)
     logged = 0
     chunk_rows = settings.block_rows if hasattr(handler, "convert_block") else settings.chunk_rows
@@ -249,11 +347,13 @@ def _apply_batch(conn: Connection, table: Table, *, now, source_id, checksum, se
             if strict:
                 raise RowsRejected([_located(r) for r in rejections])
             _quarantine(conn, ctx, table, fact, rejections, handler)
-            for rej in rejections[:max(0, settings.log_rejects - logged)]:
+            for rej in rejections[: max(0, settings.log_rejects - logged)]:
                 log.warning("quarantined file=%s %s", table.name, _located(rej).log_text())
                 logged += 1
     if logged < result.rows_rejected:
-        log.warning("quarantined file=%s: %d more rows not logged one by one", table.name, result.rows_rejected - logged)
+        log.warning(
+            "quarantined file=%s: %d more rows not logged one by one", table.name, result.rows_rejected - logged
+        )
     result.issues = list(table.issues)
     affected = ctx.affected
     result.affected = affected
@@ -261,7 +361,8 @@ def _apply_batch(conn: Connection, table: Table, *, now, source_id, checksum, se
     if result.rows_read != result.rows_accepted + result.rows_duplicate + result.rows_rejected:
         raise BatchInvariantError(
             f"rows_read {result.rows_read} != accepted {result.rows_accepted} + duplicates {result.rows_duplicate} "
-            f"+ rejected {result.rows_rejected}")
+            f"+ rejected {result.rows_rejected}"
+        )
     if result.rows_accepted == 0 and result.rows_rejected == 0:
         result.status = "unchanged"
         result.issues.append(file_issue("no_changes"))
@@ -307,26 +408,49 @@ def _data_span(affected: Affected) -> tuple[dt.datetime | None, dt.datetime | No
     if affected.ts_min is not None:
         return affected.ts_min, affected.ts_max
     if affected.day_min is not None:
-        to_dt = lambda d: dt.datetime(d.year, d.month, d.day, tzinfo=dt.timezone.utc)  # noqa: E731
+        to_dt = lambda d: dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC)  # noqa: E731
         return to_dt(affected.day_min), to_dt(affected.day_max)
     return None, None
 
 
 def _insert_batch(conn, result: BatchResult, domain: str, checksum, now, *, status, finished) -> int:
-    return conn.execute(insert(LoadBatch).values(
-        source_id=result.source_id, domain=domain, fact=result.fact, file_name=result.name[:255],
-        checksum_sha256=checksum, rows_read=result.rows_read, rows_accepted=result.rows_accepted,
-        rows_duplicate=result.rows_duplicate, rows_rejected=result.rows_rejected, status=status,
-        message=_message(result), started_at=now, finished_at=finished,
-    ).returning(LoadBatch.id)).scalar_one()
+    return conn.execute(
+        insert(LoadBatch)
+        .values(
+            source_id=result.source_id,
+            domain=domain,
+            fact=result.fact,
+            file_name=result.name[:255],
+            checksum_sha256=checksum,
+            rows_read=result.rows_read,
+            rows_accepted=result.rows_accepted,
+            rows_duplicate=result.rows_duplicate,
+            rows_rejected=result.rows_rejected,
+            status=status,
+            message=_message(result),
+            started_at=now,
+            finished_at=finished,
+        )
+        .returning(LoadBatch.id)
+    ).scalar_one()
 
 
 def _finish_batch(conn, result: BatchResult, now) -> None:
-    conn.execute(update(LoadBatch).where(LoadBatch.id == result.batch_id).values(
-        rows_read=result.rows_read, rows_accepted=result.rows_accepted, rows_duplicate=result.rows_duplicate,
-        rows_rejected=result.rows_rejected, status=result.status, message=_message(result),
-        finished_at=now + dt.timedelta(seconds=time.monotonic() - result._started_monotonic),
-        data_from=result.data_from, data_to=result.data_to))
+    conn.execute(
+        update(LoadBatch)
+        .where(LoadBatch.id == result.batch_id)
+        .values(
+            rows_read=result.rows_read,
+            rows_accepted=result.rows_accepted,
+            rows_duplicate=result.rows_duplicate,
+            rows_rejected=result.rows_rejected,
+            status=result.status,
+            message=_message(result),
+            finished_at=now + dt.timedelta(seconds=time.monotonic() - result._started_monotonic),
+            data_from=result.data_from,
+            data_to=result.data_to,
+        )
+    )
 
 
 def _message(result: BatchResult) -> str:
@@ -339,11 +463,25 @@ def _record_refused(engine: Engine, result: BatchResult, *, checksum, started, t
     """A failed or refused batch, recorded on its own (its data was never applied)."""
     domain = FACT_DOMAINS.get(result.fact or "", "reference")
     with write_connection(engine) as conn:
-        result.batch_id = conn.execute(insert(LoadBatch).values(
-            source_id=result.source_id, domain=domain, fact=result.fact or "unknown", file_name=result.name[:255],
-            checksum_sha256=checksum, rows_read=0, rows_accepted=0, rows_duplicate=0, rows_rejected=0,
-            status="failed", message=_message(result), started_at=started, finished_at=started,
-        ).returning(LoadBatch.id)).scalar_one()
+        result.batch_id = conn.execute(
+            insert(LoadBatch)
+            .values(
+                source_id=result.source_id,
+                domain=domain,
+                fact=result.fact or "unknown",
+                file_name=result.name[:255],
+                checksum_sha256=checksum,
+                rows_read=0,
+                rows_accepted=0,
+                rows_duplicate=0,
+                rows_rejected=0,
+                status="failed",
+                message=_message(result),
+                started_at=started,
+                finished_at=started,
+            )
+            .returning(LoadBatch.id)
+        ).scalar_one()
 
 
 def _touch_source(conn, source_id, now, high_water_mark) -> None:
@@ -366,11 +504,20 @@ def _quarantine(conn, ctx: BatchContext, table: Table, fact: str, rejections: li
     for rej, org_id in zip(rejections, orgs):
         raw = table.raw_dict(rej.row) if rej.row is not None else {}
         issue = rej.issue
-        rows.append({
-            "batch_id": ctx.batch_id, "fact": fact, "source_name": table.name[:255], "org_id": org_id, "line_no": rej.line,
-            "column_name": (issue.column or None) and str(issue.column)[:64], "raw": raw,
-            "reason_code": issue.code, "reason_params": _jsonable(issue.params), "status": "open",
-        })
+        rows.append(
+            {
+                "batch_id": ctx.batch_id,
+                "fact": fact,
+                "source_name": table.name[:255],
+                "org_id": org_id,
+                "line_no": rej.line,
+                "column_name": (issue.column or None) and str(issue.column)[:64],
+                "raw": raw,
+                "reason_code": issue.code,
+                "reason_params": _jsonable(issue.params),
+                "status": "open",
+            }
+        )
     conn.execute(insert(QuarantineRow), rows)
 
 
@@ -388,8 +535,9 @@ def _jsonable(params: dict) -> dict:
     return out
 
 
-def _refresh_rollups(conn: Connection, fact: str, affected: Affected, batch_id: int, now: dt.datetime,
-                     settings: Settings) -> None:
+def _refresh_rollups(
+    conn: Connection, fact: str, affected: Affected, batch_id: int, now: dt.datetime, settings: Settings
+) -> None:
     """Bring the roll-ups of what the batch touched up to date, inside the batch's transaction,
     and record which org-months the batch fed (provenance). ``data.rollup`` bumps the versions."""
     from data import rollup
@@ -409,15 +557,20 @@ def _refresh_rollups(conn: Connection, fact: str, affected: Affected, batch_id: 
         # refresh_state covers the current month's redeployments; older movements need their months.
         rollup.refresh_asset_flows(conn, day_from=affected.day_min, day_to=min(affected.day_max, today))
     if affected.state_domains:
-        rollup.refresh_state(conn, domains=tuple(sorted(affected.state_domains)), as_of=today,
-                             org_ids=sorted(o for o in affected.state_orgs if o is not None) or None)
+        rollup.refresh_state(
+            conn,
+            domains=tuple(sorted(affected.state_domains)),
+            as_of=today,
+            org_ids=sorted(o for o in affected.state_orgs if o is not None) or None,
+        )
     by_key: dict[str, list[tuple[int, dt.date, int]]] = {}
     for (key, org_id, month), rows in affected.provenance.items():
         by_key.setdefault(key, []).append((org_id, month, rows))
     for key, rows in sorted(by_key.items()):
         # the batch was created in this transaction: nothing recorded for it yet
-        rollup.record_provenance(conn, batch_id=batch_id, metric_ids=rollup.FACT_METRICS[key], org_month_rows=rows,
-                                 replace=False)
+        rollup.record_provenance(
+            conn, batch_id=batch_id, metric_ids=rollup.FACT_METRICS[key], org_month_rows=rows, replace=False
+        )
 
 
 def _month_slices(day_from: dt.date, day_to: dt.date) -> Iterator[tuple[dt.date, dt.date]]:
@@ -446,5 +599,6 @@ def _log_result(result: BatchResult) -> None:
     for issue in result.issues:
         if issue.code in ("encoding_detected", "sheet_used"):
             continue
-        log.log(logging.WARNING if result.status == "failed" else logging.INFO,
-                "file=%s %s", result.name, issue.log_text())
+        log.log(
+            logging.WARNING if result.status == "failed" else logging.INFO, "file=%s %s", result.name, issue.log_text()
+        )

@@ -59,8 +59,15 @@ def _as_table(row, corrected: dict[str, str]) -> Table:
     return table
 
 
-def resubmit(engine: Engine, row_id: int, corrected: dict[str, str], *, actor: str, now: dt.datetime,
-             settings: Settings | None = None) -> ResubmitOutcome:
+def resubmit(
+    engine: Engine,
+    row_id: int,
+    corrected: dict[str, str],
+    *,
+    actor: str,
+    now: dt.datetime,
+    settings: Settings | None = None,
+) -> ResubmitOutcome:
     """Re-submit quarantine row ``row_id`` with ``corrected`` values (header -> text).
 
     The caller checks the permission (``manage_data``); this function records who did it.
@@ -74,18 +81,35 @@ def resubmit(engine: Engine, row_id: int, corrected: dict[str, str], *, actor: s
 
     def close_row(conn, result: BatchResult) -> None:
         # Inside the new batch's transaction: the row closes only if the batch commits.
-        closed = conn.execute(update(QuarantineRow).where(QuarantineRow.id == row_id, QuarantineRow.status == "open")
-                              .values(status="resubmitted", resolved_batch_id=result.batch_id, resolved_by=actor[:64],
-                                      resolved_at=now))
+        closed = conn.execute(
+            update(QuarantineRow)
+            .where(QuarantineRow.id == row_id, QuarantineRow.status == "open")
+            .values(status="resubmitted", resolved_batch_id=result.batch_id, resolved_by=actor[:64], resolved_at=now)
+        )
         if closed.rowcount != 1:
             raise QuarantineError(f"quarantine row {row_id} was closed by someone else meanwhile")
-        conn.execute(insert(AuditLog).values(
-            ts=now, actor=actor[:64], action="quarantine_resubmit", target=f"quarantine_row:{row_id}",
-            detail={"batch_id": result.batch_id, "fact": row.fact, "corrected": sorted(corrected)}, outcome="ok"))
+        conn.execute(
+            insert(AuditLog).values(
+                ts=now,
+                actor=actor[:64],
+                action="quarantine_resubmit",
+                target=f"quarantine_row:{row_id}",
+                detail={"batch_id": result.batch_id, "fact": row.fact, "corrected": sorted(corrected)},
+                outcome="ok",
+            )
+        )
 
     try:
-        result = run_batch(engine, table, now=now, source_id=source_id, checksum=None, settings=settings or Settings(),
-                           strict=True, in_transaction=close_row)
+        result = run_batch(
+            engine,
+            table,
+            now=now,
+            source_id=source_id,
+            checksum=None,
+            settings=settings or Settings(),
+            strict=True,
+            in_transaction=close_row,
+        )
     except RowsRejected as rejected:
         return ResubmitOutcome(False, None, rejected.issues)
     if result.status == "failed":
@@ -99,11 +123,22 @@ def discard(engine: Engine, row_id: int, *, actor: str, note: str, now: dt.datet
         raise QuarantineError("a note is required to discard a row")
     with write_connection(engine) as conn:
         _open_row(conn, row_id)
-        conn.execute(update(QuarantineRow).where(QuarantineRow.id == row_id)
-                     .values(status="discarded", resolved_by=actor[:64], resolved_at=now))
-        conn.execute(insert(AuditLog).values(
-            ts=now, actor=actor[:64], action="quarantine_discard", target=f"quarantine_row:{row_id}",
-            detail={}, outcome="ok", note=note.strip()[:2000]))
+        conn.execute(
+            update(QuarantineRow)
+            .where(QuarantineRow.id == row_id)
+            .values(status="discarded", resolved_by=actor[:64], resolved_at=now)
+        )
+        conn.execute(
+            insert(AuditLog).values(
+                ts=now,
+                actor=actor[:64],
+                action="quarantine_discard",
+                target=f"quarantine_row:{row_id}",
+                detail={},
+                outcome="ok",
+                note=note.strip()[:2000],
+            )
+        )
 
 
 def editable_fields(fact: str) -> list[str]:

@@ -30,10 +30,34 @@ from data.models import DataSource, Meter, MeterReading, RollupDaily, TripReques
 from .facts import Settings
 from .pipeline import BatchResult, load_records
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 # Share of a working day's electricity per local hour (0..23) in an office building.
-OFFICE_CURVE = (0.45, 0.42, 0.40, 0.40, 0.42, 0.48, 0.65, 0.95, 1.45, 1.70, 1.75, 1.70, 1.45, 1.55, 1.70, 1.70,
-                1.60, 1.35, 1.00, 0.80, 0.70, 0.60, 0.52, 0.48)
+OFFICE_CURVE = (
+    0.45,
+    0.42,
+    0.40,
+    0.40,
+    0.42,
+    0.48,
+    0.65,
+    0.95,
+    1.45,
+    1.70,
+    1.75,
+    1.70,
+    1.45,
+    1.55,
+    1.70,
+    1.70,
+    1.60,
+    1.35,
+    1.00,
+    0.80,
+    0.70,
+    0.60,
+    0.52,
+    0.48,
+)
 _CURVE_MEAN = sum(OFFICE_CURVE) / 24
 ANOMALY_SHAPES = ("night_load", "spike", "offhours_trip", "fuel_mismatch")
 HWM_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -56,10 +80,13 @@ def simulation_window(source, now: dt.datetime, engine: Engine) -> tuple[dt.date
         start = dt.datetime.strptime(source.high_water_mark, HWM_FORMAT).replace(tzinfo=UTC)
     else:
         with engine.connect() as conn:
-            meter_id = conn.execute(select(Meter.id).where(Meter.kind == "electricity", Meter.active.is_(True))
-                                    .order_by(Meter.id).limit(1)).scalar()
+            meter_id = conn.execute(
+                select(Meter.id).where(Meter.kind == "electricity", Meter.active.is_(True)).order_by(Meter.id).limit(1)
+            ).scalar()
             if meter_id is not None:
-                start = conn.execute(select(func.max(MeterReading.ts)).where(MeterReading.meter_id == meter_id)).scalar()
+                start = conn.execute(
+                    select(func.max(MeterReading.ts)).where(MeterReading.meter_id == meter_id)
+                ).scalar()
         start = start or now - dt.timedelta(hours=1)
     return max(start, now - catchup), now
 
@@ -84,12 +111,24 @@ def run_simulator(engine: Engine, source, *, now: dt.datetime, settings: Setting
     batches = [(fact, rows) for fact, rows in (("meter_reading", readings), ("trip", trips), ("fuel", fuels)) if rows]
 
     def set_mark(conn, _result):
-        conn.execute(update(DataSource).where(DataSource.id == source.id).values(high_water_mark=end.strftime(HWM_FORMAT)))
+        conn.execute(
+            update(DataSource).where(DataSource.id == source.id).values(high_water_mark=end.strftime(HWM_FORMAT))
+        )
 
     for index, (fact, rows) in enumerate(batches):
         last = index == len(batches) - 1
-        results.append(load_records(engine, fact, rows, now=now, name=name, source_id=source.id, settings=settings,
-                                    in_transaction=set_mark if last else None))
+        results.append(
+            load_records(
+                engine,
+                fact,
+                rows,
+                now=now,
+                name=name,
+                source_id=source.id,
+                settings=settings,
+                in_transaction=set_mark if last else None,
+            )
+        )
     if not batches:
         with engine.begin() as conn:
             set_mark(conn, None)
@@ -97,8 +136,11 @@ def run_simulator(engine: Engine, source, *, now: dt.datetime, settings: Setting
 
 
 def _readings(conn, seed, start, end, zone, anomaly) -> list[dict]:
-    meters = conn.execute(select(Meter.id, Meter.code, Meter.building_id, Meter.kind, Meter.interval_minutes)
-                          .where(Meter.active.is_(True)).order_by(Meter.id)).all()
+    meters = conn.execute(
+        select(Meter.id, Meter.code, Meter.building_id, Meter.kind, Meter.interval_minutes)
+        .where(Meter.active.is_(True))
+        .order_by(Meter.id)
+    ).all()
     if not meters:
         return []
     per_building_kind: dict = {}
@@ -113,6 +155,7 @@ def _readings(conn, seed, start, end, zone, anomaly) -> list[dict]:
         if day not in baselines:
             baselines[day] = _recent_daily(conn, building_ids, day)
         return baselines[day]
+
     hours = []
     h = _floor(start, 60) + dt.timedelta(hours=1)
     while h <= end:
@@ -140,11 +183,17 @@ def _readings(conn, seed, start, end, zone, anomaly) -> list[dict]:
                     shape = min(shape, 0.6)
                 rng = _rng(seed, m.id, h.isoformat())
                 value = base_daily / 24 * shape * rng.uniform(0.9, 1.1)
-                if m.building_id == target_building and anomaly == "night_load" and (hour_of_interval >= 22 or hour_of_interval < 6):
+                if (
+                    m.building_id == target_building
+                    and anomaly == "night_load"
+                    and (hour_of_interval >= 22 or hour_of_interval < 6)
+                ):
                     value *= 3.0
                 if m.building_id == target_building and anomaly == "spike" and h == hours[-1]:
                     value *= 60.0
-                out.append({"meter_code": m.code, "ts": local.replace(tzinfo=None), "value": round(value, 2), "unit": None})
+                out.append(
+                    {"meter_code": m.code, "ts": local.replace(tzinfo=None), "value": round(value, 2), "unit": None}
+                )
         elif m.interval_minutes == 1440:
             for h in midnights:
                 base_daily = daily_for((h.astimezone(zone) - dt.timedelta(days=1)).date()).get((m.building_id, m.kind))
@@ -152,24 +201,40 @@ def _readings(conn, seed, start, end, zone, anomaly) -> list[dict]:
                     continue
                 base_daily *= share
                 rng = _rng(seed, m.id, h.isoformat())
-                out.append({"meter_code": m.code, "ts": h.astimezone(zone).replace(tzinfo=None),
-                            "value": round(base_daily * rng.uniform(0.85, 1.15), 3), "unit": None})
+                out.append(
+                    {
+                        "meter_code": m.code,
+                        "ts": h.astimezone(zone).replace(tzinfo=None),
+                        "value": round(base_daily * rng.uniform(0.85, 1.15), 3),
+                        "unit": None,
+                    }
+                )
     return out
 
 
 def _recent_daily(conn, building_ids, day) -> dict:
     """Average daily consumption per (building, kind) over the 60 days before ``day``."""
-    metrics = {"energy.electricity_kwh": "electricity", "energy.water_m3": "water", "energy.gas_m3": "gas",
-               "energy.heat_gj": "heat"}
+    metrics = {
+        "energy.electricity_kwh": "electricity",
+        "energy.water_m3": "water",
+        "energy.gas_m3": "gas",
+        "energy.heat_gj": "heat",
+    }
     out: dict = {}
     ids = sorted(set(building_ids))
     for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        stmt = (select(RollupDaily.metric_id, RollupDaily.entity_id, func.avg(RollupDaily.value))
-                .where(RollupDaily.metric_id.in_(list(metrics)), RollupDaily.entity_kind == "building",
-                       RollupDaily.entity_id.in_(part), RollupDaily.day >= day - dt.timedelta(days=60),
-                       RollupDaily.day < day)
-                .group_by(RollupDaily.metric_id, RollupDaily.entity_id))
+        part = ids[i : i + 500]
+        stmt = (
+            select(RollupDaily.metric_id, RollupDaily.entity_id, func.avg(RollupDaily.value))
+            .where(
+                RollupDaily.metric_id.in_(list(metrics)),
+                RollupDaily.entity_kind == "building",
+                RollupDaily.entity_id.in_(part),
+                RollupDaily.day >= day - dt.timedelta(days=60),
+                RollupDaily.day < day,
+            )
+            .group_by(RollupDaily.metric_id, RollupDaily.entity_id)
+        )
         for metric, building_id, avg in conn.execute(stmt):
             if avg:
                 out[(building_id, metrics[metric])] = float(avg)
@@ -180,12 +245,17 @@ def _recent_daily(conn, building_ids, day) -> dict:
 
 
 def _vehicle_events(conn, seed, start, end, zone, anomaly, cfg) -> tuple[list[dict], list[dict]]:
-    vehicles = conn.execute(select(Vehicle.id, Vehicle.plate, Vehicle.org_id, Vehicle.energy_type, Vehicle.rated_consumption)
-                            .where(Vehicle.status == "in_service").order_by(Vehicle.id)).all()
+    vehicles = conn.execute(
+        select(Vehicle.id, Vehicle.plate, Vehicle.org_id, Vehicle.energy_type, Vehicle.rated_consumption)
+        .where(Vehicle.status == "in_service")
+        .order_by(Vehicle.id)
+    ).all()
     if not vehicles:
         return [], []
     requests: dict[int, list[str]] = {}
-    for org_id, code in conn.execute(select(TripRequest.org_id, TripRequest.code).order_by(TripRequest.id.desc()).limit(5000)):
+    for org_id, code in conn.execute(
+        select(TripRequest.org_id, TripRequest.code).order_by(TripRequest.id.desc()).limit(5000)
+    ):
         requests.setdefault(org_id, []).append(code)
     trips_per_vehicle_day = float(cfg.get("trips_per_vehicle_day", 0.6))
     trips, fuels = [], []
@@ -202,29 +272,62 @@ def _vehicle_events(conn, seed, start, end, zone, anomaly, cfg) -> tuple[list[di
             start_ts = end_ts - dt.timedelta(minutes=minutes)
             km = round(minutes / 60 * rng.uniform(20, 45), 1)
             codes = requests.get(v.org_id)
-            trips.append({"plate": v.plate, "start_ts": start_ts.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0),
-                          "end_ts": end_ts.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0), "km": km,
-                          "request_code": rng.choice(codes) if codes and rng.random() < 0.97 else None,
-                          "purpose": "公务出行", "driver_name": None})
+            trips.append(
+                {
+                    "plate": v.plate,
+                    "start_ts": start_ts.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0),
+                    "end_ts": end_ts.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0),
+                    "km": km,
+                    "request_code": rng.choice(codes) if codes and rng.random() < 0.97 else None,
+                    "purpose": "公务出行",
+                    "driver_name": None,
+                }
+            )
         if rng.random() < len(vehicles) / 4000:
             v = rng.choice(vehicles)
             electric = v.energy_type == "electric"
             qty = round(rng.uniform(20, 55), 1)
-            fuels.append({"plate": v.plate, "ts": local.replace(tzinfo=None, second=0, microsecond=0),
-                          "kind": "charge" if electric else "fuel", "quantity": qty, "unit": "kWh" if electric else "L",
-                          "cost_yuan": round(qty * (1.2 if electric else 7.9), 2), "odometer_km": None})
+            fuels.append(
+                {
+                    "plate": v.plate,
+                    "ts": local.replace(tzinfo=None, second=0, microsecond=0),
+                    "kind": "charge" if electric else "fuel",
+                    "quantity": qty,
+                    "unit": "kWh" if electric else "L",
+                    "cost_yuan": round(qty * (1.2 if electric else 7.9), 2),
+                    "odometer_km": None,
+                }
+            )
         slot += dt.timedelta(minutes=5)
     rng = _rng(seed, "anomaly-event", end.isoformat())
     if anomaly == "offhours_trip":
         v = rng.choice(vehicles)
         local_end = end.astimezone(zone).replace(second=0, microsecond=0, tzinfo=None)
-        trips.append({"plate": v.plate, "start_ts": local_end - dt.timedelta(minutes=95), "end_ts": local_end,
-                      "km": 61.5, "request_code": None, "purpose": "夜间出车", "driver_name": None})
+        trips.append(
+            {
+                "plate": v.plate,
+                "start_ts": local_end - dt.timedelta(minutes=95),
+                "end_ts": local_end,
+                "km": 61.5,
+                "request_code": None,
+                "purpose": "夜间出车",
+                "driver_name": None,
+            }
+        )
     elif anomaly == "fuel_mismatch":
         v = rng.choice([x for x in vehicles if x.energy_type in ("petrol", "diesel")] or vehicles)
         local_end = end.astimezone(zone).replace(second=0, microsecond=0, tzinfo=None)
-        fuels.append({"plate": v.plate, "ts": local_end, "kind": "fuel", "quantity": 78.0, "unit": "L",
-                      "cost_yuan": round(78.0 * 7.9, 2), "odometer_km": None})
+        fuels.append(
+            {
+                "plate": v.plate,
+                "ts": local_end,
+                "kind": "fuel",
+                "quantity": 78.0,
+                "unit": "L",
+                "cost_yuan": round(78.0 * 7.9, 2),
+                "odometer_km": None,
+            }
+        )
     return trips, fuels
 
 

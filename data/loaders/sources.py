@@ -36,7 +36,6 @@ from .pipeline import BatchResult, load_file, load_records, write_connection
 log = logging.getLogger("aocc.loaders")
 
 
-
 @dataclass(frozen=True)
 class SourceSpec:
     code: str
@@ -52,15 +51,39 @@ class SourceSpec:
 def default_sources(config) -> list[SourceSpec]:
     """The sources every install has: one drop folder per domain, and the simulator in demo mode."""
     drop_dir = Path(getattr(config, "drop_root", None) or Path(config.data_dir) / "drop")
-    names = {"energy": ("能耗数据投放目录", "Energy drop folder"), "vehicle": ("公车数据投放目录", "Vehicle drop folder"),
-             "asset": ("资产数据投放目录", "Asset drop folder"), "housing": ("房产数据投放目录", "Housing drop folder")}
+    names = {
+        "energy": ("能耗数据投放目录", "Energy drop folder"),
+        "vehicle": ("公车数据投放目录", "Vehicle drop folder"),
+        "asset": ("资产数据投放目录", "Asset drop folder"),
+        "housing": ("房产数据投放目录", "Housing drop folder"),
+    }
     interval = int(getattr(config, "drop_interval_seconds", 60))
-    specs = [SourceSpec(f"drop_{d}", "file_drop", d, names[d][0], names[d][1], {"folder": str(drop_dir / d), "domain": d},
-                        interval, 26 * 3600) for d in DOMAINS]
+    specs = [
+        SourceSpec(
+            f"drop_{d}",
+            "file_drop",
+            d,
+            names[d][0],
+            names[d][1],
+            {"folder": str(drop_dir / d), "domain": d},
+            interval,
+            26 * 3600,
+        )
+        for d in DOMAINS
+    ]
     if getattr(config, "demo_mode", False):
-        specs.append(SourceSpec("simulator", "simulator", "energy", "演示实时数据模拟器", "Live demo simulator",
-                                {"seed": 20261125, "anomaly_rate": 0.02, "max_catchup_hours": 48},
-                                int(getattr(config, "simulator_interval_seconds", 180)), 3600))
+        specs.append(
+            SourceSpec(
+                "simulator",
+                "simulator",
+                "energy",
+                "演示实时数据模拟器",
+                "Live demo simulator",
+                {"seed": 20261125, "anomaly_rate": 0.02, "max_catchup_hours": 48},
+                int(getattr(config, "simulator_interval_seconds", 180)),
+                3600,
+            )
+        )
     return specs
 
 
@@ -71,28 +94,65 @@ def ensure_sources(engine: Engine, specs: list[SourceSpec]) -> dict[str, int]:
         for spec in specs:
             if spec.code in have:
                 continue
-            have[spec.code] = conn.execute(insert(DataSource).values(
-                code=spec.code, kind=spec.kind, domain=spec.domain, name_zh=spec.name_zh, name_en=spec.name_en,
-                config=spec.config, interval_seconds=spec.interval_seconds, stale_after_seconds=spec.stale_after_seconds,
-                enabled=True).returning(DataSource.id)).scalar_one()
+            have[spec.code] = conn.execute(
+                insert(DataSource)
+                .values(
+                    code=spec.code,
+                    kind=spec.kind,
+                    domain=spec.domain,
+                    name_zh=spec.name_zh,
+                    name_en=spec.name_en,
+                    config=spec.config,
+                    interval_seconds=spec.interval_seconds,
+                    stale_after_seconds=spec.stale_after_seconds,
+                    enabled=True,
+                )
+                .returning(DataSource.id)
+            ).scalar_one()
     for spec in specs:
         if spec.kind == "file_drop":
             ensure_drop_folder(Path(spec.config["folder"]))
     return have
 
 
-def register_sql_source(engine: Engine, *, code: str, url: str, query: str, fact: str, mapping: dict | None = None,
-                        hwm_column: str, initial_hwm: str = "1970-01-01 00:00:00", interval_seconds: int = 300,
-                        stale_after_seconds: int = 3600, name_zh: str | None = None, name_en: str | None = None) -> int:
+def register_sql_source(
+    engine: Engine,
+    *,
+    code: str,
+    url: str,
+    query: str,
+    fact: str,
+    mapping: dict | None = None,
+    hwm_column: str,
+    initial_hwm: str = "1970-01-01 00:00:00",
+    interval_seconds: int = 300,
+    stale_after_seconds: int = 3600,
+    name_zh: str | None = None,
+    name_en: str | None = None,
+) -> int:
     """Add (or replace the configuration of) a SQL source."""
     if fact not in FORMATS:
         raise ValueError(f"unknown fact {fact!r}; one of {', '.join(FORMATS)}")
-    cfg = {"url": url, "query": query, "fact": fact, "mapping": mapping or {}, "hwm_column": hwm_column,
-           "initial_hwm": initial_hwm}
+    cfg = {
+        "url": url,
+        "query": query,
+        "fact": fact,
+        "mapping": mapping or {},
+        "hwm_column": hwm_column,
+        "initial_hwm": initial_hwm,
+    }
     with write_connection(engine) as conn:
         existing = conn.execute(select(DataSource.id).where(DataSource.code == code)).scalar()
-        values = dict(kind="sql", domain=FORMATS[fact].domain, name_zh=name_zh or code, name_en=name_en or code,
-                      config=cfg, interval_seconds=interval_seconds, stale_after_seconds=stale_after_seconds, enabled=True)
+        values = dict(
+            kind="sql",
+            domain=FORMATS[fact].domain,
+            name_zh=name_zh or code,
+            name_en=name_en or code,
+            config=cfg,
+            interval_seconds=interval_seconds,
+            stale_after_seconds=stale_after_seconds,
+            enabled=True,
+        )
         if existing is not None:
             from sqlalchemy import update
 
@@ -109,8 +169,9 @@ def load_source(engine: Engine, code: str):
     return row
 
 
-def run_source(engine: Engine, code: str, *, now: dt.datetime, settings: Settings | None = None,
-               settle_seconds: float = 5.0) -> list[BatchResult]:
+def run_source(
+    engine: Engine, code: str, *, now: dt.datetime, settings: Settings | None = None, settle_seconds: float = 5.0
+) -> list[BatchResult]:
     """Run source ``code`` once; returns the batches it produced (none when nothing was new)."""
     source = load_source(engine, code)
     if not source.enabled:
@@ -129,6 +190,7 @@ def run_source(engine: Engine, code: str, *, now: dt.datetime, settings: Setting
 
 
 # --- drop folder ------------------------------------------------------------------------
+
 
 def ensure_drop_folder(folder: Path) -> None:
     for sub in ("", "done", "failed"):
@@ -175,8 +237,9 @@ def move_processed(path: Path, folder: Path, result: BatchResult) -> Path:
     return target
 
 
-def process_drop_folder(engine: Engine, source, *, now: dt.datetime, settings: Settings,
-                        settle_seconds: float = 5.0) -> list[BatchResult]:
+def process_drop_folder(
+    engine: Engine, source, *, now: dt.datetime, settings: Settings, settle_seconds: float = 5.0
+) -> list[BatchResult]:
     folder = Path(source.config["folder"])
     ensure_drop_folder(folder)
     domain = source.config.get("domain") or source.domain
@@ -192,10 +255,11 @@ def process_drop_folder(engine: Engine, source, *, now: dt.datetime, settings: S
 
 # --- SQL source -------------------------------------------------------------------------
 
+
 def _hwm_text(value) -> str:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -214,7 +278,8 @@ def poll_sql_source(engine: Engine, source, *, now: dt.datetime, settings: Setti
     try:
         with remote.connect() as conn:
             cursor = conn.execution_options(stream_results=True, max_row_buffer=5000).execute(
-                text(cfg["query"]), {"hwm": hwm, **(cfg.get("params") or {})})
+                text(cfg["query"]), {"hwm": hwm, **(cfg.get("params") or {})}
+            )
             keys = list(cursor.keys())
             missing = [c for c in [*mapping.values(), hwm_column] if c not in keys]
             if missing:
@@ -228,8 +293,7 @@ def poll_sql_source(engine: Engine, source, *, now: dt.datetime, settings: Setti
                     if mark is not None and (state["max"] is None or mark > state["max"]):
                         state["max"] = mark
                     state["count"] += 1
-                    yield {field: m[mapping.get(field, field)] for field in columns
-                           if mapping.get(field, field) in m}
+                    yield {field: m[mapping.get(field, field)] for field in columns if mapping.get(field, field) in m}
 
             first = _peek(records())
             if first is None:
@@ -241,11 +305,23 @@ def poll_sql_source(engine: Engine, source, *, now: dt.datetime, settings: Setti
                 if state["max"] is not None:
                     from sqlalchemy import update
 
-                    tx_conn.execute(update(DataSource).where(DataSource.id == source.id)
-                                    .values(high_water_mark=_hwm_text(state["max"])[:64]))
+                    tx_conn.execute(
+                        update(DataSource)
+                        .where(DataSource.id == source.id)
+                        .values(high_water_mark=_hwm_text(state["max"])[:64])
+                    )
 
-            return load_records(engine, fact, first, now=now, name=f"{source.code} @ {_hwm_text(hwm)}",
-                                source_id=source.id, settings=settings, columns=present, in_transaction=set_mark)
+            return load_records(
+                engine,
+                fact,
+                first,
+                now=now,
+                name=f"{source.code} @ {_hwm_text(hwm)}",
+                source_id=source.id,
+                settings=settings,
+                columns=present,
+                in_transaction=set_mark,
+            )
     finally:
         remote.dispose()
 
@@ -260,4 +336,5 @@ def _peek(iterator):
     def chained():
         yield head
         yield from iterator
+
     return chained()

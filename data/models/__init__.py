@@ -1,16 +1,63 @@
 """All tables of the command center. Importing this package registers every model on ``Base.metadata``."""
 
-from .alert import Alert, AlertEvent, AlertRule, AlertRuleVersion, MuteTiming, Silence
-from .asset import Asset, AssetAudit, AssetCategory, AssetMovement, AssetRequest
-from .auth import AuditLog, DeviceToken, LoginAttempt, Role, RolePermission, User
-from .base import Base, UTCDateTime, utcnow
-from .energy import CalendarDay, Meter, MeterReading, WeatherDaily
-from .housing import HousingApplication, HousingUnit, Lease, OfficeOccupancy, OfficeRoom, StaffMember
-from .ingest import DataSource, LoadBatch, QuarantineRow
-from .ops import JobRun, Playlist, SchedulerLease, Snapshot, SnapshotDelivery, SnapshotRecipient
-from .org import Building, Department, OrgNode
-from .reference import EnergyCoefficient, EnergyQuota, MetricDefinition, OfficeSpaceStandard, PlanTarget
-from .rollup import DataVersion, RollupDaily, RollupHourlyProfile, RollupMonthly, RollupProvenance
-from .vehicle import FuelRecord, InsurancePolicy, MaintenanceRecord, Trip, TripRequest, Vehicle, VehicleQuota
+from .alert import Alert as Alert
+from .alert import AlertEvent as AlertEvent
+from .alert import AlertRule as AlertRule
+from .alert import AlertRuleVersion as AlertRuleVersion
+from .alert import MuteTiming as MuteTiming
+from .alert import Silence as Silence
+from .asset import Asset as Asset
+from .asset import AssetAudit as AssetAudit
+from .asset import AssetCategory as AssetCategory
+from .asset import AssetMovement as AssetMovement
+from .asset import AssetRequest as AssetRequest
+from .auth import AuditLog as AuditLog
+from .auth import DeviceToken as DeviceToken
+from .auth import LoginAttempt as LoginAttempt
+from .auth import Role as Role
+from .auth import RolePermission as RolePermission
+from .auth import User as User
+from .base import Base as Base
+from .base import UTCDateTime as UTCDateTime
+from .base import utcnow as utcnow
+from .energy import CalendarDay as CalendarDay
+from .energy import Meter as Meter
+from .energy import MeterReading as MeterReading
+from .energy import WeatherDaily as WeatherDaily
+from .housing import HousingApplication as HousingApplication
+from .housing import HousingUnit as HousingUnit
+from .housing import Lease as Lease
+from .housing import OfficeOccupancy as OfficeOccupancy
+from .housing import OfficeRoom as OfficeRoom
+from .housing import StaffMember as StaffMember
+from .ingest import DataSource as DataSource
+from .ingest import LoadBatch as LoadBatch
+from .ingest import QuarantineRow as QuarantineRow
+from .ops import JobRun as JobRun
+from .ops import Playlist as Playlist
+from .ops import SchedulerLease as SchedulerLease
+from .ops import Snapshot as Snapshot
+from .ops import SnapshotDelivery as SnapshotDelivery
+from .ops import SnapshotRecipient as SnapshotRecipient
+from .org import Building as Building
+from .org import Department as Department
+from .org import OrgNode as OrgNode
+from .reference import EnergyCoefficient as EnergyCoefficient
+from .reference import EnergyQuota as EnergyQuota
+from .reference import MetricDefinition as MetricDefinition
+from .reference import OfficeSpaceStandard as OfficeSpaceStandard
+from .reference import PlanTarget as PlanTarget
+from .rollup import DataVersion as DataVersion
+from .rollup import RollupDaily as RollupDaily
+from .rollup import RollupHourlyProfile as RollupHourlyProfile
+from .rollup import RollupMonthly as RollupMonthly
+from .rollup import RollupProvenance as RollupProvenance
+from .vehicle import FuelRecord as FuelRecord
+from .vehicle import InsurancePolicy as InsurancePolicy
+from .vehicle import MaintenanceRecord as MaintenanceRecord
+from .vehicle import Trip as Trip
+from .vehicle import TripRequest as TripRequest
+from .vehicle import Vehicle as Vehicle
+from .vehicle import VehicleQuota as VehicleQuota
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -80,7 +80,9 @@ class AuditLog(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ts: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     actor: Mapped[str | None] = mapped_column(String(64), index=True)
-    action: Mapped[str] = mapped_column(String(48), index=True)  # login | login_failed | rule_change | user_change | export | snapshot_download ...
+    action: Mapped[str] = mapped_column(
+        String(48), index=True
+    )  # login | login_failed | rule_change | user_change | export | snapshot_download ...
     target: Mapped[str | None] = mapped_column(String(128))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     address: Mapped[str | None] = mapped_column(String(64))

@@ -81,7 +81,9 @@ class Playlist(Base):
     code: Mapped[str] = mapped_column(String(48), unique=True)
     name_zh: Mapped[str] = mapped_column(String(64))
     name_en: Mapped[str] = mapped_column(String(96))
-    items: Mapped[list] = mapped_column(JSON, default=list)  # [{"page": "energy", "seconds": 30, "org": "P", "period": "month"}]
+    items: Mapped[list] = mapped_column(
+        JSON, default=list
+    )  # [{"page": "energy", "seconds": 30, "org": "P", "period": "month"}]
     schedule: Mapped[dict] = mapped_column(JSON, default=dict)
     refresh_seconds: Mapped[int] = mapped_column(Integer, default=60)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

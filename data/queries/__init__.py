@@ -20,7 +20,18 @@ from .period import fetch_as_of
 from .vehicle import fetch_vehicle_kpis, fetch_vehicle_trend
 
 __all__ = [
-    "KPI_COLUMNS", "fetch_as_of", "fetch_asset_kpis", "fetch_asset_status_by_child", "fetch_breadcrumb", "fetch_children",
-    "fetch_energy_kpis", "fetch_energy_trend", "fetch_housing_kpis", "fetch_office_area_by_child", "fetch_org",
-    "fetch_overview_kpis", "fetch_vehicle_kpis", "fetch_vehicle_trend",
+    "KPI_COLUMNS",
+    "fetch_as_of",
+    "fetch_asset_kpis",
+    "fetch_asset_status_by_child",
+    "fetch_breadcrumb",
+    "fetch_children",
+    "fetch_energy_kpis",
+    "fetch_energy_trend",
+    "fetch_housing_kpis",
+    "fetch_office_area_by_child",
+    "fetch_org",
+    "fetch_overview_kpis",
+    "fetch_vehicle_kpis",
+    "fetch_vehicle_trend",
 ]

@@ -11,16 +11,21 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from data.scope import Scope
-
 from data.frames import frame_records
+from data.scope import Scope
 
 from .kpi import NAN, empty_kpis, kpi_frame, ratio
 from .org import fetch_children, fetch_org
 from .period import Periods, domain_periods
 from .rollup_read import org_states, state_values, window_values
 
-STATES = ("asset.count", "asset.original_value_yuan", "asset.net_value_yuan", "asset.idle_count", "asset.warehouse_count")
+STATES = (
+    "asset.count",
+    "asset.original_value_yuan",
+    "asset.net_value_yuan",
+    "asset.idle_count",
+    "asset.warehouse_count",
+)
 
 
 def fetch_asset_kpis(
@@ -61,15 +66,27 @@ def asset_kpis(conn: Connection, node: dict, periods: Periods | None) -> pd.Data
     rows = [
         {"metric_id": "asset.count", "period": "now", "value": state("asset.count")},
         {"metric_id": "asset.original_value_yuan", "period": "now", "value": state("asset.original_value_yuan")},
-        {"metric_id": "asset.net_value_yuan", "period": "now", "value": state("asset.net_value_yuan"),
-         "reference": state("asset.original_value_yuan"), "reference_kind": "of_total"},
-        {"metric_id": "asset.idle_rate", "period": "now", "value": ratio(state("asset.idle_count"), state("asset.count"), 100.0)},
+        {
+            "metric_id": "asset.net_value_yuan",
+            "period": "now",
+            "value": state("asset.net_value_yuan"),
+            "reference": state("asset.original_value_yuan"),
+            "reference_kind": "of_total",
+        },
+        {
+            "metric_id": "asset.idle_rate",
+            "period": "now",
+            "value": ratio(state("asset.idle_count"), state("asset.count"), 100.0),
+        },
         {"metric_id": "asset.warehouse_count", "period": "now", "value": state("asset.warehouse_count")},
         # Redeployments are rare: a window inside the data without any is 0, not missing.
-        {"metric_id": "asset.redeploy_saved_yuan", "period": "ytd",
-         "value": periods.if_covered("ytd", flows.get(("ytd", "asset.redeploy_saved_yuan"), 0.0)),
-         "reference": periods.if_covered("ytd_py", flows.get(("ytd_py", "asset.redeploy_saved_yuan"), 0.0)),
-         "reference_kind": "yoy"},
+        {
+            "metric_id": "asset.redeploy_saved_yuan",
+            "period": "ytd",
+            "value": periods.if_covered("ytd", flows.get(("ytd", "asset.redeploy_saved_yuan"), 0.0)),
+            "reference": periods.if_covered("ytd_py", flows.get(("ytd_py", "asset.redeploy_saved_yuan"), 0.0)),
+            "reference_kind": "yoy",
+        },
     ]
     return kpi_frame(rows, as_of, org)
 
@@ -99,8 +116,12 @@ def fetch_asset_status_by_child(
     as_of = periods.as_of
     children = fetch_children(conn, scope, node["org_id"])
     units = frame_records(children) if not children.empty else [node]
-    values = {key: value for key, (_, value) in state_values(
-        conn, ("asset.count", "asset.idle_count", "asset.warehouse_count"), [u["org_id"] for u in units], as_of).items()}
+    values = {
+        key: value
+        for key, (_, value) in state_values(
+            conn, ("asset.count", "asset.idle_count", "asset.warehouse_count"), [u["org_id"] for u in units], as_of
+        ).items()
+    }
     records = []
     for unit in units:
         total = values.get((unit["org_id"], "asset.count"))
@@ -108,6 +129,15 @@ def fetch_asset_status_by_child(
             continue
         idle = values.get((unit["org_id"], "asset.idle_count"), 0.0)
         warehouse = values.get((unit["org_id"], "asset.warehouse_count"), 0.0)
-        records.append({"org_id": unit["org_id"], "name_zh": unit["name_zh"], "name_en": unit["name_en"], "total": total,
-                        "in_use": max(total - idle - warehouse, 0.0), "idle": idle, "warehouse": warehouse})
+        records.append(
+            {
+                "org_id": unit["org_id"],
+                "name_zh": unit["name_zh"],
+                "name_en": unit["name_en"],
+                "total": total,
+                "in_use": max(total - idle - warehouse, 0.0),
+                "idle": idle,
+                "warehouse": warehouse,
+            }
+        )
     return pd.DataFrame(records, columns=columns)

@@ -32,7 +32,7 @@ ENERGY_FLOWS = (ELECTRICITY, NIGHT, GAS, HEAT, FUEL)
 
 
 def total_kgce(values: dict, window: str, coefficients: dict[str, float]) -> float:
-    """Total energy in kgce for one window of ``pivot_values`` output; NaN when no measure exists."""
+    """Total energy in kgce for one window of ``{(window, metric_id): value}``; NaN when no measure exists."""
     parts = [
         (ELECTRICITY, "electricity_kgce_per_kwh"),
         (GAS, "gas_kgce_per_m3"),
@@ -114,19 +114,49 @@ def energy_kpis(conn: Connection, node: dict, periods: Periods | None) -> pd.Dat
     per_m2_ref, per_m2_kind = intensity_reference("per_m2", "baseline_2020_kgce_per_m2")
     per_person_ref, per_person_kind = intensity_reference("per_person", "baseline_2020_kgce_per_person")
     rows = [
-        {"metric_id": "energy.total_kgce", "period": "ytd", "unit": "tce",
-         "value": kgce_in("ytd") / 1000.0, "reference": kgce_in("ytd_py") / 1000.0, "reference_kind": "yoy"},
-        {"metric_id": ELECTRICITY, "period": "mtd",
-         "value": value("mtd", ELECTRICITY), "reference": value("mtd_py", ELECTRICITY), "reference_kind": "yoy"},
-        {"metric_id": "energy.kgce_per_m2", "period": "l12m",
-         "value": ratio(l12m_kgce, dims["floor_area_m2"]), "reference": per_m2_ref, "reference_kind": per_m2_kind},
-        {"metric_id": "energy.kgce_per_person", "period": "l12m",
-         "value": ratio(l12m_kgce, dims["energy_users"]), "reference": per_person_ref, "reference_kind": per_person_kind},
-        {"metric_id": "energy.night_share", "period": "mtd",
-         "value": ratio(value("mtd", NIGHT), value("mtd", ELECTRICITY), 100.0),
-         "reference": ratio(value("mtd_py", NIGHT), value("mtd_py", ELECTRICITY), 100.0), "reference_kind": "yoy"},
-        {"metric_id": "energy.co2_t", "period": "ytd",
-         "value": co2_in("ytd"), "reference": co2_in("ytd_py"), "reference_kind": "yoy"},
+        {
+            "metric_id": "energy.total_kgce",
+            "period": "ytd",
+            "unit": "tce",
+            "value": kgce_in("ytd") / 1000.0,
+            "reference": kgce_in("ytd_py") / 1000.0,
+            "reference_kind": "yoy",
+        },
+        {
+            "metric_id": ELECTRICITY,
+            "period": "mtd",
+            "value": value("mtd", ELECTRICITY),
+            "reference": value("mtd_py", ELECTRICITY),
+            "reference_kind": "yoy",
+        },
+        {
+            "metric_id": "energy.kgce_per_m2",
+            "period": "l12m",
+            "value": ratio(l12m_kgce, dims["floor_area_m2"]),
+            "reference": per_m2_ref,
+            "reference_kind": per_m2_kind,
+        },
+        {
+            "metric_id": "energy.kgce_per_person",
+            "period": "l12m",
+            "value": ratio(l12m_kgce, dims["energy_users"]),
+            "reference": per_person_ref,
+            "reference_kind": per_person_kind,
+        },
+        {
+            "metric_id": "energy.night_share",
+            "period": "mtd",
+            "value": ratio(value("mtd", NIGHT), value("mtd", ELECTRICITY), 100.0),
+            "reference": ratio(value("mtd_py", NIGHT), value("mtd_py", ELECTRICITY), 100.0),
+            "reference_kind": "yoy",
+        },
+        {
+            "metric_id": "energy.co2_t",
+            "period": "ytd",
+            "value": co2_in("ytd"),
+            "reference": co2_in("ytd_py"),
+            "reference_kind": "yoy",
+        },
     ]
     return kpi_frame(rows, as_of, org)
 
@@ -159,10 +189,15 @@ def fetch_energy_trend(
     org = node["org_id"]
     current = month_start(as_of)
     first = add_months(current, -(months - 1))
-    by_month = {month: value for _, _, month, value in
-                monthly_rows(conn, [ELECTRICITY], [org], add_months(first, -12), add_months(current, -1))}
-    partial = window_values(conn, [ELECTRICITY], org, {
-        "cur": (current, as_of), "prev": (shift_years(current, -1), shift_years(as_of, -1))})
+    by_month = {
+        month: value
+        for _, _, month, value in monthly_rows(
+            conn, [ELECTRICITY], [org], add_months(first, -12), add_months(current, -1)
+        )
+    }
+    partial = window_values(
+        conn, [ELECTRICITY], org, {"cur": (current, as_of), "prev": (shift_years(current, -1), shift_years(as_of, -1))}
+    )
     records = []
     for i in range(months):
         month = add_months(first, i)
@@ -173,8 +208,15 @@ def fetch_energy_trend(
         # A month the data only partly covers is no basis for a comparison.
         value = periods.if_covered(month, value)
         prev = periods.if_covered(add_months(month, -12), prev)
-        records.append({"month": month, "electricity_kwh": value, "electricity_kwh_prev_year": prev,
-                        "yoy_pct": ratio(value - prev, prev, 100.0), "is_partial": month == current})
+        records.append(
+            {
+                "month": month,
+                "electricity_kwh": value,
+                "electricity_kwh_prev_year": prev,
+                "yoy_pct": ratio(value - prev, prev, 100.0),
+                "is_partial": month == current,
+            }
+        )
     frame = pd.DataFrame(records, columns=columns)
     if frame[["electricity_kwh", "electricity_kwh_prev_year"]].isna().all().all():
         return pd.DataFrame(columns=columns)

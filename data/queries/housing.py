@@ -13,9 +13,8 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from data.scope import Scope
-
 from data.frames import frame_records
+from data.scope import Scope
 
 from .kpi import NAN, empty_kpis, kpi_frame, ratio
 from .org import fetch_children, fetch_org
@@ -23,8 +22,15 @@ from .period import Periods, domain_periods
 from .rollup_read import org_states, state_values
 
 STATES = (
-    "housing.office_area_m2", "housing.office_occupants", "housing.over_standard_rooms", "housing.over_standard_area_m2",
-    "housing.vacant_rooms", "housing.units", "housing.occupied_units", "housing.waiting", "housing.expiring_90d",
+    "housing.office_area_m2",
+    "housing.office_occupants",
+    "housing.over_standard_rooms",
+    "housing.over_standard_area_m2",
+    "housing.vacant_rooms",
+    "housing.units",
+    "housing.occupied_units",
+    "housing.waiting",
+    "housing.expiring_90d",
 )
 
 
@@ -67,15 +73,26 @@ def housing_kpis(conn: Connection, node: dict, periods: Periods | None) -> pd.Da
 
     rows = [
         {"metric_id": "housing.office_area_m2", "period": "now", "value": state("housing.office_area_m2")},
-        {"metric_id": "housing.area_per_person", "period": "now",
-         "value": ratio(state("housing.office_area_m2"), state("housing.office_occupants"))},
+        {
+            "metric_id": "housing.area_per_person",
+            "period": "now",
+            "value": ratio(state("housing.office_area_m2"), state("housing.office_occupants")),
+        },
         {"metric_id": "housing.over_standard_rooms", "period": "now", "value": state("housing.over_standard_rooms")},
         {"metric_id": "housing.vacant_rooms", "period": "now", "value": state("housing.vacant_rooms")},
-        {"metric_id": "housing.occupancy_rate", "period": "now",
-         "value": ratio(state("housing.occupied_units"), state("housing.units"), 100.0)},
+        {
+            "metric_id": "housing.occupancy_rate",
+            "period": "now",
+            "value": ratio(state("housing.occupied_units"), state("housing.units"), 100.0),
+        },
         {"metric_id": "housing.waiting", "period": "now", "value": state("housing.waiting")},
-        {"metric_id": "housing.expiring_90d", "period": "now", "value": state("housing.expiring_90d"),
-         "reference": state("housing.occupied_units"), "reference_kind": "of_total"},
+        {
+            "metric_id": "housing.expiring_90d",
+            "period": "now",
+            "value": state("housing.expiring_90d"),
+            "reference": state("housing.occupied_units"),
+            "reference_kind": "of_total",
+        },
     ]
     return kpi_frame(rows, as_of, org)
 
@@ -95,8 +112,17 @@ def fetch_office_area_by_child(
         OrgNotFound: ``org_id`` (or the scope root) does not exist.
         OutOfScope: ``org_id`` is outside ``scope``.
     """
-    columns = ["org_id", "name_zh", "name_en", "office_area_m2", "occupants", "over_standard_area_m2", "area_per_person",
-               "within_standard_per_person", "over_standard_per_person"]
+    columns = [
+        "org_id",
+        "name_zh",
+        "name_en",
+        "office_area_m2",
+        "occupants",
+        "over_standard_area_m2",
+        "area_per_person",
+        "within_standard_per_person",
+        "over_standard_per_person",
+    ]
     node = fetch_org(conn, scope, org_id)
     periods = domain_periods(conn, scope, "housing", as_of)
     if periods is None:
@@ -105,7 +131,9 @@ def fetch_office_area_by_child(
     children = fetch_children(conn, scope, node["org_id"])
     units = frame_records(children) if not children.empty else [node]
     metrics = ("housing.office_area_m2", "housing.office_occupants", "housing.over_standard_area_m2")
-    values = {key: value for key, (_, value) in state_values(conn, metrics, [u["org_id"] for u in units], as_of).items()}
+    values = {
+        key: value for key, (_, value) in state_values(conn, metrics, [u["org_id"] for u in units], as_of).items()
+    }
     records = []
     for unit in units:
         area = values.get((unit["org_id"], "housing.office_area_m2"))
@@ -113,9 +141,17 @@ def fetch_office_area_by_child(
         if area is None or not occupants:
             continue
         over = min(values.get((unit["org_id"], "housing.over_standard_area_m2"), 0.0), area)
-        records.append({
-            "org_id": unit["org_id"], "name_zh": unit["name_zh"], "name_en": unit["name_en"], "office_area_m2": area,
-            "occupants": occupants, "over_standard_area_m2": over, "area_per_person": area / occupants,
-            "within_standard_per_person": (area - over) / occupants, "over_standard_per_person": over / occupants,
-        })
+        records.append(
+            {
+                "org_id": unit["org_id"],
+                "name_zh": unit["name_zh"],
+                "name_en": unit["name_en"],
+                "office_area_m2": area,
+                "occupants": occupants,
+                "over_standard_area_m2": over,
+                "area_per_person": area / occupants,
+                "within_standard_per_person": (area - over) / occupants,
+                "over_standard_per_person": over / occupants,
+            }
+        )
     return pd.DataFrame(records, columns=columns)

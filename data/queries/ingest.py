@@ -24,25 +24,91 @@ from data.models import DataSource, JobRun, LoadBatch, OrgNode, QuarantineRow, R
 from data.scope import Scope, resolve_org, root_node
 
 SOURCE_COLUMNS = [
-    "source_id", "code", "kind", "domain", "name_zh", "name_en", "enabled", "interval_seconds", "stale_after_seconds",
-    "last_success_at", "age_seconds", "freshness", "last_batch_id", "last_batch_status", "last_batch_started_at",
-    "last_rows_read", "last_rows_accepted", "last_rows_duplicate", "last_rows_rejected", "open_quarantine",
+    "source_id",
+    "code",
+    "kind",
+    "domain",
+    "name_zh",
+    "name_en",
+    "enabled",
+    "interval_seconds",
+    "stale_after_seconds",
+    "last_success_at",
+    "age_seconds",
+    "freshness",
+    "last_batch_id",
+    "last_batch_status",
+    "last_batch_started_at",
+    "last_rows_read",
+    "last_rows_accepted",
+    "last_rows_duplicate",
+    "last_rows_rejected",
+    "open_quarantine",
 ]
 BATCH_COLUMNS = [
-    "batch_id", "source_id", "source_code", "source_name_zh", "source_name_en", "fact", "domain", "file_name", "status",
-    "rows_read", "rows_accepted", "rows_duplicate", "rows_rejected", "started_at", "finished_at", "data_from", "data_to",
-    "issues", "error", "same_as_batch",
+    "batch_id",
+    "source_id",
+    "source_code",
+    "source_name_zh",
+    "source_name_en",
+    "fact",
+    "domain",
+    "file_name",
+    "status",
+    "rows_read",
+    "rows_accepted",
+    "rows_duplicate",
+    "rows_rejected",
+    "started_at",
+    "finished_at",
+    "data_from",
+    "data_to",
+    "issues",
+    "error",
+    "same_as_batch",
 ]
 QUARANTINE_COLUMNS = [
-    "row_id", "batch_id", "fact", "source_name", "line_no", "column_name", "reason_code", "reason_params", "raw",
-    "status", "resolved_by", "resolved_at", "resolved_batch_id", "batch_started_at",
+    "row_id",
+    "batch_id",
+    "fact",
+    "source_name",
+    "line_no",
+    "column_name",
+    "reason_code",
+    "reason_params",
+    "raw",
+    "status",
+    "resolved_by",
+    "resolved_at",
+    "resolved_batch_id",
+    "batch_started_at",
 ]
-JOB_COLUMNS = ["run_id", "job_id", "scheduled_for", "started_at", "finished_at", "duration_seconds", "outcome",
-               "message", "host"]
-PROVENANCE_COLUMNS = ["month", "batch_id", "rows", "fact", "file_name", "status", "started_at", "finished_at",
-                      "source_code", "source_name_zh", "source_name_en"]  # fetch_provenance adds "metrics"
+JOB_COLUMNS = [
+    "run_id",
+    "job_id",
+    "scheduled_for",
+    "started_at",
+    "finished_at",
+    "duration_seconds",
+    "outcome",
+    "message",
+    "host",
+]
+PROVENANCE_COLUMNS = [
+    "month",
+    "batch_id",
+    "rows",
+    "fact",
+    "file_name",
+    "status",
+    "started_at",
+    "finished_at",
+    "source_code",
+    "source_name_zh",
+    "source_name_en",
+]  # fetch_provenance adds "metrics"
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _aware(value):
@@ -71,23 +137,45 @@ def fetch_sources(conn: Connection, scope: Scope, *, now: dt.datetime) -> pd.Dat
     ``open_quarantine`` counts the source's rows still waiting in the quarantine that ``scope``
     may see.
     """
-    last_batch = (select(LoadBatch.source_id, func.max(LoadBatch.id).label("batch_id"))
-                  .where(LoadBatch.source_id.is_not(None)).group_by(LoadBatch.source_id).subquery())
-    open_rows = (select(LoadBatch.source_id, func.count(QuarantineRow.id).label("n"))
-                 .join(LoadBatch, LoadBatch.id == QuarantineRow.batch_id)
-                 .where(QuarantineRow.status == "open", quarantine_in_scope(conn, scope))
-                 .group_by(LoadBatch.source_id).subquery())
-    stmt = (select(DataSource.id.label("source_id"), DataSource.code, DataSource.kind, DataSource.domain,
-                   DataSource.name_zh, DataSource.name_en, DataSource.enabled, DataSource.interval_seconds,
-                   DataSource.stale_after_seconds, DataSource.last_success_at,
-                   LoadBatch.id.label("last_batch_id"), LoadBatch.status.label("last_batch_status"),
-                   LoadBatch.started_at.label("last_batch_started_at"), LoadBatch.rows_read.label("last_rows_read"),
-                   LoadBatch.rows_accepted.label("last_rows_accepted"), LoadBatch.rows_duplicate.label("last_rows_duplicate"),
-                   LoadBatch.rows_rejected.label("last_rows_rejected"), func.coalesce(open_rows.c.n, 0).label("open_quarantine"))
-            .outerjoin(last_batch, last_batch.c.source_id == DataSource.id)
-            .outerjoin(LoadBatch, LoadBatch.id == last_batch.c.batch_id)
-            .outerjoin(open_rows, open_rows.c.source_id == DataSource.id)
-            .order_by(DataSource.domain, DataSource.code))
+    last_batch = (
+        select(LoadBatch.source_id, func.max(LoadBatch.id).label("batch_id"))
+        .where(LoadBatch.source_id.is_not(None))
+        .group_by(LoadBatch.source_id)
+        .subquery()
+    )
+    open_rows = (
+        select(LoadBatch.source_id, func.count(QuarantineRow.id).label("n"))
+        .join(LoadBatch, LoadBatch.id == QuarantineRow.batch_id)
+        .where(QuarantineRow.status == "open", quarantine_in_scope(conn, scope))
+        .group_by(LoadBatch.source_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            DataSource.id.label("source_id"),
+            DataSource.code,
+            DataSource.kind,
+            DataSource.domain,
+            DataSource.name_zh,
+            DataSource.name_en,
+            DataSource.enabled,
+            DataSource.interval_seconds,
+            DataSource.stale_after_seconds,
+            DataSource.last_success_at,
+            LoadBatch.id.label("last_batch_id"),
+            LoadBatch.status.label("last_batch_status"),
+            LoadBatch.started_at.label("last_batch_started_at"),
+            LoadBatch.rows_read.label("last_rows_read"),
+            LoadBatch.rows_accepted.label("last_rows_accepted"),
+            LoadBatch.rows_duplicate.label("last_rows_duplicate"),
+            LoadBatch.rows_rejected.label("last_rows_rejected"),
+            func.coalesce(open_rows.c.n, 0).label("open_quarantine"),
+        )
+        .outerjoin(last_batch, last_batch.c.source_id == DataSource.id)
+        .outerjoin(LoadBatch, LoadBatch.id == last_batch.c.batch_id)
+        .outerjoin(open_rows, open_rows.c.source_id == DataSource.id)
+        .order_by(DataSource.domain, DataSource.code)
+    )
     rows = []
     for r in conn.execute(stmt):
         d = dict(r._mapping)
@@ -105,12 +193,26 @@ def fetch_sources(conn: Connection, scope: Scope, *, now: dt.datetime) -> pd.Dat
 
 
 def _batch_stmt():
-    return (select(LoadBatch.id.label("batch_id"), LoadBatch.source_id, DataSource.code.label("source_code"),
-                   DataSource.name_zh.label("source_name_zh"), DataSource.name_en.label("source_name_en"),
-                   LoadBatch.fact, LoadBatch.domain, LoadBatch.file_name, LoadBatch.status, LoadBatch.rows_read,
-                   LoadBatch.rows_accepted, LoadBatch.rows_duplicate, LoadBatch.rows_rejected, LoadBatch.started_at,
-                   LoadBatch.finished_at, LoadBatch.data_from, LoadBatch.data_to, LoadBatch.message)
-            .outerjoin(DataSource, DataSource.id == LoadBatch.source_id))
+    return select(
+        LoadBatch.id.label("batch_id"),
+        LoadBatch.source_id,
+        DataSource.code.label("source_code"),
+        DataSource.name_zh.label("source_name_zh"),
+        DataSource.name_en.label("source_name_en"),
+        LoadBatch.fact,
+        LoadBatch.domain,
+        LoadBatch.file_name,
+        LoadBatch.status,
+        LoadBatch.rows_read,
+        LoadBatch.rows_accepted,
+        LoadBatch.rows_duplicate,
+        LoadBatch.rows_rejected,
+        LoadBatch.started_at,
+        LoadBatch.finished_at,
+        LoadBatch.data_from,
+        LoadBatch.data_to,
+        LoadBatch.message,
+    ).outerjoin(DataSource, DataSource.id == LoadBatch.source_id)
 
 
 def _batch_row(r) -> dict:
@@ -122,8 +224,15 @@ def _batch_row(r) -> dict:
     return d
 
 
-def fetch_batches(conn: Connection, *, limit: int = 50, source_id: int | None = None, status: str | None = None,
-                  fact: str | None = None, batch_ids: list[int] | None = None) -> pd.DataFrame:
+def fetch_batches(
+    conn: Connection,
+    *,
+    limit: int = 50,
+    source_id: int | None = None,
+    status: str | None = None,
+    fact: str | None = None,
+    batch_ids: list[int] | None = None,
+) -> pd.DataFrame:
     """Load batches, newest first. Columns: ``BATCH_COLUMNS``; ``issues`` is a list of
     ``{"code", "params", "line"?, "column"?}`` (file-level issues, catalog keys ``batch.issue.<code>``)."""
     stmt = _batch_stmt().order_by(LoadBatch.id.desc()).limit(max(1, min(int(limit), 1000)))
@@ -171,9 +280,18 @@ def mask_raw(fact: str, raw: dict, *, can_view_personal_data: bool) -> dict:
     return {k: (mask_value(personal[k], v) if k in personal and v else v) for k, v in raw.items()}
 
 
-def fetch_quarantine(conn: Connection, scope: Scope, *, status: str | None = "open", fact: str | None = None,
-                     batch_id: int | None = None, reason: str | None = None, limit: int = 100, offset: int = 0,
-                     include_raw: bool = True) -> tuple[pd.DataFrame, int]:
+def fetch_quarantine(
+    conn: Connection,
+    scope: Scope,
+    *,
+    status: str | None = "open",
+    fact: str | None = None,
+    batch_id: int | None = None,
+    reason: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    include_raw: bool = True,
+) -> tuple[pd.DataFrame, int]:
     """Quarantined rows (newest first) and the total matching. Columns: ``QUARANTINE_COLUMNS``.
 
     ``raw`` is the row as read (header -> text), personal fields masked for a scope that may not
@@ -190,12 +308,28 @@ def fetch_quarantine(conn: Connection, scope: Scope, *, status: str | None = "op
         conditions.append(QuarantineRow.reason_code == reason)
     where = and_(*conditions) if conditions else None
     count_stmt = select(func.count(QuarantineRow.id))
-    stmt = (select(QuarantineRow.id.label("row_id"), QuarantineRow.batch_id, QuarantineRow.fact, QuarantineRow.source_name,
-                   QuarantineRow.line_no, QuarantineRow.column_name, QuarantineRow.reason_code, QuarantineRow.reason_params,
-                   QuarantineRow.raw, QuarantineRow.status, QuarantineRow.resolved_by, QuarantineRow.resolved_at,
-                   QuarantineRow.resolved_batch_id, LoadBatch.started_at.label("batch_started_at"))
-            .join(LoadBatch, LoadBatch.id == QuarantineRow.batch_id)
-            .order_by(QuarantineRow.id.desc()).limit(max(1, min(int(limit), 1000))).offset(max(0, int(offset))))
+    stmt = (
+        select(
+            QuarantineRow.id.label("row_id"),
+            QuarantineRow.batch_id,
+            QuarantineRow.fact,
+            QuarantineRow.source_name,
+            QuarantineRow.line_no,
+            QuarantineRow.column_name,
+            QuarantineRow.reason_code,
+            QuarantineRow.reason_params,
+            QuarantineRow.raw,
+            QuarantineRow.status,
+            QuarantineRow.resolved_by,
+            QuarantineRow.resolved_at,
+            QuarantineRow.resolved_batch_id,
+            LoadBatch.started_at.label("batch_started_at"),
+        )
+        .join(LoadBatch, LoadBatch.id == QuarantineRow.batch_id)
+        .order_by(QuarantineRow.id.desc())
+        .limit(max(1, min(int(limit), 1000)))
+        .offset(max(0, int(offset)))
+    )
     if where is not None:
         stmt = stmt.where(where)
         count_stmt = count_stmt.where(where)
@@ -203,7 +337,9 @@ def fetch_quarantine(conn: Connection, scope: Scope, *, status: str | None = "op
     rows = []
     for r in conn.execute(stmt):
         d = dict(r._mapping)
-        d["raw"] = mask_raw(d["fact"], d["raw"], can_view_personal_data=scope.can_view_personal_data) if include_raw else {}
+        d["raw"] = (
+            mask_raw(d["fact"], d["raw"], can_view_personal_data=scope.can_view_personal_data) if include_raw else {}
+        )
         d["reason_params"] = dict(d["reason_params"] or {})
         if not include_raw:
             d["reason_params"] = {k: v for k, v in d["reason_params"].items() if k not in ("value",)}
@@ -213,12 +349,26 @@ def fetch_quarantine(conn: Connection, scope: Scope, *, status: str | None = "op
 
 def fetch_quarantine_row(conn: Connection, scope: Scope, row_id: int, *, include_raw: bool = True) -> dict | None:
     """One quarantined row as a dict with the ``QUARANTINE_COLUMNS`` keys, or None."""
-    stmt = (select(QuarantineRow.id.label("row_id"), QuarantineRow.batch_id, QuarantineRow.fact, QuarantineRow.source_name,
-                   QuarantineRow.line_no, QuarantineRow.column_name, QuarantineRow.reason_code, QuarantineRow.reason_params,
-                   QuarantineRow.raw, QuarantineRow.status, QuarantineRow.resolved_by, QuarantineRow.resolved_at,
-                   QuarantineRow.resolved_batch_id, LoadBatch.started_at.label("batch_started_at"))
-            .join(LoadBatch, LoadBatch.id == QuarantineRow.batch_id)
-            .where(QuarantineRow.id == row_id, quarantine_in_scope(conn, scope)))
+    stmt = (
+        select(
+            QuarantineRow.id.label("row_id"),
+            QuarantineRow.batch_id,
+            QuarantineRow.fact,
+            QuarantineRow.source_name,
+            QuarantineRow.line_no,
+            QuarantineRow.column_name,
+            QuarantineRow.reason_code,
+            QuarantineRow.reason_params,
+            QuarantineRow.raw,
+            QuarantineRow.status,
+            QuarantineRow.resolved_by,
+            QuarantineRow.resolved_at,
+            QuarantineRow.resolved_batch_id,
+            LoadBatch.started_at.label("batch_started_at"),
+        )
+        .join(LoadBatch, LoadBatch.id == QuarantineRow.batch_id)
+        .where(QuarantineRow.id == row_id, quarantine_in_scope(conn, scope))
+    )
     r = conn.execute(stmt).first()
     if r is None:
         return None
@@ -228,22 +378,43 @@ def fetch_quarantine_row(conn: Connection, scope: Scope, row_id: int, *, include
     return d
 
 
-def fetch_job_runs(conn: Connection, *, job_id: str | None = None, outcome: str | None = None,
-                   limit: int = 100) -> pd.DataFrame:
+def fetch_job_runs(
+    conn: Connection, *, job_id: str | None = None, outcome: str | None = None, limit: int = 100
+) -> pd.DataFrame:
     """Scheduler job runs, newest first. Columns: ``JOB_COLUMNS`` (``duration_seconds`` None while running)."""
-    stmt = (select(JobRun.id, JobRun.job_id, JobRun.scheduled_for, JobRun.started_at, JobRun.finished_at,
-                   JobRun.outcome, JobRun.message, JobRun.host)
-            .order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(max(1, min(int(limit), 1000))))
+    stmt = (
+        select(
+            JobRun.id,
+            JobRun.job_id,
+            JobRun.scheduled_for,
+            JobRun.started_at,
+            JobRun.finished_at,
+            JobRun.outcome,
+            JobRun.message,
+            JobRun.host,
+        )
+        .order_by(JobRun.started_at.desc(), JobRun.id.desc())
+        .limit(max(1, min(int(limit), 1000)))
+    )
     if job_id:
         stmt = stmt.where(JobRun.job_id == job_id)
     if outcome:
         stmt = stmt.where(JobRun.outcome == outcome)
     rows = []
     for r in conn.execute(stmt):
-        rows.append({"run_id": r.id, "job_id": r.job_id, "scheduled_for": r.scheduled_for, "started_at": r.started_at,
-                     "finished_at": r.finished_at,
-                     "duration_seconds": (r.finished_at - r.started_at).total_seconds() if r.finished_at else None,
-                     "outcome": r.outcome, "message": r.message, "host": r.host})
+        rows.append(
+            {
+                "run_id": r.id,
+                "job_id": r.job_id,
+                "scheduled_for": r.scheduled_for,
+                "started_at": r.started_at,
+                "finished_at": r.finished_at,
+                "duration_seconds": (r.finished_at - r.started_at).total_seconds() if r.finished_at else None,
+                "outcome": r.outcome,
+                "message": r.message,
+                "host": r.host,
+            }
+        )
     return pd.DataFrame(rows, columns=JOB_COLUMNS)
 
 
@@ -252,27 +423,50 @@ def fetch_job_summary(conn: Connection, *, now: dt.datetime) -> pd.DataFrame:
     Columns: job_id, last_started_at, last_outcome, last_message, runs_24h, failures_24h."""
     since = now - dt.timedelta(days=1)
     latest = select(JobRun.job_id, func.max(JobRun.id).label("run_id")).group_by(JobRun.job_id).subquery()
-    counts = (select(JobRun.job_id, func.count(JobRun.id).label("runs_24h"),
-                     func.sum(case((JobRun.outcome == "failed", 1), else_=0)).label("failures_24h"))
-              .where(JobRun.started_at >= since).group_by(JobRun.job_id).subquery())
-    stmt = (select(JobRun.job_id, JobRun.started_at.label("last_started_at"), JobRun.outcome.label("last_outcome"),
-                   JobRun.message.label("last_message"), func.coalesce(counts.c.runs_24h, 0).label("runs_24h"),
-                   func.coalesce(counts.c.failures_24h, 0).label("failures_24h"))
-            .join(latest, latest.c.run_id == JobRun.id)
-            .outerjoin(counts, counts.c.job_id == JobRun.job_id)
-            .order_by(JobRun.job_id))
-    return pd.DataFrame([dict(r._mapping) for r in conn.execute(stmt)],
-                        columns=["job_id", "last_started_at", "last_outcome", "last_message", "runs_24h", "failures_24h"])
+    counts = (
+        select(
+            JobRun.job_id,
+            func.count(JobRun.id).label("runs_24h"),
+            func.sum(case((JobRun.outcome == "failed", 1), else_=0)).label("failures_24h"),
+        )
+        .where(JobRun.started_at >= since)
+        .group_by(JobRun.job_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            JobRun.job_id,
+            JobRun.started_at.label("last_started_at"),
+            JobRun.outcome.label("last_outcome"),
+            JobRun.message.label("last_message"),
+            func.coalesce(counts.c.runs_24h, 0).label("runs_24h"),
+            func.coalesce(counts.c.failures_24h, 0).label("failures_24h"),
+        )
+        .join(latest, latest.c.run_id == JobRun.id)
+        .outerjoin(counts, counts.c.job_id == JobRun.job_id)
+        .order_by(JobRun.job_id)
+    )
+    return pd.DataFrame(
+        [dict(r._mapping) for r in conn.execute(stmt)],
+        columns=["job_id", "last_started_at", "last_outcome", "last_message", "runs_24h", "failures_24h"],
+    )
 
 
 def fetch_scheduler_lease(conn: Connection, *, now: dt.datetime) -> dict | None:
     """The scheduler's leadership lease: holder, acquired_at, expires_at, alive (not expired), or None."""
-    row = conn.execute(select(SchedulerLease.holder, SchedulerLease.acquired_at, SchedulerLease.expires_at)
-                       .where(SchedulerLease.name == "scheduler")).first()
+    row = conn.execute(
+        select(SchedulerLease.holder, SchedulerLease.acquired_at, SchedulerLease.expires_at).where(
+            SchedulerLease.name == "scheduler"
+        )
+    ).first()
     if row is None:
         return None
-    return {"holder": row.holder, "acquired_at": row.acquired_at, "expires_at": row.expires_at,
-            "alive": row.expires_at is not None and row.expires_at > now}
+    return {
+        "holder": row.holder,
+        "acquired_at": row.acquired_at,
+        "expires_at": row.expires_at,
+        "alive": row.expires_at is not None and row.expires_at > now,
+    }
 
 
 # A derived figure comes from the batches of the stored measures it is computed from. The
@@ -298,8 +492,9 @@ def base_metrics(metric_id: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def fetch_provenance(conn: Connection, scope: Scope, *, metric_id: str, org_id: int | None, month_from: dt.date,
-                     month_to: dt.date) -> pd.DataFrame:
+def fetch_provenance(
+    conn: Connection, scope: Scope, *, metric_id: str, org_id: int | None, month_from: dt.date, month_to: dt.date
+) -> pd.DataFrame:
     """Which load batches fed ``metric_id`` for the org node (its whole subtree) in the months
     ``month_from``..``month_to`` (first days of months, inclusive); for a derived metric, the
     batches of the stored measures it is computed from. Columns: ``PROVENANCE_COLUMNS`` plus
@@ -308,23 +503,50 @@ def fetch_provenance(conn: Connection, scope: Scope, *, metric_id: str, org_id: 
     for one outside the scope; ``KeyError`` for an unknown metric (a bug, not an answer)."""
     org = resolve_org(conn, scope, org_id)
     bases = base_metrics(metric_id)
-    stmt = (select(RollupProvenance.month, RollupProvenance.batch_id, func.max(RollupProvenance.rows).label("rows"),
-                   LoadBatch.fact, LoadBatch.file_name, LoadBatch.status, LoadBatch.started_at, LoadBatch.finished_at,
-                   DataSource.code.label("source_code"), DataSource.name_zh.label("source_name_zh"),
-                   DataSource.name_en.label("source_name_en"))
-            .outerjoin(LoadBatch, LoadBatch.id == RollupProvenance.batch_id)
-            .outerjoin(DataSource, DataSource.id == LoadBatch.source_id)
-            .where(RollupProvenance.metric_id.in_(bases), RollupProvenance.org_id == org,
-                   RollupProvenance.month >= month_from.replace(day=1), RollupProvenance.month <= month_to.replace(day=1))
-            .group_by(RollupProvenance.month, RollupProvenance.batch_id, LoadBatch.fact, LoadBatch.file_name,
-                      LoadBatch.status, LoadBatch.started_at, LoadBatch.finished_at, DataSource.code, DataSource.name_zh,
-                      DataSource.name_en)
-            .order_by(RollupProvenance.month.desc(), RollupProvenance.batch_id.desc()))
+    stmt = (
+        select(
+            RollupProvenance.month,
+            RollupProvenance.batch_id,
+            func.max(RollupProvenance.rows).label("rows"),
+            LoadBatch.fact,
+            LoadBatch.file_name,
+            LoadBatch.status,
+            LoadBatch.started_at,
+            LoadBatch.finished_at,
+            DataSource.code.label("source_code"),
+            DataSource.name_zh.label("source_name_zh"),
+            DataSource.name_en.label("source_name_en"),
+        )
+        .outerjoin(LoadBatch, LoadBatch.id == RollupProvenance.batch_id)
+        .outerjoin(DataSource, DataSource.id == LoadBatch.source_id)
+        .where(
+            RollupProvenance.metric_id.in_(bases),
+            RollupProvenance.org_id == org,
+            RollupProvenance.month >= month_from.replace(day=1),
+            RollupProvenance.month <= month_to.replace(day=1),
+        )
+        .group_by(
+            RollupProvenance.month,
+            RollupProvenance.batch_id,
+            LoadBatch.fact,
+            LoadBatch.file_name,
+            LoadBatch.status,
+            LoadBatch.started_at,
+            LoadBatch.finished_at,
+            DataSource.code,
+            DataSource.name_zh,
+            DataSource.name_en,
+        )
+        .order_by(RollupProvenance.month.desc(), RollupProvenance.batch_id.desc())
+    )
     frame = pd.DataFrame([dict(r._mapping) for r in conn.execute(stmt)], columns=PROVENANCE_COLUMNS)
     if not frame.empty:
-        which = (select(RollupProvenance.month, RollupProvenance.batch_id, RollupProvenance.metric_id)
-                 .where(RollupProvenance.metric_id.in_(bases), RollupProvenance.org_id == org,
-                        RollupProvenance.month >= month_from.replace(day=1), RollupProvenance.month <= month_to.replace(day=1)))
+        which = select(RollupProvenance.month, RollupProvenance.batch_id, RollupProvenance.metric_id).where(
+            RollupProvenance.metric_id.in_(bases),
+            RollupProvenance.org_id == org,
+            RollupProvenance.month >= month_from.replace(day=1),
+            RollupProvenance.month <= month_to.replace(day=1),
+        )
         metrics: dict = {}
         for r in conn.execute(which):
             metrics.setdefault((r.month, r.batch_id), []).append(r.metric_id)

@@ -1,7 +1,6 @@
-"""The KPI frame every ``fetch_*_kpis`` returns, and the small frame helpers the page reads share.
+"""The KPI frame every ``fetch_*_kpis`` returns, and the small helpers the page reads share.
 
-One row per KPI tile, in display order, with the columns ``KPI_COLUMNS``. ``frame_records``
-(``data.frames``) is the one way this code base turns a small frame into row dicts.
+One row per KPI tile, in display order, with the columns ``KPI_COLUMNS``.
 """
 
 from __future__ import annotations
@@ -23,12 +22,6 @@ KPI_COLUMNS = ["metric_id", "period", "value", "unit", "reference", "reference_k
 NAN = float("nan")
 
 
-def pivot_values(frame: pd.DataFrame, key: str = "window") -> dict:
-    """``{(key value, metric_id): value}`` for a single-entity frame of the roll-up readers
-    (``sum_flows``, ``fetch_monthly`` with ``key="month"``)."""
-    return {(row[key], row["metric_id"]): float(row["value"]) for row in frame_records(frame)}
-
-
 def ratio(numerator: float, denominator: float, scale: float = 1.0) -> float:
     """``numerator / denominator × scale``, NaN when either is missing or the denominator is 0."""
     if pd.isna(numerator) or pd.isna(denominator) or denominator == 0:
@@ -40,8 +33,14 @@ def kpi_frame(rows: list[dict], as_of: dt.date | None, org_id: int) -> pd.DataFr
     """A frame with ``KPI_COLUMNS`` from tile rows (``metric_id``, ``period``, ``value`` …); ``unit``
     defaults to the metric's catalog unit."""
     records = [
-        {"reference": NAN, "reference_kind": "", "unit": get_metric(row["metric_id"]).unit, **row,
-         "as_of": as_of, "org_id": org_id}
+        {
+            "reference": NAN,
+            "reference_kind": "",
+            "unit": get_metric(row["metric_id"]).unit,
+            **row,
+            "as_of": as_of,
+            "org_id": org_id,
+        }
         for row in rows
     ]
     columns = {column: [record[column] for record in records] for column in KPI_COLUMNS}
@@ -55,4 +54,4 @@ def empty_kpis() -> pd.DataFrame:
     return pd.DataFrame(columns=KPI_COLUMNS)
 
 
-__all__ = ["KPI_COLUMNS", "NAN", "empty_kpis", "frame_records", "kpi_frame", "pivot_values", "ratio"]
+__all__ = ["KPI_COLUMNS", "NAN", "empty_kpis", "kpi_frame", "ratio"]

@@ -19,8 +19,16 @@ ORG_COLUMNS = ["org_id", "parent_id", "level", "admin_level", "name_zh", "name_e
 
 
 def _org_select():
-    return select(OrgNode.id, OrgNode.parent_id, OrgNode.level, OrgNode.admin_level, OrgNode.name_zh,
-                  OrgNode.name_en, OrgNode.path, OrgNode.depth)
+    return select(
+        OrgNode.id,
+        OrgNode.parent_id,
+        OrgNode.level,
+        OrgNode.admin_level,
+        OrgNode.name_zh,
+        OrgNode.name_en,
+        OrgNode.path,
+        OrgNode.depth,
+    )
 
 
 def fetch_org(conn: Connection, scope: Scope, org_id: int | None) -> dict:
@@ -70,7 +78,10 @@ def fetch_children(conn: Connection, scope: Scope, org_id: int | None) -> pd.Dat
     """
     node_id = resolve_org(conn, scope, org_id)
     rows = conn.execute(
-        _org_select().add_columns(OrgNode.sort_order).where(OrgNode.parent_id == node_id).order_by(OrgNode.sort_order, OrgNode.id)
+        _org_select()
+        .add_columns(OrgNode.sort_order)
+        .where(OrgNode.parent_id == node_id)
+        .order_by(OrgNode.sort_order, OrgNode.id)
     ).all()
     return pd.DataFrame(rows, columns=ORG_COLUMNS + ["sort_order"])
 
@@ -80,7 +91,9 @@ _BUILDINGS_UNDER = (
     .join(OrgNode, Building.org_id == OrgNode.id)
     .where(OrgNode.path.like(bindparam("pattern")))
 )
-_PEOPLE_UNDER = select(func.sum(OrgNode.headcount), func.sum(OrgNode.energy_users)).where(OrgNode.path.like(bindparam("pattern")))
+_PEOPLE_UNDER = select(func.sum(OrgNode.headcount), func.sum(OrgNode.energy_users)).where(
+    OrgNode.path.like(bindparam("pattern"))
+)
 DIMENSION_COLUMNS = ["org_id", "floor_area_m2", "heated_area_m2", "building_occupants", "headcount", "energy_users"]
 
 
@@ -92,7 +105,10 @@ def subtree_dimensions(conn: Connection, node: dict) -> dict[str, float]:
     floor, heated, occupants = conn.execute(_BUILDINGS_UNDER, params).one()
     headcount, energy_users = conn.execute(_PEOPLE_UNDER, params).one()
     values = (floor, heated, occupants, headcount, energy_users)
-    return {"org_id": node["org_id"], **{column: float(value or 0) for column, value in zip(DIMENSION_COLUMNS[1:], values)}}
+    return {
+        "org_id": node["org_id"],
+        **{column: float(value or 0) for column, value in zip(DIMENSION_COLUMNS[1:], values)},
+    }
 
 
 def fetch_subtree_dimensions(conn: Connection, nodes: list[dict]) -> pd.DataFrame:
@@ -109,6 +125,12 @@ def fetch_subtree_dimensions(conn: Connection, nodes: list[dict]) -> pd.DataFram
 
 
 __all__ = [
-    "DIMENSION_COLUMNS", "ORG_COLUMNS", "fetch_breadcrumb", "fetch_children", "fetch_org", "fetch_subtree_dimensions",
-    "org_name", "subtree_dimensions",
+    "DIMENSION_COLUMNS",
+    "ORG_COLUMNS",
+    "fetch_breadcrumb",
+    "fetch_children",
+    "fetch_org",
+    "fetch_subtree_dimensions",
+    "org_name",
+    "subtree_dimensions",
 ]

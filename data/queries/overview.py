@@ -11,13 +11,12 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from data.frames import frame_records
 from data.scope import Scope
 
 from .asset import asset_kpis
 from .energy import energy_kpis
 from .housing import housing_kpis
-from data.frames import frame_records
-
 from .kpi import KPI_COLUMNS
 from .org import fetch_org
 from .period import ANCHOR_METRICS, domain_periods

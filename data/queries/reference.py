@@ -14,7 +14,8 @@ from data import reference
 from data.models import CalendarDay, EnergyCoefficient, EnergyQuota, PlanTarget
 
 _QUOTAS = select(EnergyQuota.basis, EnergyQuota.limit_value).where(
-    EnergyQuota.org_id == bindparam("org_id"), EnergyQuota.year == bindparam("year"))
+    EnergyQuota.org_id == bindparam("org_id"), EnergyQuota.year == bindparam("year")
+)
 
 
 def count_workdays(conn: Connection, start: dt.date, end: dt.date) -> int:
@@ -33,7 +34,9 @@ def count_workdays(conn: Connection, start: dt.date, end: dt.date) -> int:
 def fetch_coefficients(conn: Connection) -> dict[str, float]:
     """Energy conversion coefficients as administrators keep them, defaults for codes not stored."""
     values = {code: value for code, value, *_ in reference.ENERGY_COEFFICIENTS}
-    values.update({code: float(value) for code, value in conn.execute(select(EnergyCoefficient.code, EnergyCoefficient.value))})
+    values.update(
+        {code: float(value) for code, value in conn.execute(select(EnergyCoefficient.code, EnergyCoefficient.value))}
+    )
     return values
 
 

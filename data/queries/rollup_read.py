@@ -27,6 +27,7 @@ STORED_METRICS: list[str] = [m.id for m in METRICS if m.kind in ("flow", "state"
 
 # --- the span of the data -------------------------------------------------------------------
 
+
 def _span_part(table, period_column, index: int):
     # One metric at a time: MIN and MAX on a full primary-key prefix are single index seeks,
     # where one aggregate over ``metric_id IN (...)`` reads every row of the node.
@@ -48,10 +49,14 @@ def _span_statement(table_name: str, metric_count: int):
 
 _SPAN_IN = {
     name: select(func.min(period), func.max(period)).where(
-        table.c.metric_id.in_(bindparam("metric_ids", expanding=True)), table.c.entity_kind == "org",
-        table.c.entity_id == bindparam("org_id"))
-    for name, table, period in (("daily", RollupDaily.__table__, RollupDaily.__table__.c.day),
-                                ("monthly", RollupMonthly.__table__, RollupMonthly.__table__.c.month))
+        table.c.metric_id.in_(bindparam("metric_ids", expanding=True)),
+        table.c.entity_kind == "org",
+        table.c.entity_id == bindparam("org_id"),
+    )
+    for name, table, period in (
+        ("daily", RollupDaily.__table__, RollupDaily.__table__.c.day),
+        ("monthly", RollupMonthly.__table__, RollupMonthly.__table__.c.month),
+    )
 }
 
 
@@ -91,8 +96,12 @@ _DAILY = RollupDaily.__table__
 def _flow_part(table, period_column, index: int):
     c = table.c
     return (
-        select(bindparam(f"w{index}", type_=String(16)).label("window"), c.entity_id, c.metric_id,
-               func.sum(c.value).label("value"))
+        select(
+            bindparam(f"w{index}", type_=String(16)).label("window"),
+            c.entity_id,
+            c.metric_id,
+            func.sum(c.value).label("value"),
+        )
         .where(
             c.metric_id.in_(bindparam("metric_ids", expanding=True)),
             c.entity_kind == bindparam("entity_kind"),
@@ -106,8 +115,10 @@ def _flow_part(table, period_column, index: int):
 @functools.lru_cache(maxsize=128)
 def _flow_statement(shape: tuple[str, ...]):
     """One UNION ALL over the parts of ``shape`` ("m": whole months, "d": a run of days)."""
-    parts = [_flow_part(_MONTHLY, _MONTHLY.c.month, i) if kind == "m" else _flow_part(_DAILY, _DAILY.c.day, i)
-             for i, kind in enumerate(shape)]
+    parts = [
+        _flow_part(_MONTHLY, _MONTHLY.c.month, i) if kind == "m" else _flow_part(_DAILY, _DAILY.c.day, i)
+        for i, kind in enumerate(shape)
+    ]
     return union_all(*parts) if len(parts) > 1 else parts[0]
 
 
@@ -192,16 +203,24 @@ def sum_flows(
         ``value`` (float); a metric without any roll-up row in a window has no row.
     """
     sums = flow_sums(conn, metric_ids, entity_ids, windows, entity_kind=entity_kind)
-    return pd.DataFrame([(w, e, m, v) for (w, e, m), v in sums.items()], columns=["window", "entity_id", "metric_id", "value"])
+    return pd.DataFrame(
+        [(w, e, m, v) for (w, e, m), v in sums.items()], columns=["window", "entity_id", "metric_id", "value"]
+    )
 
 
-def monthly_rows(conn: Connection, metric_ids, entity_ids, first_month: dt.date, last_month: dt.date, *,
-                 entity_kind: str = "org") -> list[tuple[int, str, dt.date, float]]:
+def monthly_rows(
+    conn: Connection, metric_ids, entity_ids, first_month: dt.date, last_month: dt.date, *, entity_kind: str = "org"
+) -> list[tuple[int, str, dt.date, float]]:
     """Monthly roll-up rows ``(entity_id, metric_id, month, value)``, oldest first."""
     if not metric_ids or not entity_ids:
         return []
-    params = {"metric_ids": list(metric_ids), "entity_ids": [int(e) for e in entity_ids], "entity_kind": entity_kind,
-              "first": first_month, "last": last_month}
+    params = {
+        "metric_ids": list(metric_ids),
+        "entity_ids": [int(e) for e in entity_ids],
+        "entity_kind": entity_kind,
+        "first": first_month,
+        "last": last_month,
+    }
     return [(e, m, month, float(v)) for e, m, month, v in conn.execute(_MONTHLY_ROWS, params) if v is not None]
 
 
@@ -223,8 +242,9 @@ def fetch_monthly(
     return pd.DataFrame(rows, columns=["entity_id", "metric_id", "month", "value"])
 
 
-def state_values(conn: Connection, metric_ids, entity_ids, as_of: dt.date, *, entity_kind: str = "org",
-                 lookback_months: int = 12) -> dict[tuple[int, str], tuple[dt.date, float]]:
+def state_values(
+    conn: Connection, metric_ids, entity_ids, as_of: dt.date, *, entity_kind: str = "org", lookback_months: int = 12
+) -> dict[tuple[int, str], tuple[dt.date, float]]:
     """State measures at ``as_of``: ``{(entity_id, metric_id): (month, value)}`` with each metric's
     value for the as-of month, or the latest month before it within ``lookback_months`` (a
     source that missed a month still shows its last value)."""
@@ -233,13 +253,20 @@ def state_values(conn: Connection, metric_ids, entity_ids, as_of: dt.date, *, en
     # look-back (a year of rows per node and metric) is read only for what that month lacks.
     latest: dict[tuple[int, str], tuple[dt.date, float]] = {
         (entity_id, metric_id): (month, value)
-        for entity_id, metric_id, month, value in monthly_rows(conn, metric_ids, entity_ids, current, current,
-                                                                entity_kind=entity_kind)}
+        for entity_id, metric_id, month, value in monthly_rows(
+            conn, metric_ids, entity_ids, current, current, entity_kind=entity_kind
+        )
+    }
     missing = {(int(e), m) for e in entity_ids for m in metric_ids} - latest.keys()
     if missing and lookback_months > 0:
         for entity_id, metric_id, month, value in monthly_rows(
-                conn, sorted({m for _, m in missing}), sorted({e for e, _ in missing}),
-                add_months(current, -lookback_months), add_months(current, -1), entity_kind=entity_kind):
+            conn,
+            sorted({m for _, m in missing}),
+            sorted({e for e, _ in missing}),
+            add_months(current, -lookback_months),
+            add_months(current, -1),
+            entity_kind=entity_kind,
+        ):
             if (entity_id, metric_id) in missing:
                 latest[(entity_id, metric_id)] = (month, value)  # rows come oldest first
     return latest
@@ -266,11 +293,22 @@ def fetch_states(
         entity and metric that has a value.
     """
     latest = state_values(conn, metric_ids, entity_ids, as_of, entity_kind=entity_kind, lookback_months=lookback_months)
-    return pd.DataFrame([(e, m, month, v) for (e, m), (month, v) in latest.items()],
-                        columns=["entity_id", "metric_id", "month", "value"])
+    return pd.DataFrame(
+        [(e, m, month, v) for (e, m), (month, v) in latest.items()],
+        columns=["entity_id", "metric_id", "month", "value"],
+    )
 
 
 __all__ = [
-    "ALL_DAILY_METRICS", "STORED_METRICS", "fetch_data_span", "fetch_monthly", "fetch_states", "flow_sums",
-    "monthly_rows", "org_states", "state_values", "sum_flows", "window_values",
+    "ALL_DAILY_METRICS",
+    "STORED_METRICS",
+    "fetch_data_span",
+    "fetch_monthly",
+    "fetch_states",
+    "flow_sums",
+    "monthly_rows",
+    "org_states",
+    "state_values",
+    "sum_flows",
+    "window_values",
 ]

@@ -22,8 +22,12 @@ from .reference import count_workdays
 from .rollup_read import monthly_rows, org_states, window_values
 
 FLOWS = (
-    "vehicle.trips", "vehicle.km", "vehicle.used_vehicle_days", "vehicle.offhours_trips",
-    "vehicle.energy_cost_yuan", "vehicle.maintenance_cost_yuan",
+    "vehicle.trips",
+    "vehicle.km",
+    "vehicle.used_vehicle_days",
+    "vehicle.offhours_trips",
+    "vehicle.energy_cost_yuan",
+    "vehicle.maintenance_cost_yuan",
 )
 STATES = ("vehicle.fleet", "vehicle.quota", "vehicle.nev_fleet")
 
@@ -65,24 +69,53 @@ def vehicle_kpis(conn: Connection, node: dict, periods: Periods | None) -> pd.Da
         return periods.if_covered(window, flows.get((window, metric), NAN))
 
     def cost_per_100km(window: str) -> float:
-        costs = [flows[(window, m)] for m in ("vehicle.energy_cost_yuan", "vehicle.maintenance_cost_yuan")
-                 if (window, m) in flows]
+        costs = [
+            flows[(window, m)]
+            for m in ("vehicle.energy_cost_yuan", "vehicle.maintenance_cost_yuan")
+            if (window, m) in flows
+        ]
         return periods.if_covered(window, ratio(sum(costs) if costs else NAN, flow(window, "vehicle.km"), 100.0))
 
     fleet = states.get("vehicle.fleet", NAN)
     rows = [
-        {"metric_id": "vehicle.fleet", "period": "now", "value": fleet,
-         "reference": states.get("vehicle.quota", NAN), "reference_kind": "quota"},
-        {"metric_id": "vehicle.utilization", "period": "mtd",
-         "value": ratio(flow("mtd", "vehicle.used_vehicle_days"), fleet * workdays, 100.0)},
-        {"metric_id": "vehicle.km", "period": "ytd", "value": flow("ytd", "vehicle.km"),
-         "reference": flow("ytd_py", "vehicle.km"), "reference_kind": "yoy"},
-        {"metric_id": "vehicle.cost_per_km", "period": "ytd", "value": cost_per_100km("ytd"),
-         "reference": cost_per_100km("ytd_py"), "reference_kind": "yoy"},
-        {"metric_id": "vehicle.nev_share", "period": "now",
-         "value": ratio(states.get("vehicle.nev_fleet", NAN), fleet, 100.0)},
-        {"metric_id": "vehicle.offhours_trips", "period": "mtd", "value": flow("mtd", "vehicle.offhours_trips"),
-         "reference": flow("mtd", "vehicle.trips"), "reference_kind": "of_total"},
+        {
+            "metric_id": "vehicle.fleet",
+            "period": "now",
+            "value": fleet,
+            "reference": states.get("vehicle.quota", NAN),
+            "reference_kind": "quota",
+        },
+        {
+            "metric_id": "vehicle.utilization",
+            "period": "mtd",
+            "value": ratio(flow("mtd", "vehicle.used_vehicle_days"), fleet * workdays, 100.0),
+        },
+        {
+            "metric_id": "vehicle.km",
+            "period": "ytd",
+            "value": flow("ytd", "vehicle.km"),
+            "reference": flow("ytd_py", "vehicle.km"),
+            "reference_kind": "yoy",
+        },
+        {
+            "metric_id": "vehicle.cost_per_km",
+            "period": "ytd",
+            "value": cost_per_100km("ytd"),
+            "reference": cost_per_100km("ytd_py"),
+            "reference_kind": "yoy",
+        },
+        {
+            "metric_id": "vehicle.nev_share",
+            "period": "now",
+            "value": ratio(states.get("vehicle.nev_fleet", NAN), fleet, 100.0),
+        },
+        {
+            "metric_id": "vehicle.offhours_trips",
+            "period": "mtd",
+            "value": flow("mtd", "vehicle.offhours_trips"),
+            "reference": flow("mtd", "vehicle.trips"),
+            "reference_kind": "of_total",
+        },
     ]
     return kpi_frame(rows, as_of, org)
 
@@ -109,8 +142,12 @@ def fetch_vehicle_trend(
     org = node["org_id"]
     current = month_start(as_of)
     first = add_months(current, -(months - 1))
-    values = {(month, metric): value for _, metric, month, value in
-              monthly_rows(conn, ["vehicle.trips", "vehicle.km"], [org], first, add_months(current, -1))}
+    values = {
+        (month, metric): value
+        for _, metric, month, value in monthly_rows(
+            conn, ["vehicle.trips", "vehicle.km"], [org], first, add_months(current, -1)
+        )
+    }
     partial = window_values(conn, ["vehicle.trips", "vehicle.km"], org, {"cur": (current, as_of)})
     records = []
     for i in range(months):

@@ -23,12 +23,14 @@ ENERGY_FLOW_METRICS = (
     "energy.gas_m3",
     "energy.heat_gj",
 )
-METER_KIND_METRIC = MappingProxyType({
-    "electricity": "energy.electricity_kwh",
-    "water": "energy.water_m3",
-    "gas": "energy.gas_m3",
-    "heat": "energy.heat_gj",
-})
+METER_KIND_METRIC = MappingProxyType(
+    {
+        "electricity": "energy.electricity_kwh",
+        "water": "energy.water_m3",
+        "gas": "energy.gas_m3",
+        "heat": "energy.heat_gj",
+    }
+)
 PROFILE_METRIC = "energy.electricity_kwh"
 VEHICLE_FLOW_METRICS = (
     "vehicle.trips",
@@ -43,21 +45,37 @@ VEHICLE_FLOW_METRICS = (
 )
 ASSET_FLOW_METRICS = ("asset.redeployed_count", "asset.redeploy_saved_yuan")
 STATE_DOMAINS = tuple(d for d in DOMAINS if any(m.domain == d and m.kind == "state" for m in METRICS))
-STATE_METRICS = MappingProxyType({
-    domain: tuple(m.id for m in METRICS if m.domain == domain and m.kind == "state") for domain in STATE_DOMAINS
-})
+STATE_METRICS = MappingProxyType(
+    {domain: tuple(m.id for m in METRICS if m.domain == domain and m.kind == "state") for domain in STATE_DOMAINS}
+)
 # Which metrics a fact table feeds: rollup_provenance is keyed on these.
-FACT_METRICS = MappingProxyType({
-    "meter_reading:electricity": ("energy.electricity_kwh", "energy.night_electricity_kwh", "energy.offday_electricity_kwh"),
-    "meter_reading:water": ("energy.water_m3",),
-    "meter_reading:gas": ("energy.gas_m3",),
-    "meter_reading:heat": ("energy.heat_gj",),
-    "trip": ("vehicle.trips", "vehicle.km", "vehicle.offhours_trips", "vehicle.unrequested_trips", "vehicle.used_vehicle_days"),
-    "fuel_record": ("vehicle.fuel_l", "vehicle.charge_kwh", "vehicle.energy_cost_yuan"),
-    "maintenance_record": ("vehicle.maintenance_cost_yuan",),
-    "asset": STATE_METRICS["asset"],
-    "asset_movement": ASSET_FLOW_METRICS,
-    "office_occupancy": ("housing.office_occupants", "housing.over_standard_rooms", "housing.over_standard_area_m2",
-                         "housing.vacant_rooms"),
-    "lease": ("housing.occupied_units", "housing.expiring_90d", "housing.overstaying", "housing.arrears_yuan"),
-})
+FACT_METRICS = MappingProxyType(
+    {
+        "meter_reading:electricity": (
+            "energy.electricity_kwh",
+            "energy.night_electricity_kwh",
+            "energy.offday_electricity_kwh",
+        ),
+        "meter_reading:water": ("energy.water_m3",),
+        "meter_reading:gas": ("energy.gas_m3",),
+        "meter_reading:heat": ("energy.heat_gj",),
+        "trip": (
+            "vehicle.trips",
+            "vehicle.km",
+            "vehicle.offhours_trips",
+            "vehicle.unrequested_trips",
+            "vehicle.used_vehicle_days",
+        ),
+        "fuel_record": ("vehicle.fuel_l", "vehicle.charge_kwh", "vehicle.energy_cost_yuan"),
+        "maintenance_record": ("vehicle.maintenance_cost_yuan",),
+        "asset": STATE_METRICS["asset"],
+        "asset_movement": ASSET_FLOW_METRICS,
+        "office_occupancy": (
+            "housing.office_occupants",
+            "housing.over_standard_rooms",
+            "housing.over_standard_area_m2",
+            "housing.vacant_rooms",
+        ),
+        "lease": ("housing.occupied_units", "housing.expiring_90d", "housing.overstaying", "housing.arrears_yuan"),
+    }
+)

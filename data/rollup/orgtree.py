@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 
-def org_tree(conn: Connection) -> "_OrgTree":
+def org_tree(conn: Connection) -> _OrgTree:
     """Each org node's chain of ancestors (``.chains[org] = (root, …, org)``), read now."""
     return _OrgTree.load(conn)
 
@@ -25,7 +25,7 @@ class _OrgTree:
     admin_level: dict[int, str]
 
     @classmethod
-    def load(cls, conn: Connection) -> "_OrgTree":
+    def load(cls, conn: Connection) -> _OrgTree:
         rows = conn.execute(sa.text("SELECT id, path, admin_level FROM org_node")).all()
         chains = {int(i): tuple(int(p) for p in path.strip("/").split("/") if p) or (int(i),) for i, path, _ in rows}
         return cls(chains=chains, admin_level={int(i): level for i, _, level in rows})
@@ -81,8 +81,9 @@ class _OrgTree:
         expanded.insert(0, "org_id", orgs)
         return expanded.groupby(["org_id", *keys], as_index=False, sort=False)[sums].sum()
 
-    def roll_up(self, frame: pd.DataFrame, keys: Sequence[str], sums: Sequence[str],
-                restrict: set[int] | None = None) -> pd.DataFrame:
+    def roll_up(
+        self, frame: pd.DataFrame, keys: Sequence[str], sums: Sequence[str], restrict: set[int] | None = None
+    ) -> pd.DataFrame:
         """Sum ``frame`` (with an ``own_org_id`` column) into every ancestor org: one row per org and keys.
 
         Level by level, deepest first (a node's total = its own rows + its children's totals), so the

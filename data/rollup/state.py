@@ -18,8 +18,14 @@ from .store import _Db, bump_data_version
 from .tables import _insert_rollup, _replace_rows
 
 
-def refresh_state(conn: Connection, *, domains: Sequence[str] = STATE_DOMAINS, as_of: dt.date,
-                  org_ids: Sequence[int] | None = None, calendar: Calendar | None = None) -> None:
+def refresh_state(
+    conn: Connection,
+    *,
+    domains: Sequence[str] = STATE_DOMAINS,
+    as_of: dt.date,
+    org_ids: Sequence[int] | None = None,
+    calendar: Calendar | None = None,
+) -> None:
     """Recompute the state metrics of ``domains`` for ``as_of``'s month (valued at ``as_of``).
 
     ``org_ids`` limits the rewrite to those nodes and their ancestors (the nodes whose facts
@@ -38,8 +44,9 @@ def refresh_state(conn: Connection, *, domains: Sequence[str] = STATE_DOMAINS, a
     bump_data_version(conn, tuple(domains))
 
 
-def _write_states(db: _Db, domains: Sequence[str], dates: Sequence[dt.date], *, org_ids: Sequence[int] | None,
-                  replace: bool) -> None:
+def _write_states(
+    db: _Db, domains: Sequence[str], dates: Sequence[dt.date], *, org_ids: Sequence[int] | None, replace: bool
+) -> None:
     restrict = None if org_ids is None else db.tree.ancestors_of(org_ids)
     for domain in domains:
         compute = {"vehicle": _vehicle_states, "asset": _asset_states, "housing": _housing_states}[domain]
@@ -48,9 +55,17 @@ def _write_states(db: _Db, domains: Sequence[str], dates: Sequence[dt.date], *, 
             own = evaluate(at)  # own_org_id, metric_id, value, samples
             frame = _state_rows(db, own, domain, at.replace(day=1), restrict)
             if replace:
-                _replace_rows(db, "rollup_monthly", frame, metric_ids=STATE_METRICS[domain], entity_kind="org",
-                              entity_ids=restrict, period_column="month", period_from=at.replace(day=1),
-                              period_to=at.replace(day=1))
+                _replace_rows(
+                    db,
+                    "rollup_monthly",
+                    frame,
+                    metric_ids=STATE_METRICS[domain],
+                    entity_kind="org",
+                    entity_ids=restrict,
+                    period_column="month",
+                    period_from=at.replace(day=1),
+                    period_to=at.replace(day=1),
+                )
             else:
                 _insert_rollup(db, "rollup_monthly", frame)
 
@@ -63,24 +78,41 @@ def _state_rows(db: _Db, own: pd.DataFrame, domain: str, month: dt.date, restric
     # Every org with anything of this domain gets every metric of the domain, zeros included.
     grid = pd.MultiIndex.from_product([rolled["org_id"].unique(), metrics], names=["org_id", "metric_id"])
     rolled = rolled.set_index(["org_id", "metric_id"]).reindex(grid, fill_value=0).reset_index()
-    return pd.DataFrame({
-        "metric_id": rolled["metric_id"].to_numpy(), "entity_kind": "org", "entity_id": rolled["org_id"].to_numpy(dtype=np.int64),
-        "month": np.datetime64(month, "D"), "value": rolled["value"].to_numpy(dtype=float),
-        "samples": rolled["samples"].to_numpy(dtype=np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "metric_id": rolled["metric_id"].to_numpy(),
+            "entity_kind": "org",
+            "entity_id": rolled["org_id"].to_numpy(dtype=np.int64),
+            "month": np.datetime64(month, "D"),
+            "value": rolled["value"].to_numpy(dtype=float),
+            "samples": rolled["samples"].to_numpy(dtype=np.int64),
+        }
+    )
 
 
 def _long(frame: pd.DataFrame, columns: dict[str, str], samples: str) -> pd.DataFrame:
     """Wide per-org sums (org_id, one column per metric) as long rows."""
-    parts = [pd.DataFrame({"own_org_id": frame["org_id"].to_numpy(dtype=np.int64), "metric_id": metric,
-                           "value": frame[column].to_numpy(dtype=float), "samples": frame[samples].to_numpy(dtype=np.int64)})
-             for metric, column in columns.items()]
+    parts = [
+        pd.DataFrame(
+            {
+                "own_org_id": frame["org_id"].to_numpy(dtype=np.int64),
+                "metric_id": metric,
+                "value": frame[column].to_numpy(dtype=float),
+                "samples": frame[samples].to_numpy(dtype=np.int64),
+            }
+        )
+        for metric, column in columns.items()
+    ]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def _vehicle_states(db: _Db):
-    vehicles = db.fetch(f"SELECT org_id, {db.sel_day('acquired_on')}, status, energy_type FROM vehicle", {},
-                        ["org_id", "acquired", "status", "energy_type"], day_columns=["acquired"])
+    vehicles = db.fetch(
+        f"SELECT org_id, {db.sel_day('acquired_on')}, status, energy_type FROM vehicle",
+        {},
+        ["org_id", "acquired", "status", "energy_type"],
+        day_columns=["acquired"],
+    )
     quota = db.fetch("SELECT org_id, SUM(approved) FROM vehicle_quota GROUP BY org_id", {}, ["org_id", "approved"])
 
     def evaluate(at: dt.date) -> pd.DataFrame:
@@ -90,6 +122,7 @@ def _vehicle_states(db: _Db):
         per_org = v.groupby("org_id", as_index=False)[["n", "nev"]].sum()
         per_org = per_org.merge(quota, on="org_id", how="outer").fillna(0)
         return _long(per_org, {"vehicle.fleet": "n", "vehicle.nev_fleet": "nev", "vehicle.quota": "approved"}, "n")
+
     return evaluate
 
 
@@ -98,12 +131,15 @@ def _asset_states(db: _Db):
         f"SELECT a.id, a.org_id, a.status, {db.sel_day('a.status_since')}, a.original_value_yuan, "
         f"{db.sel_day('a.acquired_on')}, CASE WHEN a.custodian_name IS NULL OR a.custodian_name = '' THEN 1 ELSE 0 END, "
         f"{db.sel_day('a.last_audit_on')}, c.useful_life_years, c.residual_rate "
-        "FROM asset a JOIN asset_category c ON c.id = a.category_id", {},
+        "FROM asset a JOIN asset_category c ON c.id = a.category_id",
+        {},
         ["id", "org_id", "status", "since", "value", "acquired", "no_custodian", "last_audit", "life", "residual"],
-        day_columns=["since", "acquired"])
+        day_columns=["since", "acquired"],
+    )
     assets["last_audit"] = _nullable_days(db, assets["last_audit"])
-    audits = db.fetch(f"SELECT asset_id, {db.sel_day('audited_on')} FROM asset_audit", {}, ["id", "day"],
-                      day_columns=["day"]).sort_values(["day"])
+    audits = db.fetch(
+        f"SELECT asset_id, {db.sel_day('audited_on')} FROM asset_audit", {}, ["id", "day"], day_columns=["day"]
+    ).sort_values(["day"])
 
     def evaluate(at: dt.date) -> pd.DataFrame:
         t = _day_number(at)
@@ -114,22 +150,37 @@ def _asset_states(db: _Db):
         age_years = (t - a["acquired"].to_numpy()) / 365.25
         life = a["life"].to_numpy(dtype=float)
         used = np.where(life > 0, np.minimum(1.0, age_years / np.where(life > 0, life, 1.0)), 1.0)
-        a["net"] = a["value"].to_numpy(dtype=float) * (1.0 - (1.0 - a["residual"].fillna(0.0).to_numpy(dtype=float)) * used)
+        a["net"] = a["value"].to_numpy(dtype=float) * (
+            1.0 - (1.0 - a["residual"].fillna(0.0).to_numpy(dtype=float)) * used
+        )
         a["idle"] = (status == "idle").astype(np.int64)
         a["warehouse"] = (status == "warehouse").astype(np.int64)
         a["orphan"] = ((status == "in_use") & (a["no_custodian"].to_numpy() == 1)).astype(np.int64)
         done = audits[audits["day"] <= t].groupby("id")["day"].max()
-        last = np.fmax(a["id"].map(done).to_numpy(dtype=float),
-                       np.where(a["last_audit"].to_numpy(dtype=float) <= t, a["last_audit"].to_numpy(dtype=float), np.nan))
+        last = np.fmax(
+            a["id"].map(done).to_numpy(dtype=float),
+            np.where(a["last_audit"].to_numpy(dtype=float) <= t, a["last_audit"].to_numpy(dtype=float), np.nan),
+        )
         long_held = a["acquired"].to_numpy() <= t - AUDIT_OVERDUE_DAYS
         a["overdue"] = (long_held & ~(last >= t - AUDIT_OVERDUE_DAYS)).astype(np.int64)
         a["n"] = 1
-        per_org = a.groupby("org_id", as_index=False)[["n", "value", "net", "idle", "warehouse", "orphan", "overdue"]].sum()
-        return _long(per_org, {
-            "asset.count": "n", "asset.original_value_yuan": "value", "asset.net_value_yuan": "net",
-            "asset.idle_count": "idle", "asset.warehouse_count": "warehouse", "asset.no_custodian_count": "orphan",
-            "asset.audit_overdue_count": "overdue",
-        }, "n")
+        per_org = a.groupby("org_id", as_index=False)[
+            ["n", "value", "net", "idle", "warehouse", "orphan", "overdue"]
+        ].sum()
+        return _long(
+            per_org,
+            {
+                "asset.count": "n",
+                "asset.original_value_yuan": "value",
+                "asset.net_value_yuan": "net",
+                "asset.idle_count": "idle",
+                "asset.warehouse_count": "warehouse",
+                "asset.no_custodian_count": "orphan",
+                "asset.audit_overdue_count": "overdue",
+            },
+            "n",
+        )
+
     return evaluate
 
 
@@ -143,26 +194,38 @@ def _nullable_days(db: _Db, values: pd.Series) -> np.ndarray:
 
 
 def _housing_states(db: _Db):
-    rooms = db.fetch("SELECT id, org_id, usable_area_m2 FROM office_room WHERE purpose = 'office'", {},
-                     ["room_id", "org_id", "area"])
+    rooms = db.fetch(
+        "SELECT id, org_id, usable_area_m2 FROM office_room WHERE purpose = 'office'", {}, ["room_id", "org_id", "area"]
+    )
     occupancy = db.fetch(
-        f"SELECT room_id, rank_code, {db.sel_day('since')}, {db.sel_day('until')} FROM office_occupancy", {},
-        ["room_id", "rank_code", "since", "until"], day_columns=["since"])
+        f"SELECT room_id, rank_code, {db.sel_day('since')}, {db.sel_day('until')} FROM office_occupancy",
+        {},
+        ["room_id", "rank_code", "since", "until"],
+        day_columns=["since"],
+    )
     occupancy["until"] = _nullable_days(db, occupancy["until"])
-    standards = db.fetch("SELECT admin_level, rank_code, limit_m2 FROM office_space_standard", {},
-                         ["admin_level", "rank_code", "limit"])
+    standards = db.fetch(
+        "SELECT admin_level, rank_code, limit_m2 FROM office_space_standard", {}, ["admin_level", "rank_code", "limit"]
+    )
     rooms["admin_level"] = rooms["org_id"].map(db.tree.admin_level)
     occupancy = occupancy.merge(rooms[["room_id", "admin_level"]], on="room_id", how="inner")
     occupancy = occupancy.merge(standards, on=["admin_level", "rank_code"], how="left")
     units = db.fetch("SELECT id, org_id FROM housing_unit", {}, ["unit_id", "org_id"])
     leases = db.fetch(
         f"SELECT unit_id, {db.sel_day('starts_on')}, {db.sel_day('ends_on')}, {db.sel_day('moved_out_on')}, arrears_yuan "
-        "FROM lease", {}, ["unit_id", "starts", "ends", "moved_out", "arrears"], day_columns=["starts", "ends"])
+        "FROM lease",
+        {},
+        ["unit_id", "starts", "ends", "moved_out", "arrears"],
+        day_columns=["starts", "ends"],
+    )
     leases["moved_out"] = _nullable_days(db, leases["moved_out"])
     leases = leases.merge(units, on="unit_id")
     applications = db.fetch(
-        f"SELECT org_id, {db.sel_day('applied_on')}, status, {db.sel_day('allocated_on')} FROM housing_application", {},
-        ["org_id", "applied", "status", "allocated"], day_columns=["applied"])
+        f"SELECT org_id, {db.sel_day('applied_on')}, status, {db.sel_day('allocated_on')} FROM housing_application",
+        {},
+        ["org_id", "applied", "status", "allocated"],
+        day_columns=["applied"],
+    )
     applications["allocated"] = _nullable_days(db, applications["allocated"])
 
     def evaluate(at: dt.date) -> pd.DataFrame:
@@ -179,11 +242,17 @@ def _housing_states(db: _Db):
         r["vacant"] = (~occupied).astype(np.int64)
         r["n"] = 1
         office = r.groupby("org_id", as_index=False)[["n", "area", "occupants", "over", "over_area", "vacant"]].sum()
-        office_rows = _long(office, {
-            "housing.office_area_m2": "area", "housing.office_occupants": "occupants",
-            "housing.over_standard_rooms": "over", "housing.over_standard_area_m2": "over_area",
-            "housing.vacant_rooms": "vacant",
-        }, "n")
+        office_rows = _long(
+            office,
+            {
+                "housing.office_area_m2": "area",
+                "housing.office_occupants": "occupants",
+                "housing.over_standard_rooms": "over",
+                "housing.over_standard_area_m2": "over_area",
+                "housing.vacant_rooms": "vacant",
+            },
+            "n",
+        )
 
         current = leases[(leases["starts"] <= t) & ~(leases["moved_out"] <= t)]
         current = current.assign(
@@ -191,18 +260,36 @@ def _housing_states(db: _Db):
             expiring=((current["ends"] >= t) & (current["ends"] <= t + EXPIRING_WITHIN_DAYS)).astype(np.int64),
             overstaying=(current["ends"] < t).astype(np.int64),
         )
-        per_unit = current.groupby("unit_id").agg(occupied=("occupied", "max"), expiring=("expiring", "sum"),
-                                                  overstaying=("overstaying", "sum"), arrears=("arrears", "sum"))
+        per_unit = current.groupby("unit_id").agg(
+            occupied=("occupied", "max"),
+            expiring=("expiring", "sum"),
+            overstaying=("overstaying", "sum"),
+            arrears=("arrears", "sum"),
+        )
         u = units.join(per_unit, on="unit_id").fillna({"occupied": 0, "expiring": 0, "overstaying": 0, "arrears": 0.0})
         u["n"] = 1
-        waiting = applications[(applications["applied"] <= t) & (
-            (applications["status"] == "waiting") | ((applications["status"] == "allocated") & (applications["allocated"] > t)))]
+        waiting = applications[
+            (applications["applied"] <= t)
+            & (
+                (applications["status"] == "waiting")
+                | ((applications["status"] == "allocated") & (applications["allocated"] > t))
+            )
+        ]
         per_org = u.groupby("org_id", as_index=False)[["n", "occupied", "expiring", "overstaying", "arrears"]].sum()
         queue = waiting.groupby("org_id", as_index=False).size().rename(columns={"size": "waiting"})
         per_org = per_org.merge(queue, on="org_id", how="outer").fillna(0)
-        housing_rows = _long(per_org, {
-            "housing.units": "n", "housing.occupied_units": "occupied", "housing.waiting": "waiting",
-            "housing.expiring_90d": "expiring", "housing.overstaying": "overstaying", "housing.arrears_yuan": "arrears",
-        }, "n")
+        housing_rows = _long(
+            per_org,
+            {
+                "housing.units": "n",
+                "housing.occupied_units": "occupied",
+                "housing.waiting": "waiting",
+                "housing.expiring_90d": "expiring",
+                "housing.overstaying": "overstaying",
+                "housing.arrears_yuan": "arrears",
+            },
+            "n",
+        )
         return pd.concat([office_rows, housing_rows], ignore_index=True)
+
     return evaluate

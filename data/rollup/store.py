@@ -56,7 +56,7 @@ def insert_frame(conn: Connection, table: sa.Table | str, frame: pd.DataFrame) -
         else:
             step = 500_000
             for start in range(0, len(frame), step):
-                tokens = [_csv_tokens(prepared[name][start:start + step]) for name in columns]
+                tokens = [_csv_tokens(prepared[name][start : start + step]) for name in columns]
                 buffer = io.StringIO("\n".join(map(",".join, zip(*tokens))) + "\n")
                 cursor.copy_expert(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer)
     finally:
@@ -89,8 +89,9 @@ class _Db:
     def month_of(self, column: str) -> str:
         return f"date({column}, 'start of month')" if self.sqlite else f"CAST(date_trunc('month', {column}) AS DATE)"
 
-    def statement(self, sql: str, *, expanding: Sequence[str] = (), dates: Sequence[str] = (),
-                  timestamps: Sequence[str] = ()) -> sa.TextClause:
+    def statement(
+        self, sql: str, *, expanding: Sequence[str] = (), dates: Sequence[str] = (), timestamps: Sequence[str] = ()
+    ) -> sa.TextClause:
         binds = [sa.bindparam(n, expanding=True) for n in expanding]
         binds += [sa.bindparam(n, type_=sa.Date()) for n in dates]
         binds += [sa.bindparam(n, type_=sa.DateTime()) for n in timestamps]
@@ -100,8 +101,17 @@ class _Db:
     def execute(self, sql: str, params: dict, **kinds) -> None:
         self.conn.execute(self.statement(sql, **kinds), params)
 
-    def fetch(self, sql: str, params: dict, columns: Sequence[str], *, ts_columns: Sequence[str] = (),
-              day_columns: Sequence[str] = (), bulk: bool = False, **kinds) -> pd.DataFrame:
+    def fetch(
+        self,
+        sql: str,
+        params: dict,
+        columns: Sequence[str],
+        *,
+        ts_columns: Sequence[str] = (),
+        day_columns: Sequence[str] = (),
+        bulk: bool = False,
+        **kinds,
+    ) -> pd.DataFrame:
         """Rows as a DataFrame, read through the raw cursor (SQLAlchemy Row objects cost ~5× more).
 
         Timestamp columns come back as datetime64[us] (naive UTC); date columns as int64 day numbers
@@ -116,8 +126,11 @@ class _Db:
             result = self.conn.execute(stmt, params)
             rows = result.cursor.fetchall()
             result.close()
-            frame = pd.DataFrame.from_records(rows, columns=list(columns)) if rows else pd.DataFrame(
-                {c: pd.Series(dtype="object") for c in columns})
+            frame = (
+                pd.DataFrame.from_records(rows, columns=list(columns))
+                if rows
+                else pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+            )
         for name in ts_columns:
             frame[name] = self._to_timestamps(frame[name])
         for name in day_columns:
@@ -126,8 +139,9 @@ class _Db:
 
     def _copy_out(self, stmt: sa.TextClause, params: dict, columns: Sequence[str]) -> pd.DataFrame:
         # psycopg2 always binds on the client: mogrify gives exactly the statement execute() would send.
-        compiled = stmt.bindparams(**params).compile(dialect=self.conn.dialect,
-                                                     compile_kwargs={"render_postcompile": True})
+        compiled = stmt.bindparams(**params).compile(
+            dialect=self.conn.dialect, compile_kwargs={"render_postcompile": True}
+        )
         cursor = self.conn.connection.dbapi_connection.cursor()
         try:
             query = cursor.mogrify(compiled.string, compiled.params).decode()
@@ -155,7 +169,7 @@ class _Db:
         return values.to_numpy(dtype=np.int64)
 
     @property
-    def tree(self) -> "_OrgTree":
+    def tree(self) -> _OrgTree:
         if self._tree is None:
             self._tree = _OrgTree.load(self.conn)
         return self._tree
@@ -181,7 +195,9 @@ def _prepare_column(series: pd.Series, sql_type, *, sqlite: bool):
         out = np.full(len(series), None, dtype=object)
         if present.any():
             stamps = pd.to_datetime(series[present]).to_numpy()
-            out[present.to_numpy()] = format_timestamps(stamps) if isinstance(impl, sa.DateTime) else format_days(stamps)
+            out[present.to_numpy()] = (
+                format_timestamps(stamps) if isinstance(impl, sa.DateTime) else format_days(stamps)
+            )
         return out
     return values
 
@@ -262,7 +278,7 @@ def _as_python_list(values) -> list:
 def _chunks(ids: Sequence[int], size: int) -> Iterable[list[int]]:
     ids = list(ids)
     for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+        yield ids[start : start + size]
 
 
 def _workday_lookup(db: _Db, day_numbers: np.ndarray) -> np.ndarray:
@@ -273,7 +289,9 @@ def _workday_lookup(db: _Db, day_numbers: np.ndarray) -> np.ndarray:
     cal = db.fetch(
         f"SELECT {db.sel_day('day')} AS day, is_workday FROM calendar_day WHERE day >= :a AND day <= :b",
         {"a": _day_from_number(unique[0]), "b": _day_from_number(unique[-1])},
-        ["day", "is_workday"], day_columns=["day"], dates=("a", "b"),
+        ["day", "is_workday"],
+        day_columns=["day"],
+        dates=("a", "b"),
     )
     weekday = (unique + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
     flags = weekday < 5

@@ -12,6 +12,9 @@ from .housing import make_office_area_figure
 from .vehicle import make_vehicle_trend_figure
 
 __all__ = [
-    "make_asset_status_figure", "make_energy_trend_figure", "make_message_figure", "make_office_area_figure",
+    "make_asset_status_figure",
+    "make_energy_trend_figure",
+    "make_message_figure",
+    "make_office_area_figure",
     "make_vehicle_trend_figure",
 ]

@@ -5,15 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from presentation.i18n import t
-from presentation.format import unit_label
 from data.catalog import get_metric
-
+from presentation.format import unit_label
+from presentation.i18n import t
 from presentation.theme import palette
 
 from .common import axis, base_layout, make_empty_figure
 
-STATUS_SERIES = (("in_use", "series.in_use", "primary"), ("idle", "series.idle", "warn"), ("warehouse", "series.warehouse", "teal"))
+STATUS_SERIES = (
+    ("in_use", "series.in_use", "primary"),
+    ("idle", "series.idle", "warn"),
+    ("warehouse", "series.warehouse", "teal"),
+)
 
 
 def make_asset_status_figure(df: pd.DataFrame, *, lang: str, theme: str | None = "light") -> go.Figure:
@@ -37,10 +40,16 @@ def make_asset_status_figure(df: pd.DataFrame, *, lang: str, theme: str | None =
     traces = []
     for column, key, color in STATUS_SERIES:
         label = t(key, lang)
-        traces.append(go.Bar(
-            y=names, x=ordered[column].tolist(), name=label, orientation="h", marker={"color": colors[color]},
-            hovertemplate=f"%{{y}}<br>{label}: %{{x:,.0f}} {unit}<extra></extra>",
-        ))
+        traces.append(
+            go.Bar(
+                y=names,
+                x=ordered[column].tolist(),
+                name=label,
+                orientation="h",
+                marker={"color": colors[color]},
+                hovertemplate=f"%{{y}}<br>{label}: %{{x:,.0f}} {unit}<extra></extra>",
+            )
+        )
     layout = base_layout(theme, lang)
     layout.update(
         barmode="stack",

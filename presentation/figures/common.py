@@ -22,8 +22,15 @@ def base_layout(theme: str | None, lang: str) -> dict:
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
         "margin": {"l": 16, "r": 16, "t": 40, "b": 16, "pad": 4},
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0,
-                   "font": {"size": size, "color": colors["text"]}, "bgcolor": "rgba(0,0,0,0)"},
+        "legend": {
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "xanchor": "left",
+            "x": 0,
+            "font": {"size": size, "color": colors["text"]},
+            "bgcolor": "rgba(0,0,0,0)",
+        },
         "hoverlabel": {"font": {"family": FONT_FAMILY, "size": size}},
         "separators": ".,",
         "uirevision": "aocc",
@@ -38,9 +45,13 @@ def axis(theme: str | None, lang: str | None = None, **overrides) -> dict:
     separators (8,000) instead of SI suffixes (8k), which Chinese readers do not use."""
     colors = PALETTES[normalize_theme(theme)]
     spec = {
-        "gridcolor": colors["grid"], "zerolinecolor": colors["zero"], "linecolor": colors["grid"],
-        "tickfont": {"color": colors["muted"]}, "title": {"font": {"color": colors["muted"]}},
-        "automargin": True, "showgrid": True,
+        "gridcolor": colors["grid"],
+        "zerolinecolor": colors["zero"],
+        "linecolor": colors["grid"],
+        "tickfont": {"color": colors["muted"]},
+        "title": {"font": {"color": colors["muted"]}},
+        "automargin": True,
+        "showgrid": True,
     }
     if lang == "zh":
         spec.update(exponentformat="none", separatethousands=True)
@@ -63,12 +74,23 @@ def make_message_figure(text: str, *, theme: str | None = "light") -> go.Figure:
     """An empty figure that says ``text`` in its middle (no data, data unavailable)."""
     colors = PALETTES[normalize_theme(theme)]
     layout = {
-        "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
         "font": {"family": FONT_FAMILY, "size": FONT_SIZES[normalize_theme(theme)], "color": colors["muted"]},
-        "xaxis": {"visible": False}, "yaxis": {"visible": False},
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False},
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
-        "annotations": [{"text": text, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
-                         "font": {"size": FONT_SIZES[normalize_theme(theme)] + 4, "color": colors["muted"]}}],
+        "annotations": [
+            {
+                "text": text,
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "font": {"size": FONT_SIZES[normalize_theme(theme)] + 4, "color": colors["muted"]},
+            }
+        ],
         "meta": {"aocc_state": "message"},
     }
     return go.Figure(layout=layout)

@@ -7,9 +7,8 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from presentation.i18n import t
 from presentation.format import unit_label
-
+from presentation.i18n import t
 from presentation.theme import palette
 
 from .common import axis, base_layout, make_empty_figure, value_scale
@@ -53,15 +52,24 @@ def make_energy_trend_figure(df: pd.DataFrame, *, lang: str, theme: str | None =
     label_colors = [colors["bad"] if (c or 0) > 0 else colors["good"] for c in changes]
     traces = [
         go.Bar(
-            x=months, y=(df["electricity_kwh"] / divisor).tolist(), name=this_year,
+            x=months,
+            y=(df["electricity_kwh"] / divisor).tolist(),
+            name=this_year,
             marker={"color": colors["primary"], "opacity": [0.55 if partial else 1.0 for partial in df["is_partial"]]},
-            text=labels, textposition="outside", cliponaxis=False, textfont={"color": label_colors},
+            text=labels,
+            textposition="outside",
+            cliponaxis=False,
+            textfont={"color": label_colors},
             customdata=labels,
             hovertemplate=f"%{{x|{month_format}}}<br>{this_year}: %{{y:,.2f}} {axis_unit}<br>{yoy}: %{{customdata}}<extra></extra>",
         ),
         go.Scatter(
-            x=months, y=(df["electricity_kwh_prev_year"] / divisor).tolist(), name=last_year, mode="lines+markers",
-            line={"color": colors["muted"], "width": 2, "dash": "dash"}, marker={"size": 7, "color": colors["muted"]},
+            x=months,
+            y=(df["electricity_kwh_prev_year"] / divisor).tolist(),
+            name=last_year,
+            mode="lines+markers",
+            line={"color": colors["muted"], "width": 2, "dash": "dash"},
+            marker={"size": 7, "color": colors["muted"]},
             connectgaps=False,
             hovertemplate=f"%{{x|{month_format}}}<br>{last_year}: %{{y:,.2f}} {axis_unit}<extra></extra>",
         ),

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from presentation.i18n import t
-from presentation.format import unit_label
 from data.catalog import get_metric
-
+from presentation.format import unit_label
+from presentation.i18n import t
 from presentation.theme import palette
 
 from .common import axis, base_layout, make_empty_figure
@@ -34,13 +33,21 @@ def make_office_area_figure(df: pd.DataFrame, *, lang: str, theme: str | None = 
     names = ordered["name_zh" if lang == "zh" else "name_en"].tolist()
     unit = unit_label(get_metric("housing.area_per_person").unit, lang)
     traces = []
-    for column, key, color in (("within_standard_per_person", "series.within_standard", "primary"),
-                               ("over_standard_per_person", "series.over_standard", "bad")):
+    for column, key, color in (
+        ("within_standard_per_person", "series.within_standard", "primary"),
+        ("over_standard_per_person", "series.over_standard", "bad"),
+    ):
         label = t(key, lang)
-        traces.append(go.Bar(
-            y=names, x=ordered[column].tolist(), name=label, orientation="h", marker={"color": colors[color]},
-            hovertemplate=f"%{{y}}<br>{label}: %{{x:,.2f}} {unit}<extra></extra>",
-        ))
+        traces.append(
+            go.Bar(
+                y=names,
+                x=ordered[column].tolist(),
+                name=label,
+                orientation="h",
+                marker={"color": colors[color]},
+                hovertemplate=f"%{{y}}<br>{label}: %{{x:,.2f}} {unit}<extra></extra>",
+            )
+        )
     layout = base_layout(theme, lang)
     layout.update(
         barmode="stack",

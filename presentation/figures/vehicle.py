@@ -5,10 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from presentation.i18n import t
-from presentation.format import unit_label
 from data.catalog import get_metric
-
+from presentation.format import unit_label
+from presentation.i18n import t
 from presentation.theme import palette
 
 from .common import axis, base_layout, make_empty_figure, value_scale
@@ -36,12 +35,20 @@ def make_vehicle_trend_figure(df: pd.DataFrame, *, lang: str, theme: str | None 
     opacity = [0.55 if partial else 1.0 for partial in df["is_partial"]]
     traces = [
         go.Bar(
-            x=months, y=df["trips"].tolist(), name=trips_name, marker={"color": colors["primary"], "opacity": opacity},
+            x=months,
+            y=df["trips"].tolist(),
+            name=trips_name,
+            marker={"color": colors["primary"], "opacity": opacity},
             hovertemplate=f"%{{x|{month_format}}}<br>{trips_name}: %{{y:,.0f}} {trips_unit}<extra></extra>",
         ),
         go.Scatter(
-            x=months, y=(df["km"] / km_divisor).tolist(), name=km_name, yaxis="y2", mode="lines+markers",
-            line={"color": colors["accent"], "width": 2}, marker={"size": 7},
+            x=months,
+            y=(df["km"] / km_divisor).tolist(),
+            name=km_name,
+            yaxis="y2",
+            mode="lines+markers",
+            line={"color": colors["accent"], "width": 2},
+            marker={"size": 7},
             hovertemplate=f"%{{x|{month_format}}}<br>{km_name}: %{{y:,.1f}} {km_unit}<extra></extra>",
         ),
     ]
@@ -50,8 +57,16 @@ def make_vehicle_trend_figure(df: pd.DataFrame, *, lang: str, theme: str | None 
         bargap=0.35,
         xaxis=axis(theme, lang, type="date", tickformat=t("fmt.month_axis", lang), dtick="M1", showgrid=False),
         yaxis=axis(theme, lang, title={"text": f"{trips_name} ({trips_unit})"}, rangemode="tozero"),
-        yaxis2=axis(theme, lang, overlaying="y", side="right", showgrid=False, rangemode="tozero", tickmode="auto",
-                    title={"text": f"{km_name} ({km_unit})"}),
+        yaxis2=axis(
+            theme,
+            lang,
+            overlaying="y",
+            side="right",
+            showgrid=False,
+            rangemode="tozero",
+            tickmode="auto",
+            title={"text": f"{km_name} ({km_unit})"},
+        ),
         hovermode="x unified",
     )
     return go.Figure(data=traces, layout=layout)

@@ -51,7 +51,10 @@ MESSAGES = {
     "chart.energy_trend": ("月度用电量及同比", "Monthly electricity, year on year"),
     "chart.vehicle_trend": ("月度出车次数与行驶里程", "Trips and mileage by month"),
     "chart.asset_status": ("各单位资产状态", "Assets by unit and status"),
-    "chart.office_area": ("各单位人均办公面积（标准内 / 超标）", "Office area per person by unit (within / over the standard)"),
+    "chart.office_area": (
+        "各单位人均办公面积（标准内 / 超标）",
+        "Office area per person by unit (within / over the standard)",
+    ),
     "series.this_year": ("本期", "This year"),
     "series.prev_year": ("上年同期", "Same month last year"),
     "series.yoy": ("同比", "Year on year"),
@@ -90,7 +93,10 @@ MESSAGES = {
     "state.loading": ("加载中…", "Loading…"),
     "state.empty": ("暂无数据", "No data"),
     "state.error": ("数据暂不可用", "Data unavailable"),
-    "state.error_detail": ("{time} 读取数据失败，将自动重试", "Reading the data failed at {time}; retrying automatically"),
+    "state.error_detail": (
+        "{time} 读取数据失败，将自动重试",
+        "Reading the data failed at {time}; retrying automatically",
+    ),
     "state.out_of_scope": ("无权查看该单位，或该单位不存在", "This unit is outside your data scope or does not exist"),
     # --- number scales and units (keys ``unit.<catalog unit>``; units not listed show as they are) --
     "num.wan": ("万", "10k"),

@@ -15,8 +15,9 @@ from data.seed import seed_reference
 TEST_SECRET = "browser-tests-" + secrets.token_hex(16)
 
 
-def make_account(database_url: str, role: str, *, username: str | None = None,
-                 scope_org_id: int | None = None) -> tuple[str, str]:
+def make_account(
+    database_url: str, role: str, *, username: str | None = None, scope_org_id: int | None = None
+) -> tuple[str, str]:
     """Create or reset ``test_<role>``; returns ``(username, password)`` (for wall: the device token)."""
     username = username or f"test_{role}"
     engine = get_engine(database_url)
@@ -29,13 +30,15 @@ def make_account(database_url: str, role: str, *, username: str | None = None,
             scope_org_id = root.id
         user = users_data.get_user_by_username(session, username)
         if user is None:
-            user = users_data.create_user(session, username=username, display_name=username, role=role,
-                                          scope_org_id=scope_org_id)
+            user = users_data.create_user(
+                session, username=username, display_name=username, role=role, scope_org_id=scope_org_id
+            )
         else:
             user.role_code, user.scope_org_id, user.active = role, scope_org_id, True
         if role == "wall":
-            _, secret = users_data.issue_device_token(session, user_id=user.id, name=f"{username} screen",
-                                                      created_by="tests")
+            _, secret = users_data.issue_device_token(
+                session, user_id=user.id, name=f"{username} screen", created_by="tests"
+            )
         else:
             secret = users_data.generate_password()
             users_data.set_password(session, user.id, secret)
@@ -50,5 +53,3 @@ def sign_in(dash_duo, username: str, password: str, *, path: str = "/", wait: bo
     dash_duo.find_element("#login-submit").click()
     if wait:
         dash_duo.wait_for_element(dash_duo.dash_entry_locator, timeout=15)
-
-

@@ -26,16 +26,18 @@ from urllib.parse import quote
 
 import pytest
 
-from browser_access import make_account, sign_in
 from data.db import dispose_engine
+
+from browser_access import make_account, sign_in
 
 
 @pytest.fixture
 def login_as(dash_duo):
     """``login_as(app, role="leader", *, path="/", scope_org_id=None) -> username``."""
 
-    def _login(app, role: str = "leader", *, path: str = "/", scope_org_id: int | None = None,
-               username: str | None = None) -> str:
+    def _login(
+        app, role: str = "leader", *, path: str = "/", scope_org_id: int | None = None, username: str | None = None
+    ) -> str:
         if not getattr(dash_duo.server, "started", False):
             dash_duo.start_server(app, navigate=False)
         database_url = app.server.config["AOCC_CONFIG"].database_url

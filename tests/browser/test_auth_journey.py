@@ -14,12 +14,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
-from browser_access import TEST_SECRET, make_account, sign_in
 from config import load_config
 from data import users as users_data
 from data.db import dispose_engine, get_engine, session_scope, write_session
 from data.migrate import upgrade
 from data.models import AuditLog, DeviceToken, User
+
+from browser_access import TEST_SECRET, make_account, sign_in
 
 
 @pytest.fixture
@@ -65,7 +66,9 @@ def test_sign_in_see_the_overview_and_sign_out(dash_duo, app_url):
     dash_duo.find_element("#login-submit").click()
     assert "用户名或密码错误" in dash_duo.wait_for_element("#auth-error").text
     sign_in(dash_duo, username, password, path="/")
-    wait_for(dash_duo, lambda d: any(h.text == "运行总览" for h in d.find_elements(By.CSS_SELECTOR, ".aocc-page__title")))
+    wait_for(
+        dash_duo, lambda d: any(h.text == "运行总览" for h in d.find_elements(By.CSS_SELECTOR, ".aocc-page__title"))
+    )
     wait_for(dash_duo, lambda d: d.find_elements(By.CSS_SELECTOR, ".aocc-kpi__number"))
     assert "用户管理" not in nav_text(dash_duo)
     # Sign out: back to the form, and the app is closed again.
@@ -103,8 +106,10 @@ def test_administrator_manages_users_devices_and_reads_the_audit_log(dash_duo, l
     dash_duo.find_element("#admin-users-create").click()
     secret = dash_duo.wait_for_element("#admin-secret").text
     assert len(secret) >= 12
-    row = wait_for(dash_duo, lambda d: [r for r in d.find_elements(By.CSS_SELECTOR, "#admin-users-grid .ag-row")
-                                        if "zhangsan" in r.text])
+    row = wait_for(
+        dash_duo,
+        lambda d: [r for r in d.find_elements(By.CSS_SELECTOR, "#admin-users-grid .ag-row") if "zhangsan" in r.text],
+    )
     # Select the new user in the grid and reset their password: a new one-time password.
     row[0].find_element(By.CSS_SELECTOR, ".ag-cell").click()
     dash_duo.wait_for_text_to_equal("#admin-users-selected", "zhangsan · 张三")
@@ -120,7 +125,10 @@ def test_administrator_manages_users_devices_and_reads_the_audit_log(dash_duo, l
     dash_duo.find_element("#admin-devices-issue").click()
     url = dash_duo.wait_for_element("#admin-secret").text
     assert "/wall/login?token=aocc_wall_" in url
-    wait_for(dash_duo, lambda d: any("指挥大厅" in r.text for r in d.find_elements(By.CSS_SELECTOR, "#admin-devices-grid .ag-row")))
+    wait_for(
+        dash_duo,
+        lambda d: any("指挥大厅" in r.text for r in d.find_elements(By.CSS_SELECTOR, "#admin-devices-grid .ag-row")),
+    )
     # The audit log shows all of it.
     dash_duo.find_element("a.aocc-nav__link[href='/admin/audit']").click()
     wait_for(dash_duo, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#admin-audit-grid .ag-row")) >= 3)
@@ -155,8 +163,10 @@ def test_demo_accounts_sign_in_and_the_county_account_sees_its_county(dash_duo, 
     and the county viewer's pages start at (and stay inside) their county."""
     from security.accounts import ensure_demo_accounts
 
-    accounts = {username: secret for username, _role, secret in
-                ensure_demo_accounts(load_config(database_url=demo_copy_url, demo_mode=True))}
+    accounts = {
+        username: secret
+        for username, _role, secret in ensure_demo_accounts(load_config(database_url=demo_copy_url, demo_mode=True))
+    }
     with session_scope(get_engine(demo_copy_url)) as session:
         county = session.scalars(select(User).where(User.username == "county")).one()
         from data.models import OrgNode

@@ -20,7 +20,7 @@ from data.loaders import load_file
 from browser_access import TEST_SECRET
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-NOW = dt.datetime(2026, 11, 20, 17, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 20, 17, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +38,19 @@ def _screenshot(dash_duo, name: str) -> None:
 
 def test_operator_corrects_a_quarantined_row(dash_duo, login_as, demo_copy_url, app_factory, tmp_path):
     path = tmp_path / "readings.csv"
-    path.write_text("表计编号,时间,用电量(千瓦时)\nBLD-0001-E,2026-11-20 01:00,31.5\n"
-                    "<script>alert(1)</script>,2026-11-20 02:00,30\nBLD-0001-E,2026-11-20 03:00,二十九\n", encoding="utf-8")
+    path.write_text(
+        "表计编号,时间,用电量(千瓦时)\nBLD-0001-E,2026-11-20 01:00,31.5\n"
+        "<script>alert(1)</script>,2026-11-20 02:00,30\nBLD-0001-E,2026-11-20 03:00,二十九\n",
+        encoding="utf-8",
+    )
     result = load_file(get_engine(demo_copy_url), path, now=NOW)
     assert result.rows_rejected == 2
     app = app_factory(load_config(database_url=demo_copy_url, secret_key=TEST_SECRET, refresh_interval_seconds=3600))
     login_as(app, "operator", path="/data")
     driver = dash_duo.driver
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1920, "height": 1080, "deviceScaleFactor": 1,
-                                                                  "mobile": False})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False}
+    )
     wait = WebDriverWait(driver, 20)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".aocc-table--quarantine"))
     table = driver.find_element(By.CSS_SELECTOR, ".aocc-table--quarantine")
@@ -60,7 +64,11 @@ def test_operator_corrects_a_quarantined_row(dash_duo, login_as, demo_copy_url, 
     button = target.find_element(By.CSS_SELECTOR, "button")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", button)
     wait.until(lambda d: d.find_element(By.ID, "data-q-editor").is_displayed())
-    field = next(i for i in driver.find_elements(By.CSS_SELECTOR, "#data-q-editor-fields input") if i.get_attribute("value") == "二十九")
+    field = next(
+        i
+        for i in driver.find_elements(By.CSS_SELECTOR, "#data-q-editor-fields input")
+        if i.get_attribute("value") == "二十九"
+    )
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)
     field.send_keys(Keys.CONTROL, "a")
     field.send_keys("29")

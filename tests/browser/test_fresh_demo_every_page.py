@@ -46,10 +46,18 @@ def _free_port() -> int:
 
 def _registered_paths() -> list[str]:
     """Every page of Dash's registry, as ``pages/`` registers them."""
-    code = ("import os, dash; os.environ.setdefault('SECRET_KEY', 'x' * 32); import app; "
-            "print('\\n'.join(sorted(p['path'] for p in dash.page_registry.values())))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
-                         env={**os.environ, "AOCC_VAR_DIR": "/nonexistent-not-used"})
+    code = (
+        "import os, dash; os.environ.setdefault('SECRET_KEY', 'x' * 32); import app; "
+        "print('\\n'.join(sorted(p['path'] for p in dash.page_registry.values())))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "AOCC_VAR_DIR": "/nonexistent-not-used"},
+    )
     return [line for line in out.stdout.splitlines() if line.startswith("/")]
 
 
@@ -60,13 +68,26 @@ def fresh_demo(tmp_path_factory):
     var = tmp_path_factory.mktemp("fresh-var")
     port = _free_port()
     log_path = var / "server.log"
-    env = {**os.environ, "AOCC_VAR_DIR": str(var), "AOCC_DEMO": "1", "AOCC_PORT": str(port),
-           "AOCC_HOST": "127.0.0.1", "AOCC_REFRESH_SECONDS": "3600", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "AOCC_VAR_DIR": str(var),
+        "AOCC_DEMO": "1",
+        "AOCC_PORT": str(port),
+        "AOCC_HOST": "127.0.0.1",
+        "AOCC_REFRESH_SECONDS": "3600",
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("DATABASE_URL", None)
     env.pop("AOCC_DATA_DIR", None)
     with open(log_path, "w", encoding="utf-8") as log:
-        server = subprocess.Popen([sys.executable, "manage.py", "run"], cwd=ROOT, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 300
         while "serving http://" not in log_path.read_text(encoding="utf-8"):
@@ -77,7 +98,9 @@ def fresh_demo(tmp_path_factory):
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("the scheduler registered no source:\n" + log_path.read_text(encoding="utf-8")[-4000:])
             time.sleep(0.5)
-        accounts = {m.group(1): (m.group(2), m.group(4)) for m in ACCOUNT_LINE.finditer(log_path.read_text(encoding="utf-8"))}
+        accounts = {
+            m.group(1): (m.group(2), m.group(4)) for m in ACCOUNT_LINE.finditer(log_path.read_text(encoding="utf-8"))
+        }
         yield f"http://127.0.0.1:{port}", accounts, log_path
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # the web process and its scheduler
@@ -99,9 +122,19 @@ def _scheduler_sources(database: Path) -> list[str]:
 def _driver() -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--disable-quic", "--window-size=1920,1080", "--lang=zh-CN"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--window-size=1920,1080",
+        "--lang=zh-CN",
+    ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -113,7 +146,8 @@ def _settled(driver) -> bool:
         "var s = window.store && window.store.getState && window.store.getState();"
         "if (!s || !s.layout) { return false; }"
         "var pending = (s.pendingCallbacks || []).length + (s.isLoading ? 1 : 0);"
-        "return pending === 0 && document.querySelectorAll('[data-dash-is-loading=\"true\"]').length === 0;")
+        "return pending === 0 && document.querySelectorAll('[data-dash-is-loading=\"true\"]').length === 0;"
+    )
 
 
 def _problems(driver, where: str) -> list[str]:
@@ -163,5 +197,5 @@ def test_every_page_as_every_demo_role_is_clean(fresh_demo):
             driver.quit()
     server_log = log_path.read_text(encoding="utf-8")
     if "Traceback (most recent call last)" in server_log:
-        problems.append("server log holds a traceback:\n" + server_log[server_log.index("Traceback"):][:4000])
+        problems.append("server log holds a traceback:\n" + server_log[server_log.index("Traceback") :][:4000])
     assert problems == [], "\n".join(problems)

@@ -60,8 +60,10 @@ def _wait_page(dash_duo, page: str, heading: str, timeout: int = 20) -> None:
 
 def _viewport(dash_duo, width: int = 1920, height: int = 1080) -> None:
     """Make the page's viewport exactly ``width``×``height`` (the window would include browser chrome)."""
-    dash_duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                                    {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+    dash_duo.driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
 
 
 def _numbers(dash_duo, page: str) -> list[str]:
@@ -130,8 +132,7 @@ def test_wall_theme(dash_duo, login_as, pages_url, app_factory):
         _goto(dash_duo, path)
         _wait_page(dash_duo, page, heading_zh)
         # A wall screen never scrolls: the page fits the viewport.
-        overflow = dash_duo.driver.execute_script(
-            "return document.documentElement.scrollHeight - window.innerHeight;")
+        overflow = dash_duo.driver.execute_script("return document.documentElement.scrollHeight - window.innerHeight;")
         assert overflow <= 1, f"{page} overflows the screen by {overflow}px"
         _screenshot(dash_duo, f"{page}-dark-zh")
     assert dash_duo.get_logs() == []

@@ -23,9 +23,10 @@ from data.seed import seed_reference
 
 from browser_access import TEST_SECRET, make_account, sign_in
 
-
-PROBE_SCRIPT = "window.dash_clientside = Object.assign({}, window.dash_clientside, " \
-               "{probe: {echo: function (v) { return 'client:' + v; }}});\n"
+PROBE_SCRIPT = (
+    "window.dash_clientside = Object.assign({}, window.dash_clientside, "
+    "{probe: {echo: function (v) { return 'client:' + v; }}});\n"
+)
 
 
 def _figure() -> go.Figure:
@@ -40,17 +41,23 @@ def build_probe_app(database_url: str, assets, *, inline_clientside: bool = Fals
     (assets / "probe.js").write_text(PROBE_SCRIPT, encoding="utf-8")
     app = dash.Dash(__name__, use_pages=False, serve_locally=True, update_title=None, assets_folder=str(assets))
     heat = go.Figure(go.Heatmap(z=[[1, 2, 3], [3, 2, 1]], x=["周一", "周二", "周三"], y=["0时", "1时"]))
-    app.layout = html.Div([
-        html.H1("CSP 探针", id="probe-title"),
-        dcc.Graph(id="probe-bar", figure=_figure(), config={"displaylogo": False}),
-        dcc.Graph(id="probe-heat", figure=heat),
-        dag.AgGrid(id="probe-grid", rowData=[{"name": "甲", "value": 1}, {"name": "乙", "value": 2}],
-                   columnDefs=[{"field": "name"}, {"field": "value"}], dashGridOptions={"animateRows": False}),
-        dcc.Dropdown(id="probe-dropdown", options=["能耗", "公车"], value="能耗"),
-        dcc.DatePickerRange(id="probe-dates"),
-        html.Div(id="probe-server-out"),
-        html.Div(id="probe-client-out"),
-    ])
+    app.layout = html.Div(
+        [
+            html.H1("CSP 探针", id="probe-title"),
+            dcc.Graph(id="probe-bar", figure=_figure(), config={"displaylogo": False}),
+            dcc.Graph(id="probe-heat", figure=heat),
+            dag.AgGrid(
+                id="probe-grid",
+                rowData=[{"name": "甲", "value": 1}, {"name": "乙", "value": 2}],
+                columnDefs=[{"field": "name"}, {"field": "value"}],
+                dashGridOptions={"animateRows": False},
+            ),
+            dcc.Dropdown(id="probe-dropdown", options=["能耗", "公车"], value="能耗"),
+            dcc.DatePickerRange(id="probe-dates"),
+            html.Div(id="probe-server-out"),
+            html.Div(id="probe-client-out"),
+        ]
+    )
     app.callback(Output("probe-server-out", "children"), Input("probe-dropdown", "value"))(lambda v: f"server:{v}")
     clientside = "function(v) { return 'client:' + v; }" if inline_clientside else ClientsideFunction("probe", "echo")
     app.clientside_callback(clientside, Output("probe-client-out", "children"), Input("probe-dropdown", "value"))
@@ -61,8 +68,19 @@ def build_probe_app(database_url: str, assets, *, inline_clientside: bool = Fals
 def _seed_org(database_url: str) -> None:
     with write_session(get_engine(database_url)) as session:
         seed_reference(session)
-        session.add(OrgNode(id=1, parent_id=None, level="province", admin_level="province", code="P", name_zh="省",
-                            name_en="Province", path="/1/", depth=0))
+        session.add(
+            OrgNode(
+                id=1,
+                parent_id=None,
+                level="province",
+                admin_level="province",
+                code="P",
+                name_zh="省",
+                name_en="Province",
+                path="/1/",
+                depth=0,
+            )
+        )
 
 
 def test_dash_plotly_and_ag_grid_render_under_the_csp_with_no_console_error(dash_duo, sqlite_url, tmp_path):
@@ -103,7 +121,6 @@ def test_the_policy_blocks_an_injected_inline_script(dash_duo, sqlite_url, tmp_p
     assert dash_duo.driver.execute_script("return window.__handler === undefined && window.__injected === undefined")
     logs = dash_duo.get_logs()
     assert any("Content Security Policy" in entry["message"] for entry in logs), logs
-
 
 
 def test_dash_generated_inline_clientside_code_runs_under_the_csp(dash_duo, sqlite_url, tmp_path):

@@ -43,19 +43,38 @@ LEAVES = (4, 5, 7, 8)
 BUILDINGS = ((1, 4, 5000.0), (2, 5, 3000.0), (3, 7, 9000.0), (4, 7, 1000.0), (5, 8, 6000.0))
 
 DAILY_FLOWS = {
-    "energy.electricity_kwh": 900.0, "energy.night_electricity_kwh": 150.0, "energy.gas_m3": 40.0,
-    "energy.heat_gj": 3.0, "vehicle.fuel_l": 20.0,
-    "vehicle.trips": 6.0, "vehicle.km": 180.0, "vehicle.used_vehicle_days": 4.0, "vehicle.offhours_trips": 1.0,
-    "vehicle.energy_cost_yuan": 150.0, "vehicle.maintenance_cost_yuan": 30.0,
-    "asset.redeployed_count": 0.2, "asset.redeploy_saved_yuan": 800.0,
+    "energy.electricity_kwh": 900.0,
+    "energy.night_electricity_kwh": 150.0,
+    "energy.gas_m3": 40.0,
+    "energy.heat_gj": 3.0,
+    "vehicle.fuel_l": 20.0,
+    "vehicle.trips": 6.0,
+    "vehicle.km": 180.0,
+    "vehicle.used_vehicle_days": 4.0,
+    "vehicle.offhours_trips": 1.0,
+    "vehicle.energy_cost_yuan": 150.0,
+    "vehicle.maintenance_cost_yuan": 30.0,
+    "asset.redeployed_count": 0.2,
+    "asset.redeploy_saved_yuan": 800.0,
 }
 STATES = {
-    "vehicle.fleet": 10, "vehicle.quota": 11, "vehicle.nev_fleet": 3,
-    "asset.count": 1200, "asset.original_value_yuan": 3.2e7, "asset.net_value_yuan": 1.9e7, "asset.idle_count": 40,
+    "vehicle.fleet": 10,
+    "vehicle.quota": 11,
+    "vehicle.nev_fleet": 3,
+    "asset.count": 1200,
+    "asset.original_value_yuan": 3.2e7,
+    "asset.net_value_yuan": 1.9e7,
+    "asset.idle_count": 40,
     "asset.warehouse_count": 25,
-    "housing.office_area_m2": 2600.0, "housing.office_occupants": 200, "housing.over_standard_rooms": 3,
-    "housing.over_standard_area_m2": 45.0, "housing.vacant_rooms": 5, "housing.units": 60, "housing.occupied_units": 51,
-    "housing.waiting": 9, "housing.expiring_90d": 4,
+    "housing.office_area_m2": 2600.0,
+    "housing.office_occupants": 200,
+    "housing.over_standard_rooms": 3,
+    "housing.over_standard_area_m2": 45.0,
+    "housing.vacant_rooms": 5,
+    "housing.units": 60,
+    "housing.occupied_units": 51,
+    "housing.waiting": 9,
+    "housing.expiring_90d": 4,
 }
 
 
@@ -84,7 +103,9 @@ class Truth:
 
     def flow(self, metric: str, org_id: int, start: dt.date, end: dt.date) -> float:
         leaves = set(self.subtree(org_id))
-        return sum(v for (m, leaf, day), v in self.daily.items() if m == metric and leaf in leaves and start <= day <= end)
+        return sum(
+            v for (m, leaf, day), v in self.daily.items() if m == metric and leaf in leaves and start <= day <= end
+        )
 
     def state(self, metric: str, org_id: int, month: dt.date) -> float:
         leaves = set(self.subtree(org_id))
@@ -142,26 +163,52 @@ def build_rollup_fixture(url: str, *, seed: int = 7, as_of: dt.date = AS_OF) -> 
     engine = get_engine(url)
     with write_session(engine) as session:
         session.add_all(
-            OrgNode(id=oid, parent_id=parent, level=level, admin_level=admin, code=f"T{oid:03d}", name_zh=zh, name_en=en,
-                    path=_path(oid), depth=len(_ancestors(oid)) - 1, headcount=users, energy_users=users, sort_order=oid)
+            OrgNode(
+                id=oid,
+                parent_id=parent,
+                level=level,
+                admin_level=admin,
+                code=f"T{oid:03d}",
+                name_zh=zh,
+                name_en=en,
+                path=_path(oid),
+                depth=len(_ancestors(oid)) - 1,
+                headcount=users,
+                energy_users=users,
+                sort_order=oid,
+            )
             for oid, parent, level, admin, zh, en, users in ORGS
         )
         session.flush()
         session.add_all(
-            Building(id=bid, code=f"B{bid:03d}", org_id=org, name_zh=f"楼{bid}", name_en=f"Building {bid}",
-                     floor_area_m2=area, heated_area_m2=area * 0.8, occupants=50)
+            Building(
+                id=bid,
+                code=f"B{bid:03d}",
+                org_id=org,
+                name_zh=f"楼{bid}",
+                name_en=f"Building {bid}",
+                floor_area_m2=area,
+                heated_area_m2=area * 0.8,
+                occupants=50,
+            )
             for bid, org, area in BUILDINGS
         )
         session.flush()
         conn = session.connection()
-        conn.execute(sa.insert(RollupDaily), [
-            {"metric_id": m, "entity_kind": "org", "entity_id": o, "day": d, "value": v, "samples": 1}
-            for (m, o, d), v in daily_rows.items()
-        ])
-        conn.execute(sa.insert(RollupMonthly), [
-            {"metric_id": m, "entity_kind": "org", "entity_id": o, "month": mo, "value": v, "samples": 1}
-            for (m, o, mo), v in monthly_rows.items()
-        ])
+        conn.execute(
+            sa.insert(RollupDaily),
+            [
+                {"metric_id": m, "entity_kind": "org", "entity_id": o, "day": d, "value": v, "samples": 1}
+                for (m, o, d), v in daily_rows.items()
+            ],
+        )
+        conn.execute(
+            sa.insert(RollupMonthly),
+            [
+                {"metric_id": m, "entity_kind": "org", "entity_id": o, "month": mo, "value": v, "samples": 1}
+                for (m, o, mo), v in monthly_rows.items()
+            ],
+        )
     return truth
 
 
@@ -174,10 +221,10 @@ class RollupDatabase:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def rollup_db(request, tmp_path_factory) -> RollupDatabase:
     """The hand-made province on each engine in turn (built once per test module)."""
-    from db_support import PostgresDatabase, require_pg
-
     from data.db import dispose_engine
     from data.migrate import upgrade
+
+    from db_support import PostgresDatabase, require_pg
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('rollups') / 'rollups.sqlite3'}"

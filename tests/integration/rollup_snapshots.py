@@ -29,7 +29,9 @@ def snapshot(engine) -> dict[str, pd.DataFrame]:
     return out
 
 
-def assert_same(left: dict, right: dict, *, left_name: str = "incrementally", right_name: str = "after a rebuild") -> None:
+def assert_same(
+    left: dict, right: dict, *, left_name: str = "incrementally", right_name: str = "after a rebuild"
+) -> None:
     """Same rows, keys and samples; values equal within float rounding."""
     for table, key in KEYS.items():
         a, b = left[table], right[table]
@@ -37,5 +39,6 @@ def assert_same(left: dict, right: dict, *, left_name: str = "incrementally", ri
         assert a[key].equals(b[key]), f"{table}: different keys"
         assert (a["samples"].to_numpy() == b["samples"].to_numpy()).all(), f"{table}: samples differ"
         for column in VALUES[table]:
-            assert np.allclose(a[column].to_numpy(dtype=float), b[column].to_numpy(dtype=float), rtol=1e-9, atol=1e-6), (
-                f"{table}.{column}: values differ")
+            assert np.allclose(
+                a[column].to_numpy(dtype=float), b[column].to_numpy(dtype=float), rtol=1e-9, atol=1e-6
+            ), f"{table}.{column}: values differ"

@@ -50,16 +50,34 @@ def seed_org_tree(database_url: str) -> None:
     with write_session(get_engine(database_url)) as session:
         seed_reference(session)
         for org_id, parent, level, admin_level, path, depth, name in ORG_TREE:
-            session.add(OrgNode(id=org_id, parent_id=parent, level=level, admin_level=admin_level, code=f"T{org_id}",
-                                name_zh=name, name_en=f"Org {org_id}", path=path, depth=depth, sort_order=org_id))
+            session.add(
+                OrgNode(
+                    id=org_id,
+                    parent_id=parent,
+                    level=level,
+                    admin_level=admin_level,
+                    code=f"T{org_id}",
+                    name_zh=name,
+                    name_en=f"Org {org_id}",
+                    path=path,
+                    depth=depth,
+                    sort_order=org_id,
+                )
+            )
 
 
 def seed_accounts(database_url: str) -> dict[str, str]:
     """The accounts of ``ACCOUNTS`` (password ``PASSWORD``) and a wall account; returns the wall token."""
     with write_session(get_engine(database_url)) as session:
         for username, (role, org_id) in ACCOUNTS.items():
-            users_data.create_user(session, username=username, display_name=f"{username} 用户", role=role,
-                                   scope_org_id=org_id, password=PASSWORD)
+            users_data.create_user(
+                session,
+                username=username,
+                display_name=f"{username} 用户",
+                role=role,
+                scope_org_id=org_id,
+                password=PASSWORD,
+            )
         wall = users_data.create_user(session, username="wall", display_name="大屏", role="wall", scope_org_id=1)
         _, token = users_data.issue_device_token(session, user_id=wall.id, name="测试大屏", created_by="tests")
     return {"wall": token}
@@ -136,10 +154,14 @@ def call_callback(client, deps: list[dict], output_part: str, values: dict, *, t
     payload = {
         "output": spec["output"],
         "outputs": outputs if len(outputs) > 1 else outputs[0],
-        "inputs": [{"id": _component_id(i["id"]), "property": i["property"],
-                    "value": values.get(f"{i['id']}.{i['property']}")} for i in spec["inputs"]],
-        "state": [{"id": _component_id(s["id"]), "property": s["property"],
-                   "value": values.get(f"{s['id']}.{s['property']}")} for s in spec["state"]],
+        "inputs": [
+            {"id": _component_id(i["id"]), "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
+            for i in spec["inputs"]
+        ],
+        "state": [
+            {"id": _component_id(s["id"]), "property": s["property"], "value": values.get(f"{s['id']}.{s['property']}")}
+            for s in spec["state"]
+        ],
         "changedPropIds": [triggered] if triggered else [],
     }
     return client.post("/_dash-update-component", json=payload, headers={"Origin": "http://localhost"})

@@ -14,16 +14,28 @@ from sqlalchemy import select
 from data import users as users_data
 from data.db import get_engine, session_scope
 from data.models import AuditLog, DeviceToken, User
-from security_support import (call_callback, dependencies, login, make_app, seed_accounts, seed_org_tree,
-                              signed_in_client)
+
+from security_support import (
+    call_callback,
+    dependencies,
+    login,
+    make_app,
+    seed_accounts,
+    seed_org_tree,
+    signed_in_client,
+)
 
 CREATE = "admin-users-message.children"
 
 
 def create_values(username: str, role: str = "viewer", scope: int = 3) -> dict:
-    return {"admin-users-create.n_clicks": 1, "admin-users-new-username.value": username,
-            "admin-users-new-display.value": "新同事", "admin-users-new-role.value": role,
-            "admin-users-new-scope.value": scope}
+    return {
+        "admin-users-create.n_clicks": 1,
+        "admin-users-new-username.value": username,
+        "admin-users-new-display.value": "新同事",
+        "admin-users-new-role.value": role,
+        "admin-users-new-scope.value": scope,
+    }
 
 
 @pytest.fixture
@@ -59,8 +71,9 @@ def test_non_admin_hand_made_request_to_a_mutating_callback_is_refused(secured, 
     app, url, _ = secured
     client = signed_in_client(app, username)
     deps = dependencies(client)  # every signed-in user can read the callback list
-    response = call_callback(client, deps, CREATE, create_values("intruder", role="admin", scope=1),
-                             triggered="admin-users-create.n_clicks")
+    response = call_callback(
+        client, deps, CREATE, create_values("intruder", role="admin", scope=1), triggered="admin-users-create.n_clicks"
+    )
     assert response.status_code == 403
     assert response.get_json() == {"error": "permission_denied"}
     assert users_named(url, "intruder") == []
@@ -98,16 +111,25 @@ def test_user_list_and_changes_stay_inside_the_admins_scope(secured):
     assert listed == {"viewer", "county", "cityadmin"}
     assert {o["value"] for o in body["admin-users-new-scope"]["options"]} == {2, 3, 4, 7, 8}
     # Creating a user scoped outside city A is refused and audited as a failure.
-    response = call_callback(client, deps, CREATE, create_values("outsider", scope=6), triggered="admin-users-create.n_clicks")
+    response = call_callback(
+        client, deps, CREATE, create_values("outsider", scope=6), triggered="admin-users-create.n_clicks"
+    )
     assert "超出您的管理范围" in text_of(response.get_json()["response"]["admin-users-message"]["children"])
     assert users_named(url, "outsider") == []
     assert audit(url, "user_create")[-1].outcome == "failed"
     # Changing a province-level user is refused too.
     with session_scope(get_engine(url)) as session:
         leader_id = users_data.get_user_by_username(session, "leader").id
-    response = call_callback(client, deps, CREATE, {
-        "admin-users-toggle.n_clicks": 1, "admin-users-grid.selectedRows": [{"id": leader_id, "username": "leader"}],
-    }, triggered="admin-users-toggle.n_clicks")
+    response = call_callback(
+        client,
+        deps,
+        CREATE,
+        {
+            "admin-users-toggle.n_clicks": 1,
+            "admin-users-grid.selectedRows": [{"id": leader_id, "username": "leader"}],
+        },
+        triggered="admin-users-toggle.n_clicks",
+    )
     assert "超出您的管理范围" in text_of(response.get_json()["response"]["admin-users-message"]["children"])
     assert users_named(url, "leader")[0].active
 
@@ -119,10 +141,18 @@ def test_admin_changes_role_and_scope_disables_and_resets(secured):
     deps = dependencies(admin)
     viewer_id = users_named(url, "viewer")[0].id
     selected = [{"id": viewer_id, "username": "viewer", "active": True}]
-    saved = call_callback(admin, deps, CREATE, {
-        "admin-users-save.n_clicks": 1, "admin-users-grid.selectedRows": selected,
-        "admin-users-edit-role.value": "operator", "admin-users-edit-scope.value": 5,
-    }, triggered="admin-users-save.n_clicks")
+    saved = call_callback(
+        admin,
+        deps,
+        CREATE,
+        {
+            "admin-users-save.n_clicks": 1,
+            "admin-users-grid.selectedRows": selected,
+            "admin-users-edit-role.value": "operator",
+            "admin-users-edit-scope.value": 5,
+        },
+        triggered="admin-users-save.n_clicks",
+    )
     assert saved.status_code == 200
     user = users_named(url, "viewer")[0]
     assert (user.role_code, user.scope_org_id) == ("operator", 5)
@@ -130,15 +160,29 @@ def test_admin_changes_role_and_scope_disables_and_resets(secured):
     # A role or scope change ends the user's sessions: their next request is refused.
     assert viewer_session.get("/_dash-layout").status_code == 401
 
-    disabled = call_callback(admin, deps, CREATE, {
-        "admin-users-toggle.n_clicks": 1, "admin-users-grid.selectedRows": selected,
-    }, triggered="admin-users-toggle.n_clicks")
+    disabled = call_callback(
+        admin,
+        deps,
+        CREATE,
+        {
+            "admin-users-toggle.n_clicks": 1,
+            "admin-users-grid.selectedRows": selected,
+        },
+        triggered="admin-users-toggle.n_clicks",
+    )
     assert disabled.status_code == 200 and not users_named(url, "viewer")[0].active
     assert login(app.server.test_client(), "viewer").status_code == 200  # refused
 
-    reset = call_callback(admin, deps, CREATE, {
-        "admin-users-reset.n_clicks": 1, "admin-users-grid.selectedRows": selected,
-    }, triggered="admin-users-reset.n_clicks")
+    reset = call_callback(
+        admin,
+        deps,
+        CREATE,
+        {
+            "admin-users-reset.n_clicks": 1,
+            "admin-users-grid.selectedRows": selected,
+        },
+        triggered="admin-users-reset.n_clicks",
+    )
     assert reset.status_code == 200
     assert audit(url, "password_reset")[-1].target == "viewer"
 
@@ -148,9 +192,16 @@ def test_admin_cannot_disable_or_demote_themselves_or_the_last_admin(secured):
     admin = signed_in_client(app, "admin")
     deps = dependencies(admin)
     me = users_named(url, "admin")[0]
-    response = call_callback(admin, deps, CREATE, {
-        "admin-users-toggle.n_clicks": 1, "admin-users-grid.selectedRows": [{"id": me.id, "username": "admin"}],
-    }, triggered="admin-users-toggle.n_clicks")
+    response = call_callback(
+        admin,
+        deps,
+        CREATE,
+        {
+            "admin-users-toggle.n_clicks": 1,
+            "admin-users-grid.selectedRows": [{"id": me.id, "username": "admin"}],
+        },
+        triggered="admin-users-toggle.n_clicks",
+    )
     assert "不能修改自己的角色或停用自己" in text_of(response.get_json()["response"]["admin-users-message"]["children"])
     assert users_named(url, "admin")[0].active
 
@@ -161,11 +212,21 @@ def test_device_tokens_issue_once_list_and_revoke(secured):
     deps = dependencies(admin)
     with session_scope(get_engine(url)) as session:
         wall_id = users_data.get_user_by_username(session, "wall").id
-    grid = call_callback(admin, deps, "admin-devices-grid.rowData", {"admin-devices-refresh.data": 0}).get_json()["response"]
+    grid = call_callback(admin, deps, "admin-devices-grid.rowData", {"admin-devices-refresh.data": 0}).get_json()[
+        "response"
+    ]
     assert [o["value"] for o in grid["admin-devices-account"]["options"]] == [wall_id]
-    issued = call_callback(admin, deps, "admin-devices-message.children", {
-        "admin-devices-issue.n_clicks": 1, "admin-devices-name.value": "指挥大厅主屏", "admin-devices-account.value": wall_id,
-    }, triggered="admin-devices-issue.n_clicks")
+    issued = call_callback(
+        admin,
+        deps,
+        "admin-devices-message.children",
+        {
+            "admin-devices-issue.n_clicks": 1,
+            "admin-devices-name.value": "指挥大厅主屏",
+            "admin-devices-account.value": wall_id,
+        },
+        triggered="admin-devices-issue.n_clicks",
+    )
     assert issued.status_code == 200
     message = issued.get_json()["response"]["admin-devices-message"]["children"]
     url_shown = next(c["props"]["children"] for c in message["props"]["children"] if c["type"] == "Code")
@@ -183,22 +244,45 @@ def test_device_tokens_issue_once_list_and_revoke(secured):
     screen = app.server.test_client()
     assert screen.get(f"/wall/login?token={token}").status_code == 302
     assert screen.get("/_dash-layout").status_code == 200
-    revoked = call_callback(admin, deps, "admin-devices-message.children", {
-        "admin-devices-revoke.n_clicks": 1, "admin-devices-grid.selectedRows": [{"id": stored.id}],
-    }, triggered="admin-devices-revoke.n_clicks")
+    revoked = call_callback(
+        admin,
+        deps,
+        "admin-devices-message.children",
+        {
+            "admin-devices-revoke.n_clicks": 1,
+            "admin-devices-grid.selectedRows": [{"id": stored.id}],
+        },
+        triggered="admin-devices-revoke.n_clicks",
+    )
     assert revoked.status_code == 200
     assert screen.get("/_dash-layout").status_code == 401
-    assert [a.action for a in audit(url, "device_issue") + audit(url, "device_revoke")] == ["device_issue", "device_revoke"]
+    assert [a.action for a in audit(url, "device_issue") + audit(url, "device_revoke")] == [
+        "device_issue",
+        "device_revoke",
+    ]
 
 
 def test_devices_and_audit_callbacks_refuse_non_admins(secured):
     app, url, _ = secured
     leader = signed_in_client(app, "leader")
     deps = dependencies(leader)
-    assert call_callback(leader, deps, "admin-devices-grid.rowData", {"admin-devices-refresh.data": 0}).status_code == 403
-    assert call_callback(leader, deps, "admin-devices-message.children", {
-        "admin-devices-issue.n_clicks": 1, "admin-devices-name.value": "x", "admin-devices-account.value": 1,
-    }, triggered="admin-devices-issue.n_clicks").status_code == 403
+    assert (
+        call_callback(leader, deps, "admin-devices-grid.rowData", {"admin-devices-refresh.data": 0}).status_code == 403
+    )
+    assert (
+        call_callback(
+            leader,
+            deps,
+            "admin-devices-message.children",
+            {
+                "admin-devices-issue.n_clicks": 1,
+                "admin-devices-name.value": "x",
+                "admin-devices-account.value": 1,
+            },
+            triggered="admin-devices-issue.n_clicks",
+        ).status_code
+        == 403
+    )
     assert call_callback(leader, deps, "admin-audit-grid.rowData", {}).status_code == 403
     with session_scope(get_engine(url)) as session:
         assert session.scalars(select(DeviceToken)).all().__len__() == 1
@@ -229,9 +313,13 @@ def test_admin_pages_refuse_users_without_the_permission(secured):
     for username, expect_denied in (("viewer", True), ("admin", False)):
         client = signed_in_client(app, username)
         deps = dependencies(client)
-        response = call_callback(client, deps, "_pages_content.children", {
-            "_pages_location.pathname": "/admin/users", "_pages_location.search": ""},
-            triggered="_pages_location.pathname")
+        response = call_callback(
+            client,
+            deps,
+            "_pages_content.children",
+            {"_pages_location.pathname": "/admin/users", "_pages_location.search": ""},
+            triggered="_pages_location.pathname",
+        )
         assert response.status_code == 200
         body = response.get_data(as_text=True)
         assert ("admin-denied" in body) is expect_denied

@@ -16,11 +16,13 @@ from data.audit import fetch_audit, write_audit
 from data.db import get_engine, session_scope, write_session
 from data.models import AuditLog, DeviceToken, OrgNode, User
 from security.accounts import DEMO_ACCOUNTS, SetupError, create_admin, ensure_demo_accounts
+
 from security_support import seed_org_tree
 
-T0 = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.timezone.utc)
-POLICY = users_data.ThrottlePolicy(window=dt.timedelta(minutes=15), max_account_failures=3, max_address_failures=5,
-                                   lockout=dt.timedelta(minutes=10))
+T0 = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
+POLICY = users_data.ThrottlePolicy(
+    window=dt.timedelta(minutes=15), max_account_failures=3, max_address_failures=5, lockout=dt.timedelta(minutes=10)
+)
 
 
 @pytest.fixture
@@ -35,8 +37,9 @@ def session_for(url):
 
 def test_passwords_are_argon2id_hashes(org_db):
     with session_for(org_db) as s:
-        user = users_data.create_user(s, username="Alice", display_name="", role="leader", scope_org_id=1,
-                                      password="Long-Enough-1")
+        user = users_data.create_user(
+            s, username="Alice", display_name="", role="leader", scope_org_id=1, password="Long-Enough-1"
+        )
         assert user.username == "alice" and user.display_name == "alice"
         assert user.password_hash.startswith("$argon2id$") and "Long-Enough-1" not in user.password_hash
         assert users_data.verify_password(user.password_hash, "Long-Enough-1")
@@ -47,19 +50,23 @@ def test_passwords_are_argon2id_hashes(org_db):
 @pytest.mark.parametrize("password", ["short", "aaaaaaaaaaaa", "bobbybobby"])
 def test_weak_passwords_are_refused(org_db, password):
     with session_for(org_db) as s, pytest.raises(users_data.AccountError) as err:
-        users_data.create_user(s, username="bobbybobby", display_name="Bob", role="viewer", scope_org_id=1,
-                               password=password)
+        users_data.create_user(
+            s, username="bobbybobby", display_name="Bob", role="viewer", scope_org_id=1, password=password
+        )
     assert err.value.code == "weak_password"
 
 
-@pytest.mark.parametrize("kwargs, code", [
-    ({"username": "x"}, "bad_username"),
-    ({"username": "有中文"}, "bad_username"),
-    ({"role": "root"}, "unknown_role"),
-    ({"scope_org_id": 999}, "unknown_org"),
-    ({"scope_org_id": 6, "within_path": "/1/2/"}, "out_of_scope"),
-    ({"role": "wall", "password": "Long-Enough-1"}, "wall_no_password"),
-])
+@pytest.mark.parametrize(
+    "kwargs, code",
+    [
+        ({"username": "x"}, "bad_username"),
+        ({"username": "有中文"}, "bad_username"),
+        ({"role": "root"}, "unknown_role"),
+        ({"scope_org_id": 999}, "unknown_org"),
+        ({"scope_org_id": 6, "within_path": "/1/2/"}, "out_of_scope"),
+        ({"role": "wall", "password": "Long-Enough-1"}, "wall_no_password"),
+    ],
+)
 def test_account_creation_rules(org_db, kwargs, code):
     args = {"username": "carol", "display_name": "Carol", "role": "viewer", "scope_org_id": 3, **kwargs}
     with session_for(org_db) as s, pytest.raises(users_data.AccountError) as err:
@@ -77,46 +84,75 @@ def test_duplicate_usernames_are_refused(org_db):
 
 def test_throttle_window_lockout_and_expiry(org_db):
     with session_for(org_db) as s:
-        users_data.create_user(s, username="erin", display_name="Erin", role="viewer", scope_org_id=1,
-                               password="Right-Password-1")
+        users_data.create_user(
+            s, username="erin", display_name="Erin", role="viewer", scope_org_id=1, password="Right-Password-1"
+        )
     for i in range(POLICY.max_account_failures):
         with session_for(org_db) as s:
-            result = users_data.authenticate(s, "erin", "wrong", "10.0.0.1", now=T0 + dt.timedelta(minutes=i), policy=POLICY)
+            result = users_data.authenticate(
+                s, "erin", "wrong", "10.0.0.1", now=T0 + dt.timedelta(minutes=i), policy=POLICY
+            )
             assert result.status == "invalid"
     last_failure = T0 + dt.timedelta(minutes=POLICY.max_account_failures - 1)
     with session_for(org_db) as s:
-        locked = users_data.authenticate(s, "erin", "Right-Password-1", "10.0.0.2", now=last_failure + dt.timedelta(minutes=1),
-                                         policy=POLICY)
+        locked = users_data.authenticate(
+            s, "erin", "Right-Password-1", "10.0.0.2", now=last_failure + dt.timedelta(minutes=1), policy=POLICY
+        )
     assert locked.status == "locked" and locked.locked_until == last_failure + POLICY.lockout
     with session_for(org_db) as s:
-        ok = users_data.authenticate(s, "erin", "Right-Password-1", "10.0.0.2",
-                                     now=last_failure + POLICY.lockout + dt.timedelta(seconds=1), policy=POLICY)
+        ok = users_data.authenticate(
+            s,
+            "erin",
+            "Right-Password-1",
+            "10.0.0.2",
+            now=last_failure + POLICY.lockout + dt.timedelta(seconds=1),
+            policy=POLICY,
+        )
     assert ok.status == "ok" and ok.account.username == "erin"
     # A success resets the account's counter: one more failure does not lock again.
     with session_for(org_db) as s:
-        again = users_data.authenticate(s, "erin", "wrong", "10.0.0.2", now=last_failure + POLICY.lockout + dt.timedelta(minutes=1),
-                                        policy=POLICY)
+        again = users_data.authenticate(
+            s, "erin", "wrong", "10.0.0.2", now=last_failure + POLICY.lockout + dt.timedelta(minutes=1), policy=POLICY
+        )
     assert again.status == "invalid" and again.locked_until is None
 
 
 def test_failures_spread_beyond_the_window_do_not_lock(org_db):
     with session_for(org_db) as s:
-        users_data.create_user(s, username="frank", display_name="F", role="viewer", scope_org_id=1, password="Right-Password-1")
+        users_data.create_user(
+            s, username="frank", display_name="F", role="viewer", scope_org_id=1, password="Right-Password-1"
+        )
     for i in range(POLICY.max_account_failures + 2):
         with session_for(org_db) as s:
-            users_data.authenticate(s, "frank", "wrong", "10.0.0.1", now=T0 + i * dt.timedelta(minutes=8), policy=POLICY)
+            users_data.authenticate(
+                s, "frank", "wrong", "10.0.0.1", now=T0 + i * dt.timedelta(minutes=8), policy=POLICY
+            )
     with session_for(org_db) as s:
-        result = users_data.authenticate(s, "frank", "Right-Password-1", "10.0.0.1",
-                                         now=T0 + (POLICY.max_account_failures + 2) * dt.timedelta(minutes=8), policy=POLICY)
+        result = users_data.authenticate(
+            s,
+            "frank",
+            "Right-Password-1",
+            "10.0.0.1",
+            now=T0 + (POLICY.max_account_failures + 2) * dt.timedelta(minutes=8),
+            policy=POLICY,
+        )
     assert result.status == "ok"
 
 
 def test_unknown_users_are_throttled_like_real_ones(org_db):
     for i in range(POLICY.max_account_failures):
         with session_for(org_db) as s:
-            assert users_data.authenticate(s, "ghost", "x", "10.0.0.1", now=T0 + dt.timedelta(seconds=i), policy=POLICY).status == "invalid"
+            assert (
+                users_data.authenticate(
+                    s, "ghost", "x", "10.0.0.1", now=T0 + dt.timedelta(seconds=i), policy=POLICY
+                ).status
+                == "invalid"
+            )
     with session_for(org_db) as s:
-        assert users_data.authenticate(s, "ghost", "x", "10.0.0.3", now=T0 + dt.timedelta(minutes=1), policy=POLICY).status == "locked"
+        assert (
+            users_data.authenticate(s, "ghost", "x", "10.0.0.3", now=T0 + dt.timedelta(minutes=1), policy=POLICY).status
+            == "locked"
+        )
 
 
 def test_last_admin_and_self_protection(org_db):
@@ -136,7 +172,9 @@ def test_last_admin_and_self_protection(org_db):
 
 def test_changes_bump_the_session_epoch(org_db):
     with session_for(org_db) as s:
-        user = users_data.create_user(s, username="gina", display_name="G", role="viewer", scope_org_id=1, password="Right-Password-1")
+        user = users_data.create_user(
+            s, username="gina", display_name="G", role="viewer", scope_org_id=1, password="Right-Password-1"
+        )
         epoch = user.session_epoch
         assert users_data.load_account(s, user.id, epoch) is not None
         assert users_data.update_user(s, user.id, display_name="Gina") == {"display_name": ["G", "Gina"]}
@@ -173,16 +211,21 @@ def test_device_tokens_only_for_wall_accounts_and_stored_as_digest(org_db):
 def test_account_functions_the_web_and_the_commands_use(org_db):
     """What callbacks and ``security/`` ask of ``data.users`` instead of reading the ORM themselves."""
     with session_for(org_db) as s:
-        ivan = users_data.create_user(s, username="ivan", display_name="I", role="viewer", scope_org_id=3,
-                                      password="Right-Password-1")
+        ivan = users_data.create_user(
+            s, username="ivan", display_name="I", role="viewer", scope_org_id=3, password="Right-Password-1"
+        )
         admin = users_data.create_user(s, username="boss", display_name="B", role="admin", scope_org_id=1)
         assert users_data.username_of(s, ivan.id) == "ivan" and users_data.username_of(s, 10**6) is None
         assert users_data.check_current_password(s, ivan.id, "Right-Password-1")
         assert not users_data.check_current_password(s, ivan.id, "Wrong-Password-1")
         assert not users_data.check_current_password(s, 10**6, "Right-Password-1")
         # toggling disables an active user, enables a disabled one, within the administrator's scope
-        assert users_data.toggle_active(s, ivan.id, within_path="/1/", acting_user_id=admin.id) == {"active": [True, False]}
-        assert users_data.toggle_active(s, ivan.id, within_path="/1/", acting_user_id=admin.id) == {"active": [False, True]}
+        assert users_data.toggle_active(s, ivan.id, within_path="/1/", acting_user_id=admin.id) == {
+            "active": [True, False]
+        }
+        assert users_data.toggle_active(s, ivan.id, within_path="/1/", acting_user_id=admin.id) == {
+            "active": [False, True]
+        }
         with pytest.raises(users_data.AccountError) as err:
             users_data.toggle_active(s, ivan.id, within_path="/1/6/")
         assert err.value.code == "out_of_scope"
@@ -225,18 +268,33 @@ def test_default_scope_nodes_and_the_province_of_an_empty_tree(org_db, tmp_path)
 def test_audit_write_and_filters(org_db):
     with session_for(org_db) as s:
         write_audit(s, "alice", "login", "alice", {"role": "admin"}, "10.0.0.1", ts=T0)
-        write_audit(s, "bob_x", "login_failed", "bob_x", {"reason": "invalid"}, "10.0.0.2", "failed", ts=T0 + dt.timedelta(hours=1))
-        write_audit(s, "alice", "rule_change", "rule 7", {"when": T0, "levels": (1, 2)}, None, ts=T0 + dt.timedelta(days=1))
+        write_audit(
+            s,
+            "bob_x",
+            "login_failed",
+            "bob_x",
+            {"reason": "invalid"},
+            "10.0.0.2",
+            "failed",
+            ts=T0 + dt.timedelta(hours=1),
+        )
+        write_audit(
+            s, "alice", "rule_change", "rule 7", {"when": T0, "levels": (1, 2)}, None, ts=T0 + dt.timedelta(days=1)
+        )
     with session_scope(get_engine(org_db)) as s:
         assert [r["action"] for r in fetch_audit(s)] == ["rule_change", "login_failed", "login"]
         assert [r["actor"] for r in fetch_audit(s, actor="ALI")] == ["alice", "alice"]
         assert [r["actor"] for r in fetch_audit(s, actor="b_")] == ["bob_x"]  # "_" is literal, not a wildcard
         assert [r["action"] for r in fetch_audit(s, outcome="failed")] == ["login_failed"]
-        assert [r["action"] for r in fetch_audit(s, start=T0, end=T0 + dt.timedelta(hours=2))] == ["login_failed", "login"]
+        assert [r["action"] for r in fetch_audit(s, start=T0, end=T0 + dt.timedelta(hours=2))] == [
+            "login_failed",
+            "login",
+        ]
         assert fetch_audit(s, action="rule_change")[0]["detail"] == {"when": T0.isoformat(), "levels": [1, 2]}
 
 
 # --- commands ----------------------------------------------------------------------------------
+
 
 def test_create_admin_command(org_db, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", org_db)
@@ -272,7 +330,7 @@ def test_demo_accounts_get_fresh_random_passwords_at_each_start(org_db):
     first = ensure_demo_accounts(cfg)
     second = ensure_demo_accounts(cfg)
     assert [(u, r) for u, r, _ in first] == [(a.username, a.role) for a in DEMO_ACCOUNTS]
-    for (_, role, secret1), (_, _, secret2) in zip(first, second):
+    for (_, _, secret1), (_, _, secret2) in zip(first, second):
         assert secret1 != secret2
     with session_scope(get_engine(org_db)) as s:
         users = {u.username: u for u in s.scalars(select(User))}

@@ -20,7 +20,7 @@ from data.loaders import load_file
 from loader_world import NOW, build_world, hourly_csv
 
 ROOT = Path(__file__).resolve().parents[2]
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def count(url, table="meter_reading"):
@@ -68,7 +68,10 @@ def test_prune_keeps_the_newest(tmp_path):
     (tmp_path / "unrelated.txt").write_text("keep me")
     removed = prune_backups(tmp_path, keep=2)
     assert sorted(p.name for p in removed) == [f"aocc-202611{d:02d}-023000.sqlite3" for d in (1, 2, 3)]
-    assert [b.path.name for b in list_backups(tmp_path)] == ["aocc-20261105-023000.sqlite3", "aocc-20261104-023000.sqlite3"]
+    assert [b.path.name for b in list_backups(tmp_path)] == [
+        "aocc-20261105-023000.sqlite3",
+        "aocc-20261104-023000.sqlite3",
+    ]
     assert (tmp_path / "unrelated.txt").exists()
 
 
@@ -97,22 +100,46 @@ def test_backup_without_pg_dump_fails_clearly(pg_url, tmp_path, monkeypatch):
 def test_command_line_backup_and_restore(sqlite_url, tmp_path):
     build_world(sqlite_url)
     env = {**os.environ, "DATABASE_URL": sqlite_url, "AOCC_VAR_DIR": str(tmp_path)}
-    made = subprocess.run([sys.executable, "-m", "data.backup", "backup", "--dest", str(tmp_path / "bk")], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+    made = subprocess.run(
+        [sys.executable, "-m", "data.backup", "backup", "--dest", str(tmp_path / "bk")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert made.returncode == 0, made.stderr
     backup = Path(made.stdout.strip().splitlines()[-1])
     assert backup.exists()
     with get_engine(sqlite_url).begin() as conn:
         conn.execute(sa.text("DELETE FROM housing_unit"))
-    refused = subprocess.run([sys.executable, "-m", "data.backup", "restore", str(backup)], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=120)
+    refused = subprocess.run(
+        [sys.executable, "-m", "data.backup", "restore", str(backup)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert refused.returncode == 2 and "--yes" in refused.stderr
-    restored = subprocess.run([sys.executable, "-m", "data.backup", "restore", str(backup), "--yes"], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
+    restored = subprocess.run(
+        [sys.executable, "-m", "data.backup", "restore", str(backup), "--yes"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert restored.returncode == 0, restored.stderr
     assert count(sqlite_url, "housing_unit") == 1
-    listed = subprocess.run([sys.executable, "-m", "data.backup", "list", "--dest", str(tmp_path / "bk")], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=120)
+    listed = subprocess.run(
+        [sys.executable, "-m", "data.backup", "list", "--dest", str(tmp_path / "bk")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert backup.name in listed.stdout
 
 

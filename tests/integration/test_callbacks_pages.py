@@ -150,9 +150,15 @@ def test_a_bug_is_a_failure_not_no_data(rollup_db, make_app, caplog, failure):
 
     app = make_app(rollup_db.url)
     with request(app):
-        tiles, figure, status = render_page("energy", n_intervals=0, org=None, theme="light", fetch=broken_fetch,
-                                            build_kpis=lambda kpis, lang: build_kpi_tiles(kpis, lang=lang),
-                                            make_figure=make_energy_trend_figure)
+        tiles, figure, status = render_page(
+            "energy",
+            n_intervals=0,
+            org=None,
+            theme="light",
+            fetch=broken_fetch,
+            build_kpis=lambda kpis, lang: build_kpi_tiles(kpis, lang=lang),
+            make_figure=make_energy_trend_figure,
+        )
     (block,) = tiles
     assert getattr(block, "data-state") == "error"
     assert block.children[1].children == "数据暂不可用"
@@ -177,8 +183,19 @@ def test_empty_database_shows_no_data(make_app, db_url):
     from data.models import OrgNode
 
     with write_session(get_engine(db_url)) as session:
-        session.add(OrgNode(id=1, parent_id=None, level="province", admin_level="province", code="P", name_zh="省",
-                            name_en="Province", path="/1/", depth=0))
+        session.add(
+            OrgNode(
+                id=1,
+                parent_id=None,
+                level="province",
+                admin_level="province",
+                code="P",
+                name_zh="省",
+                name_en="Province",
+                path="/1/",
+                depth=0,
+            )
+        )
     app = make_app(db_url)
     for page in PAGES:
         with request(app):
@@ -199,7 +216,10 @@ def test_org_bar(rollup_db, make_app):
     with request(app, scope_org_id=3):
         refused = update_org_bar("2")
     items = crumbs[0].children
-    assert [i.children.children if hasattr(i.children, "children") else i.children for i in items] == ["Test Province", "City A"]
+    assert [i.children.children if hasattr(i.children, "children") else i.children for i in items] == [
+        "Test Province",
+        "City A",
+    ]
     assert options == [{"label": "County B", "value": 3}, {"label": "City A Development", "value": 8}]
     assert (placeholder, disabled) == ("Drill down to a unit…", False)
     assert leaf[1] == [] and leaf[3] is True and leaf[2] == "No subordinate units"
@@ -242,7 +262,11 @@ def test_app_shell_for_the_request(rollup_db, make_app):
                 yield from walk(child)
 
     def nav_keys(shell):
-        return [c.id["key"] for c in walk(shell) if isinstance(getattr(c, "id", None), dict) and c.id["type"] == ids.NAV_LINK]
+        return [
+            c.id["key"]
+            for c in walk(shell)
+            if isinstance(getattr(c, "id", None), dict) and c.id["type"] == ids.NAV_LINK
+        ]
 
     def store(shell, component_id):
         return next(c for c in walk(shell) if getattr(c, "id", None) == component_id)
@@ -256,6 +280,8 @@ def test_app_shell_for_the_request(rollup_db, make_app):
     assert store(viewer, ids.LANG_STORE).data == "en"
     wall = shell_for(UserInfo("wall", "大屏", "wall", frozenset({"view", "wall"}), 1))
     assert wall.className == "aocc-app theme-dark" and wall.lang == "zh-CN"
-    assert shell_for(UserInfo("wall", "大屏", "wall", frozenset({"view"}), 1), "aocc_theme=light").className.endswith("light")
+    assert shell_for(UserInfo("wall", "大屏", "wall", frozenset({"view"}), 1), "aocc_theme=light").className.endswith(
+        "light"
+    )
     nobody = shell_for(UserInfo("x", "x", "viewer", frozenset(), 1))
     assert nav_keys(nobody) == []

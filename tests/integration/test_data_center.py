@@ -15,14 +15,19 @@ import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden
 
 from components.data_center import (
-    build_batches_table, build_data_page, build_quarantine_table, format_issue, format_reason, provenance_href,
+    build_batches_table,
+    build_data_page,
+    build_quarantine_table,
+    format_issue,
+    format_reason,
+    provenance_href,
 )
-from presentation.i18n import CATALOG
 from config import load_config
 from data.db import get_engine
 from data.loaders import ensure_sources, load_file
 from data.loaders.reasons import FILE_ISSUES, ROW_REASONS
 from data.loaders.sources import SourceSpec
+from presentation.i18n import CATALOG
 from security.context import UserInfo, acting_as
 
 from loader_world import NOW, build_world, hourly_csv
@@ -40,6 +45,7 @@ def make_app():
 
     def _make(url):
         return create_app(load_config(database_url=url, secret_key=SECRET))
+
     return _make
 
 
@@ -47,12 +53,26 @@ def make_app():
 def loaded(sqlite_url, tmp_path):
     build_world(sqlite_url)
     engine = get_engine(sqlite_url)
-    ensure_sources(engine, [SourceSpec("drop_energy", "file_drop", "energy", "能耗投放目录", "Energy drop",
-                                       {"folder": str(tmp_path / "drop")}, 60, 3600)])
+    ensure_sources(
+        engine,
+        [
+            SourceSpec(
+                "drop_energy",
+                "file_drop",
+                "energy",
+                "能耗投放目录",
+                "Energy drop",
+                {"folder": str(tmp_path / "drop")},
+                60,
+                3600,
+            )
+        ],
+    )
     source_id = engine.connect().execute(sa.text("SELECT id FROM data_source")).scalar()
     path = tmp_path / "readings.csv"
-    path.write_text(hourly_csv(hours=range(1, 4)) + f"{XSS},2026-11-20 04:00,1\nE-B001,2026-11-20 05:00,abc\n",
-                    encoding="utf-8")
+    path.write_text(
+        hourly_csv(hours=range(1, 4)) + f"{XSS},2026-11-20 04:00,1\nE-B001,2026-11-20 05:00,abc\n", encoding="utf-8"
+    )
     result = load_file(engine, path, now=NOW, source_id=source_id)
     assert result.rows_rejected == 2
     return sqlite_url
@@ -60,7 +80,9 @@ def loaded(sqlite_url, tmp_path):
 
 @contextlib.contextmanager
 def request(app, user, lang="zh"):
-    with app.server.test_request_context("/_dash-update-component", method="POST", headers={"Cookie": f"aocc_lang={lang}"}):
+    with app.server.test_request_context(
+        "/_dash-update-component", method="POST", headers={"Cookie": f"aocc_lang={lang}"}
+    ):
         with acting_as(user):
             yield
 
@@ -91,7 +113,10 @@ def test_every_reason_and_issue_has_both_languages():
 def test_reasons_render_with_missing_parameters():
     assert format_reason("unknown_meter", {"code": "X-1"}, "en") == "Unknown meter “X-1”"
     assert format_reason("not_a_number", {}, "zh") == "「?」的值“?”不是数字"
-    assert format_issue({"code": "truncated_file", "params": {}, "line": 7}, "en") == "line 7: The file is truncated here: its last line is incomplete"
+    assert (
+        format_issue({"code": "truncated_file", "params": {}, "line": 7}, "en")
+        == "line 7: The file is truncated here: its last line is incomplete"
+    )
 
 
 def test_the_page_is_registered_with_the_navigation_attributes(make_app, sqlite_url):
@@ -147,7 +172,9 @@ def test_resubmit_and_discard_need_manage_data_on_the_server(make_app, loaded):
     with get_engine(loaded).connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM quarantine_row WHERE status='open'")).scalar() == 2
         assert conn.execute(sa.text("SELECT action, outcome FROM audit_log")).all() == [
-            ("permission_denied", "denied"), ("permission_denied", "denied")]
+            ("permission_denied", "denied"),
+            ("permission_denied", "denied"),
+        ]
 
 
 def test_operator_corrects_and_resubmits_a_row(make_app, loaded):
@@ -159,7 +186,11 @@ def test_operator_corrects_and_resubmits_a_row(make_app, loaded):
     with request(app, OPERATOR):
         with app.server.app_context():
             pass
-        ctx = {"triggered_inputs": [{"prop_id": json.dumps({"row": row_id, "type": "data-q-select"}) + ".n_clicks", "value": 1}]}
+        ctx = {
+            "triggered_inputs": [
+                {"prop_id": json.dumps({"row": row_id, "type": "data-q-select"}) + ".n_clicks", "value": 1}
+            ]
+        }
         from dash._callback_context import context_value
         from dash._utils import AttributeDict
 
@@ -179,8 +210,9 @@ def test_operator_corrects_and_resubmits_a_row(make_app, loaded):
             context_value.reset(token)
     assert "已重新提交" in message and changed == 1 and selected_after is None and hidden_after is True
     with get_engine(loaded).connect() as conn:
-        assert conn.execute(sa.text("SELECT status, resolved_by FROM quarantine_row WHERE id=:i"), {"i": row_id}).one() == \
-            ("resubmitted", "op1")
+        assert conn.execute(
+            sa.text("SELECT status, resolved_by FROM quarantine_row WHERE id=:i"), {"i": row_id}
+        ).one() == ("resubmitted", "op1")
         assert conn.execute(sa.text("SELECT value FROM meter_reading WHERE value = 42")).scalar() == 42
 
 
@@ -199,27 +231,54 @@ def test_provenance_view_and_kpi_links(make_app, loaded):
         derived = texts(update_provenance({"metric": "energy.total_kgce", "org": "4"}, 0))
         assert "综合能耗" in derived and "readings.csv" in derived and "用电量" in derived
     links = update_kpi_source_links([{"type": "aocc-kpi-source", "metric": "energy.electricity_kwh"}], ["4"])
-    assert links == [provenance_href("energy.electricity_kwh", "4")] == ["/data?metric=energy.electricity_kwh&org=4#provenance"]
+    assert (
+        links
+        == [provenance_href("energy.electricity_kwh", "4")]
+        == ["/data?metric=energy.electricity_kwh&org=4#provenance"]
+    )
 
 
 def test_batches_table_names_file_line_and_column():
     import pandas as pd
 
-    frame = pd.DataFrame([{
-        "batch_id": 7, "source_id": None, "source_code": None, "source_name_zh": None, "source_name_en": None,
-        "fact": "meter_reading", "domain": "energy", "file_name": XSS + ".csv", "status": "failed", "rows_read": 0,
-        "rows_accepted": 0, "rows_duplicate": 0, "rows_rejected": 0, "started_at": dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc),
-        "finished_at": None, "data_from": None, "data_to": None,
-        "issues": [{"code": "duplicate_column", "params": {"field": "value", "columns": ["读数", "用量"]}},
-                   {"code": "truncated_file", "params": {}, "line": 12}],
-        "error": None, "same_as_batch": None}])
+    frame = pd.DataFrame(
+        [
+            {
+                "batch_id": 7,
+                "source_id": None,
+                "source_code": None,
+                "source_name_zh": None,
+                "source_name_en": None,
+                "fact": "meter_reading",
+                "domain": "energy",
+                "file_name": XSS + ".csv",
+                "status": "failed",
+                "rows_read": 0,
+                "rows_accepted": 0,
+                "rows_duplicate": 0,
+                "rows_rejected": 0,
+                "started_at": dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+                "finished_at": None,
+                "data_from": None,
+                "data_to": None,
+                "issues": [
+                    {"code": "duplicate_column", "params": {"field": "value", "columns": ["读数", "用量"]}},
+                    {"code": "truncated_file", "params": {}, "line": 12},
+                ],
+                "error": None,
+                "same_as_batch": None,
+            }
+        ]
+    )
     shown = texts(build_batches_table(frame, lang="zh"))
     assert "列重复：读数、用量" in shown and "第 12 行" in shown and XSS in shown
     empty = build_quarantine_table(pd.DataFrame(), total=0, lang="en", can_manage=True, show_raw=True)
     assert "No entries" in texts(empty)
 
 
-COUNTY_OPERATOR = UserInfo("op-x1", "县操作员", "operator", frozenset({"view", "manage_data"}), 3)  # X1: holds A1 (B001)
+COUNTY_OPERATOR = UserInfo(
+    "op-x1", "县操作员", "operator", frozenset({"view", "manage_data"}), 3
+)  # X1: holds A1 (B001)
 CITY_BUREAU_OPERATOR = UserInfo("op-a2", "市局操作员", "operator", frozenset({"view", "manage_data"}), 5)  # A2: B002
 
 
@@ -228,9 +287,10 @@ def test_quarantine_shows_and_acts_only_inside_the_data_scope(make_app, loaded):
     unknown meter code) is shown to province-wide users only. Reading, counting and acting all
     follow the scope, whatever row id a request names."""
     app = make_app(loaded)
-    import callbacks.data_center as cb
     from dash._callback_context import context_value
     from dash._utils import AttributeDict
+
+    import callbacks.data_center as cb
     from data.queries.ingest import fetch_quarantine, fetch_sources
     from security.context import current_scope
 
@@ -256,17 +316,26 @@ def test_quarantine_shows_and_acts_only_inside_the_data_scope(make_app, loaded):
             context_value.reset(token)
     assert message == "该行不属于您的数据范围"
     with get_engine(loaded).connect() as conn:
-        assert conn.execute(sa.text("SELECT status FROM quarantine_row WHERE id = :i"), {"i": row_id}).scalar() == "open"
+        assert (
+            conn.execute(sa.text("SELECT status FROM quarantine_row WHERE id = :i"), {"i": row_id}).scalar() == "open"
+        )
 
 
-@pytest.mark.parametrize("fact, text, org", [
-    ("trip", "车牌号,出车时间,收车时间,行驶里程\n京A00001,2026-11-20 08:00,2026-11-20 09:00,-5\n", 4),
-    ("asset_movement", "资产编号,变动时间,变动类型\nAS-0001,2026-11-20 08:00,飞走\n", 4),
-    ("lease", "房源编号,承租人,起租日期,到期日期,月租金\nHU-001,李四,2026-13-45,2027-01-01,800\n", 4),
-    ("asset", "资产编号,单位编码,资产分类,资产名称,使用状态,原值,取得日期\nAS-0009,A2,NOPE,打印机,在用,3000,2024-01-01\n", 5),
-    ("meter_reading", "建筑编码,能源类型,时间,用量\nB002,电,2026-11-20 01:30,1\n", 5),
-    ("meter_reading", "表计编号,时间,用量\nE-NOPE,2026-11-20 01:00,1\n", None),
-])
+@pytest.mark.parametrize(
+    "fact, text, org",
+    [
+        ("trip", "车牌号,出车时间,收车时间,行驶里程\n京A00001,2026-11-20 08:00,2026-11-20 09:00,-5\n", 4),
+        ("asset_movement", "资产编号,变动时间,变动类型\nAS-0001,2026-11-20 08:00,飞走\n", 4),
+        ("lease", "房源编号,承租人,起租日期,到期日期,月租金\nHU-001,李四,2026-13-45,2027-01-01,800\n", 4),
+        (
+            "asset",
+            "资产编号,单位编码,资产分类,资产名称,使用状态,原值,取得日期\nAS-0009,A2,NOPE,打印机,在用,3000,2024-01-01\n",
+            5,
+        ),
+        ("meter_reading", "建筑编码,能源类型,时间,用量\nB002,电,2026-11-20 01:30,1\n", 5),
+        ("meter_reading", "表计编号,时间,用量\nE-NOPE,2026-11-20 01:00,1\n", None),
+    ],
+)
 def test_each_fact_places_its_rejected_rows_in_an_org(sqlite_url, tmp_path, fact, text, org):
     build_world(sqlite_url)
     engine = get_engine(sqlite_url)
@@ -282,9 +351,10 @@ def test_discarding_without_a_note_is_refused_and_the_row_stays_open(make_app, l
     """The note rule (``data.quarantine_review.discard_note``) holds on the server: a blank note
     changes nothing; a note is kept trimmed with the discarded row."""
     app = make_app(loaded)
-    import callbacks.data_center as cb
     from dash._callback_context import context_value
     from dash._utils import AttributeDict
+
+    import callbacks.data_center as cb
 
     with get_engine(loaded).connect() as conn:
         row_id = conn.execute(sa.text("SELECT id FROM quarantine_row WHERE line_no = 6")).scalar()

@@ -81,33 +81,46 @@ def test_demo_build_invariants(db_url):
             "vehicle.org_id": "SELECT COUNT(*) FROM vehicle v LEFT JOIN org_node o ON o.id = v.org_id WHERE o.id IS NULL",
             "trip.vehicle_id": "SELECT COUNT(*) FROM trip t LEFT JOIN vehicle v ON v.id = t.vehicle_id WHERE v.id IS NULL",
             "trip.request_id": "SELECT COUNT(*) FROM trip t LEFT JOIN trip_request q ON q.id = t.request_id "
-                               "WHERE t.request_id IS NOT NULL AND q.id IS NULL",
+            "WHERE t.request_id IS NOT NULL AND q.id IS NULL",
             "fuel_record.vehicle_id": "SELECT COUNT(*) FROM fuel_record f LEFT JOIN vehicle v ON v.id = f.vehicle_id WHERE v.id IS NULL",
             "asset.org_id": "SELECT COUNT(*) FROM asset a LEFT JOIN org_node o ON o.id = a.org_id WHERE o.id IS NULL",
             "asset.building_id": "SELECT COUNT(*) FROM asset a LEFT JOIN building b ON b.id = a.building_id "
-                                 "WHERE a.building_id IS NOT NULL AND b.id IS NULL",
+            "WHERE a.building_id IS NOT NULL AND b.id IS NULL",
             "asset_movement.to_org_id": "SELECT COUNT(*) FROM asset_movement m LEFT JOIN org_node o ON o.id = m.to_org_id "
-                                        "WHERE m.to_org_id IS NOT NULL AND o.id IS NULL",
+            "WHERE m.to_org_id IS NOT NULL AND o.id IS NULL",
             "office_occupancy.staff_no": "SELECT COUNT(*) FROM office_occupancy o LEFT JOIN staff_member s ON s.staff_no = o.staff_no "
-                                         "WHERE s.id IS NULL",
+            "WHERE s.id IS NULL",
             "office_room.building": "SELECT COUNT(*) FROM office_room r JOIN building b ON b.id = r.building_id WHERE b.org_id <> r.org_id",
             "lease.unit_id": "SELECT COUNT(*) FROM lease l LEFT JOIN housing_unit u ON u.id = l.unit_id WHERE u.id IS NULL",
             "lease.tenant_org_id": "SELECT COUNT(*) FROM lease l LEFT JOIN org_node o ON o.id = l.tenant_org_id WHERE o.id IS NULL",
             "weather_daily.city_id": "SELECT COUNT(*) FROM weather_daily w JOIN org_node o ON o.id = w.city_id WHERE o.level <> 'city'",
             "rollup.building": "SELECT COUNT(*) FROM rollup_daily r LEFT JOIN building b ON b.id = r.entity_id "
-                               "WHERE r.entity_kind = 'building' AND b.id IS NULL",
+            "WHERE r.entity_kind = 'building' AND b.id IS NULL",
             "rollup.org": "SELECT COUNT(*) FROM rollup_monthly r LEFT JOIN org_node o ON o.id = r.entity_id "
-                          "WHERE r.entity_kind = 'org' AND o.id IS NULL",
+            "WHERE r.entity_kind = 'org' AND o.id IS NULL",
         }
         for what, sql in orphans.items():
             assert conn.execute(sa.text(sql)).scalar_one() == 0, what
 
         # Provenance: every fact's batch exists, and each batch's counts add up and match its facts.
         batches = _frame(conn, "SELECT * FROM load_batch").set_index("id")
-        assert (batches["rows_read"] == batches["rows_accepted"] + batches["rows_duplicate"] + batches["rows_rejected"]).all()
+        assert (
+            batches["rows_read"] == batches["rows_accepted"] + batches["rows_duplicate"] + batches["rows_rejected"]
+        ).all()
         assert (batches["status"] == "applied").all()
-        fact_tables = ("meter_reading", "weather_daily", "trip", "fuel_record", "maintenance_record", "insurance_policy",
-                       "asset", "asset_movement", "asset_audit", "office_occupancy", "lease")
+        fact_tables = (
+            "meter_reading",
+            "weather_daily",
+            "trip",
+            "fuel_record",
+            "maintenance_record",
+            "insurance_policy",
+            "asset",
+            "asset_movement",
+            "asset_audit",
+            "office_occupancy",
+            "lease",
+        )
         accepted = pd.Series(0, index=batches.index)
         for table in fact_tables:
             per_batch = _frame(conn, f"SELECT batch_id, COUNT(*) AS n FROM {table} GROUP BY batch_id")
@@ -116,7 +129,9 @@ def test_demo_build_invariants(db_url):
             assert (batches.loc[per_batch["batch_id"], "fact"].to_numpy() == LOADER_FACT.get(table, table)).all(), table
             accepted = accepted.add(per_batch.set_index("batch_id")["n"], fill_value=0)
         assert (accepted.reindex(batches.index).fillna(0) == batches["rows_accepted"]).all()
-        rejected = _frame(conn, "SELECT batch_id, COUNT(*) AS n FROM quarantine_row GROUP BY batch_id").set_index("batch_id")["n"]
+        rejected = _frame(conn, "SELECT batch_id, COUNT(*) AS n FROM quarantine_row GROUP BY batch_id").set_index(
+            "batch_id"
+        )["n"]
         assert rejected.reindex(batches.index).fillna(0).astype(int).equals(batches["rows_rejected"].astype(int))
         # Quarantined demo rows speak the loader's language: its reason codes with their
         # parameters, its fact names, and the headers of its import formats.
@@ -141,15 +156,26 @@ def test_demo_build_invariants(db_url):
             assert set(months.loc[months["domain"] == domain, "month"]) >= every_month, domain
 
         # Roll-ups equal raw facts, recomputed here independently.
-        readings = _frame(conn, "SELECT r.ts, r.value, m.kind, m.interval_minutes, m.building_id, b.org_id FROM meter_reading r "
-                                "JOIN meter m ON m.id = r.meter_id JOIN building b ON b.id = m.building_id")
+        readings = _frame(
+            conn,
+            "SELECT r.ts, r.value, m.kind, m.interval_minutes, m.building_id, b.org_id FROM meter_reading r "
+            "JOIN meter m ON m.id = r.meter_id JOIN building b ON b.id = m.building_id",
+        )
         readings["day"] = _local_days(readings["ts"], readings["interval_minutes"])
         readings["month"] = readings["day"].dt.to_period("M").dt.start_time
         root = conn.execute(sa.text("SELECT id FROM org_node WHERE parent_id IS NULL")).scalar_one()
-        monthly = _frame(conn, "SELECT metric_id, month, value, samples FROM rollup_monthly WHERE entity_kind = 'org' "
-                               "AND entity_id = :root", root=root)
+        monthly = _frame(
+            conn,
+            "SELECT metric_id, month, value, samples FROM rollup_monthly WHERE entity_kind = 'org' "
+            "AND entity_id = :root",
+            root=root,
+        )
         monthly["month"] = pd.to_datetime(monthly["month"])
-        for kind, metric in (("electricity", "energy.electricity_kwh"), ("water", "energy.water_m3"), ("heat", "energy.heat_gj")):
+        for kind, metric in (
+            ("electricity", "energy.electricity_kwh"),
+            ("water", "energy.water_m3"),
+            ("heat", "energy.heat_gj"),
+        ):
             raw = readings[readings["kind"] == kind].groupby("month")["value"].agg(["sum", "size"])
             stored = monthly[monthly["metric_id"] == metric].set_index("month")
             assert len(raw) >= 3
@@ -164,11 +190,16 @@ def test_demo_build_invariants(db_url):
         rng = np.random.default_rng(0)
         for _ in range(5):
             pick = electricity.iloc[int(rng.integers(0, len(electricity)))]
-            raw = electricity[(electricity["building_id"] == pick["building_id"]) & (electricity["day"] == pick["day"])]["value"].sum()
-            stored = conn.execute(sa.text(
-                "SELECT value FROM rollup_daily WHERE metric_id = 'energy.electricity_kwh' AND entity_kind = 'building' "
-                "AND entity_id = :b AND day = :d").bindparams(sa.bindparam("d", type_=sa.Date())),
-                {"b": int(pick["building_id"]), "d": pick["day"].date()}).scalar_one()
+            raw = electricity[
+                (electricity["building_id"] == pick["building_id"]) & (electricity["day"] == pick["day"])
+            ]["value"].sum()
+            stored = conn.execute(
+                sa.text(
+                    "SELECT value FROM rollup_daily WHERE metric_id = 'energy.electricity_kwh' AND entity_kind = 'building' "
+                    "AND entity_id = :b AND day = :d"
+                ).bindparams(sa.bindparam("d", type_=sa.Date())),
+                {"b": int(pick["building_id"]), "d": pick["day"].date()},
+            ).scalar_one()
             assert stored == pytest.approx(raw)
 
         trips = _frame(conn, "SELECT start_ts, km FROM trip")
@@ -178,7 +209,10 @@ def test_demo_build_invariants(db_url):
             stored = monthly[monthly["metric_id"] == metric].set_index("month")
             assert np.allclose(stored.loc[raw.index, "value"], raw[column]), metric
         fleet = monthly[monthly["metric_id"] == "vehicle.fleet"].set_index("month")["value"]
-        assert fleet.iloc[-1] == conn.execute(sa.text("SELECT COUNT(*) FROM vehicle WHERE status <> 'disposed'")).scalar_one()
+        assert (
+            fleet.iloc[-1]
+            == conn.execute(sa.text("SELECT COUNT(*) FROM vehicle WHERE status <> 'disposed'")).scalar_one()
+        )
 
         versions = dict(conn.execute(sa.text("SELECT domain, version FROM data_version")).all())
         assert all(versions[d] >= 1 for d in ("energy", "vehicle", "asset", "housing"))
@@ -196,16 +230,28 @@ def test_demo_build_invariants(db_url):
                     value = getattr(row, column.key)
                     if isinstance(value, dt.datetime):
                         assert value.tzinfo is not None, f"{mapper.class_.__name__}.{column.key}"
-        reading = session.scalars(sa.select(MeterReading).order_by(MeterReading.meter_id, MeterReading.ts).limit(1)).one()
-        assert reading.ts == dt.datetime.combine(AS_OF - dt.timedelta(days=75), dt.time(1), dt.timezone(dt.timedelta(hours=8)))
+        reading = session.scalars(
+            sa.select(MeterReading).order_by(MeterReading.meter_id, MeterReading.ts).limit(1)
+        ).one()
+        assert reading.ts == dt.datetime.combine(
+            AS_OF - dt.timedelta(days=75), dt.time(1), dt.timezone(dt.timedelta(hours=8))
+        )
     # New rows after the demo get fresh ids (PostgreSQL sequences continue after the demo's ids).
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO org_node (parent_id, level, admin_level, code, name_zh, name_en, path, depth, "
-                             "headcount, energy_users, sort_order) VALUES (1, 'agency', 'province', 'NEW', '新', 'New', "
-                             "'/1/x/', 1, 0, 0, 0)"))
-        conn.execute(sa.text("INSERT INTO load_batch (domain, fact, rows_read, rows_accepted, rows_duplicate, rows_rejected, "
-                             "status, started_at) VALUES ('energy', 'meter_reading', 0, 0, 0, 0, 'running', :t)").bindparams(
-            sa.bindparam("t", type_=sa.DateTime())), {"t": dt.datetime(2026, 11, 25)})
+        conn.execute(
+            sa.text(
+                "INSERT INTO org_node (parent_id, level, admin_level, code, name_zh, name_en, path, depth, "
+                "headcount, energy_users, sort_order) VALUES (1, 'agency', 'province', 'NEW', '新', 'New', "
+                "'/1/x/', 1, 0, 0, 0)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO load_batch (domain, fact, rows_read, rows_accepted, rows_duplicate, rows_rejected, "
+                "status, started_at) VALUES ('energy', 'meter_reading', 0, 0, 0, 0, 'running', :t)"
+            ).bindparams(sa.bindparam("t", type_=sa.DateTime())),
+            {"t": dt.datetime(2026, 11, 25)},
+        )
     with pytest.raises(DatabaseNotEmpty):
         build_demo(db_url, tier="tiny", seed=11, as_of=AS_OF)
     assert build_demo(db_url, tier="tiny", seed=11, as_of=AS_OF, if_empty=True)["skipped"] is True

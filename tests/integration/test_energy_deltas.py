@@ -27,15 +27,19 @@ from data.rollup_delta import EnergyDeltas
 from rollup_snapshots import KEYS, assert_same, snapshot
 
 AS_OF = dt.date(2026, 11, 25)
-NOW = dt.datetime(2026, 12, 1, 4, 0, tzinfo=dt.timezone.utc)  # 12:00 on 1 Dec in Shanghai
+NOW = dt.datetime(2026, 12, 1, 4, 0, tzinfo=dt.UTC)  # 12:00 on 1 Dec in Shanghai
 
 
 def _meters(engine) -> pd.DataFrame:
     with engine.connect() as conn:
-        return pd.read_sql(sa.text(
-            "SELECT m.id, m.code, m.kind, m.interval_minutes, b.org_id, o.depth FROM meter m "
-            "JOIN building b ON b.id = m.building_id JOIN org_node o ON o.id = b.org_id WHERE m.active "
-            "ORDER BY m.id"), conn)
+        return pd.read_sql(
+            sa.text(
+                "SELECT m.id, m.code, m.kind, m.interval_minutes, b.org_id, o.depth FROM meter m "
+                "JOIN building b ON b.id = m.building_id JOIN org_node o ON o.id = b.org_id WHERE m.active "
+                "ORDER BY m.id"
+            ),
+            conn,
+        )
 
 
 def _batch_rows(engine) -> tuple[list[tuple[str, str, str]], dict]:
@@ -48,9 +52,15 @@ def _batch_rows(engine) -> tuple[list[tuple[str, str, str]], dict]:
     assert len(chosen) >= 3 and len(water) >= 1
     with engine.connect() as conn:
         # values near each meter's own level, so that the jump check lets them through
-        level = {int(m): float(conn.execute(sa.text(
-            "SELECT avg(value) FROM meter_reading WHERE meter_id = :m"), {"m": int(m)}).scalar() or 1.0)
-            for m in [*chosen["id"], *water["id"]]}
+        level = {
+            int(m): float(
+                conn.execute(
+                    sa.text("SELECT avg(value) FROM meter_reading WHERE meter_id = :m"), {"m": int(m)}
+                ).scalar()
+                or 1.0
+            )
+            for m in [*chosen["id"], *water["id"]]
+        }
     rows: list[tuple[str, str, str]] = []
     # 28 Nov (Saturday) to 1 Dec 03:00 local: a weekend, night hours and the month boundary
     start = dt.datetime(2026, 11, 28, 1, 0)
@@ -62,10 +72,14 @@ def _batch_rows(engine) -> tuple[list[tuple[str, str, str]], dict]:
         for meter_id, code in zip(water["id"], water["code"]):
             rows.append((code, day, f"{level[int(meter_id)]:.3f}"))
     with engine.connect() as conn:
-        stored = conn.execute(sa.text(
-            "SELECT m.code, r.ts, r.value FROM meter_reading r JOIN meter m ON m.id = r.meter_id "
-            "WHERE m.id = :m ORDER BY r.ts DESC LIMIT 3"), {"m": int(chosen["id"].iloc[0])}).all()
-    to_local = lambda ts: (pd.Timestamp(ts).to_pydatetime().replace(tzinfo=None) + dt.timedelta(hours=8))  # noqa: E731
+        stored = conn.execute(
+            sa.text(
+                "SELECT m.code, r.ts, r.value FROM meter_reading r JOIN meter m ON m.id = r.meter_id "
+                "WHERE m.id = :m ORDER BY r.ts DESC LIMIT 3"
+            ),
+            {"m": int(chosen["id"].iloc[0])},
+        ).all()
+    to_local = lambda ts: pd.Timestamp(ts).to_pydatetime().replace(tzinfo=None) + dt.timedelta(hours=8)  # noqa: E731
     corrected, unchanged = stored[0], stored[1]
     rows.append((corrected.code, to_local(corrected.ts).strftime("%Y-%m-%d %H:%M"), f"{corrected.value * 2 + 1:.4f}"))
     rows.append((unchanged.code, to_local(unchanged.ts).strftime("%Y-%m-%d %H:%M"), repr(float(unchanged.value))))
@@ -107,8 +121,14 @@ def test_rows_from_records_take_the_same_way_as_a_file(db_url, tmp_path):
     build_demo(db_url, tier="tiny", seed=11, as_of=AS_OF)
     engine = get_engine(db_url)
     rows, _expected = _batch_rows(engine)
-    result = load_records(engine, "meter_reading", ({"meter_code": c, "ts": t, "value": v} for c, t, v in rows),
-                          now=NOW, name="simulator", columns=("meter_code", "ts", "value"))
+    result = load_records(
+        engine,
+        "meter_reading",
+        ({"meter_code": c, "ts": t, "value": v} for c, t, v in rows),
+        now=NOW,
+        name="simulator",
+        columns=("meter_code", "ts", "value"),
+    )
     assert (result.rows_accepted, result.rows_duplicate, result.rows_rejected) == (len(rows) - 3, 2, 1)
     by_records = snapshot(engine)
     with engine.begin() as conn:
@@ -124,12 +144,17 @@ def test_flushing_in_pieces_gives_the_same_cells(db_url):
     hourly = meters[(meters["kind"] == "electricity") & (meters["interval_minutes"] == 60)].head(3)
     with engine.connect() as conn:
         buildings = dict(conn.execute(sa.text("SELECT id, building_id FROM meter")).all())
-    ts = np.array([int(dt.datetime(2026, 11, 29, h, tzinfo=dt.timezone.utc).timestamp()) for h in range(24)] * len(hourly))
+    ts = np.array([int(dt.datetime(2026, 11, 29, h, tzinfo=dt.UTC).timestamp()) for h in range(24)] * len(hourly))
     meter_ids = np.repeat(hourly["id"].to_numpy(), 24)
-    arrays = dict(building_id=np.array([buildings[int(m)] for m in meter_ids]),
-                  org_id=np.repeat(hourly["org_id"].to_numpy(), 24), kind=np.zeros(len(ts), dtype=np.int64),
-                  interval_minutes=np.full(len(ts), 60), ts=ts, value=np.linspace(1, 9, len(ts)),
-                  samples=np.ones(len(ts), dtype=np.int64))
+    arrays = dict(
+        building_id=np.array([buildings[int(m)] for m in meter_ids]),
+        org_id=np.repeat(hourly["org_id"].to_numpy(), 24),
+        kind=np.zeros(len(ts), dtype=np.int64),
+        interval_minutes=np.full(len(ts), 60),
+        ts=ts,
+        value=np.linspace(1, 9, len(ts)),
+        samples=np.ones(len(ts), dtype=np.int64),
+    )
 
     def apply(flush_rows: int) -> dict:
         with engine.connect() as conn:
@@ -138,8 +163,10 @@ def test_flushing_in_pieces_gives_the_same_cells(db_url):
             for part in np.array_split(np.arange(len(ts)), 6):
                 deltas.add(**{k: v[part] for k, v in arrays.items()})
             deltas.finish()
-            out = {t: pd.read_sql(sa.text(f"SELECT * FROM {t}"), conn).sort_values(k).reset_index(drop=True)
-                   for t, k in KEYS.items()}
+            out = {
+                t: pd.read_sql(sa.text(f"SELECT * FROM {t}"), conn).sort_values(k).reset_index(drop=True)
+                for t, k in KEYS.items()
+            }
             tx.rollback()
         return out
 
@@ -152,20 +179,29 @@ def test_a_correction_adds_the_change_not_the_value(db_url, tmp_path):
     build_demo(db_url, tier="tiny", seed=11, as_of=AS_OF)
     engine = get_engine(db_url)
     with engine.connect() as conn:
-        meter = conn.execute(sa.text(
-            "SELECT m.id, m.code, m.building_id FROM meter m WHERE m.kind = 'electricity' ORDER BY m.id LIMIT 1")).one()
-        ts, value = conn.execute(sa.text(
-            "SELECT ts, value FROM meter_reading WHERE meter_id = :m ORDER BY ts DESC LIMIT 1 OFFSET 30"),
-            {"m": meter.id}).one()
+        meter = conn.execute(
+            sa.text(
+                "SELECT m.id, m.code, m.building_id FROM meter m WHERE m.kind = 'electricity' ORDER BY m.id LIMIT 1"
+            )
+        ).one()
+        ts, value = conn.execute(
+            sa.text("SELECT ts, value FROM meter_reading WHERE meter_id = :m ORDER BY ts DESC LIMIT 1 OFFSET 30"),
+            {"m": meter.id},
+        ).one()
     local = pd.Timestamp(ts).to_pydatetime().replace(tzinfo=None) + dt.timedelta(hours=8)
     day = (local - dt.timedelta(hours=1)).date()
 
     def building_day() -> tuple[float, int]:
         with engine.connect() as conn:
-            return tuple(conn.execute(sa.text(
-                "SELECT value, samples FROM rollup_daily WHERE metric_id = 'energy.electricity_kwh' "
-                "AND entity_kind = 'building' AND entity_id = :b AND day = :d").bindparams(
-                sa.bindparam("d", type_=sa.Date())), {"b": meter.building_id, "d": day}).one())
+            return tuple(
+                conn.execute(
+                    sa.text(
+                        "SELECT value, samples FROM rollup_daily WHERE metric_id = 'energy.electricity_kwh' "
+                        "AND entity_kind = 'building' AND entity_id = :b AND day = :d"
+                    ).bindparams(sa.bindparam("d", type_=sa.Date())),
+                    {"b": meter.building_id, "d": day},
+                ).one()
+            )
 
     total, samples = building_day()
     path = tmp_path / "fix.csv"
@@ -186,8 +222,12 @@ def test_manage_py_rebuild_rollups_reconciles_with_the_facts(db_url, monkeypatch
     engine = get_engine(db_url)
     truth = snapshot(engine)
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE rollup_daily SET value = value + 1000 WHERE metric_id = 'energy.electricity_kwh' "
-                             "AND entity_kind = 'org'"))
+        conn.execute(
+            sa.text(
+                "UPDATE rollup_daily SET value = value + 1000 WHERE metric_id = 'energy.electricity_kwh' "
+                "AND entity_kind = 'org'"
+            )
+        )
         conn.execute(sa.text("DELETE FROM rollup_hourly_profile WHERE entity_kind = 'building'"))
     monkeypatch.setenv("DATABASE_URL", db_url)
     assert manage.main(["rebuild-rollups", "--as-of", AS_OF.isoformat()]) == 0

@@ -59,8 +59,21 @@ def xlsx_bytes(tmp_path, rows, merge=None):
 def drop(sqlite_url, tmp_path):
     build_world(sqlite_url)
     folder = tmp_path / "drop"
-    ensure_sources(get_engine(sqlite_url), [SourceSpec("drop_energy", "file_drop", "energy", "能耗投放", "Energy drop",
-                                                       {"folder": str(folder), "domain": "energy"}, 60, 3600)])
+    ensure_sources(
+        get_engine(sqlite_url),
+        [
+            SourceSpec(
+                "drop_energy",
+                "file_drop",
+                "energy",
+                "能耗投放",
+                "Energy drop",
+                {"folder": str(folder), "domain": "energy"},
+                60,
+                3600,
+            )
+        ],
+    )
 
     def run(name: str, content: bytes):
         (folder / name).write_bytes(content)
@@ -108,7 +121,9 @@ def test_wrong_encoding_big5_header_is_not_guessed(drop):
 
 
 def test_one_undecodable_line_in_a_gbk_file(drop):
-    content = csv_bytes([HEADER, *GOOD[:3]], "gbk") + b"E-B001,2026-11-20 04:00,\xff\xff9\n" + csv_bytes(GOOD[4:], "gbk")
+    content = (
+        csv_bytes([HEADER, *GOOD[:3]], "gbk") + b"E-B001,2026-11-20 04:00,\xff\xff9\n" + csv_bytes(GOOD[4:], "gbk")
+    )
     result = drop("gbk.csv", content)
     assert (result.rows_accepted, result.rows_rejected) == (5, 1)
     assert quarantine(drop.url) == [(5, None, "bad_encoding")]
@@ -149,8 +164,14 @@ def test_duplicated_header(drop):
 
 
 def test_merged_cells_in_xlsx(drop, tmp_path):
-    rows = [["2026年11月电表读数"], ["表计编号", "时间", "用电量"], ["E-B001", dt.datetime(2026, 11, 20, 1), 1],
-            ["E-B001", dt.datetime(2026, 11, 20, 2), 2], [None, dt.datetime(2026, 11, 20, 3), 3], ["E-B002", dt.datetime(2026, 11, 20, 3), 4]]
+    rows = [
+        ["2026年11月电表读数"],
+        ["表计编号", "时间", "用电量"],
+        ["E-B001", dt.datetime(2026, 11, 20, 1), 1],
+        ["E-B001", dt.datetime(2026, 11, 20, 2), 2],
+        [None, dt.datetime(2026, 11, 20, 3), 3],
+        ["E-B002", dt.datetime(2026, 11, 20, 3), 4],
+    ]
     result = drop("merged.xlsx", xlsx_bytes(tmp_path, rows, merge=(3, 0, 4, 0, "E-B001")))
     assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (4, 3, 1)
     assert quarantine(drop.url) == [(5, "表计编号", "merged_cell")]
@@ -160,14 +181,22 @@ def test_merged_cells_in_xlsx(drop, tmp_path):
 
 
 def test_strings_in_numeric_columns(drop):
-    result = drop("text.csv", csv_bytes([HEADER, *GOOD[:2], "E-B001,2026-11-20 03:00,约一百\n", "E-B001,2026-11-20 04:00,#N/A\n"]))
+    result = drop(
+        "text.csv", csv_bytes([HEADER, *GOOD[:2], "E-B001,2026-11-20 03:00,约一百\n", "E-B001,2026-11-20 04:00,#N/A\n"])
+    )
     assert (result.rows_accepted, result.rows_rejected) == (2, 2)
     assert quarantine(drop.url) == [(4, "用电量(千瓦时)", "not_a_number"), (5, "用电量(千瓦时)", "excel_error")]
 
 
 def test_dates_in_three_formats(drop):
-    lines = [HEADER, "E-B001,2026-11-20 01:00,1\n", "E-B001,2026/11/20 02:00,2\n", "E-B001,2026年11月20日 03时,3\n",
-             "E-B001,46346.1666666667,4\n", "E-B001,20-11-2026 05:00,5\n"]
+    lines = [
+        HEADER,
+        "E-B001,2026-11-20 01:00,1\n",
+        "E-B001,2026/11/20 02:00,2\n",
+        "E-B001,2026年11月20日 03时,3\n",
+        "E-B001,46346.1666666667,4\n",
+        "E-B001,20-11-2026 05:00,5\n",
+    ]
     result = drop("dates.csv", csv_bytes(lines))
     assert (result.rows_accepted, result.rows_rejected) == (4, 1)
     assert quarantine(drop.url) == [(6, "时间", "bad_date")]
@@ -175,7 +204,7 @@ def test_dates_in_three_formats(drop):
 
 
 def test_formula_text_is_kept_and_neutralised_on_export(drop, tmp_path):
-    text = ('表计编号,时间,用电量,备注\n"=HYPERLINK(""http://evil.example"",""点我"")",2026-11-20 01:00,1,x\n')
+    text = '表计编号,时间,用电量,备注\n"=HYPERLINK(""http://evil.example"",""点我"")",2026-11-20 01:00,1,x\n'
     result = drop("formula.csv", text.encode("utf-8"))
     assert result.rows_rejected == 1
     raw = q(drop.url, "SELECT raw FROM quarantine_row")[0][0]
@@ -185,7 +214,7 @@ def test_formula_text_is_kept_and_neutralised_on_export(drop, tmp_path):
         rows, _ = fetch_quarantine(conn, Scope(1, "/1/", True))
     exported = quarantine_csv(rows, lang="zh")
     assert "'=HYPERLINK" in exported
-    assert ',=HYPERLINK' not in exported and '"=HYPERLINK' not in exported
+    assert ",=HYPERLINK" not in exported and '"=HYPERLINK' not in exported
 
 
 def test_each_refused_file_is_recorded_with_its_reasons(drop):

@@ -49,7 +49,9 @@ CELLS = [
     ("E-B002", "2026-11-20 02:00", "57", ""),  # the same key, another value: refused
     ("G-B002", "2026-11-19", "8", "m³"),
 ] + [  # plain rows around them: a clean stretch long enough to be read column-wise
-    (meter, f"2026-11-19 {hour:02d}:00", f"{40 + hour}.25", "") for meter in ("E-B001", "E-B002") for hour in range(1, 25)
+    (meter, f"2026-11-19 {hour:02d}:00", f"{40 + hour}.25", "")
+    for meter in ("E-B001", "E-B002")
+    for hour in range(1, 25)
 ]
 
 
@@ -63,12 +65,20 @@ def _world(tmp_path, name: str) -> str:
 def _outcome(url: str) -> dict:
     with get_engine(url).connect() as conn:
         return {
-            "readings": conn.execute(sa.text("SELECT meter_id, ts, value FROM meter_reading ORDER BY meter_id, ts")).all(),
-            "quarantine": conn.execute(sa.text(
-                "SELECT line_no, column_name, reason_code, reason_params, org_id FROM quarantine_row ORDER BY line_no")).all(),
-            "daily": conn.execute(sa.text(
-                "SELECT metric_id, entity_kind, entity_id, day, value, samples FROM rollup_daily "
-                "ORDER BY metric_id, entity_kind, entity_id, day")).all(),
+            "readings": conn.execute(
+                sa.text("SELECT meter_id, ts, value FROM meter_reading ORDER BY meter_id, ts")
+            ).all(),
+            "quarantine": conn.execute(
+                sa.text(
+                    "SELECT line_no, column_name, reason_code, reason_params, org_id FROM quarantine_row ORDER BY line_no"
+                )
+            ).all(),
+            "daily": conn.execute(
+                sa.text(
+                    "SELECT metric_id, entity_kind, entity_id, day, value, samples FROM rollup_daily "
+                    "ORDER BY metric_id, entity_kind, entity_id, day"
+                )
+            ).all(),
         }
 
 
@@ -84,9 +94,14 @@ def test_the_column_way_and_the_row_way_decide_every_cell_alike(tmp_path):
         table.close()
         from_file = load_file(get_engine(by_file), path, now=NOW)
         from_records = load_records(
-            get_engine(by_records), "meter_reading",
+            get_engine(by_records),
+            "meter_reading",
             ({"meter_code": m, "ts": t, "value": v, "unit": u} for m, t, v, u in CELLS),
-            now=NOW, name="readings.csv", columns=("meter_code", "ts", "value", "unit"), first_line=2)
+            now=NOW,
+            name="readings.csv",
+            columns=("meter_code", "ts", "value", "unit"),
+            first_line=2,
+        )
         counts = lambda r: (r.rows_read, r.rows_accepted, r.rows_duplicate, r.rows_rejected)  # noqa: E731
         assert counts(from_file) == counts(from_records)
         assert from_file.rows_accepted >= 50 and from_file.rows_rejected >= 12  # the corpus holds both kinds
@@ -113,8 +128,11 @@ def test_the_column_way_gives_the_same_result_in_any_chunk_size(tmp_path, chunk)
         path.write_text("表计编号,时间,用量,单位\n" + "".join(",".join(c) + "\n" for c in CELLS), encoding="utf-8")
         whole = load_file(get_engine(reference), path, now=NOW)
         pieces = load_file(get_engine(chunked), path, now=NOW, settings=Settings(block_rows=chunk, chunk_rows=chunk))
-        assert (pieces.rows_accepted, pieces.rows_duplicate, pieces.rows_rejected) == \
-            (whole.rows_accepted, whole.rows_duplicate, whole.rows_rejected)
+        assert (pieces.rows_accepted, pieces.rows_duplicate, pieces.rows_rejected) == (
+            whole.rows_accepted,
+            whole.rows_duplicate,
+            whole.rows_rejected,
+        )
         assert _outcome(chunked)["readings"] == _outcome(reference)["readings"]
         assert _outcome(chunked)["daily"] == _outcome(reference)["daily"]
     finally:

@@ -78,8 +78,14 @@ def test_a_200_mb_file_is_streamed_with_bounded_memory(tmp_path):
     script.write_text(SCRIPT.format(tests=str(ROOT / "tests" / "integration")), encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'big.sqlite3'}"
     data = tmp_path / "big.csv"
-    proc = subprocess.run([sys.executable, str(script), url, str(data), str(TARGET_BYTES)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1800, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, str(script), url, str(data), str(TARGET_BYTES)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["size"] >= TARGET_BYTES
@@ -90,4 +96,6 @@ def test_a_200_mb_file_is_streamed_with_bounded_memory(tmp_path):
     # every day of the file (more than a year) reached the roll-ups
     assert report["rolled_up"] == pytest.approx(report["raw_total"], rel=1e-9)
     growth_mb = (report["peak_kb"] - report["baseline_kb"]) / 1024
-    assert growth_mb < MAX_GROWTH_MB, f"the load grew the process by {growth_mb:.0f} MB for a {report['size'] >> 20} MB file"
+    assert growth_mb < MAX_GROWTH_MB, (
+        f"the load grew the process by {growth_mb:.0f} MB for a {report['size'] >> 20} MB file"
+    )

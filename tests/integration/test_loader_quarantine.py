@@ -16,8 +16,9 @@ from loader_world import NOW, build_world, hourly_csv
 def quarantined(db_url, tmp_path):
     build_world(db_url)
     path = tmp_path / "r.csv"
-    path.write_text(hourly_csv(hours=range(1, 3)) + "E-B001,2026-11-20 03:00,12O\nE-B0O1,2026-11-20 04:00,9\n",
-                    encoding="utf-8")
+    path.write_text(
+        hourly_csv(hours=range(1, 3)) + "E-B001,2026-11-20 03:00,12O\nE-B0O1,2026-11-20 04:00,9\n", encoding="utf-8"
+    )
     result = load_file(get_engine(db_url), path, now=NOW)
     assert result.rows_rejected == 2
     return db_url
@@ -37,14 +38,19 @@ def test_resubmit_a_corrected_row(quarantined):
     rid = row_id(quarantined, 4)
     outcome = resubmit(engine, rid, {"用电量(千瓦时)": "120"}, actor="operator1", now=NOW)
     assert outcome.ok and outcome.batch.rows_accepted == 1
-    status, resolved_batch, by = q(quarantined, "SELECT status, resolved_batch_id, resolved_by FROM quarantine_row WHERE id=:i",
-                                   i=rid)[0]
+    status, resolved_batch, by = q(
+        quarantined, "SELECT status, resolved_batch_id, resolved_by FROM quarantine_row WHERE id=:i", i=rid
+    )[0]
     assert (status, resolved_batch, by) == ("resubmitted", outcome.batch.batch_id, "operator1")
     assert q(quarantined, "SELECT value FROM meter_reading WHERE batch_id = :b", b=outcome.batch.batch_id) == [(120.0,)]
-    assert q(quarantined, "SELECT value FROM rollup_daily WHERE metric_id='energy.electricity_kwh' AND entity_kind='building' "
-                          "AND entity_id=1")[0][0] == pytest.approx(100 + 100 + 120)
+    assert q(
+        quarantined,
+        "SELECT value FROM rollup_daily WHERE metric_id='energy.electricity_kwh' AND entity_kind='building' "
+        "AND entity_id=1",
+    )[0][0] == pytest.approx(100 + 100 + 120)
     assert q(quarantined, "SELECT action, actor, target FROM audit_log") == [
-        ("quarantine_resubmit", "operator1", f"quarantine_row:{rid}")]
+        ("quarantine_resubmit", "operator1", f"quarantine_row:{rid}")
+    ]
     with pytest.raises(QuarantineError):
         resubmit(engine, rid, {"用电量(千瓦时)": "120"}, actor="operator1", now=NOW)
 
@@ -69,7 +75,9 @@ def test_discard_needs_a_note_and_is_audited(quarantined):
     with pytest.raises(QuarantineError):
         discard(engine, rid, actor="operator1", note="  ", now=NOW)
     discard(engine, rid, actor="operator1", note="测试表，已拆除", now=NOW)
-    assert q(quarantined, "SELECT status, resolved_by FROM quarantine_row WHERE id=:i", i=rid) == [("discarded", "operator1")]
+    assert q(quarantined, "SELECT status, resolved_by FROM quarantine_row WHERE id=:i", i=rid) == [
+        ("discarded", "operator1")
+    ]
     assert q(quarantined, "SELECT action, note FROM audit_log") == [("quarantine_discard", "测试表，已拆除")]
     with pytest.raises(QuarantineError):
         discard(engine, rid, actor="operator1", note="again", now=NOW)

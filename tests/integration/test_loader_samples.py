@@ -19,7 +19,7 @@ from jobs.runner import run_job
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 # 01:00 on 21 November in Shanghai: the demo (as of 20 November) ends on the 19th, the samples
 # are the 20th.
 NOW = dt.datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
@@ -32,13 +32,23 @@ def org_id(conn, code):
 
 
 def daily(conn, metric, kind, entity):
-    return conn.execute(sa.text("SELECT coalesce(sum(value), 0) FROM rollup_daily WHERE metric_id=:m AND entity_kind=:k "
-                                "AND entity_id=:e AND day=:d"), {"m": metric, "k": kind, "e": entity, "d": DAY}).scalar()
+    return conn.execute(
+        sa.text(
+            "SELECT coalesce(sum(value), 0) FROM rollup_daily WHERE metric_id=:m AND entity_kind=:k "
+            "AND entity_id=:e AND day=:d"
+        ),
+        {"m": metric, "k": kind, "e": entity, "d": DAY},
+    ).scalar()
 
 
 def monthly(conn, metric, entity):
-    return conn.execute(sa.text("SELECT coalesce(sum(value), 0) FROM rollup_monthly WHERE metric_id=:m AND entity_kind='org' "
-                                "AND entity_id=:e AND month=:d"), {"m": metric, "e": entity, "d": MONTH}).scalar()
+    return conn.execute(
+        sa.text(
+            "SELECT coalesce(sum(value), 0) FROM rollup_monthly WHERE metric_id=:m AND entity_kind='org' "
+            "AND entity_id=:e AND month=:d"
+        ),
+        {"m": metric, "e": entity, "d": MONTH},
+    ).scalar()
 
 
 # sample file -> (domain folder, [(figure, expected change)])
@@ -46,21 +56,50 @@ def figures(conn):
     province = org_id(conn, "JL")
     building1 = conn.execute(sa.text("SELECT id FROM building WHERE code='BLD-0001'")).scalar_one()
     return {
-        "meter_readings.csv": ("energy", [
-            (lambda c: daily(c, "energy.electricity_kwh", "building", building1), 974.70),
-            (lambda c: daily(c, "energy.water_m3", "building", building1), 6.21),
-            (lambda c: daily(c, "energy.electricity_kwh", "org", province), 2218.73),
-        ]),
-        "trips_gbk.csv": ("vehicle", [(lambda c: daily(c, "vehicle.trips", "org", province), 4),
-                                      (lambda c: daily(c, "vehicle.km", "org", province), 187.9)]),
-        "fuel_charging.xlsx": ("vehicle", [(lambda c: daily(c, "vehicle.fuel_l", "org", province), 80.5),
-                                           (lambda c: daily(c, "vehicle.charge_kwh", "org", province), 31.2)]),
-        "maintenance_bom.csv": ("vehicle", [(lambda c: daily(c, "vehicle.maintenance_cost_yuan", "org", province), 4930.0)]),
-        "asset_register.xlsx": ("asset", [(lambda c: monthly(c, "asset.count", org_id(c, "JL.finance")), 3),
-                                          (lambda c: monthly(c, "asset.idle_count", org_id(c, "JL.finance")), 1)]),
-        "asset_movements_gbk.csv": ("asset", [(lambda c: monthly(c, "asset.redeployed_count", org_id(c, "JL.education")), 2),
-                                              (lambda c: monthly(c, "asset.redeploy_saved_yuan", province), 7900.0)]),
-        "office_occupancy.xlsx": ("housing", [(lambda c: monthly(c, "housing.office_occupants", org_id(c, "JL.gov_office")), 2)]),
+        "meter_readings.csv": (
+            "energy",
+            [
+                (lambda c: daily(c, "energy.electricity_kwh", "building", building1), 974.70),
+                (lambda c: daily(c, "energy.water_m3", "building", building1), 6.21),
+                (lambda c: daily(c, "energy.electricity_kwh", "org", province), 2218.73),
+            ],
+        ),
+        "trips_gbk.csv": (
+            "vehicle",
+            [
+                (lambda c: daily(c, "vehicle.trips", "org", province), 4),
+                (lambda c: daily(c, "vehicle.km", "org", province), 187.9),
+            ],
+        ),
+        "fuel_charging.xlsx": (
+            "vehicle",
+            [
+                (lambda c: daily(c, "vehicle.fuel_l", "org", province), 80.5),
+                (lambda c: daily(c, "vehicle.charge_kwh", "org", province), 31.2),
+            ],
+        ),
+        "maintenance_bom.csv": (
+            "vehicle",
+            [(lambda c: daily(c, "vehicle.maintenance_cost_yuan", "org", province), 4930.0)],
+        ),
+        "asset_register.xlsx": (
+            "asset",
+            [
+                (lambda c: monthly(c, "asset.count", org_id(c, "JL.finance")), 3),
+                (lambda c: monthly(c, "asset.idle_count", org_id(c, "JL.finance")), 1),
+            ],
+        ),
+        "asset_movements_gbk.csv": (
+            "asset",
+            [
+                (lambda c: monthly(c, "asset.redeployed_count", org_id(c, "JL.education")), 2),
+                (lambda c: monthly(c, "asset.redeploy_saved_yuan", province), 7900.0),
+            ],
+        ),
+        "office_occupancy.xlsx": (
+            "housing",
+            [(lambda c: monthly(c, "housing.office_occupants", org_id(c, "JL.gov_office")), 2)],
+        ),
         "leases.csv": ("housing", [(lambda c: monthly(c, "housing.occupied_units", province), 1)]),
     }
 
@@ -75,8 +114,8 @@ def demo_copy(demo_sqlite_url, tmp_path):
 
 
 def test_every_fact_has_a_sample():
-    from data.loaders.formats import FACTS
     from data.loaders.extract import open_table
+    from data.loaders.formats import FACTS
 
     facts = set()
     for path in SAMPLES.iterdir():
@@ -106,14 +145,15 @@ def test_each_sample_appears_in_the_rollups_within_one_drop_run_and_again_change
             outcome = run_job(engine, jobs[source_job_id(f"drop_{domain}")], now=NOW + dt.timedelta(minutes=tick))
             assert outcome.outcome == "ok", outcome.message
             with engine.connect() as conn:
-                batch = conn.execute(sa.text("SELECT status, rows_rejected, rows_accepted FROM load_batch "
-                                             "ORDER BY id DESC LIMIT 1")).one()
+                batch = conn.execute(
+                    sa.text("SELECT status, rows_rejected, rows_accepted FROM load_batch ORDER BY id DESC LIMIT 1")
+                ).one()
                 after = [f(conn) for f, _ in checks]
             if attempt == "first":
                 assert batch.status == "applied" and batch.rows_rejected == 0, (name, batch)
             else:
                 assert batch.status == "unchanged" and batch.rows_accepted == 0, (name, batch)
-            for (f, change), b, a in zip(checks, before, after):
+            for (_, change), b, a in zip(checks, before, after):
                 assert a - b == pytest.approx(change, rel=1e-6, abs=1e-6), (name, attempt)
         done = sorted(p.name for p in (config.drop_root / domain / "done").iterdir())
         assert len([d for d in done if d.startswith(Path(name).stem + ".batch")]) == 2

@@ -18,7 +18,7 @@ from data.loaders.sources import SourceSpec, default_sources, pending_files
 
 from loader_world import NOW, build_world, hourly_csv
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def q(url, sql, **params):
@@ -33,8 +33,21 @@ def world(sqlite_url):
 
 
 def make_drop(url, folder, domain="energy"):
-    ensure_sources(get_engine(url), [SourceSpec(f"drop_{domain}", "file_drop", domain, "投放", "Drop",
-                                                {"folder": str(folder), "domain": domain}, 60, 3600)])
+    ensure_sources(
+        get_engine(url),
+        [
+            SourceSpec(
+                f"drop_{domain}",
+                "file_drop",
+                domain,
+                "投放",
+                "Drop",
+                {"folder": str(folder), "domain": domain},
+                60,
+                3600,
+            )
+        ],
+    )
     return f"drop_{domain}"
 
 
@@ -96,22 +109,40 @@ def test_sql_source_reads_only_rows_above_the_high_water_mark(world, tmp_path):
     remote_url = f"sqlite:///{tmp_path / 'remote.sqlite3'}"
     remote = sa.create_engine(remote_url)
     with remote.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE readings (id INTEGER PRIMARY KEY, mcode TEXT, read_at TEXT, kwh REAL, loaded_at TEXT)"))
-        conn.execute(sa.text("INSERT INTO readings (mcode, read_at, kwh, loaded_at) VALUES "
-                             "('E-B002', '2026-11-20 09:00', 10, '2026-11-20 09:05'),"
-                             "('E-B002', '2026-11-20 10:00', 11, '2026-11-20 10:05'),"
-                             "('E-B002', '2026-11-20 11:00', -1, '2026-11-20 11:05')"))
+        conn.execute(
+            sa.text(
+                "CREATE TABLE readings (id INTEGER PRIMARY KEY, mcode TEXT, read_at TEXT, kwh REAL, loaded_at TEXT)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO readings (mcode, read_at, kwh, loaded_at) VALUES "
+                "('E-B002', '2026-11-20 09:00', 10, '2026-11-20 09:05'),"
+                "('E-B002', '2026-11-20 10:00', 11, '2026-11-20 10:05'),"
+                "('E-B002', '2026-11-20 11:00', -1, '2026-11-20 11:05')"
+            )
+        )
     engine = get_engine(world)
-    register_sql_source(engine, code="bms", url=remote_url, fact="meter_reading",
-                        query="SELECT mcode, read_at, kwh, loaded_at FROM readings WHERE loaded_at > :hwm ORDER BY loaded_at",
-                        mapping={"meter_code": "mcode", "ts": "read_at", "value": "kwh"}, hwm_column="loaded_at")
+    register_sql_source(
+        engine,
+        code="bms",
+        url=remote_url,
+        fact="meter_reading",
+        query="SELECT mcode, read_at, kwh, loaded_at FROM readings WHERE loaded_at > :hwm ORDER BY loaded_at",
+        mapping={"meter_code": "mcode", "ts": "read_at", "value": "kwh"},
+        hwm_column="loaded_at",
+    )
     [first] = run_source(engine, "bms", now=NOW)
     assert (first.rows_read, first.rows_accepted, first.rows_rejected) == (3, 2, 1)
     assert q(world, "SELECT high_water_mark FROM data_source WHERE code='bms'") == [("2026-11-20 11:05",)]
     assert run_source(engine, "bms", now=NOW) == []  # nothing new: no batch at all
     with remote.begin() as conn:
-        conn.execute(sa.text("INSERT INTO readings (mcode, read_at, kwh, loaded_at) VALUES "
-                             "('E-B002', '2026-11-20 12:00', 12, '2026-11-20 12:05')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO readings (mcode, read_at, kwh, loaded_at) VALUES "
+                "('E-B002', '2026-11-20 12:00', 12, '2026-11-20 12:05')"
+            )
+        )
     [second] = run_source(engine, "bms", now=NOW)
     assert (second.rows_read, second.rows_accepted) == (1, 1)
     assert q(world, "SELECT count(*) FROM meter_reading WHERE meter_id = 3") == [(3,)]
@@ -125,8 +156,15 @@ def test_sql_source_with_a_bad_mapping_fails_loudly(world, tmp_path):
         conn.execute(sa.text("CREATE TABLE r (a TEXT)"))
     remote.dispose()
     engine = get_engine(world)
-    register_sql_source(engine, code="bad", url=remote_url, fact="meter_reading", query="SELECT a FROM r",
-                        mapping={"meter_code": "mcode"}, hwm_column="a")
+    register_sql_source(
+        engine,
+        code="bad",
+        url=remote_url,
+        fact="meter_reading",
+        query="SELECT a FROM r",
+        mapping={"meter_code": "mcode"},
+        hwm_column="a",
+    )
     with pytest.raises(ValueError, match="mcode"):
         run_source(engine, "bad", now=NOW)
 
@@ -136,9 +174,12 @@ def test_simulator_feeds_the_pipeline_and_is_idempotent(world):
     cfg = load_config(demo_mode=True, var_dir=world.rsplit("/", 1)[0].replace("sqlite:///", ""))
     ensure_sources(engine, [s for s in default_sources(cfg) if s.code == "simulator"])
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE data_source SET high_water_mark = '2026-11-20T20:00:00', "
-                             "config = :c WHERE code = 'simulator'"),
-                     {"c": '{"seed": 7, "anomaly_rate": 0, "max_catchup_hours": 48, "trips_per_vehicle_day": 30}'})
+        conn.execute(
+            sa.text(
+                "UPDATE data_source SET high_water_mark = '2026-11-20T20:00:00', config = :c WHERE code = 'simulator'"
+            ),
+            {"c": '{"seed": 7, "anomaly_rate": 0, "max_catchup_hours": 48, "trips_per_vehicle_day": 30}'},
+        )
     now = dt.datetime(2026, 11, 21, 2, 0, tzinfo=UTC)  # 6 hours later: 10:00 local
     results = run_source(engine, "simulator", now=now)
     facts = {r.fact: r for r in results}
@@ -146,8 +187,9 @@ def test_simulator_feeds_the_pipeline_and_is_idempotent(world):
     assert readings.rows_accepted == 2 * 6  # two hourly meters × six hours
     assert readings.rows_rejected == 0
     assert q(world, "SELECT high_water_mark FROM data_source WHERE code='simulator'") == [("2026-11-21T02:00:00",)]
-    assert q(world, "SELECT count(*) FROM load_batch WHERE source_id = (SELECT id FROM data_source WHERE code='simulator')")[0][0] \
-        == len(results)
+    assert q(
+        world, "SELECT count(*) FROM load_batch WHERE source_id = (SELECT id FROM data_source WHERE code='simulator')"
+    )[0][0] == len(results)
     # the daily gas/water meters got their midnight reading only if they have history: none here
     assert q(world, "SELECT count(*) FROM meter_reading WHERE meter_id IN (2, 4)") == [(0,)]
     # simulate the same window again: identical values, so nothing changes

@@ -74,11 +74,16 @@ WIDE_ROWS = {
 
 
 def _wide(conn) -> dict:
-    rows = conn.execute(sa.text(
-        f"SELECT entity_kind, entity_id, month, weekday, {', '.join(PROFILE_HOUR_COLUMNS)}, samples "
-        "FROM rollup_hourly_profile ORDER BY entity_kind, entity_id, month, weekday")).all()
-    return {(r[0], r[1], str(r[2])[:10], r[3]): ({h: v for h, v in zip(PROFILE_HOUR_COLUMNS, r[4:28]) if v != 0}, r[28])
-            for r in rows}
+    rows = conn.execute(
+        sa.text(
+            f"SELECT entity_kind, entity_id, month, weekday, {', '.join(PROFILE_HOUR_COLUMNS)}, samples "
+            "FROM rollup_hourly_profile ORDER BY entity_kind, entity_id, month, weekday"
+        )
+    ).all()
+    return {
+        (r[0], r[1], str(r[2])[:10], r[3]): ({h: v for h, v in zip(PROFILE_HOUR_COLUMNS, r[4:28]) if v != 0}, r[28])
+        for r in rows
+    }
 
 
 def _narrow(conn) -> list[tuple]:
@@ -95,9 +100,12 @@ def test_0002_pivots_narrow_profile_rows_into_hour_columns_and_back(db_url):
     assert _pk(db_url)["constrained_columns"] == ["metric_id", "entity_kind", "entity_id", "month", "weekday", "hour"]
     engine = get_engine(db_url)
     with engine.begin() as conn:
-        conn.execute(sa.text(f"INSERT INTO rollup_hourly_profile ({NARROW}) VALUES "
-                             "(:m, :k, :e, :mo, :w, :h, :v, :s)").bindparams(sa.bindparam("mo", type_=sa.Date())),
-                     [dict(zip(("m", "k", "e", "mo", "w", "h", "v", "s"), row)) for row in NARROW_ROWS])
+        conn.execute(
+            sa.text(
+                f"INSERT INTO rollup_hourly_profile ({NARROW}) VALUES (:m, :k, :e, :mo, :w, :h, :v, :s)"
+            ).bindparams(sa.bindparam("mo", type_=sa.Date())),
+            [dict(zip(("m", "k", "e", "mo", "w", "h", "v", "s"), row)) for row in NARROW_ROWS],
+        )
 
     upgrade(db_url, "0002")
     pk = _pk(db_url)
@@ -107,9 +115,13 @@ def test_0002_pivots_narrow_profile_rows_into_hour_columns_and_back(db_url):
         assert _wide(conn) == WIDE_ROWS
         assert set(conn.execute(sa.text("SELECT metric_id FROM rollup_hourly_profile")).scalars()) == {E}
     with engine.begin() as conn:  # the new columns default to 0 in the database too
-        conn.execute(sa.text("INSERT INTO rollup_hourly_profile (metric_id, entity_kind, entity_id, month, weekday, h05) "
-                             "VALUES (:m, 'building', 9, :mo, 3, 7.0)").bindparams(sa.bindparam("mo", type_=sa.Date())),
-                     {"m": E, "mo": dt.date(2026, 1, 1)})
+        conn.execute(
+            sa.text(
+                "INSERT INTO rollup_hourly_profile (metric_id, entity_kind, entity_id, month, weekday, h05) "
+                "VALUES (:m, 'building', 9, :mo, 3, 7.0)"
+            ).bindparams(sa.bindparam("mo", type_=sa.Date())),
+            {"m": E, "mo": dt.date(2026, 1, 1)},
+        )
         assert _wide(conn)[("building", 9, "2026-01-01", 3)] == ({"h05": 7.0}, 0)
         conn.execute(sa.text("DELETE FROM rollup_hourly_profile WHERE entity_id = 9"))
 
@@ -141,7 +153,9 @@ def test_0002_round_trips_a_demo_profile_row_for_row(db_url):
     engine = get_engine(db_url)
     with engine.connect() as conn:
         wide = _wide(conn)
-        total = conn.execute(sa.text(f"SELECT SUM({' + '.join(PROFILE_HOUR_COLUMNS)}) FROM rollup_hourly_profile")).scalar_one()
+        total = conn.execute(
+            sa.text(f"SELECT SUM({' + '.join(PROFILE_HOUR_COLUMNS)}) FROM rollup_hourly_profile")
+        ).scalar_one()
     assert len(wide) > 100 and total > 0
 
     downgrade(db_url, "0001")

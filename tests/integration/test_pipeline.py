@@ -16,7 +16,7 @@ from data.rollup_delta import EnergyDeltas
 
 from loader_world import NOW, build_world, hourly_csv
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture
@@ -42,8 +42,14 @@ def rows(url, sql, **params):
 
 
 def daily(url, metric, kind, entity_id, day="2026-11-20"):
-    return scalar(url, "SELECT value FROM rollup_daily WHERE metric_id=:m AND entity_kind=:k AND entity_id=:e AND day=:d",
-                  m=metric, k=kind, e=entity_id, d=day)
+    return scalar(
+        url,
+        "SELECT value FROM rollup_daily WHERE metric_id=:m AND entity_kind=:k AND entity_id=:e AND day=:d",
+        m=metric,
+        k=kind,
+        e=entity_id,
+        d=day,
+    )
 
 
 def write(tmp_path, name, text, encoding="utf-8"):
@@ -55,19 +61,31 @@ def write(tmp_path, name, text, encoding="utf-8"):
 def test_readings_land_with_rollups_provenance_and_counts(world, tmp_path):
     path = write(tmp_path, "readings.csv", hourly_csv(value=100.0))
     result = load_file(get_engine(world), path, now=NOW)
-    assert (result.status, result.rows_read, result.rows_accepted, result.rows_duplicate, result.rows_rejected) == \
-        ("applied", 24, 24, 0, 0)
+    assert (result.status, result.rows_read, result.rows_accepted, result.rows_duplicate, result.rows_rejected) == (
+        "applied",
+        24,
+        24,
+        0,
+        0,
+    )
     assert scalar(world, "SELECT count(*) FROM meter_reading WHERE batch_id = :b", b=result.batch_id) == 24
     # 24 hourly readings ending 01:00 … 24:00 local are the consumption of 20 November
     assert daily(world, "energy.electricity_kwh", "building", 1) == pytest.approx(2400.0)
     for org in (4, 3, 2, 1):  # the agency and every ancestor
         assert daily(world, "energy.electricity_kwh", "org", org) == pytest.approx(2400.0)
     assert daily(world, "energy.electricity_kwh", "org", 5) is None
-    prov = rows(world, "SELECT org_id, rows FROM rollup_provenance WHERE metric_id='energy.electricity_kwh' "
-                       "AND batch_id=:b ORDER BY org_id", b=result.batch_id)
+    prov = rows(
+        world,
+        "SELECT org_id, rows FROM rollup_provenance WHERE metric_id='energy.electricity_kwh' "
+        "AND batch_id=:b ORDER BY org_id",
+        b=result.batch_id,
+    )
     assert prov == [(1, 24), (2, 24), (3, 24), (4, 24)]
-    batch = rows(world, "SELECT status, rows_read, rows_accepted, data_from, data_to, checksum_sha256 FROM load_batch "
-                        "WHERE id=:b", b=result.batch_id)[0]
+    batch = rows(
+        world,
+        "SELECT status, rows_read, rows_accepted, data_from, data_to, checksum_sha256 FROM load_batch WHERE id=:b",
+        b=result.batch_id,
+    )[0]
     assert batch[:3] == ("applied", 24, 24)
     assert batch[5] and len(batch[5]) == 64
     assert scalar(world, "SELECT version FROM data_version WHERE domain='energy'") >= 1
@@ -150,24 +168,32 @@ def test_the_row_count_invariant_is_enforced(sqlite_world, tmp_path, monkeypatch
 
 
 def test_bad_rows_are_quarantined_and_good_rows_still_land(world, tmp_path):
-    text = (hourly_csv(hours=range(1, 4))
-            + "E-B001,2026-11-20 04:00,-5\n"            # negative
-            + "E-B001,2026-11-20 05:00,abc\n"           # not a number
-            + "E-B009,2026-11-20 05:00,5\n"             # unknown meter
-            + "E-B001,2026-11-29 05:00,5\n"             # future
-            + "E-B001,2026/11/20 06:00,7 MWh\n"         # a unit for the value: 7000 kWh
-            + "E-B001,2026-11-20 06:30,5\n"             # not on the hour
-            + "E-B001,2026-11-20,5\n"                   # an hourly meter needs the time
-            + "E-B001,2026-11-20 07:00,5 m³\n"          # wrong unit for electricity
-            + "E-B001,2026-11-20 08:00,5 瓦\n"          # unknown unit
-            + "E-B001,2026-11-20 01:00,55\n")           # same key as line 2, another value
+    text = (
+        hourly_csv(hours=range(1, 4))
+        + "E-B001,2026-11-20 04:00,-5\n"  # negative
+        + "E-B001,2026-11-20 05:00,abc\n"  # not a number
+        + "E-B009,2026-11-20 05:00,5\n"  # unknown meter
+        + "E-B001,2026-11-29 05:00,5\n"  # future
+        + "E-B001,2026/11/20 06:00,7 MWh\n"  # a unit for the value: 7000 kWh
+        + "E-B001,2026-11-20 06:30,5\n"  # not on the hour
+        + "E-B001,2026-11-20,5\n"  # an hourly meter needs the time
+        + "E-B001,2026-11-20 07:00,5 m³\n"  # wrong unit for electricity
+        + "E-B001,2026-11-20 08:00,5 瓦\n"  # unknown unit
+        + "E-B001,2026-11-20 01:00,55\n"
+    )  # same key as line 2, another value
     result = load_file(get_engine(world), write(tmp_path, "mixed.csv", text), now=NOW)
     assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (13, 4, 9)
     got = rows(world, "SELECT line_no, column_name, reason_code FROM quarantine_row ORDER BY line_no")
     assert got == [
-        (5, "用电量(千瓦时)", "negative_value"), (6, "用电量(千瓦时)", "not_a_number"), (7, "表计编号", "unknown_meter"),
-        (8, "时间", "future_timestamp"), (10, "时间", "misaligned_timestamp"), (11, "时间", "date_without_time"),
-        (12, "用电量(千瓦时)", "unit_mismatch"), (13, "用电量(千瓦时)", "unit_not_recognized"), (14, None, "duplicate_in_file"),
+        (5, "用电量(千瓦时)", "negative_value"),
+        (6, "用电量(千瓦时)", "not_a_number"),
+        (7, "表计编号", "unknown_meter"),
+        (8, "时间", "future_timestamp"),
+        (10, "时间", "misaligned_timestamp"),
+        (11, "时间", "date_without_time"),
+        (12, "用电量(千瓦时)", "unit_mismatch"),
+        (13, "用电量(千瓦时)", "unit_not_recognized"),
+        (14, None, "duplicate_in_file"),
     ]
     raw = json.loads(json.dumps(rows(world, "SELECT raw FROM quarantine_row WHERE line_no = 7")[0][0]))
     raw = json.loads(raw) if isinstance(raw, str) else raw
@@ -179,7 +205,7 @@ def test_bad_rows_are_quarantined_and_good_rows_still_land(world, tmp_path):
 
 
 def test_daily_meters_by_day_column_and_in_tonnes(world, tmp_path):
-    text = "表计编号,日期,用水量,单位\nW-B001,2026-11-19,12.5,吨\nW-B001,2026年11月20日,\"1,003\",立方米\n"
+    text = '表计编号,日期,用水量,单位\nW-B001,2026-11-19,12.5,吨\nW-B001,2026年11月20日,"1,003",立方米\n'
     result = load_file(get_engine(world), write(tmp_path, "water.csv", text, "gbk"), now=NOW)
     assert (result.rows_accepted, result.rows_rejected) == (2, 0)
     assert daily(world, "energy.water_m3", "building", 1, "2026-11-19") == pytest.approx(12.5)
@@ -200,14 +226,18 @@ def test_meter_by_building_and_kind(world, tmp_path):
 def test_implausible_jump_against_last_month(sqlite_world, tmp_path):
     engine = get_engine(sqlite_world)
     october = ["表计编号,时间,用电量"] + [
-        f"E-B001,{(dt.datetime(2026, 10, 1) + dt.timedelta(hours=h)).strftime('%Y-%m-%d %H:%M')},100" for h in range(1, 24 * 31 + 1)]
+        f"E-B001,{(dt.datetime(2026, 10, 1) + dt.timedelta(hours=h)).strftime('%Y-%m-%d %H:%M')},100"
+        for h in range(1, 24 * 31 + 1)
+    ]
     load_file(engine, write(tmp_path, "oct.csv", "\n".join(october) + "\n"), now=NOW)
     text = "表计编号,时间,用电量\nE-B001,2026-11-20 10:00,150\nE-B001,2026-11-20 11:00,5000\n"
     result = load_file(engine, write(tmp_path, "nov.csv", text), now=NOW)
     assert (result.rows_accepted, result.rows_rejected) == (1, 1)
     code, params = rows(sqlite_world, "SELECT reason_code, reason_params FROM quarantine_row")[0]
     params = json.loads(params) if isinstance(params, str) else params
-    assert code == "implausible_jump" and params["reference"] == pytest.approx(100.0, rel=0.01) and params["factor"] == 10
+    assert (
+        code == "implausible_jump" and params["reference"] == pytest.approx(100.0, rel=0.01) and params["factor"] == 10
+    )
 
 
 def test_after_batch_hooks_run_inside_the_batch_and_a_failing_hook_keeps_the_data(world, tmp_path):
@@ -233,15 +263,20 @@ def test_after_batch_hooks_run_inside_the_batch_and_a_failing_hook_keeps_the_dat
     assert result.status == "applied"
     assert scalar(world, "SELECT count(*) FROM meter_reading") == 24
     message = json.loads(scalar(world, "SELECT message FROM load_batch WHERE id=:b", b=result.batch_id))
-    assert {"code": "hook_failed", "params": {"hook": "test.broken", "error": "RuntimeError: rule 42 divided by zero"}} \
-        in message["issues"]
+    assert {
+        "code": "hook_failed",
+        "params": {"hook": "test.broken", "error": "RuntimeError: rule 42 divided by zero"},
+    } in message["issues"]
 
 
 def test_records_from_a_sql_or_simulator_source_use_the_same_checks(world):
     engine = get_engine(world)
-    records = [{"meter_code": "E-B002", "ts": dt.datetime(2026, 11, 20, 10, 0), "value": 12.0},
-               {"meter_code": "E-B002", "ts": dt.datetime(2026, 11, 20, 11, 0), "value": -1.0}]
-    result = load_records(engine, "meter_reading", records, now=NOW, name="unit test",
-                          columns=("meter_code", "ts", "value"))
+    records = [
+        {"meter_code": "E-B002", "ts": dt.datetime(2026, 11, 20, 10, 0), "value": 12.0},
+        {"meter_code": "E-B002", "ts": dt.datetime(2026, 11, 20, 11, 0), "value": -1.0},
+    ]
+    result = load_records(
+        engine, "meter_reading", records, now=NOW, name="unit test", columns=("meter_code", "ts", "value")
+    )
     assert (result.rows_accepted, result.rows_rejected) == (1, 1)
     assert rows(world, "SELECT line_no, reason_code FROM quarantine_row") == [(2, "negative_value")]

@@ -47,8 +47,12 @@ def test_periods_on_a_leap_day():
     [
         (D(2026, 11, 1), D(2026, 11, 20), None, [(D(2026, 11, 1), D(2026, 11, 20))]),
         (D(2026, 1, 1), D(2026, 11, 20), (D(2026, 1, 1), D(2026, 10, 1)), [(D(2026, 11, 1), D(2026, 11, 20))]),
-        (D(2025, 11, 21), D(2026, 11, 20), (D(2025, 12, 1), D(2026, 10, 1)),
-         [(D(2025, 11, 21), D(2025, 11, 30)), (D(2026, 11, 1), D(2026, 11, 20))]),
+        (
+            D(2025, 11, 21),
+            D(2026, 11, 20),
+            (D(2025, 12, 1), D(2026, 10, 1)),
+            [(D(2025, 11, 21), D(2025, 11, 30)), (D(2026, 11, 1), D(2026, 11, 20))],
+        ),
         (D(2026, 1, 1), D(2026, 1, 31), (D(2026, 1, 1), D(2026, 1, 1)), []),
         (D(2026, 1, 5), D(2026, 1, 9), None, [(D(2026, 1, 5), D(2026, 1, 9))]),
     ],
@@ -156,10 +160,25 @@ def test_workdays_fall_back_to_weekdays_and_follow_the_calendar(rollup_db):
     with engine.connect() as conn:
         assert count_workdays(conn, D(2026, 11, 1), D(2026, 11, 20)) == 15
         # Written in this connection's transaction and rolled back: the module's database stays as built.
-        conn.execute(CalendarDay.__table__.insert(), [
-            {"day": D(2026, 11, 2), "is_workday": False, "holiday_zh": "测试", "holiday_en": "Test", "heating_season": True},
-            {"day": D(2026, 11, 8), "is_workday": True, "holiday_zh": None, "holiday_en": None, "heating_season": True},
-        ])
+        conn.execute(
+            CalendarDay.__table__.insert(),
+            [
+                {
+                    "day": D(2026, 11, 2),
+                    "is_workday": False,
+                    "holiday_zh": "测试",
+                    "holiday_en": "Test",
+                    "heating_season": True,
+                },
+                {
+                    "day": D(2026, 11, 8),
+                    "is_workday": True,
+                    "holiday_zh": None,
+                    "holiday_en": None,
+                    "heating_season": True,
+                },
+            ],
+        )
         assert count_workdays(conn, D(2026, 11, 1), D(2026, 11, 20)) == 15  # one off, one make-up Sunday
         assert count_workdays(conn, D(2026, 11, 2), D(2026, 11, 6)) == 4
         conn.rollback()
@@ -170,9 +189,19 @@ def test_coefficients_prefer_the_stored_values(rollup_db):
 
     with get_engine(rollup_db.url).connect() as conn:
         assert fetch_coefficients(conn)["electricity_kgce_per_kwh"] == 0.1229
-        conn.execute(EnergyCoefficient.__table__.insert(), [{
-            "code": "electricity_kgce_per_kwh", "value": 0.3, "unit": "kgce/kWh", "name_zh": "电", "name_en": "E",
-            "source": "test"}])
+        conn.execute(
+            EnergyCoefficient.__table__.insert(),
+            [
+                {
+                    "code": "electricity_kgce_per_kwh",
+                    "value": 0.3,
+                    "unit": "kgce/kWh",
+                    "name_zh": "电",
+                    "name_en": "E",
+                    "source": "test",
+                }
+            ],
+        )
         values = fetch_coefficients(conn)
         assert values["electricity_kgce_per_kwh"] == 0.3
         assert values["gas_kgce_per_m3"] == 1.2143
@@ -186,13 +215,22 @@ def test_states_fall_back_to_the_latest_month_within_the_look_back(sqlite_url):
     from data.queries.rollup_read import state_values
 
     m = "vehicle.fleet"
-    rows = [(1, D(2026, 8, 1), 10.0), (1, D(2026, 11, 1), 11.0),  # the as-of month
-            (2, D(2026, 8, 1), 20.0), (2, D(2026, 10, 1), 21.0),  # missed November
-            (3, D(2025, 9, 1), 30.0),  # only older than the look-back
-            (4, D(2026, 9, 1), 40.0)]
+    rows = [
+        (1, D(2026, 8, 1), 10.0),
+        (1, D(2026, 11, 1), 11.0),  # the as-of month
+        (2, D(2026, 8, 1), 20.0),
+        (2, D(2026, 10, 1), 21.0),  # missed November
+        (3, D(2025, 9, 1), 30.0),  # only older than the look-back
+        (4, D(2026, 9, 1), 40.0),
+    ]
     with get_engine(sqlite_url).begin() as conn:
-        conn.execute(sa.insert(RollupMonthly), [dict(metric_id=m, entity_kind="org", entity_id=e, month=month, value=v,
-                                                     samples=1) for e, month, v in rows])
+        conn.execute(
+            sa.insert(RollupMonthly),
+            [
+                dict(metric_id=m, entity_kind="org", entity_id=e, month=month, value=v, samples=1)
+                for e, month, v in rows
+            ],
+        )
     with get_engine(sqlite_url).connect() as conn:
         got = state_values(conn, [m], [1, 2, 3, 4, 5], AS_OF)
     assert got == {(1, m): (D(2026, 11, 1), 11.0), (2, m): (D(2026, 10, 1), 21.0), (4, m): (D(2026, 9, 1), 40.0)}

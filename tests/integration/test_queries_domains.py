@@ -31,36 +31,62 @@ WORKDAYS_MTD = 15  # 2–6, 9–13, 16–20 November 2026 (no calendar rows: Mon
 
 
 def kgce(truth, org, window):
-    return (truth.flow("energy.electricity_kwh", org, *window) * COEF["electricity_kgce_per_kwh"]
-            + truth.flow("energy.gas_m3", org, *window) * COEF["gas_kgce_per_m3"]
-            + truth.flow("energy.heat_gj", org, *window) * COEF["heat_kgce_per_gj"]
-            + truth.flow("vehicle.fuel_l", org, *window) * COEF["petrol_kgce_per_l"])
+    return (
+        truth.flow("energy.electricity_kwh", org, *window) * COEF["electricity_kgce_per_kwh"]
+        + truth.flow("energy.gas_m3", org, *window) * COEF["gas_kgce_per_m3"]
+        + truth.flow("energy.heat_gj", org, *window) * COEF["heat_kgce_per_gj"]
+        + truth.flow("vehicle.fuel_l", org, *window) * COEF["petrol_kgce_per_l"]
+    )
 
 
 def co2(truth, org, window):
-    return (truth.flow("energy.electricity_kwh", org, *window) / 1000 * COEF["grid_tco2_per_mwh"]
-            + truth.flow("energy.gas_m3", org, *window) * COEF["gas_tco2_per_m3"]
-            + truth.flow("vehicle.fuel_l", org, *window) * COEF["petrol_tco2_per_l"])
+    return (
+        truth.flow("energy.electricity_kwh", org, *window) / 1000 * COEF["grid_tco2_per_mwh"]
+        + truth.flow("energy.gas_m3", org, *window) * COEF["gas_tco2_per_m3"]
+        + truth.flow("vehicle.fuel_l", org, *window) * COEF["petrol_tco2_per_l"]
+    )
 
 
 def by_metric(frame):
-    assert list(frame.columns)[:len(KPI_COLUMNS)] == KPI_COLUMNS
+    assert list(frame.columns)[: len(KPI_COLUMNS)] == KPI_COLUMNS
     return {row["metric_id"]: row for row in frame.to_dict("records")}
 
 
 def expected_energy(truth, org):
     return {
         "energy.total_kgce": ("ytd", kgce(truth, org, YTD) / 1000, kgce(truth, org, YTD_PY) / 1000, "yoy", "tce"),
-        "energy.electricity_kwh": ("mtd", truth.flow("energy.electricity_kwh", org, *MTD),
-                                   truth.flow("energy.electricity_kwh", org, *MTD_PY), "yoy", "kWh"),
-        "energy.kgce_per_m2": ("l12m", kgce(truth, org, L12M) / truth.floor_area(org),
-                               TARGETS["baseline_2020_kgce_per_m2"], "baseline", "kgce/m²"),
-        "energy.kgce_per_person": ("l12m", kgce(truth, org, L12M) / truth.energy_users(org),
-                                   TARGETS["baseline_2020_kgce_per_person"], "baseline", "kgce/person"),
-        "energy.night_share": ("mtd", 100 * truth.flow("energy.night_electricity_kwh", org, *MTD)
-                               / truth.flow("energy.electricity_kwh", org, *MTD),
-                               100 * truth.flow("energy.night_electricity_kwh", org, *MTD_PY)
-                               / truth.flow("energy.electricity_kwh", org, *MTD_PY), "yoy", "%"),
+        "energy.electricity_kwh": (
+            "mtd",
+            truth.flow("energy.electricity_kwh", org, *MTD),
+            truth.flow("energy.electricity_kwh", org, *MTD_PY),
+            "yoy",
+            "kWh",
+        ),
+        "energy.kgce_per_m2": (
+            "l12m",
+            kgce(truth, org, L12M) / truth.floor_area(org),
+            TARGETS["baseline_2020_kgce_per_m2"],
+            "baseline",
+            "kgce/m²",
+        ),
+        "energy.kgce_per_person": (
+            "l12m",
+            kgce(truth, org, L12M) / truth.energy_users(org),
+            TARGETS["baseline_2020_kgce_per_person"],
+            "baseline",
+            "kgce/person",
+        ),
+        "energy.night_share": (
+            "mtd",
+            100
+            * truth.flow("energy.night_electricity_kwh", org, *MTD)
+            / truth.flow("energy.electricity_kwh", org, *MTD),
+            100
+            * truth.flow("energy.night_electricity_kwh", org, *MTD_PY)
+            / truth.flow("energy.electricity_kwh", org, *MTD_PY),
+            "yoy",
+            "%",
+        ),
         "energy.co2_t": ("ytd", co2(truth, org, YTD), co2(truth, org, YTD_PY), "yoy", "tCO₂"),
     }
 
@@ -88,9 +114,20 @@ def test_energy_kpis(rollup_db, org):
 
 def test_energy_quota_replaces_the_national_baseline(rollup_db):
     with get_engine(rollup_db.url).connect() as conn:
-        conn.execute(EnergyQuota.__table__.insert(), [
-            {"org_id": 3, "year": 2026, "basis": "per_m2", "limit_value": 12.5, "benchmark_value": 10.0, "guide_value": 8.0,
-             "source": "test"}])
+        conn.execute(
+            EnergyQuota.__table__.insert(),
+            [
+                {
+                    "org_id": 3,
+                    "year": 2026,
+                    "basis": "per_m2",
+                    "limit_value": 12.5,
+                    "benchmark_value": 10.0,
+                    "guide_value": 8.0,
+                    "source": "test",
+                }
+            ],
+        )
         rows = by_metric(q.fetch_energy_kpis(conn, scope_for_org(conn, 1), 3))
         conn.rollback()
     assert (rows["energy.kgce_per_m2"]["reference"], rows["energy.kgce_per_m2"]["reference_kind"]) == (12.5, "quota")
@@ -107,7 +144,11 @@ def test_energy_trend(rollup_db):
     assert list(frame["is_partial"]) == [False] * 11 + [True]
     for row in frame.to_dict("records"):
         month = row["month"]
-        end = AS_OF if row["is_partial"] else (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        end = (
+            AS_OF
+            if row["is_partial"]
+            else (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        )
         prev_start, prev_end = month.replace(year=month.year - 1), end.replace(year=end.year - 1)
         value = truth.flow("energy.electricity_kwh", 2, month, end)
         prev = truth.flow("energy.electricity_kwh", 2, prev_start, prev_end)
@@ -122,7 +163,9 @@ def test_trend_months_before_the_data_are_missing_not_zero(rollup_db):
     # The data starts in October 2024: September 2024 and its prior year are unknown.
     first = frame.iloc[0]
     assert first["month"] == D(2024, 10, 1)
-    assert first["electricity_kwh"] > 0 and math.isnan(first["electricity_kwh_prev_year"]) and math.isnan(first["yoy_pct"])
+    assert (
+        first["electricity_kwh"] > 0 and math.isnan(first["electricity_kwh_prev_year"]) and math.isnan(first["yoy_pct"])
+    )
 
 
 @pytest.mark.parametrize("org", [1, 3])
@@ -132,17 +175,29 @@ def test_vehicle_kpis(rollup_db, org):
     km, km_py = truth.flow("vehicle.km", org, *YTD), truth.flow("vehicle.km", org, *YTD_PY)
 
     def cost(window):
-        return truth.flow("vehicle.energy_cost_yuan", org, *window) + truth.flow("vehicle.maintenance_cost_yuan", org, *window)
+        return truth.flow("vehicle.energy_cost_yuan", org, *window) + truth.flow(
+            "vehicle.maintenance_cost_yuan", org, *window
+        )
 
     expected = {
         "vehicle.fleet": ("now", fleet, truth.state("vehicle.quota", org, NOW), "quota", "辆"),
-        "vehicle.utilization": ("mtd", 100 * truth.flow("vehicle.used_vehicle_days", org, *MTD) / (fleet * WORKDAYS_MTD),
-                                None, "", "%"),
+        "vehicle.utilization": (
+            "mtd",
+            100 * truth.flow("vehicle.used_vehicle_days", org, *MTD) / (fleet * WORKDAYS_MTD),
+            None,
+            "",
+            "%",
+        ),
         "vehicle.km": ("ytd", km, km_py, "yoy", "km"),
         "vehicle.cost_per_km": ("ytd", cost(YTD) / km * 100, cost(YTD_PY) / km_py * 100, "yoy", "元/百公里"),
         "vehicle.nev_share": ("now", 100 * truth.state("vehicle.nev_fleet", org, NOW) / fleet, None, "", "%"),
-        "vehicle.offhours_trips": ("mtd", truth.flow("vehicle.offhours_trips", org, *MTD),
-                                   truth.flow("vehicle.trips", org, *MTD), "of_total", "次"),
+        "vehicle.offhours_trips": (
+            "mtd",
+            truth.flow("vehicle.offhours_trips", org, *MTD),
+            truth.flow("vehicle.trips", org, *MTD),
+            "of_total",
+            "次",
+        ),
     }
     with get_engine(rollup_db.url).connect() as conn:
         frame = q.fetch_vehicle_kpis(conn, scope_for_org(conn, 1), org)
@@ -170,11 +225,22 @@ def test_asset_kpis(rollup_db, org):
     expected = {
         "asset.count": ("now", state("asset.count"), None, "", "件"),
         "asset.original_value_yuan": ("now", state("asset.original_value_yuan"), None, "", "元"),
-        "asset.net_value_yuan": ("now", state("asset.net_value_yuan"), state("asset.original_value_yuan"), "of_total", "元"),
+        "asset.net_value_yuan": (
+            "now",
+            state("asset.net_value_yuan"),
+            state("asset.original_value_yuan"),
+            "of_total",
+            "元",
+        ),
         "asset.idle_rate": ("now", 100 * state("asset.idle_count") / state("asset.count"), None, "", "%"),
         "asset.warehouse_count": ("now", state("asset.warehouse_count"), None, "", "件"),
-        "asset.redeploy_saved_yuan": ("ytd", truth.flow("asset.redeploy_saved_yuan", org, *YTD),
-                                      truth.flow("asset.redeploy_saved_yuan", org, *YTD_PY), "yoy", "元"),
+        "asset.redeploy_saved_yuan": (
+            "ytd",
+            truth.flow("asset.redeploy_saved_yuan", org, *YTD),
+            truth.flow("asset.redeploy_saved_yuan", org, *YTD_PY),
+            "yoy",
+            "元",
+        ),
     }
     with get_engine(rollup_db.url).connect() as conn:
         frame = q.fetch_asset_kpis(conn, scope_for_org(conn, 1), org)
@@ -192,7 +258,12 @@ def test_asset_status_by_child(rollup_db):
         count = truth.state("asset.count", row["org_id"], NOW)
         idle = truth.state("asset.idle_count", row["org_id"], NOW)
         warehouse = truth.state("asset.warehouse_count", row["org_id"], NOW)
-        assert (row["total"], row["idle"], row["warehouse"], row["in_use"]) == (count, idle, warehouse, count - idle - warehouse)
+        assert (row["total"], row["idle"], row["warehouse"], row["in_use"]) == (
+            count,
+            idle,
+            warehouse,
+            count - idle - warehouse,
+        )
     assert list(leaf["org_id"]) == [4]  # a leaf shows itself
     assert leaf["name_en"].iloc[0] == "County B Finance"
 
@@ -206,12 +277,30 @@ def test_housing_kpis(rollup_db, org):
 
     expected = {
         "housing.office_area_m2": ("now", state("housing.office_area_m2"), None, "", "m²"),
-        "housing.area_per_person": ("now", state("housing.office_area_m2") / state("housing.office_occupants"), None, "", "m²/人"),
+        "housing.area_per_person": (
+            "now",
+            state("housing.office_area_m2") / state("housing.office_occupants"),
+            None,
+            "",
+            "m²/人",
+        ),
         "housing.over_standard_rooms": ("now", state("housing.over_standard_rooms"), None, "", "间"),
         "housing.vacant_rooms": ("now", state("housing.vacant_rooms"), None, "", "间"),
-        "housing.occupancy_rate": ("now", 100 * state("housing.occupied_units") / state("housing.units"), None, "", "%"),
+        "housing.occupancy_rate": (
+            "now",
+            100 * state("housing.occupied_units") / state("housing.units"),
+            None,
+            "",
+            "%",
+        ),
         "housing.waiting": ("now", state("housing.waiting"), None, "", "人"),
-        "housing.expiring_90d": ("now", state("housing.expiring_90d"), state("housing.occupied_units"), "of_total", "份"),
+        "housing.expiring_90d": (
+            "now",
+            state("housing.expiring_90d"),
+            state("housing.occupied_units"),
+            "of_total",
+            "份",
+        ),
     }
     with get_engine(rollup_db.url).connect() as conn:
         frame = q.fetch_housing_kpis(conn, scope_for_org(conn, 1), org)
@@ -236,12 +325,23 @@ def test_overview_repeats_the_domain_figures(rollup_db):
     with get_engine(rollup_db.url).connect() as conn:
         scope = scope_for_org(conn, 1)
         overview = q.fetch_overview_kpis(conn, scope, 2)
-        domains = {"energy": q.fetch_energy_kpis(conn, scope, 2), "vehicle": q.fetch_vehicle_kpis(conn, scope, 2),
-                   "asset": q.fetch_asset_kpis(conn, scope, 2), "housing": q.fetch_housing_kpis(conn, scope, 2)}
+        domains = {
+            "energy": q.fetch_energy_kpis(conn, scope, 2),
+            "vehicle": q.fetch_vehicle_kpis(conn, scope, 2),
+            "asset": q.fetch_asset_kpis(conn, scope, 2),
+            "housing": q.fetch_housing_kpis(conn, scope, 2),
+        }
     assert list(overview["domain"]) == ["energy"] * 2 + ["vehicle"] * 2 + ["asset"] * 2 + ["housing"] * 2
     assert list(overview["metric_id"]) == [
-        "energy.total_kgce", "energy.electricity_kwh", "vehicle.fleet", "vehicle.utilization",
-        "asset.original_value_yuan", "asset.idle_rate", "housing.area_per_person", "housing.occupancy_rate"]
+        "energy.total_kgce",
+        "energy.electricity_kwh",
+        "vehicle.fleet",
+        "vehicle.utilization",
+        "asset.original_value_yuan",
+        "asset.idle_rate",
+        "housing.area_per_person",
+        "housing.occupancy_rate",
+    ]
     for row in overview.to_dict("records"):
         same = by_metric(domains[row["domain"]])[row["metric_id"]]
         assert row["value"] == same["value"]
@@ -251,7 +351,13 @@ def test_county_scope_sees_the_county_and_nothing_else(rollup_db):
     with get_engine(rollup_db.url).connect() as conn:
         county = scope_for_org(conn, 3)
         province = scope_for_org(conn, 1)
-        for fetch in (q.fetch_energy_kpis, q.fetch_vehicle_kpis, q.fetch_asset_kpis, q.fetch_housing_kpis, q.fetch_overview_kpis):
+        for fetch in (
+            q.fetch_energy_kpis,
+            q.fetch_vehicle_kpis,
+            q.fetch_asset_kpis,
+            q.fetch_housing_kpis,
+            q.fetch_overview_kpis,
+        ):
             mine = fetch(conn, county, None)
             same = fetch(conn, province, 3)
             assert list(mine["value"].fillna(-1)) == list(same["value"].fillna(-1)), fetch.__name__
@@ -259,12 +365,19 @@ def test_county_scope_sees_the_county_and_nothing_else(rollup_db):
             for outside in (1, 2, 6, 8):
                 with pytest.raises(OutOfScope):
                     fetch(conn, county, outside)
-        for fetch in (q.fetch_energy_trend, q.fetch_vehicle_trend, q.fetch_asset_status_by_child, q.fetch_office_area_by_child):
+        for fetch in (
+            q.fetch_energy_trend,
+            q.fetch_vehicle_trend,
+            q.fetch_asset_status_by_child,
+            q.fetch_office_area_by_child,
+        ):
             with pytest.raises(OutOfScope):
                 fetch(conn, county, 2)
         # A province total is the sum of its cities'.
         total = by_metric(q.fetch_energy_kpis(conn, province, None))["energy.electricity_kwh"]["value"]
-        parts = sum(by_metric(q.fetch_energy_kpis(conn, province, c))["energy.electricity_kwh"]["value"] for c in (2, 6))
+        parts = sum(
+            by_metric(q.fetch_energy_kpis(conn, province, c))["energy.electricity_kwh"]["value"] for c in (2, 6)
+        )
         assert total == pytest.approx(parts, rel=1e-9)
 
 
@@ -274,7 +387,8 @@ def test_explicit_as_of(rollup_db):
         rows = by_metric(q.fetch_energy_kpis(conn, scope_for_org(conn, 1), 1, as_of=D(2026, 6, 30)))
     assert rows["energy.electricity_kwh"]["as_of"] == D(2026, 6, 30)
     assert rows["energy.electricity_kwh"]["value"] == pytest.approx(
-        truth.flow("energy.electricity_kwh", 1, D(2026, 6, 1), D(2026, 6, 30)), rel=1e-9)
+        truth.flow("energy.electricity_kwh", 1, D(2026, 6, 1), D(2026, 6, 30)), rel=1e-9
+    )
 
 
 def test_figures_reaching_before_the_data_are_left_out(rollup_db):
@@ -300,17 +414,36 @@ def empty_db(db_url):
     from data.db import get_engine as engine_for
 
     with write_session(engine_for(db_url)) as session:
-        session.add(OrgNode(id=1, parent_id=None, level="province", admin_level="province", code="P", name_zh="省",
-                            name_en="Province", path="/1/", depth=0))
+        session.add(
+            OrgNode(
+                id=1,
+                parent_id=None,
+                level="province",
+                admin_level="province",
+                code="P",
+                name_zh="省",
+                name_en="Province",
+                path="/1/",
+                depth=0,
+            )
+        )
     return db_url
 
 
 def test_no_rollups_give_empty_frames(empty_db):
     with get_engine(empty_db).connect() as conn:
         scope = Scope(org_id=1, org_path="/1/")
-        for fetch in (q.fetch_energy_kpis, q.fetch_vehicle_kpis, q.fetch_asset_kpis, q.fetch_housing_kpis,
-                      q.fetch_overview_kpis, q.fetch_energy_trend, q.fetch_vehicle_trend, q.fetch_asset_status_by_child,
-                      q.fetch_office_area_by_child):
+        for fetch in (
+            q.fetch_energy_kpis,
+            q.fetch_vehicle_kpis,
+            q.fetch_asset_kpis,
+            q.fetch_housing_kpis,
+            q.fetch_overview_kpis,
+            q.fetch_energy_trend,
+            q.fetch_vehicle_trend,
+            q.fetch_asset_status_by_child,
+            q.fetch_office_area_by_child,
+        ):
             frame = fetch(conn, scope, None)
             assert frame.empty, fetch.__name__
         with pytest.raises(OutOfScope):  # node 2 does not exist here: refused like a node outside the scope

@@ -25,7 +25,7 @@ from jobs.schedule import DailyAt, Every, WeeklyAt
 
 from loader_world import NOW, build_world, hourly_csv
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -33,21 +33,24 @@ def u(*args):
     return dt.datetime(*args, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("schedule, now, slot", [
-    (Every(60), u(2026, 11, 20, 5, 0, 0), u(2026, 11, 20, 5, 0, 0)),
-    (Every(60), u(2026, 11, 20, 5, 0, 59), u(2026, 11, 20, 5, 0, 0)),
-    (Every(300), u(2026, 11, 20, 5, 7, 30), u(2026, 11, 20, 5, 5, 0)),
-    (Every(180), u(2026, 11, 20, 5, 2, 59), u(2026, 11, 20, 5, 0, 0)),
-    (Every(3600), u(2026, 11, 20, 5, 59), u(2026, 11, 20, 5, 0)),
-    # 02:30 Shanghai is 18:30 UTC the day before
-    (DailyAt(2, 30), u(2026, 11, 20, 18, 30), u(2026, 11, 20, 18, 30)),
-    (DailyAt(2, 30), u(2026, 11, 20, 18, 29), u(2026, 11, 19, 18, 30)),
-    (DailyAt(2, 30), u(2026, 11, 21, 3, 0), u(2026, 11, 20, 18, 30)),
-    # Monday 06:00 Shanghai = Sunday 22:00 UTC; 2026-11-23 is a Monday
-    (WeeklyAt(0, 6), u(2026, 11, 22, 22, 0), u(2026, 11, 22, 22, 0)),
-    (WeeklyAt(0, 6), u(2026, 11, 22, 21, 59), u(2026, 11, 15, 22, 0)),
-    (WeeklyAt(0, 6), u(2026, 11, 26, 8, 0), u(2026, 11, 22, 22, 0)),
-])
+@pytest.mark.parametrize(
+    "schedule, now, slot",
+    [
+        (Every(60), u(2026, 11, 20, 5, 0, 0), u(2026, 11, 20, 5, 0, 0)),
+        (Every(60), u(2026, 11, 20, 5, 0, 59), u(2026, 11, 20, 5, 0, 0)),
+        (Every(300), u(2026, 11, 20, 5, 7, 30), u(2026, 11, 20, 5, 5, 0)),
+        (Every(180), u(2026, 11, 20, 5, 2, 59), u(2026, 11, 20, 5, 0, 0)),
+        (Every(3600), u(2026, 11, 20, 5, 59), u(2026, 11, 20, 5, 0)),
+        # 02:30 Shanghai is 18:30 UTC the day before
+        (DailyAt(2, 30), u(2026, 11, 20, 18, 30), u(2026, 11, 20, 18, 30)),
+        (DailyAt(2, 30), u(2026, 11, 20, 18, 29), u(2026, 11, 19, 18, 30)),
+        (DailyAt(2, 30), u(2026, 11, 21, 3, 0), u(2026, 11, 20, 18, 30)),
+        # Monday 06:00 Shanghai = Sunday 22:00 UTC; 2026-11-23 is a Monday
+        (WeeklyAt(0, 6), u(2026, 11, 22, 22, 0), u(2026, 11, 22, 22, 0)),
+        (WeeklyAt(0, 6), u(2026, 11, 22, 21, 59), u(2026, 11, 15, 22, 0)),
+        (WeeklyAt(0, 6), u(2026, 11, 26, 8, 0), u(2026, 11, 22, 22, 0)),
+    ],
+)
 def test_slots(schedule, now, slot):
     assert schedule.slot(now, "Asia/Shanghai") == slot
 
@@ -72,8 +75,11 @@ def test_a_slot_runs_once_and_a_failure_is_recorded(sqlite_url):
     assert len(calls) == 2
     with engine.connect() as conn:
         runs = conn.execute(sa.text("SELECT job_id, outcome, message, host FROM job_run ORDER BY id")).all()
-    assert [(r.job_id, r.outcome, r.host) for r in runs] == [("test_ok", "ok", "a"), ("test_ok", "ok", "b"),
-                                                            ("test_boom", "failed", "a")]
+    assert [(r.job_id, r.outcome, r.host) for r in runs] == [
+        ("test_ok", "ok", "a"),
+        ("test_ok", "ok", "b"),
+        ("test_boom", "failed", "a"),
+    ]
     assert runs[0].message == "fine"
     assert "ZeroDivisionError" in runs[2].message
 
@@ -124,12 +130,16 @@ def _counting_specs(url, counter_table="tick"):
         def func(e, now, job_id=job_id, seconds=seconds):
             slot = Every(seconds).slot(now).isoformat()
             with e.begin() as conn:
-                conn.execute(sa.text(f"INSERT INTO {counter_table} VALUES (:j, :s, :h)"),
-                             {"j": job_id, "s": slot, "h": threading.current_thread().name})
+                conn.execute(
+                    sa.text(f"INSERT INTO {counter_table} VALUES (:j, :s, :h)"),
+                    {"j": job_id, "s": slot, "h": threading.current_thread().name},
+                )
             if fail:
                 raise RuntimeError("this job always fails")
             return "tick"
+
         return JobSpec(job_id, Every(seconds), func)
+
     return [make("every1", 1), make("every2", 2), make("failing", 1, fail=True)]
 
 
@@ -181,8 +191,12 @@ def test_the_drop_job_makes_a_file_appear_in_the_rollups_within_one_run(sqlite_u
     outcome = run_job(engine, drop, now=NOW)
     assert outcome.outcome == "ok" and "applied 1" in outcome.message
     with engine.connect() as conn:
-        value = conn.execute(sa.text("SELECT value FROM rollup_daily WHERE metric_id='energy.electricity_kwh' "
-                                     "AND entity_kind='org' AND entity_id=1 AND day='2026-11-20'")).scalar()
+        value = conn.execute(
+            sa.text(
+                "SELECT value FROM rollup_daily WHERE metric_id='energy.electricity_kwh' "
+                "AND entity_kind='org' AND entity_id=1 AND day='2026-11-20'"
+            )
+        ).scalar()
     assert value == pytest.approx(240.0)
     assert run_job(engine, drop, now=NOW + dt.timedelta(seconds=60)).message == "nothing new"
 
@@ -224,12 +238,19 @@ def test_backup_and_maintenance_jobs_run(sqlite_url, tmp_path):
 def test_python_m_jobs_lists_and_runs(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     env = {**os.environ, "DATABASE_URL": url, "AOCC_VAR_DIR": str(tmp_path), "AOCC_DEMO": "0"}
-    listed = subprocess.run([sys.executable, "-m", "jobs", "--list"], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+    listed = subprocess.run(
+        [sys.executable, "-m", "jobs", "--list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert listed.returncode == 0, listed.stderr
     assert "source:drop_energy" in listed.stdout and "backup" in listed.stdout
-    ran = subprocess.run([sys.executable, "-m", "jobs", "--run", "housekeeping"], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=120)
+    ran = subprocess.run(
+        [sys.executable, "-m", "jobs", "--run", "housekeeping"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ran.returncode == 0 and "housekeeping" in ran.stdout
 
 
@@ -238,10 +259,16 @@ def test_the_scheduler_process_starts_and_stops_on_sigterm(tmp_path):
     import signal
 
     url = f"sqlite:///{tmp_path / 'proc.sqlite3'}"
-    env = {**os.environ, "DATABASE_URL": url, "AOCC_VAR_DIR": str(tmp_path), "AOCC_DEMO": "0",
-           "AOCC_SCHEDULER_LEASE_SECONDS": "3"}
-    proc = subprocess.Popen([sys.executable, "-m", "jobs"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "AOCC_VAR_DIR": str(tmp_path),
+        "AOCC_DEMO": "0",
+        "AOCC_SCHEDULER_LEASE_SECONDS": "3",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jobs"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         deadline = time.time() + 60
         engine = sa.create_engine(url)
@@ -271,9 +298,13 @@ def test_only_runnable_sources_get_jobs(sqlite_url, tmp_path):
     from jobs.definitions import source_jobs
 
     engine = get_engine(sqlite_url)
-    ensure_sources(engine, [SourceSpec("demo.energy", "demo_generator", "energy", "演示", "Demo", {}, 86400, 90000),
-                            SourceSpec("drop_energy", "file_drop", "energy", "投放", "Drop",
-                                       {"folder": str(tmp_path / "d")}, 60, 3600)])
+    ensure_sources(
+        engine,
+        [
+            SourceSpec("demo.energy", "demo_generator", "energy", "演示", "Demo", {}, 86400, 90000),
+            SourceSpec("drop_energy", "file_drop", "energy", "投放", "Drop", {"folder": str(tmp_path / "d")}, 60, 3600),
+        ],
+    )
     assert [s.id for s in source_jobs(engine, load_config(database_url=sqlite_url))] == ["source:drop_energy"]
 
 

@@ -14,10 +14,28 @@ from data.db import get_engine, session_scope, write_session
 from data.models import AuditLog, DeviceToken, LoginAttempt, User
 from security.auth import LOGIN_AT_KEY, WALL_COOKIE, safe_next
 from security.guard import public_endpoints
-from security_support import (PASSWORD, TEST_SECRET, call_callback, csrf_from, dependencies, import_create_app, login,
-                              make_app, seed_accounts, seed_org_tree, signed_in_client)
 
-EXPECTED_PUBLIC = {"aocc_auth.login", "aocc_auth.wall_login", "aocc_auth.static", "_dash_assets.static", "/_favicon.ico"}
+from security_support import (
+    PASSWORD,
+    TEST_SECRET,
+    call_callback,
+    csrf_from,
+    dependencies,
+    import_create_app,
+    login,
+    make_app,
+    seed_accounts,
+    seed_org_tree,
+    signed_in_client,
+)
+
+EXPECTED_PUBLIC = {
+    "aocc_auth.login",
+    "aocc_auth.wall_login",
+    "aocc_auth.static",
+    "_dash_assets.static",
+    "/_favicon.ico",
+}
 
 
 @pytest.fixture
@@ -41,8 +59,15 @@ def audit_rows(url: str, action: str) -> list[AuditLog]:
 
 
 _CONVERTER = re.compile(r"<(?:(?P<conv>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
-_SAMPLES = {"int": "1", "float": "1.5", "uuid": "00000000-0000-0000-0000-000000000001", "path": "some/nested/file.pdf",
-            "string": "sample", "default": "sample.css", "any": "sample"}
+_SAMPLES = {
+    "int": "1",
+    "float": "1.5",
+    "uuid": "00000000-0000-0000-0000-000000000001",
+    "path": "some/nested/file.pdf",
+    "string": "sample",
+    "default": "sample.css",
+    "any": "sample",
+}
 
 
 def sample_path(rule: str) -> str:
@@ -68,8 +93,11 @@ def test_every_url_rule_refuses_anonymous_requests(secured_sqlite):
                 where = f"{method} {path} ({rule.endpoint}) with {headers}"
                 if response.status_code == 302:
                     assert response.headers["Location"].startswith("/login"), where
-                    assert method == "GET" and headers.get("Sec-Fetch-Mode") == "navigate" or "text/html" in headers.get(
-                        "Accept", ""), where
+                    assert (
+                        method == "GET"
+                        and headers.get("Sec-Fetch-Mode") == "navigate"
+                        or "text/html" in headers.get("Accept", "")
+                    ), where
                 else:
                     assert response.status_code == 401, f"{where}: {response.status_code}"
                     assert response.get_json()["error"] == "login_required"
@@ -80,8 +108,13 @@ def test_every_url_rule_refuses_anonymous_requests(secured_sqlite):
 def test_dash_endpoints_refuse_anonymous_with_401_json(secured_sqlite):
     app, _url, _tokens = secured_sqlite
     client = app.server.test_client()
-    for path in ("/_dash-layout", "/_dash-dependencies", "/_reload-hash",
-                 "/_dash-component-suites/dash/dcc/async-graph.js", "/snapshots/1.pdf"):
+    for path in (
+        "/_dash-layout",
+        "/_dash-dependencies",
+        "/_reload-hash",
+        "/_dash-component-suites/dash/dcc/async-graph.js",
+        "/snapshots/1.pdf",
+    ):
         response = client.get(path, headers={"Accept": "application/json"})
         assert response.status_code == 401, path
         assert response.get_json() == {"error": "login_required", "login": "/login"}
@@ -109,19 +142,22 @@ def test_anonymous_page_visit_redirects_to_login_with_next(secured_sqlite):
     assert client.get("/", headers={"Sec-Fetch-Mode": "navigate"}).headers["Location"] == "/login"
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("/energy?org=3", "/energy?org=3"),
-    ("/", "/"),
-    ("//evil.example/x", "/fallback"),
-    ("https://evil.example/", "/fallback"),
-    ("/\\evil.example", "/fallback"),
-    ("javascript:alert(1)", "/fallback"),
-    ("/login", "/fallback"),
-    ("/logout?x=1", "/fallback"),
-    ("/ok\r\nSet-Cookie: x=1", "/fallback"),
-    ("", "/fallback"),
-    (None, "/fallback"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("/energy?org=3", "/energy?org=3"),
+        ("/", "/"),
+        ("//evil.example/x", "/fallback"),
+        ("https://evil.example/", "/fallback"),
+        ("/\\evil.example", "/fallback"),
+        ("javascript:alert(1)", "/fallback"),
+        ("/login", "/fallback"),
+        ("/logout?x=1", "/fallback"),
+        ("/ok\r\nSet-Cookie: x=1", "/fallback"),
+        ("", "/fallback"),
+        (None, "/fallback"),
+    ],
+)
 def test_safe_next_accepts_only_local_paths(value, expected):
     assert safe_next(value, "/fallback") == expected
 
@@ -263,17 +299,25 @@ def test_session_expires_after_its_lifetime(secured_sqlite):
 def test_reset_password_must_be_changed_before_anything_else(secured_sqlite):
     app, url, _tokens = secured_sqlite
     with write_session(get_engine(url)) as session:
-        users_data.set_password(session, users_data.get_user_by_username(session, "viewer").id, "Temporary-Pass-1",
-                                must_change=True)
+        users_data.set_password(
+            session, users_data.get_user_by_username(session, "viewer").id, "Temporary-Pass-1", must_change=True
+        )
     client = app.server.test_client()
     response = login(client, "viewer", "Temporary-Pass-1")
     assert response.headers["Location"] == "/account/password"
     assert client.get("/", headers={"Accept": "text/html"}).headers["Location"] == "/account/password"
     assert client.get("/_dash-layout").status_code == 403
     form = client.get("/account/password").get_data(as_text=True)
-    changed = client.post("/account/password", data={"csrf_token": csrf_from(form), "current": "Temporary-Pass-1",
-                                                     "new": "My-Own-Pass-99", "repeat": "My-Own-Pass-99"},
-                          headers={"Origin": "http://localhost"})
+    changed = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_from(form),
+            "current": "Temporary-Pass-1",
+            "new": "My-Own-Pass-99",
+            "repeat": "My-Own-Pass-99",
+        },
+        headers={"Origin": "http://localhost"},
+    )
     assert changed.status_code == 302
     assert client.get("/_dash-layout").status_code == 200
     assert audit_rows(url, "password_change")[-1].outcome == "ok"
@@ -285,9 +329,14 @@ def test_cross_site_state_changes_are_refused(secured_sqlite):
     deps = dependencies(client)
     spec = next(d for d in deps if "admin-users-grid.rowData" in d["output"])
     payload = {"output": spec["output"], "outputs": [], "inputs": [], "changedPropIds": []}
-    assert client.post("/_dash-update-component", json=payload, headers={"Origin": "https://evil.example"}).status_code == 403
-    assert client.post("/_dash-update-component", json=payload,
-                       headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert (
+        client.post("/_dash-update-component", json=payload, headers={"Origin": "https://evil.example"}).status_code
+        == 403
+    )
+    assert (
+        client.post("/_dash-update-component", json=payload, headers={"Sec-Fetch-Site": "cross-site"}).status_code
+        == 403
+    )
 
 
 def test_security_headers_on_every_kind_of_response(secured_sqlite):
@@ -305,13 +354,17 @@ def test_security_headers_on_every_kind_of_response(secured_sqlite):
     for name, response in responses.items():
         csp = response.headers.get("Content-Security-Policy", "")
         assert "frame-ancestors 'none'" in csp, name
-        assert "script-src 'self'" in csp and "unsafe-eval" not in csp and "script-src 'self' 'unsafe-inline'" not in csp
+        assert (
+            "script-src 'self'" in csp and "unsafe-eval" not in csp and "script-src 'self' 'unsafe-inline'" not in csp
+        )
         assert "object-src 'none'" in csp and "base-uri 'self'" in csp
         assert response.headers["X-Content-Type-Options"] == "nosniff", name
         assert response.headers["Referrer-Policy"] == "same-origin", name
         assert response.headers["X-Frame-Options"] == "DENY", name
     # The index page allows exactly Dash's own inline scripts by hash.
-    assert re.search(r"script-src 'self'( 'sha256-[A-Za-z0-9+/=]+')+;", responses["index"].headers["Content-Security-Policy"])
+    assert re.search(
+        r"script-src 'self'( 'sha256-[A-Za-z0-9+/=]+')+;", responses["index"].headers["Content-Security-Policy"]
+    )
     assert responses["layout"].headers["Cache-Control"] == "no-store"
 
 
@@ -324,12 +377,16 @@ def test_app_refuses_to_start_with_the_default_secret_key(sqlite_url):
     with pytest.raises(InsecureConfiguration):
         create_app(load_config(database_url=sqlite_url, secret_key="short", demo_mode=False))
     assert create_app(load_config(database_url=sqlite_url, secret_key=DEFAULT_SECRET_KEY, demo_mode=True))
-    assert create_app(load_config(database_url=sqlite_url, secret_key=DEFAULT_SECRET_KEY, demo_mode=False,
-                                  allow_default_secret_key=True))
+    assert create_app(
+        load_config(
+            database_url=sqlite_url, secret_key=DEFAULT_SECRET_KEY, demo_mode=False, allow_default_secret_key=True
+        )
+    )
     assert create_app(load_config(database_url=sqlite_url, secret_key=TEST_SECRET, demo_mode=False))
 
 
 # --- wall displays -----------------------------------------------------------------------------
+
 
 def test_wall_token_login_view_only_and_revocation_at_next_refresh(secured):
     app, url, tokens = secured

@@ -18,6 +18,7 @@ from data.db import get_engine, write_session
 from data.models import OrgNode, RollupMonthly
 from data.scope import OutOfScope, resolve_org, scope_for_org
 from data.seed import seed_reference
+
 from rollup_rows import rollup_db  # noqa: F401  (fixture)
 from security_support import PASSWORD, call_callback, dependencies, make_app, signed_in_client
 
@@ -31,11 +32,15 @@ SCOPED_PAGES = ("overview", "energy", "vehicles", "assets", "housing")
 def scoped_app(rollup_db):  # noqa: F811
     with write_session(get_engine(rollup_db.url)) as session:
         seed_reference(session)
-        for username, role, org in (("prov_leader", "leader", 1), ("county_viewer", "viewer", COUNTY),
-                                    ("county_leader", "leader", COUNTY)):
+        for username, role, org in (
+            ("prov_leader", "leader", 1),
+            ("county_viewer", "viewer", COUNTY),
+            ("county_leader", "leader", COUNTY),
+        ):
             if users_data.get_user_by_username(session, username) is None:
-                users_data.create_user(session, username=username, display_name=username, role=role, scope_org_id=org,
-                                       password=PASSWORD)
+                users_data.create_user(
+                    session, username=username, display_name=username, role=role, scope_org_id=org, password=PASSWORD
+                )
     return make_app(rollup_db.url), rollup_db
 
 
@@ -45,10 +50,18 @@ def _key(page: str, kind: str) -> str:
 
 def page_outputs(client, page: str, org) -> dict:
     deps = dependencies(client)
-    values = {_key(page, "aocc-interval") + ".n_intervals": 0, _key(page, "aocc-org") + ".data": org,
-              "aocc-theme.data": "light"}
-    response = call_callback(client, deps, _key(page, "aocc-kpi-row") + ".children", values,
-                             triggered=_key(page, "aocc-interval") + ".n_intervals")
+    values = {
+        _key(page, "aocc-interval") + ".n_intervals": 0,
+        _key(page, "aocc-org") + ".data": org,
+        "aocc-theme.data": "light",
+    }
+    response = call_callback(
+        client,
+        deps,
+        _key(page, "aocc-kpi-row") + ".children",
+        values,
+        triggered=_key(page, "aocc-interval") + ".n_intervals",
+    )
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     return response.get_json()["response"]
 
@@ -100,9 +113,16 @@ def test_scope_filter_in_data_layer(scoped_app):
         with pytest.raises(OutOfScope):
             resolve_org(conn, scope, CITY)
         # The county's monthly electricity roll-up equals the sum of its leaves' days.
-        total = conn.scalar(select(func.sum(RollupMonthly.value)).where(
-            RollupMonthly.entity_kind == "org", RollupMonthly.entity_id == COUNTY,
-            RollupMonthly.metric_id == "energy.electricity_kwh"))
-        expected = sum(v for (m, leaf, _day), v in db.truth.daily.items()
-                       if m == "energy.electricity_kwh" and leaf in db.truth.subtree(COUNTY))
+        total = conn.scalar(
+            select(func.sum(RollupMonthly.value)).where(
+                RollupMonthly.entity_kind == "org",
+                RollupMonthly.entity_id == COUNTY,
+                RollupMonthly.metric_id == "energy.electricity_kwh",
+            )
+        )
+        expected = sum(
+            v
+            for (m, leaf, _day), v in db.truth.daily.items()
+            if m == "energy.electricity_kwh" and leaf in db.truth.subtree(COUNTY)
+        )
         assert total == pytest.approx(expected)

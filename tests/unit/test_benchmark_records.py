@@ -9,8 +9,17 @@ from benchmarks.results import RESULTS_PATH, Result, load_results, write_markdow
 
 
 def _result(**overrides) -> Result:
-    fields = dict(name="x", value=1.0, unit="ms", target="", met=True, database="sqlite", scale="small",
-                  date="2026-12-06", command="python -m benchmarks x")
+    fields = dict(
+        name="x",
+        value=1.0,
+        unit="ms",
+        target="",
+        met=True,
+        database="sqlite",
+        scale="small",
+        date="2026-12-06",
+        command="python -m benchmarks x",
+    )
     fields.update(overrides)
     return Result(**fields)
 

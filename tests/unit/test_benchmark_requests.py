@@ -12,23 +12,31 @@ from benchmarks.dash_requests import PageState, build_requests
 
 def _app():
     app = Dash(__name__)
-    app.layout = html.Div([
-        dcc.Store(id="theme", data="dark"),
-        dcc.Interval(id={"type": "tick", "page": "energy"}, n_intervals=0),
-        html.Div(id={"type": "tiles", "page": "energy"}),
-        html.A(id={"type": "nav", "key": "a"}, href="/a"),
-        html.A(id={"type": "nav", "key": "b"}, href="/b"),
-        html.Div(id="nav-out"),
-        dcc.Input(id="unused-input"),
-    ])
+    app.layout = html.Div(
+        [
+            dcc.Store(id="theme", data="dark"),
+            dcc.Interval(id={"type": "tick", "page": "energy"}, n_intervals=0),
+            html.Div(id={"type": "tiles", "page": "energy"}),
+            html.A(id={"type": "nav", "key": "a"}, href="/a"),
+            html.A(id={"type": "nav", "key": "b"}, href="/b"),
+            html.Div(id="nav-out"),
+            dcc.Input(id="unused-input"),
+        ]
+    )
 
-    @app.callback(Output({"type": "tiles", "page": MATCH}, "children"),
-                  Input({"type": "tick", "page": MATCH}, "n_intervals"), State("theme", "data"))
+    @app.callback(
+        Output({"type": "tiles", "page": MATCH}, "children"),
+        Input({"type": "tick", "page": MATCH}, "n_intervals"),
+        State("theme", "data"),
+    )
     def tiles(n, theme):
         return f"{n}-{theme}"
 
-    @app.callback(Output({"type": "nav", "key": ALL}, "className"), Output("nav-out", "children"),
-                  Input({"type": "nav", "key": ALL}, "href"))
+    @app.callback(
+        Output({"type": "nav", "key": ALL}, "className"),
+        Output("nav-out", "children"),
+        Input({"type": "nav", "key": ALL}, "href"),
+    )
     def nav(hrefs):
         return ["x"] * len(hrefs), ",".join(hrefs)
 

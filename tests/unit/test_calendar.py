@@ -10,16 +10,19 @@ import pytest
 
 from data.calendar import add_months, calendar_for, configured_calendar, days_in_month, month_end, shift_years
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
-@pytest.mark.parametrize("day, months, expected", [
-    (dt.date(2026, 1, 31), 1, dt.date(2026, 2, 28)),
-    (dt.date(2024, 1, 31), 1, dt.date(2024, 2, 29)),
-    (dt.date(2026, 3, 15), -3, dt.date(2025, 12, 15)),
-    (dt.date(2026, 12, 1), 1, dt.date(2027, 1, 1)),
-    (dt.date(2026, 5, 31), -12, dt.date(2025, 5, 31)),
-])
+@pytest.mark.parametrize(
+    "day, months, expected",
+    [
+        (dt.date(2026, 1, 31), 1, dt.date(2026, 2, 28)),
+        (dt.date(2024, 1, 31), 1, dt.date(2024, 2, 29)),
+        (dt.date(2026, 3, 15), -3, dt.date(2025, 12, 15)),
+        (dt.date(2026, 12, 1), 1, dt.date(2027, 1, 1)),
+        (dt.date(2026, 5, 31), -12, dt.date(2025, 5, 31)),
+    ],
+)
 def test_add_months(day, months, expected):
     assert add_months(day, months) == expected
 
@@ -42,7 +45,9 @@ def test_day_start():
     shanghai = calendar_for("Asia/Shanghai")
     assert shanghai.day_start_utc(dt.date(2026, 1, 1)) == dt.datetime(2025, 12, 31, 16, tzinfo=UTC)
     assert shanghai.day_start_utc_naive(dt.date(2026, 1, 1)) == dt.datetime(2025, 12, 31, 16)
-    assert shanghai.next_midnight_utc(dt.datetime(2026, 1, 1, 15, 59, tzinfo=UTC)) == dt.datetime(2026, 1, 1, 16, tzinfo=UTC)
+    assert shanghai.next_midnight_utc(dt.datetime(2026, 1, 1, 15, 59, tzinfo=UTC)) == dt.datetime(
+        2026, 1, 1, 16, tzinfo=UTC
+    )
 
 
 def test_vectorised_helpers_agree_with_the_scalar_ones_across_daylight_saving():

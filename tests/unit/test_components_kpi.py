@@ -82,7 +82,9 @@ def test_reference_text():
     assert reference_text("energy.night_share", 16.5, 16.4, "yoy", "%", "zh") == "同比 ▲0.1 个百分点"
     assert reference_text("vehicle.fleet", 42, 45, "quota", "辆", "zh") == "编制 45辆"
     assert reference_text("vehicle.fleet", 42, 45, "quota", "辆", "en") == "Approved 45 vehicles"
-    assert reference_text("energy.kgce_per_m2", 14.2, 18.48, "baseline", "kgce/m²", "zh") == "2020年全国基数 18.48 kgce/m²"
+    assert (
+        reference_text("energy.kgce_per_m2", 14.2, 18.48, "baseline", "kgce/m²", "zh") == "2020年全国基数 18.48 kgce/m²"
+    )
     assert reference_text("energy.kgce_per_m2", 14.2, 16.0, "quota", "kgce/m²", "zh") == "定额约束值 16 kgce/m²"
     assert reference_text("vehicle.offhours_trips", 69.0, 403.0, "of_total", "次", "zh") == "占出车次数 17.1%"
     assert reference_text("asset.net_value_yuan", 6.0, 10.0, "of_total", "元", "en") == "60.0% of original value"
@@ -94,14 +96,40 @@ def test_reference_text():
 
 def _kpis() -> pd.DataFrame:
     as_of = dt.date(2026, 11, 20)
-    return pd.DataFrame([
-        {"metric_id": "energy.total_kgce", "period": "ytd", "value": 304.57, "unit": "tce", "reference": 307.4,
-         "reference_kind": "yoy", "as_of": as_of, "org_id": 1},
-        {"metric_id": "vehicle.fleet", "period": "now", "value": 46.0, "unit": "辆", "reference": 42.0,
-         "reference_kind": "quota", "as_of": as_of, "org_id": 1},
-        {"metric_id": "housing.area_per_person", "period": "now", "value": NAN, "unit": "m²/人", "reference": NAN,
-         "reference_kind": "", "as_of": as_of, "org_id": 1},
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "metric_id": "energy.total_kgce",
+                "period": "ytd",
+                "value": 304.57,
+                "unit": "tce",
+                "reference": 307.4,
+                "reference_kind": "yoy",
+                "as_of": as_of,
+                "org_id": 1,
+            },
+            {
+                "metric_id": "vehicle.fleet",
+                "period": "now",
+                "value": 46.0,
+                "unit": "辆",
+                "reference": 42.0,
+                "reference_kind": "quota",
+                "as_of": as_of,
+                "org_id": 1,
+            },
+            {
+                "metric_id": "housing.area_per_person",
+                "period": "now",
+                "value": NAN,
+                "unit": "m²/人",
+                "reference": NAN,
+                "reference_kind": "",
+                "as_of": as_of,
+                "org_id": 1,
+            },
+        ]
+    )
 
 
 def _texts(component) -> list[str]:
@@ -154,10 +182,15 @@ def test_kpi_tile_in_english():
     assert _texts(tile) == ["Fleet size", "Current", "46", "vehicles", "Approved 42 vehicles", "Sources"]
 
 
-@pytest.mark.parametrize("frame", [
-    pd.DataFrame(columns=["metric_id", "period", "value", "unit", "reference", "reference_kind", "as_of", "org_id"]),
-    _kpis().assign(value=NAN),
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame(
+            columns=["metric_id", "period", "value", "unit", "reference", "reference_kind", "as_of", "org_id"]
+        ),
+        _kpis().assign(value=NAN),
+    ],
+)
 def test_no_values_show_the_empty_state(frame):
     (block,) = build_kpi_tiles(frame, lang="zh")
     assert "aocc-state--empty" in block.className
@@ -168,8 +201,9 @@ def test_no_values_show_the_empty_state(frame):
 
 def test_overview_groups_by_domain_with_links():
     frame = _kpis().assign(domain=["energy", "vehicle", "housing"])
-    groups = build_overview_groups(frame, lang="zh", hrefs={"energy": "/energy?org=3", "vehicle": "/vehicles?org=3",
-                                                             "housing": "/housing?org=3"})
+    groups = build_overview_groups(
+        frame, lang="zh", hrefs={"energy": "/energy?org=3", "vehicle": "/vehicles?org=3", "housing": "/housing?org=3"}
+    )
     assert [getattr(g, "data-domain") for g in groups] == ["energy", "vehicle", "housing"]
     link = _find(groups[0], "aocc-group__link")[0]
     assert link.href == "/energy?org=3"

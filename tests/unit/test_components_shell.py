@@ -26,11 +26,28 @@ from components.shell import (
 from components.states import build_empty, build_error, build_loading
 
 REGISTRY = {
-    "pages.energy": {"path": "/energy", "relative_path": "/energy", "nav_key": "nav.energy", "nav_order": 20,
-                     "required_permission": "view", "org_scoped": True},
-    "pages.overview": {"path": "/", "relative_path": "/", "nav_key": "nav.overview", "nav_order": 10, "org_scoped": True},
-    "pages.admin": {"path": "/admin", "relative_path": "/admin", "nav_key": "nav.housing", "nav_order": 900,
-                    "required_permission": "manage_users"},
+    "pages.energy": {
+        "path": "/energy",
+        "relative_path": "/energy",
+        "nav_key": "nav.energy",
+        "nav_order": 20,
+        "required_permission": "view",
+        "org_scoped": True,
+    },
+    "pages.overview": {
+        "path": "/",
+        "relative_path": "/",
+        "nav_key": "nav.overview",
+        "nav_order": 10,
+        "org_scoped": True,
+    },
+    "pages.admin": {
+        "path": "/admin",
+        "relative_path": "/admin",
+        "nav_key": "nav.housing",
+        "nav_order": 900,
+        "required_permission": "manage_users",
+    },
     "pages.hidden": {"path": "/hidden", "relative_path": "/hidden"},
 }
 
@@ -53,7 +70,9 @@ def all_ids(component) -> list:
 def test_collect_nav_items_filters_by_permission_and_orders():
     items = collect_nav_items(REGISTRY, lang="zh", allowed=lambda p: p == "view")
     assert [(i.key, i.label, i.href, i.org_scoped) for i in items] == [
-        ("nav.overview", "总览", "/", True), ("nav.energy", "能耗", "/energy", True)]
+        ("nav.overview", "总览", "/", True),
+        ("nav.energy", "能耗", "/energy", True),
+    ]
     items = collect_nav_items(REGISTRY, lang="en", allowed=lambda p: True)
     assert [i.label for i in items] == ["Overview", "Energy", "Housing"]
     assert collect_nav_items(REGISTRY, lang="zh", allowed=lambda p: False) == []
@@ -68,8 +87,11 @@ def test_nav_href_keeps_the_org_on_org_scoped_pages_only():
 
 
 def test_nav_links_state():
-    nav = {"nav.overview": {"href": "/", "org_scoped": True}, "nav.energy": {"href": "/energy", "org_scoped": True},
-           "nav.admin": {"href": "/admin", "org_scoped": False}}
+    nav = {
+        "nav.overview": {"href": "/", "org_scoped": True},
+        "nav.energy": {"href": "/energy", "org_scoped": True},
+        "nav.admin": {"href": "/admin", "org_scoped": False},
+    }
     hrefs, classes = nav_links_state(["nav.overview", "nav.energy", "nav.admin", "nav.gone"], nav, "/energy", "?org=7")
     assert hrefs == ["/?org=7", "/energy?org=7", "/admin", "/"]
     assert classes == ["aocc-nav__link", "aocc-nav__link active", "aocc-nav__link", "aocc-nav__link"]
@@ -90,15 +112,26 @@ def test_app_shell_tree():
     assert getattr(shell, "data-bs-theme") == "dark"
     assert shell.lang == "zh-CN"
     found = all_ids(shell)
-    for expected in (ids.URL, ids.LANG_STORE, ids.THEME_STORE, ids.NAV_STORE, ids.LANG_SWITCH, ids.THEME_SWITCH,
-                     ids.nav_link("nav.overview"), ids.nav_link("nav.energy"), "content"):
+    for expected in (
+        ids.URL,
+        ids.LANG_STORE,
+        ids.THEME_STORE,
+        ids.NAV_STORE,
+        ids.LANG_SWITCH,
+        ids.THEME_SWITCH,
+        ids.nav_link("nav.overview"),
+        ids.nav_link("nav.energy"),
+        "content",
+    ):
         assert expected in found
     components = {str(c.id): c for c in walk(shell) if getattr(c, "id", None) is not None}
     assert components[ids.LANG_SWITCH].children == "English"
     assert components[ids.THEME_SWITCH].children == "桌面模式"
     assert components[ids.LANG_STORE].data == "zh"
-    assert components[ids.NAV_STORE].data == {"nav.overview": {"href": "/", "org_scoped": True},
-                                              "nav.energy": {"href": "/energy", "org_scoped": True}}
+    assert components[ids.NAV_STORE].data == {
+        "nav.overview": {"href": "/", "org_scoped": True},
+        "nav.energy": {"href": "/energy", "org_scoped": True},
+    }
     assert isinstance(components[str(ids.nav_link("nav.energy"))], dcc.Link)
     texts = [c for c in walk(shell) if isinstance(getattr(c, "children", None), str)]
     assert any(c.children == "当前用户：张三" for c in texts)
@@ -139,7 +172,9 @@ def test_page_frame_has_every_id_its_callbacks_target():
 
 
 def test_page_frame_in_english_on_the_wall():
-    page = build_page("housing", lang="en", org=None, refresh_seconds=60, chart_title_key="chart.office_area", theme="dark")
+    page = build_page(
+        "housing", lang="en", org=None, refresh_seconds=60, chart_title_key="chart.office_area", theme="dark"
+    )
     components = {str(c.id): c for c in walk(page) if getattr(c, "id", None) is not None}
     assert components[str(ids.chart("housing"))].config["locale"] == "en"
     assert components[str(ids.chart("housing"))].config["displayModeBar"] is False  # nobody holds a mouse
@@ -147,14 +182,19 @@ def test_page_frame_in_english_on_the_wall():
 
 
 def test_breadcrumb_and_drill_options():
-    path = pd.DataFrame({"org_id": [1, 2, 3], "name_zh": ["测试省", "甲市", "乙县"], "name_en": ["P", "City A", "County B"]})
+    path = pd.DataFrame(
+        {"org_id": [1, 2, 3], "name_zh": ["测试省", "甲市", "乙县"], "name_en": ["P", "City A", "County B"]}
+    )
     (ol,) = build_breadcrumb(path, lang="zh")
     first, second, last = ol.children
     assert first.children.href == "?org=1" and first.children.children == "测试省"
     assert second.children.href == "?org=2"
     assert last.children == "乙县" and "active" in last.className
     children = pd.DataFrame({"org_id": [4, 5], "name_zh": ["财政局", "教育局"], "name_en": ["Finance", "Education"]})
-    assert build_drill_options(children, lang="en") == [{"label": "Finance", "value": 4}, {"label": "Education", "value": 5}]
+    assert build_drill_options(children, lang="en") == [
+        {"label": "Finance", "value": 4},
+        {"label": "Education", "value": 5},
+    ]
     assert build_drill_options(children.iloc[0:0], lang="zh") == []
 
 
@@ -173,8 +213,11 @@ def test_status_line():
 
 
 def test_state_blocks():
-    for block, kind, zh in ((build_loading("zh"), "loading", "加载中…"), (build_empty("zh"), "empty", "暂无数据"),
-                            (build_error("zh"), "error", "数据暂不可用")):
+    for block, kind, zh in (
+        (build_loading("zh"), "loading", "加载中…"),
+        (build_empty("zh"), "empty", "暂无数据"),
+        (build_error("zh"), "error", "数据暂不可用"),
+    ):
         assert getattr(block, "data-state") == kind
         assert f"aocc-state--{kind}" in block.className
         assert block.children[1].children == zh

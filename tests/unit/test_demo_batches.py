@@ -15,8 +15,14 @@ def _days(*texts: str) -> np.ndarray:
 
 def test_facts_are_grouped_by_month_and_early_facts_go_to_the_opening_batch():
     registry = BatchRegistry(first_day=dt.date(2026, 1, 15), last_day=dt.date(2026, 2, 27), seed=1)
-    ids = registry.assign("demo.energy", "energy", "meter_reading", "electricity",
-                          _days("2025-12-31", "2026-01-20", "2026-01-31", "2026-02-01"), "BLD-0001-E")
+    ids = registry.assign(
+        "demo.energy",
+        "energy",
+        "meter_reading",
+        "electricity",
+        _days("2025-12-31", "2026-01-20", "2026-01-31", "2026-02-01"),
+        "BLD-0001-E",
+    )
     assert len(set(ids)) == 3
     assert ids[1] == ids[2] != ids[3]
     again = registry.assign("demo.energy", "energy", "meter_reading", "electricity", _days("2026-02-10"))
@@ -30,8 +36,14 @@ def test_facts_are_grouped_by_month_and_early_facts_go_to_the_opening_batch():
 def test_batch_rows_add_up_and_times_follow_the_data():
     registry = BatchRegistry(first_day=dt.date(2026, 1, 15), last_day=dt.date(2026, 2, 27), seed=1)
     registry.source_last_day["gateway"] = dt.date(2026, 2, 24)
-    registry.assign("demo.energy", "energy", "meter_reading", "electricity",
-                    np.repeat(_days("2026-01-20", "2026-02-05"), 500), "BLD-0001-E")
+    registry.assign(
+        "demo.energy",
+        "energy",
+        "meter_reading",
+        "electricity",
+        np.repeat(_days("2026-01-20", "2026-02-05"), 500),
+        "BLD-0001-E",
+    )
     registry.assign("gateway", "energy", "meter_reading", "electricity", _days("2026-02-20"), "BLD-0002-E")
     frame, quarantine = registry.frame(np.random.Generator(np.random.PCG64(3)), {"demo.energy": 1, "gateway": 2})
     assert (frame["rows_read"] == frame["rows_accepted"] + frame["rows_duplicate"] + frame["rows_rejected"]).all()

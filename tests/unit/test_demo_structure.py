@@ -23,7 +23,8 @@ def test_structure_has_the_tier_counts(tier):
     s = build_structure(spec)
     agencies = s.orgs[s.orgs["level"] == "agency"]
     assert len(agencies) == spec.province_agencies + spec.cities * (
-        spec.city_agencies + spec.counties_per_city * spec.county_agencies)
+        spec.city_agencies + spec.counties_per_city * spec.county_agencies
+    )
     assert (s.orgs["level"] == "county").sum() == spec.cities * spec.counties_per_city
     assert len(s.buildings) == spec.buildings
     assert len(s.vehicles) == spec.vehicles

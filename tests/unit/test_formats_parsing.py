@@ -11,43 +11,69 @@ from data.loaders.formats import FORMATS, detect_fact, match_header, normalize_h
 from data.loaders.parsing import LocalTime, ValueProblem, neutralize_formula, parse_number, parse_unit
 from data.loaders.reasons import FILE_ISSUES, ROW_REASONS
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("12", (12.0, None)),
-    ("1,234.5", (1234.5, None)),
-    ("1,234,567", (1234567.0, None)),
-    ("1,234.5 千瓦时", (1234.5, "千瓦时")),
-    ("88度", (88.0, "度")),
-    ("¥1,234.50", (1234.5, None)),
-    ("￥99", (99.0, None)),
-    ("１２３．５", (123.5, None)),  # full-width digits
-    ("-3.5", (-3.5, None)),
-    ("2.5e3", (2500.0, None)),
-    (12, (12.0, None)),
-    (3.25, (3.25, None)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("12", (12.0, None)),
+        ("1,234.5", (1234.5, None)),
+        ("1,234,567", (1234567.0, None)),
+        ("1,234.5 千瓦时", (1234.5, "千瓦时")),
+        ("88度", (88.0, "度")),
+        ("¥1,234.50", (1234.5, None)),
+        ("￥99", (99.0, None)),
+        ("１２３．５", (123.5, None)),  # full-width digits
+        ("-3.5", (-3.5, None)),
+        ("2.5e3", (2500.0, None)),
+        (12, (12.0, None)),
+        (3.25, (3.25, None)),
+    ],
+)
 def test_numbers(text, expected):
     assert parse_number(text) == expected
 
 
-@pytest.mark.parametrize("text, code", [
-    ("abc", "not_a_number"), ("1,23", "not_a_number"), ("12..5", "not_a_number"), ("#N/A", "excel_error"),
-    ("#DIV/0!", "excel_error"), ("nan", "not_a_number"), ("inf", "not_a_number"), ("", "not_a_number"),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("abc", "not_a_number"),
+        ("1,23", "not_a_number"),
+        ("12..5", "not_a_number"),
+        ("#N/A", "excel_error"),
+        ("#DIV/0!", "excel_error"),
+        ("nan", "not_a_number"),
+        ("inf", "not_a_number"),
+        ("", "not_a_number"),
+    ],
+)
 def test_not_numbers(text, code):
     with pytest.raises(ValueProblem) as info:
         parse_number(text)
     assert info.value.code == code
 
 
-@pytest.mark.parametrize("unit, expected", [
-    ("kWh", ("kWh", 1.0)), ("千瓦时", ("kWh", 1.0)), ("度", ("kWh", 1.0)), ("kW·h", ("kWh", 1.0)),
-    ("MWh", ("kWh", 1000.0)), ("万千瓦时", ("kWh", 10000.0)), ("m³", ("m3", 1.0)), ("立方米", ("m3", 1.0)),
-    ("m3", ("m3", 1.0)), ("ｍ³", ("m3", 1.0)), ("GJ", ("GJ", 1.0)), ("吉焦", ("GJ", 1.0)), ("升", ("L", 1.0)),
-    ("公里", ("km", 1.0)), ("万元", ("yuan", 10000.0)),
-])
+@pytest.mark.parametrize(
+    "unit, expected",
+    [
+        ("kWh", ("kWh", 1.0)),
+        ("千瓦时", ("kWh", 1.0)),
+        ("度", ("kWh", 1.0)),
+        ("kW·h", ("kWh", 1.0)),
+        ("MWh", ("kWh", 1000.0)),
+        ("万千瓦时", ("kWh", 10000.0)),
+        ("m³", ("m3", 1.0)),
+        ("立方米", ("m3", 1.0)),
+        ("m3", ("m3", 1.0)),
+        ("ｍ³", ("m3", 1.0)),
+        ("GJ", ("GJ", 1.0)),
+        ("吉焦", ("GJ", 1.0)),
+        ("升", ("L", 1.0)),
+        ("公里", ("km", 1.0)),
+        ("万元", ("yuan", 10000.0)),
+    ],
+)
 def test_units(unit, expected):
     assert parse_unit(unit) == expected
 
@@ -64,18 +90,33 @@ def test_tonnes_are_cubic_metres_only_for_water():
 SHANGHAI_13H = dt.datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("value", [
-    "2026-11-20 13:00", "2026-11-20T13:00:00", "2026/11/20 13:00", "2026.11.20 13:00", "2026年11月20日 13时",
-    "2026年11月20日13:00", "2026年11月20日 13点00分", "202611201300", "2026-11-20T13:00+08:00", "2026-11-20T05:00:00Z",
-    dt.datetime(2026, 11, 20, 13, 0), 46346 + 13 / 24, str(46346 + 13 / 24),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-11-20 13:00",
+        "2026-11-20T13:00:00",
+        "2026/11/20 13:00",
+        "2026.11.20 13:00",
+        "2026年11月20日 13时",
+        "2026年11月20日13:00",
+        "2026年11月20日 13点00分",
+        "202611201300",
+        "2026-11-20T13:00+08:00",
+        "2026-11-20T05:00:00Z",
+        dt.datetime(2026, 11, 20, 13, 0),
+        46346 + 13 / 24,
+        str(46346 + 13 / 24),
+    ],
+)
 def test_timestamps_in_many_formats_mean_the_same_instant(value):
     ts, date_only = LocalTime("Asia/Shanghai").parse(value)
     assert ts == SHANGHAI_13H
     assert date_only is False
 
 
-@pytest.mark.parametrize("value", ["2026-11-20", "2026/11/20", "2026年11月20日", "20261120", 46346, dt.date(2026, 11, 20)])
+@pytest.mark.parametrize(
+    "value", ["2026-11-20", "2026/11/20", "2026年11月20日", "20261120", 46346, dt.date(2026, 11, 20)]
+)
 def test_dates_without_time_are_flagged(value):
     ts, date_only = LocalTime().parse(value)
     assert date_only is True
@@ -87,7 +128,9 @@ def test_hour_24_ends_the_day():
     assert ts == dt.datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("value", ["2026-13-01", "2026-02-30 10:00", "11/20/2026", "yesterday", "12", "2026-11-20 25:00", ""])
+@pytest.mark.parametrize(
+    "value", ["2026-13-01", "2026-02-30 10:00", "11/20/2026", "yesterday", "12", "2026-11-20 25:00", ""]
+)
 def test_bad_dates(value):
     with pytest.raises(ValueProblem) as info:
         LocalTime().parse(value)
@@ -138,7 +181,12 @@ def test_missing_required_and_duplicate_columns():
 
 
 def test_detect_fact_skips_title_rows():
-    rows = [["2026年11月公车运行台账"], [], ["车牌号", "出车时间", "收车时间", "行驶里程", "用车事由"], ["京A1", "x", "y", "1", ""]]
+    rows = [
+        ["2026年11月公车运行台账"],
+        [],
+        ["车牌号", "出车时间", "收车时间", "行驶里程", "用车事由"],
+        ["京A1", "x", "y", "1", ""],
+    ]
     assert detect_fact(rows, tuple(FORMATS)) == ("trip", 2)
     rows = [["车牌号", "加油时间", "加油量", "金额"]]
     assert detect_fact(rows, tuple(FORMATS))[0] == "fuel"

@@ -13,42 +13,56 @@ import numpy as np
 import pytest
 import xlsxwriter
 
-from data.loaders.extract import csv_blocks as extract  # the fast path's tunables are patched where they are read
 from data.loaders.extract import ColumnBlock, column_letter, detect_encoding, open_table
+from data.loaders.extract import csv_blocks as extract  # the fast path's tunables are patched where they are read
 
-CSV = "表计编号,时间,用电量(千瓦时)\nE-B001,2026-11-20 01:00,100\nE-B001,2026-11-20 02:00,\"1,200.5\"\n"
+CSV = '表计编号,时间,用电量(千瓦时)\nE-B001,2026-11-20 01:00,100\nE-B001,2026-11-20 02:00,"1,200.5"\n'
 
 
 def rows_of(table):
     return [(r.line, r.values, r.problem.code if r.problem else None) for r in table.rows()]
 
 
-@pytest.mark.parametrize("encoding, label", [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 (BOM)"), ("gbk", "GBK/GB18030"),
-                                             ("gb18030", "GBK/GB18030"), ("utf-16", "UTF-16")])
+@pytest.mark.parametrize(
+    "encoding, label",
+    [
+        ("utf-8", "UTF-8"),
+        ("utf-8-sig", "UTF-8 (BOM)"),
+        ("gbk", "GBK/GB18030"),
+        ("gb18030", "GBK/GB18030"),
+        ("utf-16", "UTF-16"),
+    ],
+)
 def test_csv_encodings(tmp_path, encoding, label):
     path = tmp_path / "r.csv"
     path.write_bytes(CSV.encode(encoding))
     table = open_table(path)
     assert table.fact == "meter_reading" and not table.refused
     assert table.encoding == label
-    assert rows_of(table) == [(2, ["E-B001", "2026-11-20 01:00", "100"], None),
-                              (3, ["E-B001", "2026-11-20 02:00", "1,200.5"], None)]
+    assert rows_of(table) == [
+        (2, ["E-B001", "2026-11-20 01:00", "100"], None),
+        (3, ["E-B001", "2026-11-20 02:00", "1,200.5"], None),
+    ]
     table.close()
 
 
 def test_semicolon_and_tab_delimiters(tmp_path):
     for delimiter in (";", "\t"):
         path = tmp_path / "r.csv"
-        path.write_text(CSV.replace(",2026", delimiter + "2026").replace(",1", delimiter + "1")
-                        .replace(",\"1", delimiter + "\"1").replace("编号,时间,", f"编号{delimiter}时间{delimiter}"),
-                        encoding="utf-8")
+        path.write_text(
+            CSV.replace(",2026", delimiter + "2026")
+            .replace(",1", delimiter + "1")
+            .replace(',"1', delimiter + '"1')
+            .replace("编号,时间,", f"编号{delimiter}时间{delimiter}"),
+            encoding="utf-8",
+        )
         table = open_table(path)
         assert [r.values[0] for r in table.rows()] == ["E-B001", "E-B001"], delimiter
         table.close()
 
 
 def test_detect_encoding_refuses_what_is_neither_utf8_nor_gbk():
-    assert detect_encoding("数据".encode("utf-8")) == ("utf-8", None)
+    assert detect_encoding("数据".encode()) == ("utf-8", None)
     assert detect_encoding(codecs.BOM_UTF8 + b"a") == ("utf-8-sig", None)
     codec, why = detect_encoding(b"\x00\x01\x02\xff\xfe\x00binary\x00")
     assert codec is None and "binary" in why
@@ -101,8 +115,11 @@ def test_undecodable_bytes_quarantine_only_their_row(tmp_path):
 
 def test_multiline_quoted_field_keeps_line_numbers(tmp_path):
     path = tmp_path / "t.csv"
-    path.write_text("车牌号,出车时间,收车时间,里程,事由\n京A00001,2026-11-20 09:00,2026-11-20 10:00,12,\"开会\n讨论\"\n"
-                    "京A00001,2026-11-20 11:00,2026-11-20 12:00,5,x\n", encoding="utf-8")
+    path.write_text(
+        '车牌号,出车时间,收车时间,里程,事由\n京A00001,2026-11-20 09:00,2026-11-20 10:00,12,"开会\n讨论"\n'
+        "京A00001,2026-11-20 11:00,2026-11-20 12:00,5,x\n",
+        encoding="utf-8",
+    )
     table = open_table(path)
     assert [r.line for r in table.rows()] == [2, 4]
     table.close()
@@ -145,9 +162,15 @@ def _xlsx(path, rows, *, merge=None, formats=None):
 
 def test_xlsx_with_title_row_dates_serials_and_formula_text(tmp_path):
     path = tmp_path / "r.xlsx"
-    _xlsx(path, [["2026年11月用电"], ["表计编号", "时间", "用电量", "备注"],
-                 ["E-B001", dt.datetime(2026, 11, 20, 1, 0), 100.5, '=HYPERLINK("http://evil","x")'],
-                 ["E-B001", 46346 + 2 / 24, 7, None]])
+    _xlsx(
+        path,
+        [
+            ["2026年11月用电"],
+            ["表计编号", "时间", "用电量", "备注"],
+            ["E-B001", dt.datetime(2026, 11, 20, 1, 0), 100.5, '=HYPERLINK("http://evil","x")'],
+            ["E-B001", 46346 + 2 / 24, 7, None],
+        ],
+    )
     table = open_table(path)
     assert table.kind == "xlsx" and table.fact == "meter_reading" and table.header_line == 2
     rows = rows_of(table)
@@ -159,8 +182,12 @@ def test_xlsx_with_title_row_dates_serials_and_formula_text(tmp_path):
 
 def test_xlsx_merged_cells_in_data_rows_are_flagged(tmp_path):
     path = tmp_path / "m.xlsx"
-    rows = [["表计编号", "时间", "用电量"], ["E-B001", dt.datetime(2026, 11, 20, 1), 1],
-            [None, dt.datetime(2026, 11, 20, 2), 2], [None, dt.datetime(2026, 11, 20, 3), 3]]
+    rows = [
+        ["表计编号", "时间", "用电量"],
+        ["E-B001", dt.datetime(2026, 11, 20, 1), 1],
+        [None, dt.datetime(2026, 11, 20, 2), 2],
+        [None, dt.datetime(2026, 11, 20, 3), 3],
+    ]
     _xlsx(path, rows, merge=(1, 0, 3, 0, "E-B001"))
     table = open_table(path)
     got = rows_of(table)
@@ -198,7 +225,7 @@ def test_column_letters():
 
 HEADER = "表计编号,时间,用电量(千瓦时)\n"
 BODY = "".join(f"E{i % 40:06d},2026-11-25 {i % 24:02d}:00,{i % 97 + 0.25}\n" for i in range(120))
-HEAD, TAIL = BODY[:BODY.index("\n", 2000) + 1], BODY[BODY.index("\n", 2000) + 1:]  # cut at a line end
+HEAD, TAIL = BODY[: BODY.index("\n", 2000) + 1], BODY[BODY.index("\n", 2000) + 1 :]  # cut at a line end
 
 
 def _issues(table):
@@ -240,8 +267,9 @@ BLOCK_CORPUS = {
     "crlf": (HEADER + BODY).replace("\n", "\r\n").encode("utf-8"),
     "trailing_blank_lines": (HEADER + BODY + "\n,,\n  ,\t\n\r\n").encode("utf-8"),
     "blank_lines_in_the_middle": (HEADER + HEAD + "\n , ,\n\u3000,,\n,,\n" + TAIL).encode("utf-8"),
-    "too_few_and_too_many_fields": (HEADER + HEAD + "E1,2026-11-25 01:00\nE1,2026-11-25 01:00,1,x\n"
-                                    "E1,2026-11-25 01:00,1,, \n" + TAIL).encode("utf-8"),
+    "too_few_and_too_many_fields": (
+        HEADER + HEAD + "E1,2026-11-25 01:00\nE1,2026-11-25 01:00,1,x\nE1,2026-11-25 01:00,1,, \n" + TAIL
+    ).encode("utf-8"),
     "quoted_newline_in_the_middle": (HEADER + HEAD + 'E1,2026-11-25 01:00,"1\n2"\n' + TAIL + HEAD).encode("utf-8"),
     "undecodable_bytes": (HEADER + HEAD).encode("gbk") + b"E1,2026-11-25 03:00,\xff\xfe\n" + TAIL.encode("gbk"),
     "undecodable_utf8": (HEADER + HEAD).encode() + b"E1,\xe4\xb8,1\n" + TAIL.encode(),
@@ -251,8 +279,9 @@ BLOCK_CORPUS = {
     "header_not_on_line_1": ("2026年11月用电统计\n\n" + HEADER + BODY).encode("utf-8"),
     "lone_carriage_return": (HEADER + HEAD + "E1,2026-11-25 01:00,1\rE2,2026-11-25 01:00,2\n" + TAIL).encode(),
     "bom_character_mid_file": (HEADER + HEAD + "\ufeffE1,2026-11-25 01:00,1\n" + TAIL).encode("utf-8"),
-    "empty_first_fields": (HEADER + "".join("," + line.split(",", 1)[1] + "\n" for line in BODY.splitlines())
-                           ).encode("utf-8"),
+    "empty_first_fields": (HEADER + "".join("," + line.split(",", 1)[1] + "\n" for line in BODY.splitlines())).encode(
+        "utf-8"
+    ),
     "semicolons": (HEADER + BODY).replace(",", ";").encode("gb18030"),
     "gbk_with_pipes": (HEADER + BODY).replace(",", "|").encode("gb18030"),  # "|" can be a GBK trail byte
     "utf16": (HEADER + BODY).encode("utf-16"),
@@ -275,9 +304,20 @@ def test_blocks_hand_out_exactly_the_rows(tmp_path, name, max_rows):
         assert len(kinds) > 3
 
 
-@pytest.mark.parametrize("name", ["utf8", "crlf", "blank_lines_in_the_middle", "too_few_and_too_many_fields",
-                                  "quoted_newline_in_the_middle", "undecodable_bytes", "lone_carriage_return",
-                                  "truncated_last_line", "header_not_on_line_1"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "utf8",
+        "crlf",
+        "blank_lines_in_the_middle",
+        "too_few_and_too_many_fields",
+        "quoted_newline_in_the_middle",
+        "undecodable_bytes",
+        "lone_carriage_return",
+        "truncated_last_line",
+        "header_not_on_line_1",
+    ],
+)
 def test_blocks_across_small_pieces(tmp_path, monkeypatch, name):
     """Pieces of a few hundred bytes: lines and blank counts stay right across the cuts."""
     monkeypatch.setattr(extract, "PIECE_BYTES", 300)
@@ -313,8 +353,13 @@ def test_blocks_match_rows_on_random_files(tmp_path, monkeypatch):
                 fields = [rnd.choice(odd) for _ in range(3)]
             lines.append(delimiter.join(fields))
         end = rnd.choice(["\n", "\r\n"])
-        text = (rnd.choice(["", "标题\n", "\n\n"]) + delimiter.join(["表计编号", "时间", "用电量"]) + end
-                + end.join(lines) + rnd.choice([end, "", end + "  "]))
+        text = (
+            rnd.choice(["", "标题\n", "\n\n"])
+            + delimiter.join(["表计编号", "时间", "用电量"])
+            + end
+            + end.join(lines)
+            + rnd.choice([end, "", end + "  "])
+        )
         data = text.encode(encoding, errors="replace")
         if rnd.random() < 0.2:
             cut = rnd.randrange(len(data))

@@ -71,9 +71,11 @@ def test_decorator_form():
     saved = hooks.registry
     hooks.registry = registry
     try:
+
         @hooks.register("alert_check", name="decorated")
         def check(engine, now):
             return None
+
         assert [h.name for h in registry.hooks("alert_check")] == ["decorated"]
         assert check(None, None) is None
     finally:

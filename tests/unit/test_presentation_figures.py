@@ -25,31 +25,56 @@ MONTHS = [dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)]
 
 
 def energy_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "month": MONTHS,
-        "electricity_kwh": [650_000.0, 700_000.0, 420_000.0],
-        "electricity_kwh_prev_year": [600_000.0, NAN, 400_000.0],
-        "yoy_pct": [8.333, NAN, 5.0],
-        "is_partial": [False, False, True],
-    })
+    return pd.DataFrame(
+        {
+            "month": MONTHS,
+            "electricity_kwh": [650_000.0, 700_000.0, 420_000.0],
+            "electricity_kwh_prev_year": [600_000.0, NAN, 400_000.0],
+            "yoy_pct": [8.333, NAN, 5.0],
+            "is_partial": [False, False, True],
+        }
+    )
 
 
 def vehicle_frame() -> pd.DataFrame:
-    return pd.DataFrame({"month": MONTHS, "trips": [450.0, 470.0, 300.0], "km": [14_000.0, 15_500.0, 9_900.0],
-                         "is_partial": [False, False, True]})
+    return pd.DataFrame(
+        {
+            "month": MONTHS,
+            "trips": [450.0, 470.0, 300.0],
+            "km": [14_000.0, 15_500.0, 9_900.0],
+            "is_partial": [False, False, True],
+        }
+    )
 
 
 def asset_frame() -> pd.DataFrame:
-    return pd.DataFrame({"org_id": [3, 8, 9], "name_zh": ["乙县", "甲市发改委", "丙局"], "name_en": ["County B", "City A Dev", "Bureau C"],
-                         "total": [2376.0, 1271.0, 10.0], "in_use": [2264.0, 1201.0, 10.0], "idle": [67.0, 47.0, 0.0],
-                         "warehouse": [45.0, 23.0, 0.0]})
+    return pd.DataFrame(
+        {
+            "org_id": [3, 8, 9],
+            "name_zh": ["乙县", "甲市发改委", "丙局"],
+            "name_en": ["County B", "City A Dev", "Bureau C"],
+            "total": [2376.0, 1271.0, 10.0],
+            "in_use": [2264.0, 1201.0, 10.0],
+            "idle": [67.0, 47.0, 0.0],
+            "warehouse": [45.0, 23.0, 0.0],
+        }
+    )
 
 
 def housing_frame() -> pd.DataFrame:
-    return pd.DataFrame({"org_id": [3, 8, 9], "name_zh": ["乙县", "甲市发改委", "丙局"], "name_en": ["County B", "City A Dev", "Bureau C"],
-                         "office_area_m2": [4747.0, 2763.0, 900.0], "occupants": [349.0, 201.0, 50.0],
-                         "over_standard_area_m2": [92.0, 41.0, 0.0], "area_per_person": [13.6, 13.75, 18.0],
-                         "within_standard_per_person": [13.34, 13.54, 18.0], "over_standard_per_person": [0.26, 0.20, 0.0]})
+    return pd.DataFrame(
+        {
+            "org_id": [3, 8, 9],
+            "name_zh": ["乙县", "甲市发改委", "丙局"],
+            "name_en": ["County B", "City A Dev", "Bureau C"],
+            "office_area_m2": [4747.0, 2763.0, 900.0],
+            "occupants": [349.0, 201.0, 50.0],
+            "over_standard_area_m2": [92.0, 41.0, 0.0],
+            "area_per_person": [13.6, 13.75, 18.0],
+            "within_standard_per_person": [13.34, 13.54, 18.0],
+            "over_standard_per_person": [0.26, 0.20, 0.0],
+        }
+    )
 
 
 def test_energy_trend_bars_labelled_with_the_change_and_last_year_as_a_line():
@@ -113,8 +138,9 @@ def test_office_area_within_and_over_standard_largest_on_top():
     assert fig.layout.xaxis.title.text == "m²/人"
 
 
-@pytest.mark.parametrize("make", [make_energy_trend_figure, make_vehicle_trend_figure, make_asset_status_figure,
-                                  make_office_area_figure])
+@pytest.mark.parametrize(
+    "make", [make_energy_trend_figure, make_vehicle_trend_figure, make_asset_status_figure, make_office_area_figure]
+)
 @pytest.mark.parametrize(("lang", "text"), [("zh", "暂无数据"), ("en", "No data")])
 def test_empty_frame_gives_the_no_data_figure(make, lang, text):
     fig = make(pd.DataFrame(), lang=lang, theme="light")

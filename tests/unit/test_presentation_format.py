@@ -26,7 +26,7 @@ def test_no_time_reads_empty(value):
 
 
 def test_times_are_shown_in_the_calendar_zone():
-    instant = dt.datetime(2026, 11, 20, 6, 5, tzinfo=dt.timezone.utc)
+    instant = dt.datetime(2026, 11, 20, 6, 5, tzinfo=dt.UTC)
     assert format_time(instant, SHANGHAI) == "2026-11-20 14:05"
     assert format_time(instant, UTC) == "2026-11-20 06:05"
     # Naive values are stored UTC; pandas timestamps (from read_sql) alike.
@@ -36,9 +36,9 @@ def test_times_are_shown_in_the_calendar_zone():
 
 def test_the_configured_zone_is_the_default(monkeypatch):
     monkeypatch.setenv("AOCC_TIMEZONE", "UTC")
-    assert format_time(dt.datetime(2026, 11, 20, 6, 5, tzinfo=dt.timezone.utc)) == "2026-11-20 06:05"
+    assert format_time(dt.datetime(2026, 11, 20, 6, 5, tzinfo=dt.UTC)) == "2026-11-20 06:05"
     monkeypatch.setenv("AOCC_TIMEZONE", "Asia/Shanghai")
-    assert format_time(dt.datetime(2026, 11, 20, 6, 5, tzinfo=dt.timezone.utc)) == "2026-11-20 14:05"
+    assert format_time(dt.datetime(2026, 11, 20, 6, 5, tzinfo=dt.UTC)) == "2026-11-20 14:05"
 
 
 def test_the_shell_switches_use_the_cookie_names_the_server_reads():

@@ -8,13 +8,16 @@ import pytest
 from data.quarantine_review import NoteRequired, changed_fields, discard_note, shows_raw_values
 
 
-@pytest.mark.parametrize("permissions, expected", [
-    ({"view", "manage_data"}, True),
-    (frozenset({"manage_data"}), True),
-    ({"view"}, False),
-    ({"view", "view_personal_data"}, False),  # seeing personal data is not seeing raw rows
-    ((), False),
-])
+@pytest.mark.parametrize(
+    "permissions, expected",
+    [
+        ({"view", "manage_data"}, True),
+        (frozenset({"manage_data"}), True),
+        ({"view"}, False),
+        ({"view", "view_personal_data"}, False),  # seeing personal data is not seeing raw rows
+        ((), False),
+    ],
+)
 def test_raw_values_only_for_data_managers(permissions, expected):
     assert shows_raw_values(permissions) is expected
 

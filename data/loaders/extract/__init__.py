@@ -33,8 +33,9 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 ZIP_MAGIC = b"PK\x03\x04"
 
 
-def open_table(path: Path, *, fact: str | None = None, candidates: tuple[str, ...] | None = None,
-               name: str | None = None) -> Table:
+def open_table(
+    path: Path, *, fact: str | None = None, candidates: tuple[str, ...] | None = None, name: str | None = None
+) -> Table:
     """Open ``path`` (CSV or XLSX, decided by content, not only by name) and find its header.
 
     ``fact`` forces the format; otherwise it is detected among ``candidates`` (default: all).
@@ -57,6 +58,17 @@ def open_table(path: Path, *, fact: str | None = None, candidates: tuple[str, ..
 
 
 __all__ = [
-    "CSV_SUFFIXES", "ColumnBlock", "PREFIX_BYTES", "RawRow", "SAMPLE_ROWS", "Table", "XLSX_SUFFIXES", "ZIP_MAGIC",
-    "column_letter", "detect_encoding", "file_checksum", "open_table", "raw_text",
+    "CSV_SUFFIXES",
+    "ColumnBlock",
+    "PREFIX_BYTES",
+    "RawRow",
+    "SAMPLE_ROWS",
+    "Table",
+    "XLSX_SUFFIXES",
+    "ZIP_MAGIC",
+    "column_letter",
+    "detect_encoding",
+    "file_checksum",
+    "open_table",
+    "raw_text",
 ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -78,8 +79,9 @@ def _batched(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
         yield batch
 
 
-def _csv_blocks(table: Table, data: _DataRows, source: _CsvSource, max_rows: int
-                ) -> Iterator[ColumnBlock | list[RawRow]]:
+def _csv_blocks(
+    table: Table, data: _DataRows, source: _CsvSource, max_rows: int
+) -> Iterator[ColumnBlock | list[RawRow]]:
     """Pieces of at most ``max_rows``, the last one held back until the end of the file is noted."""
     pending = None
     for piece in _regroup(_csv_pieces(table, data, source), max_rows):
@@ -190,7 +192,7 @@ def _line_offset(fh, lines: int) -> int:
             continue
         if end < 0:
             return base + len(data)
-        pos = end + 2 if data[end] == 13 and data[end + 1:end + 2] == b"\n" else end + 1
+        pos = end + 2 if data[end] == 13 and data[end + 1 : end + 2] == b"\n" else end + 1
         lines -= 1
     return base + pos
 
@@ -213,8 +215,9 @@ def _unsafe_line_start(piece: bytes) -> int | None:
     return piece.rfind(b"\n", 0, first) + 1
 
 
-def _piece_items(piece: bytes, line: int, data: _DataRows, source: _CsvSource
-                 ) -> tuple[list[ColumnBlock | Iterator[RawRow]], int]:
+def _piece_items(
+    piece: bytes, line: int, data: _DataRows, source: _CsvSource
+) -> tuple[list[ColumnBlock | Iterator[RawRow]], int]:
     """A piece of whole lines (no quote, no lone "\\r"), its first on physical line ``line``: its
     column blocks and streams of rows, in order, and the number of "\\n" in it."""
     if not piece:
@@ -231,13 +234,13 @@ def _piece_items(piece: bytes, line: int, data: _DataRows, source: _CsvSource
     starts[1:] = ends[:-1] + 1
     found = np.flatnonzero(arr == source.delimiter_byte)
     step = width - 1
-    if step and len(found) == n * step and (found[::step] >= starts).all() and (found[step - 1::step] < ends).all():
+    if step and len(found) == n * step and (found[::step] >= starts).all() and (found[step - 1 :: step] < ends).all():
         irregular = np.zeros(n, dtype=bool)  # the usual case: width - 1 delimiters on every line
     else:
         irregular = np.diff(np.searchsorted(found, ends), prepend=0) != step
     blank = np.zeros(n, dtype=bool)
     for i in np.flatnonzero(source.blank_starts[arr[starts]]).tolist():
-        blank[i] = _blank_line(piece[starts[i]:ends[i]], source)
+        blank[i] = _blank_line(piece[starts[i] : ends[i]], source)
     # left to the csv module: NUL bytes, and lines longer than the csv field limit
     odd = np.zeros(n, dtype=bool)
     if b"\x00" in piece:
@@ -247,9 +250,11 @@ def _piece_items(piece: bytes, line: int, data: _DataRows, source: _CsvSource
     irregular = (irregular & ~blank) | odd
 
     def rows_of(a: int, b: int) -> Iterator[RawRow]:
-        raw = io.BytesIO(piece[starts[a]:ends[b - 1] + 1])
-        reader = csv.reader(io.TextIOWrapper(raw, encoding=source.codec, errors="surrogateescape", newline=""),
-                            delimiter=source.delimiter)
+        raw = io.BytesIO(piece[starts[a] : ends[b - 1] + 1])
+        reader = csv.reader(
+            io.TextIOWrapper(raw, encoding=source.codec, errors="surrogateescape", newline=""),
+            delimiter=source.delimiter,
+        )
         return _kept(_csv_rows(reader, source.label, line + a - 1), data.keep)
 
     items: list[ColumnBlock | Iterator[RawRow]] = []
@@ -284,14 +289,15 @@ def _blank_line(raw: bytes, source: _CsvSource) -> bool:
     return not raw.decode(source.codec, errors="surrogateescape").replace(source.delimiter, "").strip()
 
 
-def _run_columns(piece: bytes, starts: np.ndarray, ends: np.ndarray, clean: np.ndarray, source: _CsvSource
-                 ) -> list[np.ndarray] | None:
+def _run_columns(
+    piece: bytes, starts: np.ndarray, ends: np.ndarray, clean: np.ndarray, source: _CsvSource
+) -> list[np.ndarray] | None:
     """The columns of lines ``clean`` (each with width - 1 delimiters), or None if they do not decode."""
     # contiguous stretches of the clean lines (blank lines between them are left out)
     breaks = (np.flatnonzero(np.diff(clean) != 1) + 1).tolist()
     firsts = [int(clean[0]), *clean[breaks].tolist()]
     lasts = [*clean[[b - 1 for b in breaks]].tolist(), int(clean[-1])]
-    raw = b"".join(piece[starts[a]:ends[b] + 1] for a, b in zip(firsts, lasts))
+    raw = b"".join(piece[starts[a] : ends[b] + 1] for a, b in zip(firsts, lasts))
     text = None
     if not raw.isascii():
         try:
@@ -303,9 +309,20 @@ def _run_columns(piece: bytes, starts: np.ndarray, ends: np.ndarray, clean: np.n
     rows, width, delimiter = len(clean), source.width, source.delimiter
     if text is None or not text.startswith("\ufeff"):  # pandas would drop a BOM at the start
         try:
-            frame = pd.read_csv(io.BytesIO(raw), header=None, names=list(range(width)), index_col=False,
-                                dtype=object, sep=delimiter, quoting=csv.QUOTE_NONE, na_filter=False,
-                                skip_blank_lines=False, engine="c", encoding="utf-8", low_memory=False)
+            frame = pd.read_csv(
+                io.BytesIO(raw),
+                header=None,
+                names=list(range(width)),
+                index_col=False,
+                dtype=object,
+                sep=delimiter,
+                quoting=csv.QUOTE_NONE,
+                na_filter=False,
+                skip_blank_lines=False,
+                engine="c",
+                encoding="utf-8",
+                low_memory=False,
+            )
         except (ValueError, pd.errors.ParserError):
             frame = None
         if frame is not None and len(frame) == rows:

@@ -94,11 +94,23 @@ def _open_csv(path: Path, name: str, prefix: bytes, candidates: tuple[str, ...])
         table.close()
     elif encoding in _BYTE_SAFE_CODECS and _byte_safe_delimiter(delimiter, encoding):
         remaining = table._data.remaining
-        table._source = _CsvSource(path, _BYTE_SAFE_CODECS[encoding], delimiter, _encoding_label(encoding),
-                                   remaining[0].line if remaining else lines_read + 1, table._data.width)
+        table._source = _CsvSource(
+            path,
+            _BYTE_SAFE_CODECS[encoding],
+            delimiter,
+            _encoding_label(encoding),
+            remaining[0].line if remaining else lines_read + 1,
+            table._data.width,
+        )
     return table
 
 
 def _encoding_label(codec: str) -> str:
-    return {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "gb18030": "GBK/GB18030",
-            "utf-16": "UTF-16", "utf-16-le": "UTF-16LE", "utf-16-be": "UTF-16BE"}.get(codec, codec)
+    return {
+        "utf-8-sig": "UTF-8 (BOM)",
+        "utf-8": "UTF-8",
+        "gb18030": "GBK/GB18030",
+        "utf-16": "UTF-16",
+        "utf-16-le": "UTF-16LE",
+        "utf-16-be": "UTF-16BE",
+    }.get(codec, codec)

@@ -4,7 +4,8 @@ file noted)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ..formats import detect_fact, match_header
 from ..reasons import file_issue, row_issue
@@ -28,8 +29,9 @@ def _is_blank_row(values) -> bool:
     return True
 
 
-def _attach_header(table: Table, sample: list[RawRow], stream: Iterator[RawRow], candidates,
-                   *, ends_with_newline: bool) -> None:
+def _attach_header(
+    table: Table, sample: list[RawRow], stream: Iterator[RawRow], candidates, *, ends_with_newline: bool
+) -> None:
     readable = [r.values for r in sample if r.problem is None or r.problem.code != "malformed_row"]
     if not any(not _is_blank_row(v) for v in readable):
         table.issues.append(file_issue("file_empty"))
@@ -61,8 +63,7 @@ def _attach_header(table: Table, sample: list[RawRow], stream: Iterator[RawRow],
     width = len(header.headers)
     while width and not header.headers[width - 1]:
         width -= 1
-    table._data = _DataRows(table, remaining, stream, width=width, needed=needed,
-                            ends_with_newline=ends_with_newline)
+    table._data = _DataRows(table, remaining, stream, width=width, needed=needed, ends_with_newline=ends_with_newline)
     table._rows = table._data.rows()
 
 
@@ -71,8 +72,16 @@ class _DataRows:
     rows are skipped and counted, CSV rows with a wrong number of fields are marked, and the end
     of the file is noted in the file issues."""
 
-    def __init__(self, table: Table, remaining: list[RawRow], stream: Iterator[RawRow], *, width: int,
-                 needed: int, ends_with_newline: bool):
+    def __init__(
+        self,
+        table: Table,
+        remaining: list[RawRow],
+        stream: Iterator[RawRow],
+        *,
+        width: int,
+        needed: int,
+        ends_with_newline: bool,
+    ):
         self.table = table
         self.remaining = remaining
         self.stream = stream

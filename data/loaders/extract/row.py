@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 
@@ -56,15 +56,17 @@ class ColumnBlock:
         columns = [column.tolist() for column in self.columns]
         return [RawRow(line, list(values)) for line, values in zip(self.lines.tolist(), zip(*columns))]
 
-    def _slice(self, start: int, stop: int) -> "ColumnBlock":
+    def _slice(self, start: int, stop: int) -> ColumnBlock:
         return ColumnBlock(self.lines[start:stop], [column[start:stop] for column in self.columns])
 
     @staticmethod
-    def _join(parts: list["ColumnBlock"]) -> "ColumnBlock":
+    def _join(parts: list[ColumnBlock]) -> ColumnBlock:
         if len(parts) == 1:
             return parts[0]
-        return ColumnBlock(np.concatenate([p.lines for p in parts]),
-                           [np.concatenate(columns) for columns in zip(*(p.columns for p in parts))])
+        return ColumnBlock(
+            np.concatenate([p.lines for p in parts]),
+            [np.concatenate(columns) for columns in zip(*(p.columns for p in parts))],
+        )
 
 
 def raw_text(value) -> str:

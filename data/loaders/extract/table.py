@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from ..formats import HeaderMap
 from ..reasons import Issue
@@ -33,8 +34,8 @@ class Table:
     _rows: Iterator[RawRow] | None = None
     _closer: object = None
     blank_rows: int = 0
-    _data: "_DataRows | None" = None
-    _source: "_CsvSource | None" = None  # set where Table.blocks may read the file byte by byte
+    _data: _DataRows | None = None
+    _source: _CsvSource | None = None  # set where Table.blocks may read the file byte by byte
 
     @property
     def refused(self) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from xml.etree.ElementTree import iterparse
 
 from ..reasons import Issue, file_issue, row_issue
@@ -40,8 +40,15 @@ def _merged_ranges(archive: zipfile.ZipFile, member: str) -> list[tuple[str, int
                     a, b = ref.split(":", 1)
                     ma, mb = _CELL_REF.match(a), _CELL_REF.match(b)
                     if ma and mb:
-                        ranges.append((ref, int(ma.group(2)), _column_index(ma.group(1)),
-                                       int(mb.group(2)), _column_index(mb.group(1))))
+                        ranges.append(
+                            (
+                                ref,
+                                int(ma.group(2)),
+                                _column_index(ma.group(1)),
+                                int(mb.group(2)),
+                                _column_index(mb.group(1)),
+                            )
+                        )
             if tag in ("row", "c", "v", "f", "is", "t"):
                 elem.clear()
     return ranges
@@ -56,7 +63,9 @@ def _open_xlsx(path: Path, name: str, candidates: tuple[str, ...]) -> Table:
         workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as exc:
         handle.close()
-        return Table(name, "xlsx", None, None, [file_issue("file_unreadable", error=f"{exc.__class__.__name__}: {exc}")])
+        return Table(
+            name, "xlsx", None, None, [file_issue("file_unreadable", error=f"{exc.__class__.__name__}: {exc}")]
+        )
 
     def close_all() -> None:
         workbook.close()
@@ -86,7 +95,9 @@ def _open_xlsx(path: Path, name: str, candidates: tuple[str, ...]) -> Table:
         return Table(name, "xlsx", None, None, first_issues or [file_issue("file_empty")])
     except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:
         close_all()
-        return Table(name, "xlsx", None, None, [file_issue("file_unreadable", error=f"{exc.__class__.__name__}: {exc}")])
+        return Table(
+            name, "xlsx", None, None, [file_issue("file_unreadable", error=f"{exc.__class__.__name__}: {exc}")]
+        )
 
 
 def _xlsx_rows(ws) -> Iterator[RawRow]:
@@ -114,8 +125,9 @@ def _add_merged_cells(table: Table, workbook, ws) -> None:
                         hit = sorted(c for c in wanted if c0 <= c <= c1 and not (row.line == r0 and c == c0))
                         if hit:
                             cell = f"{column_letter(hit[0])}{row.line}"
-                            row.problem = row_issue("merged_cell", column=table.header.headers[hit[0]],
-                                                    cell=cell, range=ref)
+                            row.problem = row_issue(
+                                "merged_cell", column=table.header.headers[hit[0]], cell=cell, range=ref
+                            )
                             break
             yield row
 

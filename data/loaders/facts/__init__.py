@@ -28,13 +28,43 @@ from .meter_reading import ENERGY_METRIC_BY_KIND, MeterReadingHandler
 from .vehicle import FuelHandler, MaintenanceHandler, TripHandler
 
 HANDLERS: dict[str, type[Handler]] = {
-    h.fact: h for h in (MeterReadingHandler, TripHandler, FuelHandler, MaintenanceHandler, AssetHandler,
-                        AssetMovementHandler, OfficeOccupancyHandler, LeaseHandler)
+    h.fact: h
+    for h in (
+        MeterReadingHandler,
+        TripHandler,
+        FuelHandler,
+        MaintenanceHandler,
+        AssetHandler,
+        AssetMovementHandler,
+        OfficeOccupancyHandler,
+        LeaseHandler,
+    )
 }
 
 __all__ = [
-    "ENERGY_METRIC_BY_KIND", "FIELD_MAX", "FIELD_UNITS", "HANDLERS", "IN_CHUNK", "PAST_FIELDS", "Affected",
-    "AssetHandler", "AssetMovementHandler", "BatchContext", "FuelHandler", "Handler", "LeaseHandler",
-    "MaintenanceHandler", "MeterInfo", "MeterReadingHandler", "MeterTable", "OfficeOccupancyHandler", "Readings",
-    "Record", "Rejection", "Settings", "TripHandler", "WriteResult", "write_readings",
+    "ENERGY_METRIC_BY_KIND",
+    "FIELD_MAX",
+    "FIELD_UNITS",
+    "HANDLERS",
+    "IN_CHUNK",
+    "PAST_FIELDS",
+    "Affected",
+    "AssetHandler",
+    "AssetMovementHandler",
+    "BatchContext",
+    "FuelHandler",
+    "Handler",
+    "LeaseHandler",
+    "MaintenanceHandler",
+    "MeterInfo",
+    "MeterReadingHandler",
+    "MeterTable",
+    "OfficeOccupancyHandler",
+    "Readings",
+    "Record",
+    "Rejection",
+    "Settings",
+    "TripHandler",
+    "WriteResult",
+    "write_readings",
 ]

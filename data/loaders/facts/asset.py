@@ -14,8 +14,10 @@ from .base import Handler, org_ids
 
 def asset_orgs(handler: Handler, codes: list[str]) -> dict:
     """Org ids of the assets named by ``codes`` (for ``Handler.org_fields``)."""
+
     def query(part):
         return handler.ctx.conn.execute(select(Asset.code, Asset.org_id).where(Asset.code.in_(part))).tuples()
+
     found = handler.lookup("asset_org", codes, query)
     return {c: found[c] for c in codes if found.get(c) is not None}
 
@@ -27,8 +29,21 @@ class AssetHandler(Handler):
     key = ("code",)
 
     def columns(self):
-        return ("code", "org_id", "category_id", "name_zh", "name_en", "status", "status_since", "original_value_yuan",
-                "acquired_on", "building_id", "custodian_name", "custodian_phone", "last_audit_on")
+        return (
+            "code",
+            "org_id",
+            "category_id",
+            "name_zh",
+            "name_en",
+            "status",
+            "status_since",
+            "original_value_yuan",
+            "acquired_on",
+            "building_id",
+            "custodian_name",
+            "custodian_phone",
+            "last_audit_on",
+        )
 
     def prepare(self, values):
         self._orgs = self.orgs(v["org_code"] for v in values)
@@ -37,6 +52,7 @@ class AssetHandler(Handler):
         def query(part):
             stmt = select(AssetCategory.code, AssetCategory.id).where(AssetCategory.code.in_(part))
             return [(r.code, r) for r in self.ctx.conn.execute(stmt)]
+
         self._categories = self.lookup("asset_category", codes, query)
         self._buildings = self.buildings(v.get("building_code") for v in values if v.get("building_code"))
 
@@ -46,18 +62,32 @@ class AssetHandler(Handler):
             raise ValueProblem("unknown_org", code=v["org_code"], column=self.header.header_of("org_code"))
         category = self._categories.get(v["category_code"])
         if category is None:
-            raise ValueProblem("unknown_category", code=v["category_code"], column=self.header.header_of("category_code"))
+            raise ValueProblem(
+                "unknown_category", code=v["category_code"], column=self.header.header_of("category_code")
+            )
         building_id = None
         if v.get("building_code"):
             building = self._buildings.get(v["building_code"])
             if building is None:
-                raise ValueProblem("unknown_building", code=v["building_code"], column=self.header.header_of("building_code"))
+                raise ValueProblem(
+                    "unknown_building", code=v["building_code"], column=self.header.header_of("building_code")
+                )
             building_id = building.id
-        return {"code": v["code"], "org_id": org.id, "category_id": category.id, "name_zh": v["name_zh"],
-                "name_en": v.get("name_en") or None, "status": v["status"],
-                "status_since": v.get("status_since") or v["acquired_on"], "original_value_yuan": v["original_value_yuan"],
-                "acquired_on": v["acquired_on"], "building_id": building_id, "custodian_name": v.get("custodian_name") or None,
-                "custodian_phone": v.get("custodian_phone") or None, "last_audit_on": v.get("last_audit_on")}
+        return {
+            "code": v["code"],
+            "org_id": org.id,
+            "category_id": category.id,
+            "name_zh": v["name_zh"],
+            "name_en": v.get("name_en") or None,
+            "status": v["status"],
+            "status_since": v.get("status_since") or v["acquired_on"],
+            "original_value_yuan": v["original_value_yuan"],
+            "acquired_on": v["acquired_on"],
+            "building_id": building_id,
+            "custodian_name": v.get("custodian_name") or None,
+            "custodian_phone": v.get("custodian_phone") or None,
+            "last_audit_on": v.get("last_audit_on"),
+        }
 
     def after_write(self, written, updates):
         aff = self.ctx.affected
@@ -76,12 +106,25 @@ class AssetMovementHandler(Handler):
     key = ("asset_id", "ts", "kind")
 
     def columns(self):
-        return ("asset_id", "ts", "kind", "from_org_id", "to_org_id", "from_status", "to_status", "value_saved_yuan", "note")
+        return (
+            "asset_id",
+            "ts",
+            "kind",
+            "from_org_id",
+            "to_org_id",
+            "from_status",
+            "to_status",
+            "value_saved_yuan",
+            "note",
+        )
 
     def prepare(self, values):
         def query(part):
-            stmt = select(Asset.code, Asset.id, Asset.org_id, Asset.status, Asset.status_since).where(Asset.code.in_(part))
+            stmt = select(Asset.code, Asset.id, Asset.org_id, Asset.status, Asset.status_since).where(
+                Asset.code.in_(part)
+            )
             return [(r.code, r) for r in self.ctx.conn.execute(stmt)]
+
         self._assets = self.lookup("asset", (v["asset_code"] for v in values), query)
         self._orgs = self.orgs([c for v in values for c in (v.get("from_org_code"), v.get("to_org_code")) if c])
 
@@ -100,9 +143,17 @@ class AssetMovementHandler(Handler):
                 if org is None:
                     raise ValueProblem("unknown_org", code=code, column=self.header.header_of(name))
                 ids[name] = org.id
-        return {"asset_id": asset.id, "ts": v["ts"], "kind": v["kind"], "from_org_id": ids["from_org_code"],
-                "to_org_id": ids["to_org_code"], "from_status": v.get("from_status"), "to_status": v.get("to_status"),
-                "value_saved_yuan": v.get("value_saved_yuan"), "note": v.get("note") or None}
+        return {
+            "asset_id": asset.id,
+            "ts": v["ts"],
+            "kind": v["kind"],
+            "from_org_id": ids["from_org_code"],
+            "to_org_id": ids["to_org_code"],
+            "from_status": v.get("from_status"),
+            "to_status": v.get("to_status"),
+            "value_saved_yuan": v.get("value_saved_yuan"),
+            "note": v.get("note") or None,
+        }
 
     def after_write(self, written, updates):
         """A movement is an event; the asset row is the current state, so apply the newest ones."""
@@ -110,8 +161,9 @@ class AssetMovementHandler(Handler):
         aff.state_domains.add("asset")
         conn = self.ctx.conn
         for v in sorted(written, key=lambda v: v["ts"]):
-            asset = conn.execute(select(Asset.id, Asset.org_id, Asset.status, Asset.status_since)
-                                 .where(Asset.id == v["asset_id"])).one()
+            asset = conn.execute(
+                select(Asset.id, Asset.org_id, Asset.status, Asset.status_since).where(Asset.id == v["asset_id"])
+            ).one()
             aff.state_orgs.add(asset.org_id)
             aff.span_day(self.ctx.local_day(v["ts"]))
             day = self.ctx.local_day(v["ts"])

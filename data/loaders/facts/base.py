@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
@@ -35,16 +35,37 @@ from ..reasons import Issue
 IN_CHUNK = 500  # bound parameters per IN list (SQLite allows 32 766; keep statements small)
 
 # Number fields with a fixed canonical unit; a unit written in the cell or the header must match.
-FIELD_UNITS = {"km": "km", "odometer_km": "km", "cost_yuan": "yuan", "original_value_yuan": "yuan",
-               "value_saved_yuan": "yuan", "monthly_rent_yuan": "yuan", "arrears_yuan": "yuan"}
+FIELD_UNITS = {
+    "km": "km",
+    "odometer_km": "km",
+    "cost_yuan": "yuan",
+    "original_value_yuan": "yuan",
+    "value_saved_yuan": "yuan",
+    "monthly_rent_yuan": "yuan",
+    "arrears_yuan": "yuan",
+}
 # Upper bounds that catch a misplaced decimal point or a column shift.
-FIELD_MAX = {"km": 3000.0, "odometer_km": 3_000_000.0, "cost_yuan": 5_000_000.0, "quantity": 2000.0,
-             "monthly_rent_yuan": 100_000.0, "arrears_yuan": 10_000_000.0,
-             "original_value_yuan": 10_000_000_000.0, "value_saved_yuan": 10_000_000_000.0}
+FIELD_MAX = {
+    "km": 3000.0,
+    "odometer_km": 3_000_000.0,
+    "cost_yuan": 5_000_000.0,
+    "quantity": 2000.0,
+    "monthly_rent_yuan": 100_000.0,
+    "arrears_yuan": 10_000_000.0,
+    "original_value_yuan": 10_000_000_000.0,
+    "value_saved_yuan": 10_000_000_000.0,
+}
 # Fields that describe something that already happened: a value in the future is an error.
-PAST_FIELDS = {"trip": ("start_ts", "end_ts"), "fuel": ("ts",), "maintenance": ("performed_on",),
-               "asset": ("acquired_on", "last_audit_on", "status_since"), "asset_movement": ("ts",),
-               "office_occupancy": (), "lease": ("moved_out_on",), "meter_reading": ()}
+PAST_FIELDS = {
+    "trip": ("start_ts", "end_ts"),
+    "fuel": ("ts",),
+    "maintenance": ("performed_on",),
+    "asset": ("acquired_on", "last_audit_on", "status_since"),
+    "asset_movement": ("ts",),
+    "office_occupancy": (),
+    "lease": ("moved_out_on",),
+    "meter_reading": (),
+}
 
 
 @dataclass
@@ -162,7 +183,7 @@ def _issue(code: str, column: str | None = None, **params) -> Issue:
 def _chunks(seq, size=IN_CHUNK):
     seq = list(seq)
     for i in range(0, len(seq), size):
-        yield seq[i:i + size]
+        yield seq[i : i + size]
 
 
 def _same(a, b) -> bool:
@@ -174,6 +195,7 @@ def _same(a, b) -> bool:
 
 
 # --- base handler -----------------------------------------------------------------------
+
 
 class Handler:
     """Generic handler: field conversion by kind, then ``build`` (fact-specific), then upsert."""
@@ -300,18 +322,21 @@ class Handler:
         def query(part):
             stmt = select(Vehicle.plate, Vehicle.id, Vehicle.org_id, Vehicle.energy_type).where(Vehicle.plate.in_(part))
             return [(r.plate, r) for r in self.ctx.conn.execute(stmt)]
+
         return self.lookup("vehicle", plates, query)
 
     def orgs(self, codes) -> dict:
         def query(part):
             stmt = select(OrgNode.code, OrgNode.id, OrgNode.admin_level).where(OrgNode.code.in_(part))
             return [(r.code, r) for r in self.ctx.conn.execute(stmt)]
+
         return self.lookup("org", codes, query)
 
     def buildings(self, codes) -> dict:
         def query(part):
             stmt = select(Building.code, Building.id, Building.org_id).where(Building.code.in_(part))
             return [(r.code, r) for r in self.ctx.conn.execute(stmt)]
+
         return self.lookup("building", codes, query)
 
     # -- whose row it is: a quarantined row is shown only inside the data scope of its org
@@ -327,8 +352,11 @@ class Handler:
             pos = positions.get(field_name)
             if pos is None:
                 continue
-            pending = {i: clean_text(row.values[pos]) for i, row in enumerate(rows)
-                       if out[i] is None and row is not None and pos < len(row.values) and not is_blank(row.values[pos])}
+            pending = {
+                i: clean_text(row.values[pos])
+                for i, row in enumerate(rows)
+                if out[i] is None and row is not None and pos < len(row.values) and not is_blank(row.values[pos])
+            }
             if pending:
                 found = resolver(self, sorted(set(pending.values())))
                 for i, code in pending.items():
@@ -356,7 +384,9 @@ class Handler:
                 if all(_same(seen.values.get(c), rec.values.get(c)) for c in compare):
                     result.duplicates += 1
                 else:
-                    result.rejections.append(Rejection(rec.line, _issue("duplicate_in_file", first_line=seen.line), rec.row))
+                    result.rejections.append(
+                        Rejection(rec.line, _issue("duplicate_in_file", first_line=seen.line), rec.row)
+                    )
                 continue
             first[key] = rec
             unique.append(rec)
@@ -379,17 +409,28 @@ class Handler:
         if updates:
             self.apply_updates(updates)
         result.accepted = len(inserts) + len(updates)
-        self.after_write([{**r.values} for r in unique if tuple(r.values[k] for k in self.key) not in existing]
-                         + [rec.values for _old, rec in updates], updates)
+        self.after_write(
+            [{**r.values} for r in unique if tuple(r.values[k] for k in self.key) not in existing]
+            + [rec.values for _old, rec in updates],
+            updates,
+        )
         return result
 
     def apply_updates(self, updates) -> None:
         table = self.model.__table__
         compare = self.compare_columns()
-        stmt = update(table).where(table.c.id == _bind("_id")).values(
-            {c: _bind(c) for c in compare} | {"batch_id": _bind("_batch_id")})
-        self.ctx.conn.execute(stmt, [{"_id": old.id, "_batch_id": self.ctx.batch_id,
-                                      **{c: rec.values.get(c) for c in compare}} for old, rec in updates])
+        stmt = (
+            update(table)
+            .where(table.c.id == _bind("_id"))
+            .values({c: _bind(c) for c in compare} | {"batch_id": _bind("_batch_id")})
+        )
+        self.ctx.conn.execute(
+            stmt,
+            [
+                {"_id": old.id, "_batch_id": self.ctx.batch_id, **{c: rec.values.get(c) for c in compare}}
+                for old, rec in updates
+            ],
+        )
 
     def fetch_existing(self, keys: list[tuple]) -> dict:
         if not keys:
@@ -431,6 +472,7 @@ def local_text(ts: dt.datetime, ctx: BatchContext) -> str:
 
 # --- whose row it is: org resolvers for ``Handler.org_fields`` ------------------------------
 
+
 def building_orgs(handler: Handler, codes: list[str]) -> dict:
     found = handler.buildings(codes)
     return {c: found[c].org_id for c in codes if found.get(c) is not None}
@@ -444,5 +486,3 @@ def vehicle_orgs(handler: Handler, codes: list[str]) -> dict:
 def org_ids(handler: Handler, codes: list[str]) -> dict:
     found = handler.orgs(codes)
     return {c: found[c].id for c in codes if found.get(c) is not None}
-
-

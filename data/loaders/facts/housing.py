@@ -14,8 +14,12 @@ from .base import Handler, building_orgs, org_ids
 
 def unit_orgs(handler: Handler, codes: list[str]) -> dict:
     """Org ids of the housing units named by ``codes`` (for ``Handler.org_fields``)."""
+
     def query(part):
-        return handler.ctx.conn.execute(select(HousingUnit.code, HousingUnit.org_id).where(HousingUnit.code.in_(part))).tuples()
+        return handler.ctx.conn.execute(
+            select(HousingUnit.code, HousingUnit.org_id).where(HousingUnit.code.in_(part))
+        ).tuples()
+
     found = handler.lookup("unit_org", codes, query)
     return {c: found[c] for c in codes if found.get(c) is not None}
 
@@ -38,16 +42,27 @@ class OfficeOccupancyHandler(Handler):
             if not building_ids:
                 return []
             rooms = {r for _b, r in part}
-            stmt = (select(OfficeRoom.building_id, OfficeRoom.room_no, OfficeRoom.id, OfficeRoom.org_id, OrgNode.admin_level)
-                    .join(OrgNode, OrgNode.id == OfficeRoom.org_id)
-                    .where(OfficeRoom.building_id.in_(list(building_ids)), OfficeRoom.room_no.in_(list(rooms))))
+            stmt = (
+                select(
+                    OfficeRoom.building_id, OfficeRoom.room_no, OfficeRoom.id, OfficeRoom.org_id, OrgNode.admin_level
+                )
+                .join(OrgNode, OrgNode.id == OfficeRoom.org_id)
+                .where(OfficeRoom.building_id.in_(list(building_ids)), OfficeRoom.room_no.in_(list(rooms)))
+            )
             return [((building_ids[r.building_id], r.room_no), r) for r in self.ctx.conn.execute(stmt)]
+
         self._rooms = self.lookup("office_room", wanted, query)
         ranks = self.ctx.cache.get("ranks")
         if ranks is None:
             ranks = {}
-            for r in self.ctx.conn.execute(select(OfficeSpaceStandard.admin_level, OfficeSpaceStandard.rank_code,
-                                                  OfficeSpaceStandard.rank_zh, OfficeSpaceStandard.rank_en)):
+            for r in self.ctx.conn.execute(
+                select(
+                    OfficeSpaceStandard.admin_level,
+                    OfficeSpaceStandard.rank_code,
+                    OfficeSpaceStandard.rank_zh,
+                    OfficeSpaceStandard.rank_en,
+                )
+            ):
                 level = ranks.setdefault(r.admin_level, {})
                 for word in (r.rank_code, r.rank_zh, r.rank_en):
                     if word:
@@ -58,22 +73,40 @@ class OfficeOccupancyHandler(Handler):
     def build(self, v):
         building = self._buildings.get(v["building_code"])
         if building is None:
-            raise ValueProblem("unknown_building", code=v["building_code"], column=self.header.header_of("building_code"))
+            raise ValueProblem(
+                "unknown_building", code=v["building_code"], column=self.header.header_of("building_code")
+            )
         room = self._rooms.get((v["building_code"], v["room_no"]))
         if room is None:
-            raise ValueProblem("unknown_room", building=v["building_code"], room=v["room_no"], column=self.header.header_of("room_no"))
+            raise ValueProblem(
+                "unknown_room", building=v["building_code"], room=v["room_no"], column=self.header.header_of("room_no")
+            )
         level = self._ranks.get(room.admin_level, {})
         rank = level.get(normalize_header(v["rank_code"]))
         if rank is None:
-            raise ValueProblem("unknown_code", column=self.header.header_of("rank_code"), value=v["rank_code"],
-                               allowed=" / ".join(sorted(set(level.values()))))
+            raise ValueProblem(
+                "unknown_code",
+                column=self.header.header_of("rank_code"),
+                value=v["rank_code"],
+                allowed=" / ".join(sorted(set(level.values()))),
+            )
         if v.get("until") and v["until"] < v["since"]:
-            raise ValueProblem("end_before_start", start=v["since"].isoformat(), end=v["until"].isoformat(),
-                               column=self.header.header_of("until"))
+            raise ValueProblem(
+                "end_before_start",
+                start=v["since"].isoformat(),
+                end=v["until"].isoformat(),
+                column=self.header.header_of("until"),
+            )
         self._room_orgs = getattr(self, "_room_orgs", {})
         self._room_orgs[room.id] = room.org_id
-        return {"room_id": room.id, "staff_no": v["staff_no"], "person_name": v["person_name"], "rank_code": rank,
-                "since": v["since"], "until": v.get("until")}
+        return {
+            "room_id": room.id,
+            "staff_no": v["staff_no"],
+            "person_name": v["person_name"],
+            "rank_code": rank,
+            "since": v["since"],
+            "until": v.get("until"),
+        }
 
     def after_write(self, written, updates):
         aff = self.ctx.affected
@@ -93,13 +126,24 @@ class LeaseHandler(Handler):
     key = ("unit_id", "starts_on")
 
     def columns(self):
-        return ("unit_id", "tenant_name", "tenant_phone", "tenant_id_number", "tenant_org_id", "starts_on", "ends_on",
-                "moved_out_on", "monthly_rent_yuan", "arrears_yuan")
+        return (
+            "unit_id",
+            "tenant_name",
+            "tenant_phone",
+            "tenant_id_number",
+            "tenant_org_id",
+            "starts_on",
+            "ends_on",
+            "moved_out_on",
+            "monthly_rent_yuan",
+            "arrears_yuan",
+        )
 
     def prepare(self, values):
         def query(part):
             stmt = select(HousingUnit.code, HousingUnit.id, HousingUnit.org_id).where(HousingUnit.code.in_(part))
             return [(r.code, r) for r in self.ctx.conn.execute(stmt)]
+
         self._units = self.lookup("housing_unit", (v["unit_code"] for v in values), query)
         self._orgs = self.orgs(v.get("tenant_org_code") for v in values if v.get("tenant_org_code"))
 
@@ -111,17 +155,31 @@ class LeaseHandler(Handler):
         if v.get("tenant_org_code"):
             org = self._orgs.get(v["tenant_org_code"])
             if org is None:
-                raise ValueProblem("unknown_org", code=v["tenant_org_code"], column=self.header.header_of("tenant_org_code"))
+                raise ValueProblem(
+                    "unknown_org", code=v["tenant_org_code"], column=self.header.header_of("tenant_org_code")
+                )
             org_id = org.id
         if v["ends_on"] < v["starts_on"]:
-            raise ValueProblem("end_before_start", start=v["starts_on"].isoformat(), end=v["ends_on"].isoformat(),
-                               column=self.header.header_of("ends_on"))
+            raise ValueProblem(
+                "end_before_start",
+                start=v["starts_on"].isoformat(),
+                end=v["ends_on"].isoformat(),
+                column=self.header.header_of("ends_on"),
+            )
         self._unit_orgs = getattr(self, "_unit_orgs", {})
         self._unit_orgs[unit.id] = unit.org_id
-        return {"unit_id": unit.id, "tenant_name": v["tenant_name"], "tenant_phone": v.get("tenant_phone") or None,
-                "tenant_id_number": v.get("tenant_id_number") or None, "tenant_org_id": org_id,
-                "starts_on": v["starts_on"], "ends_on": v["ends_on"], "moved_out_on": v.get("moved_out_on"),
-                "monthly_rent_yuan": v["monthly_rent_yuan"], "arrears_yuan": v.get("arrears_yuan") or 0.0}
+        return {
+            "unit_id": unit.id,
+            "tenant_name": v["tenant_name"],
+            "tenant_phone": v.get("tenant_phone") or None,
+            "tenant_id_number": v.get("tenant_id_number") or None,
+            "tenant_org_id": org_id,
+            "starts_on": v["starts_on"],
+            "ends_on": v["ends_on"],
+            "moved_out_on": v.get("moved_out_on"),
+            "monthly_rent_yuan": v["monthly_rent_yuan"],
+            "arrears_yuan": v.get("arrears_yuan") or 0.0,
+        }
 
     def after_write(self, written, updates):
         aff = self.ctx.affected

@@ -32,8 +32,18 @@ from .base import BatchContext, Rejection, WriteResult, _chunks, _issue
 class MeterInfo:
     """A meter as the loader needs it (a plain slotted class: thousands are built per batch)."""
 
-    __slots__ = ("id", "code", "building_id", "org_id", "building_code", "kind", "unit", "interval_minutes", "active",
-                 "prov_key")
+    __slots__ = (
+        "id",
+        "code",
+        "building_id",
+        "org_id",
+        "building_code",
+        "kind",
+        "unit",
+        "interval_minutes",
+        "active",
+        "prov_key",
+    )
 
     def __init__(self, id, code, building_id, org_id, building_code, kind, unit, interval_minutes, active):
         self.id, self.code, self.building_id, self.org_id = id, code, building_id, org_id
@@ -70,10 +80,22 @@ class MeterTable:
         self.example = {kind: MeterInfo(0, "", 0, 0, "", kind, METER_UNITS[kind], 60, True) for kind in METER_KINDS}
 
     @classmethod
-    def load(cls, conn: Connection) -> "MeterTable":
-        stmt = select(Meter.id, Meter.code, Meter.building_id, Building.org_id, Building.code.label("building_code"),
-                      Meter.kind, Meter.unit, Meter.interval_minutes, Meter.active).join(
-            Building, Building.id == Meter.building_id).order_by(Meter.id)
+    def load(cls, conn: Connection) -> MeterTable:
+        stmt = (
+            select(
+                Meter.id,
+                Meter.code,
+                Meter.building_id,
+                Building.org_id,
+                Building.code.label("building_code"),
+                Meter.kind,
+                Meter.unit,
+                Meter.interval_minutes,
+                Meter.active,
+            )
+            .join(Building, Building.id == Meter.building_id)
+            .order_by(Meter.id)
+        )
         result = conn.execute(stmt)
         rows = result.cursor.fetchall()  # plain tuples: a province has thousands of meters
         result.close()
@@ -111,9 +133,13 @@ class MeterTable:
 
     @property
     def active_per_building_kind(self) -> dict[tuple[int, str], int]:
-        keys, counts = np.unique(self.building[self.active] * len(METER_KINDS) + self.kind[self.active], return_counts=True)
-        return {(key // len(METER_KINDS), METER_KINDS[key % len(METER_KINDS)]): n
-                for key, n in zip(keys.tolist(), counts.tolist())}
+        keys, counts = np.unique(
+            self.building[self.active] * len(METER_KINDS) + self.kind[self.active], return_counts=True
+        )
+        return {
+            (key // len(METER_KINDS), METER_KINDS[key % len(METER_KINDS)]): n
+            for key, n in zip(keys.tolist(), counts.tolist())
+        }
 
 
 @dataclass
@@ -134,12 +160,16 @@ class Readings:
         return self.rows.row(i)
 
     @staticmethod
-    def concat(a: "Readings", b: "Readings") -> "Readings":
+    def concat(a: Readings, b: Readings) -> Readings:
         if not len(b):
             return a
-        return Readings(np.concatenate([a.meter, b.meter]), np.concatenate([a.ts, b.ts]),
-                        np.concatenate([a.value, b.value]), np.concatenate([a.line, b.line]),
-                        _JoinedRows(a.rows, len(a), b.rows))
+        return Readings(
+            np.concatenate([a.meter, b.meter]),
+            np.concatenate([a.ts, b.ts]),
+            np.concatenate([a.value, b.value]),
+            np.concatenate([a.line, b.line]),
+            _JoinedRows(a.rows, len(a), b.rows),
+        )
 
 
 class _BlockRows:
@@ -215,8 +245,7 @@ def write_readings(ctx: BatchContext, table: MeterTable, readings: Readings) -> 
     conn = ctx.conn
     batch_id = ctx.batch_id
     order = np.lexsort((readings.line, readings.ts, readings.meter))
-    meter, ts, value, line = (readings.meter[order], readings.ts[order], readings.value[order],
-                              readings.line[order])
+    meter, ts, value, line = (readings.meter[order], readings.ts[order], readings.value[order], readings.line[order])
     meter_id = table.id[meter]
     # In-file duplicates: the first line of a key wins; the same value again is a duplicate,
     # another value is refused.
@@ -225,8 +254,13 @@ def write_readings(ctx: BatchContext, table: MeterTable, readings: Readings) -> 
     first_of = np.maximum.accumulate(np.where(repeat, 0, np.arange(n)))
     same_as_first = _close(value, value[first_of])
     for i in np.flatnonzero(repeat & ~same_as_first).tolist():
-        result.rejections.append(Rejection(int(line[i]), _issue("duplicate_in_file", first_line=int(line[first_of[i]])),
-                                           readings.row(int(order[i]))))
+        result.rejections.append(
+            Rejection(
+                int(line[i]),
+                _issue("duplicate_in_file", first_line=int(line[first_of[i]])),
+                readings.row(int(order[i])),
+            )
+        )
     duplicates = int((repeat & same_as_first).sum())
     keep = ~repeat
     # What is stored under the same keys (an earlier file, or an earlier chunk of this one).
@@ -235,8 +269,9 @@ def write_readings(ctx: BatchContext, table: MeterTable, readings: Readings) -> 
     duplicates += int((keep & same_stored).sum())
     clash = keep & stored & ~same_stored & (old_batch == batch_id)
     for i in np.flatnonzero(clash).tolist():
-        result.rejections.append(Rejection(int(line[i]), _issue("duplicate_in_file", first_line="?"),
-                                           readings.row(int(order[i]))))
+        result.rejections.append(
+            Rejection(int(line[i]), _issue("duplicate_in_file", first_line="?"), readings.row(int(order[i])))
+        )
     insert_mask = keep & ~stored
     update_mask = keep & stored & ~same_stored & ~clash
     result.duplicates = duplicates
@@ -249,7 +284,8 @@ def write_readings(ctx: BatchContext, table: MeterTable, readings: Readings) -> 
         stamps = _utc_texts(ts[update_mask]).tolist()
         conn.exec_driver_sql(
             _paramstyle(conn, "UPDATE meter_reading SET value = ?, batch_id = ? WHERE meter_id = ? AND ts = ?"),
-            list(zip(value[update_mask].tolist(), [batch_id] * len(stamps), meter_id[update_mask].tolist(), stamps)))
+            list(zip(value[update_mask].tolist(), [batch_id] * len(stamps), meter_id[update_mask].tolist(), stamps)),
+        )
     changed = insert_mask | update_mask
     # a correction adds its change (a stored NULL counted as nothing); a new reading its value and one sample
     change = np.where(update_mask, value - np.nan_to_num(old_value), value)
@@ -273,8 +309,10 @@ def _stored(conn: Connection, meter_id: np.ndarray, ts: np.ndarray, wanted: np.n
     try:
         for part in _chunks(ids, 2000):
             marks = ", ".join(["?"] * len(part))
-            sql = (f"SELECT meter_id, {epoch}, value, batch_id FROM meter_reading "
-                   f"WHERE meter_id IN ({marks}) AND ts >= ? AND ts <= ?")
+            sql = (
+                f"SELECT meter_id, {epoch}, value, batch_id FROM meter_reading "
+                f"WHERE meter_id IN ({marks}) AND ts >= ? AND ts <= ?"
+            )
             cursor.execute(_paramstyle(conn, sql), [*part, *bounds])
             for row in cursor.fetchall():
                 found_ids.append(row[0])
@@ -301,7 +339,9 @@ def _insert(conn: Connection, meter_id: np.ndarray, ts: np.ndarray, value: np.nd
     stamps = _utc_texts(ts)
     if conn.dialect.name == "postgresql":
         batch = str(batch_id)
-        text = "".join(f"{m}\t{t}\t{v!r}\t{batch}\n" for m, t, v in zip(meter_id.tolist(), stamps.tolist(), value.tolist()))
+        text = "".join(
+            f"{m}\t{t}\t{v!r}\t{batch}\n" for m, t, v in zip(meter_id.tolist(), stamps.tolist(), value.tolist())
+        )
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             cursor.copy_expert("COPY meter_reading (meter_id, ts, value, batch_id) FROM STDIN", io.StringIO(text))
@@ -310,25 +350,29 @@ def _insert(conn: Connection, meter_id: np.ndarray, ts: np.ndarray, value: np.nd
         return
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        cursor.executemany("INSERT INTO meter_reading (meter_id, ts, value, batch_id) VALUES (?, ?, ?, ?)",
-                           zip(meter_id.tolist(), stamps.tolist(), value.tolist(), itertools.repeat(batch_id)))
+        cursor.executemany(
+            "INSERT INTO meter_reading (meter_id, ts, value, batch_id) VALUES (?, ?, ?, ?)",
+            zip(meter_id.tolist(), stamps.tolist(), value.tolist(), itertools.repeat(batch_id)),
+        )
     finally:
         cursor.close()
 
 
-def _note_changes(ctx: BatchContext, table: MeterTable, meter: np.ndarray, ts: np.ndarray, delta: np.ndarray,
-                  samples: np.ndarray) -> None:
+def _note_changes(
+    ctx: BatchContext, table: MeterTable, meter: np.ndarray, ts: np.ndarray, delta: np.ndarray, samples: np.ndarray
+) -> None:
     """What the roll-ups, the provenance and the batch record need from the written rows."""
     affected = ctx.affected
     interval = table.interval[meter]
     building, org, kind = table.building[meter], table.org[meter], table.kind[meter]
     if affected.energy_deltas is None:
         affected.energy_deltas = EnergyDeltas(ctx.conn)
-    affected.energy_deltas.add(building_id=building, org_id=org, kind=kind, interval_minutes=interval, ts=ts,
-                               value=delta, samples=samples)
+    affected.energy_deltas.add(
+        building_id=building, org_id=org, kind=kind, interval_minutes=interval, ts=ts, value=delta, samples=samples
+    )
     affected.buildings.update(np.unique(building).tolist())
-    affected.span(dt.datetime.fromtimestamp(int(ts.min()), dt.timezone.utc))
-    affected.span(dt.datetime.fromtimestamp(int(ts.max()), dt.timezone.utc))
+    affected.span(dt.datetime.fromtimestamp(int(ts.min()), dt.UTC))
+    affected.span(dt.datetime.fromtimestamp(int(ts.max()), dt.UTC))
     # The local day of the interval's start is the day the roll-ups count it on (each distinct
     # start converted once: a batch has thousands of rows per timestamp).
     start_codes, starts = pd.factorize(ts - interval * 60)

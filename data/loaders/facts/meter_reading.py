@@ -37,8 +37,12 @@ from .meter_columns import (
     write_readings,
 )
 
-ENERGY_METRIC_BY_KIND = {"electricity": "energy.electricity_kwh", "water": "energy.water_m3",
-                         "gas": "energy.gas_m3", "heat": "energy.heat_gj"}
+ENERGY_METRIC_BY_KIND = {
+    "electricity": "energy.electricity_kwh",
+    "water": "energy.water_m3",
+    "gas": "energy.gas_m3",
+    "heat": "energy.heat_gj",
+}
 
 
 def meter_orgs(handler: Handler, codes: list[str]) -> dict:
@@ -111,8 +115,13 @@ class MeterReadingHandler(Handler):
                 key = (raw_time, meter.interval_minutes, from_ts)
                 ts = times.get(key)
                 if ts is None:
-                    ts = self._reading_time(raw_time, meter.interval_minutes, from_ts_column=from_ts, ts_col=ts_col,
-                                            day_col=headers[p_day] if p_day is not None else ts_col)
+                    ts = self._reading_time(
+                        raw_time,
+                        meter.interval_minutes,
+                        from_ts_column=from_ts,
+                        ts_col=ts_col,
+                        day_col=headers[p_day] if p_day is not None else ts_col,
+                    )
                     times[key] = ts
                 if ts.__class__ is tuple:
                     raise ValueProblem(ts[0], **ts[1])
@@ -195,16 +204,25 @@ class MeterReadingHandler(Handler):
         kind = self.kind_index.get(normalize_header(clean_text(kind_raw)))
         if kind is None:
             f = self.format.field("meter_kind")
-            raise ValueProblem("unknown_code", column=self.header.headers[p_kind], value=clean_text(kind_raw),
-                               allowed=" / ".join(f"{c}({w[0]})" for c, w in f.choices))
+            raise ValueProblem(
+                "unknown_code",
+                column=self.header.headers[p_kind],
+                value=clean_text(kind_raw),
+                allowed=" / ".join(f"{c}({w[0]})" for c, w in f.choices),
+            )
         meters = self.by_building_kind.get((building, kind), [])
         if not meters:
             if not any(b == building for b, _k in self.by_building_kind) and not self._building_exists(building):
                 raise ValueProblem("unknown_building", code=building, column=self.header.headers[p_building])
             raise ValueProblem("unknown_meter", code=f"{building}/{kind}", column=self.header.headers[p_building])
         if len(meters) > 1:
-            raise ValueProblem("ambiguous_meter", building=building, kind=kind, count=len(meters),
-                               column=self.header.headers[p_building])
+            raise ValueProblem(
+                "ambiguous_meter",
+                building=building,
+                kind=kind,
+                count=len(meters),
+                column=self.header.headers[p_building],
+            )
         return meters[0]
 
     def _building_exists(self, code: str) -> bool:
@@ -249,10 +267,23 @@ class MeterReadingHandler(Handler):
             if bound is not None:
                 limit, typical = bound
                 if value > limit:
-                    rejections.append(Rejection(rec.line, Issue("implausible_jump", {
-                        "value": round(value, 3), "reference": round(typical, 3), "factor": factor,
-                        "column": self.header.headers[self.header.positions["value"]]},
-                        None, self.header.headers[self.header.positions["value"]]), rec.row))
+                    rejections.append(
+                        Rejection(
+                            rec.line,
+                            Issue(
+                                "implausible_jump",
+                                {
+                                    "value": round(value, 3),
+                                    "reference": round(typical, 3),
+                                    "factor": factor,
+                                    "column": self.header.headers[self.header.positions["value"]],
+                                },
+                                None,
+                                self.header.headers[self.header.positions["value"]],
+                            ),
+                            rec.row,
+                        )
+                    )
                     continue
             kept.append(rec)
         return kept
@@ -294,11 +325,17 @@ class MeterReadingHandler(Handler):
             for kind, buildings in by_kind.items():
                 metric = ENERGY_METRIC_BY_KIND[kind]
                 for part in _chunks(sorted(buildings), 2000):
-                    cursor.execute(_paramstyle(conn, (
-                        f"SELECT entity_id, {per_minute} FROM rollup_monthly WHERE metric_id = ? "
-                        f"AND entity_kind = 'building' AND entity_id IN ({', '.join(['?'] * len(part))}) "
-                        "AND month >= ? AND month < ? AND value > 0 GROUP BY entity_id")),
-                        [metric, *part, month_from.isoformat(), first_day.isoformat()])
+                    cursor.execute(
+                        _paramstyle(
+                            conn,
+                            (
+                                f"SELECT entity_id, {per_minute} FROM rollup_monthly WHERE metric_id = ? "
+                                f"AND entity_kind = 'building' AND entity_id IN ({', '.join(['?'] * len(part))}) "
+                                "AND month >= ? AND month < ? AND value > 0 GROUP BY entity_id"
+                            ),
+                        ),
+                        [metric, *part, month_from.isoformat(), first_day.isoformat()],
+                    )
                     for entity_id, rate in cursor.fetchall():
                         self.refs[(entity_id, kind)] = rate / max(meters_per.get((entity_id, kind), 1), 1)
         finally:
@@ -314,8 +351,13 @@ class MeterReadingHandler(Handler):
         exactly the one the row path gives.
         """
         pos = self.header.positions
-        p_code, p_ts, p_day, p_value, p_unit = (pos.get("meter_code"), pos.get("ts"), pos.get("day"), pos["value"],
-                                                pos.get("unit"))
+        p_code, p_ts, p_day, p_value, p_unit = (
+            pos.get("meter_code"),
+            pos.get("ts"),
+            pos.get("day"),
+            pos["value"],
+            pos.get("unit"),
+        )
         n = len(block)
         table = self.meter_table
         if p_code is None or n == 0:
@@ -399,9 +441,14 @@ class MeterReadingHandler(Handler):
         ucodes, uniques = pd.factorize(unit_cells)
         units = [hint if is_blank(u) else clean_text(u) for u in uniques.tolist()]
         combo_codes, combos = pd.factorize(ucodes.astype(np.int64) * len(METER_KINDS) + kind)
-        factors = np.array([1.0 if units[c // len(METER_KINDS)] is None
-                            else self._factor_or_nan(units[c // len(METER_KINDS)], METER_KINDS[c % len(METER_KINDS)])
-                            for c in combos.tolist()])
+        factors = np.array(
+            [
+                1.0
+                if units[c // len(METER_KINDS)] is None
+                else self._factor_or_nan(units[c // len(METER_KINDS)], METER_KINDS[c % len(METER_KINDS)])
+                for c in combos.tolist()
+            ]
+        )
         return factors[combo_codes]
 
     def _factor_or_nan(self, unit: str, kind: str) -> float:
@@ -416,8 +463,7 @@ class MeterReadingHandler(Handler):
         limits: dict = self.ctx.cache.setdefault("jump_limits", {})
         unknown = [p for p in meter_positions.tolist() if int(table.id[p]) not in limits]
         if unknown:
-            self._fill_jump_limits([table.info(p) for p in unknown],
-                                   dt.datetime.fromtimestamp(earliest_ts, dt.timezone.utc))
+            self._fill_jump_limits([table.info(p) for p in unknown], dt.datetime.fromtimestamp(earliest_ts, dt.UTC))
         array = self.ctx.cache.get("jump_limit_array")
         if array is None:
             array = self.ctx.cache["jump_limit_array"] = np.full(len(table.id), np.inf)
@@ -435,7 +481,8 @@ class MeterReadingHandler(Handler):
             np.fromiter((int(r.values[1].timestamp()) for r in records), dtype=np.int64, count=n),
             np.fromiter((r.values[2] for r in records), dtype=np.float64, count=n),
             np.fromiter((r.line if r.line is not None else -1 for r in records), dtype=np.int64, count=n),
-            _RecordRows([r.row for r in records]))
+            _RecordRows([r.row for r in records]),
+        )
 
     # writing ---------------------------------------------------------------------------
     def write(self, records: list[Record]) -> WriteResult:
@@ -455,4 +502,3 @@ def _aligned(ts: dt.datetime, interval_minutes: int, calendar: Calendar) -> bool
     if interval_minutes >= 1440:
         return local.hour == 0 and local.minute == 0
     return (local.hour * 60 + local.minute) % interval_minutes == 0 if 1440 % interval_minutes == 0 else True
-

@@ -53,23 +53,41 @@ class TripHandler(_VehicleHandler):
         codes = [v.get("request_code") for v in values if v.get("request_code")]
 
         def query(part):
-            return [(r.code, r) for r in self.ctx.conn.execute(select(TripRequest.code, TripRequest.id).where(TripRequest.code.in_(part)))]
+            return [
+                (r.code, r)
+                for r in self.ctx.conn.execute(
+                    select(TripRequest.code, TripRequest.id).where(TripRequest.code.in_(part))
+                )
+            ]
+
         self._requests = self.lookup("trip_request", codes, query)
 
     def build(self, v):
         vehicle = self.vehicle(v)
         if v["end_ts"] <= v["start_ts"]:
-            raise ValueProblem("end_before_start", start=local_text(v["start_ts"], self.ctx),
-                               end=local_text(v["end_ts"], self.ctx),
-                               column=self.header.header_of("end_ts"))
+            raise ValueProblem(
+                "end_before_start",
+                start=local_text(v["start_ts"], self.ctx),
+                end=local_text(v["end_ts"], self.ctx),
+                column=self.header.header_of("end_ts"),
+            )
         request_id = None
         if v.get("request_code"):
             request = self._requests.get(v["request_code"])
             if request is None:
-                raise ValueProblem("unknown_request", code=v["request_code"], column=self.header.header_of("request_code"))
+                raise ValueProblem(
+                    "unknown_request", code=v["request_code"], column=self.header.header_of("request_code")
+                )
             request_id = request.id
-        return {"vehicle_id": vehicle.id, "start_ts": v["start_ts"], "end_ts": v["end_ts"], "km": v["km"],
-                "request_id": request_id, "purpose": v.get("purpose") or None, "driver_name": v.get("driver_name") or None}
+        return {
+            "vehicle_id": vehicle.id,
+            "start_ts": v["start_ts"],
+            "end_ts": v["end_ts"],
+            "km": v["km"],
+            "request_id": request_id,
+            "purpose": v.get("purpose") or None,
+            "driver_name": v.get("driver_name") or None,
+        }
 
     def after_write(self, written, updates):
         for v in written:
@@ -106,7 +124,9 @@ class FuelHandler(_VehicleHandler):
             elif vehicle.energy_type == "electric":
                 kind = "charge"
             else:
-                raise ValueProblem("missing_value", column=self.header.header_of("kind") if "kind" in self.header.positions else column)
+                raise ValueProblem(
+                    "missing_value", column=self.header.header_of("kind") if "kind" in self.header.positions else column
+                )
         expected = "L" if kind == "fuel" else "kWh"
         if canonical and canonical != expected:
             raise ValueProblem("unit_mismatch", unit=unit_text, expected=expected, column=column)
@@ -114,9 +134,18 @@ class FuelHandler(_VehicleHandler):
         if quantity < 0:
             raise ValueProblem("negative_value", value=str(v["quantity"][0]), column=column)
         if quantity > FIELD_MAX["quantity"]:
-            raise ValueProblem("value_out_of_range", value=str(v["quantity"][0]), min=0, max=FIELD_MAX["quantity"], column=column)
-        return {"vehicle_id": vehicle.id, "ts": v["ts"], "kind": kind, "quantity": quantity, "unit": expected,
-                "cost_yuan": v["cost_yuan"], "odometer_km": v.get("odometer_km")}
+            raise ValueProblem(
+                "value_out_of_range", value=str(v["quantity"][0]), min=0, max=FIELD_MAX["quantity"], column=column
+            )
+        return {
+            "vehicle_id": vehicle.id,
+            "ts": v["ts"],
+            "kind": kind,
+            "quantity": quantity,
+            "unit": expected,
+            "cost_yuan": v["cost_yuan"],
+            "odometer_km": v.get("odometer_km"),
+        }
 
     def after_write(self, written, updates):
         for v in written:
@@ -136,8 +165,14 @@ class MaintenanceHandler(_VehicleHandler):
 
     def build(self, v):
         vehicle = self.vehicle(v)
-        return {"vehicle_id": vehicle.id, "performed_on": v["performed_on"], "kind": v["kind"], "cost_yuan": v["cost_yuan"],
-                "odometer_km": v.get("odometer_km"), "next_due_on": v.get("next_due_on")}
+        return {
+            "vehicle_id": vehicle.id,
+            "performed_on": v["performed_on"],
+            "kind": v["kind"],
+            "cost_yuan": v["cost_yuan"],
+            "odometer_km": v.get("odometer_km"),
+            "next_due_on": v.get("next_due_on"),
+        }
 
     def after_write(self, written, updates):
         for v in written:
