@@ -13,6 +13,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # the zone of local days and months (data/calendar.py)
 
 
 def _env_str(name: str, default: str) -> str:
@@ -95,7 +96,7 @@ def load_config(**overrides) -> Config:
         var_dir=var_dir,
         database_url=_env_str("DATABASE_URL", f"sqlite:///{var_dir / 'aocc.sqlite3'}"),
         secret_key=_env_str("SECRET_KEY", DEFAULT_SECRET_KEY),
-        timezone=_env_str("AOCC_TIMEZONE", "Asia/Shanghai"),
+        timezone=_env_str("AOCC_TIMEZONE", DEFAULT_TIMEZONE),
         data_dir=Path(_env_str("AOCC_DATA_DIR", str(var_dir / "data"))),
         demo_mode=_env_bool("AOCC_DEMO", False),
         demo_tier=_env_str("AOCC_DEMO_TIER", "small"),

@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 UTC = dt.UTC
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 # --- calendar arithmetic (no zone) ---------------------------------------------------------

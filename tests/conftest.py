@@ -31,10 +31,9 @@ from data.db import dispose_engine  # noqa: E402
 from data.migrate import upgrade  # noqa: E402
 
 from db_support import (  # noqa: E402  (shared with helper modules that are not conftests)
-    CHROMEDRIVER,
-    CHROMIUM,
     PG_URL,
     PostgresDatabase,
+    chrome_options,
     require_browser,
     require_pg,
 )
@@ -86,26 +85,7 @@ def db_url(request, tmp_path) -> str:
 
 def pytest_setup_options():
     """Chrome options for dash_duo: Debian's Chromium, headless, no network chatter."""
-    from selenium.webdriver.chrome.options import Options
-
-    options = Options()
-    if CHROMIUM:
-        options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-        "--window-size=1920,1080",
-        "--lang=zh-CN",
-    ):
-        options.add_argument(arg)
-    return options
+    return chrome_options()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -76,3 +76,27 @@ class PostgresDatabase:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def chrome_options():
+    """Options for Debian's Chromium in tests: headless, 1920×1080, Chinese, no network chatter."""
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    if CHROMIUM:
+        options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--window-size=1920,1080",
+        "--lang=zh-CN",
+    ):
+        options.add_argument(arg)
+    return options

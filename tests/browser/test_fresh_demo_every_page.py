@@ -30,7 +30,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from db_support import CHROMEDRIVER, CHROMIUM, require_browser
+from db_support import CHROMEDRIVER, chrome_options, require_browser
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_LINE = re.compile(r"demo account\s+(\S+)\s+(\S+)\s+(password|screen URL): (\S+)")
@@ -120,22 +120,7 @@ def _scheduler_sources(database: Path) -> list[str]:
 
 
 def _driver() -> webdriver.Chrome:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-        "--window-size=1920,1080",
-        "--lang=zh-CN",
-    ):
-        options.add_argument(arg)
+    options = chrome_options()
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
