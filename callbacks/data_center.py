@@ -17,6 +17,8 @@ import logging
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 import components.data_center as ui
+import components.data_tables as tables
+import components.quarantine as quarantine
 from components import ids
 from components.states import build_error
 from data.calendar import add_months, calendar_for, month_start
@@ -36,6 +38,7 @@ from data.queries.ingest import (
 from data.queries.org import fetch_org, org_name
 from data.scope import NotInScope
 from presentation.i18n import t
+from presentation.ingest_text import format_issue
 from security import require_permission
 from security.context import (
     current_config,
@@ -83,10 +86,10 @@ def update_data_status(_n, _refresh, batch_status, jobs_failed, _changed):
         error = _failure(lang, exc)
         return error, "", error, error
     return (
-        ui.build_sources_table(sources, lang=lang),
-        ui.build_leader_line(lease, lang=lang),
-        ui.build_batches_table(batches, lang=lang),
-        ui.build_jobs_table(runs, lang=lang),
+        tables.build_sources_table(sources, lang=lang),
+        tables.build_leader_line(lease, lang=lang),
+        tables.build_batches_table(batches, lang=lang),
+        tables.build_jobs_table(runs, lang=lang),
     )
 
 
@@ -111,7 +114,7 @@ def update_quarantine(_n, _refresh, status, fact, batch, _changed):
             )
     except DatabaseError as exc:
         return _failure(lang, exc)
-    return ui.build_quarantine_table(rows, total=total, lang=lang, can_manage=can_manage, show_raw=show_raw)
+    return quarantine.build_quarantine_table(rows, total=total, lang=lang, can_manage=can_manage, show_raw=show_raw)
 
 
 @require_permission("manage_data")
@@ -125,7 +128,7 @@ def select_quarantine_row(clicks):
         row = fetch_quarantine_row(conn, current_scope(), row_id, include_raw=True)
     if row is None or row["status"] != "open":
         return None, True, "", "", [], t("data.quarantine.not_open", lang)
-    heading, reason, fields = ui.build_quarantine_editor(row, lang=lang)
+    heading, reason, fields = quarantine.build_quarantine_editor(row, lang=lang)
     return row_id, False, heading, reason, fields, ""
 
 
@@ -162,7 +165,7 @@ def update_quarantine_row(resubmit_clicks, discard_clicks, selected, values, fie
         return t("data.quarantine.not_open", lang), (changed or 0) + 1, None, True
     if outcome.ok:
         return t("data.quarantine.resubmitted", lang, batch=outcome.batch.batch_id), (changed or 0) + 1, None, True
-    reasons = "; ".join(ui.format_issue(i.as_dict(), lang) for i in outcome.issues)
+    reasons = "; ".join(format_issue(i.as_dict(), lang) for i in outcome.issues)
     return t("data.quarantine.still_invalid", lang, reasons=reasons), no_update, no_update, no_update
 
 
@@ -176,7 +179,7 @@ def download_quarantine(n_clicks, status, fact, batch):
             conn, current_scope(), limit=1000, include_raw=True, **_quarantine_filters(status, fact, batch)
         )
     stamp = _now().strftime("%Y%m%d-%H%M")
-    return dcc.send_string(ui.quarantine_csv(rows, lang=lang), f"quarantine-{stamp}.csv")
+    return dcc.send_string(quarantine.quarantine_csv(rows, lang=lang), f"quarantine-{stamp}.csv")
 
 
 @require_permission("view")
@@ -185,7 +188,7 @@ def update_provenance(query, _refresh):
     query = query or {}
     metric_id = query.get("metric")
     if not metric_id or metric_id not in METRICS_BY_ID:
-        return ui.build_provenance(None, metric_id=metric_id, org_name=None, lang=lang)
+        return tables.build_provenance(None, metric_id=metric_id, org_name=None, lang=lang)
     try:
         org_id = int(query["org"]) if query.get("org") not in (None, "") else None
     except (TypeError, ValueError):
@@ -207,7 +210,7 @@ def update_provenance(query, _refresh):
         return [build_error(lang, message_key="state.out_of_scope")]
     except DatabaseError as exc:
         return [_failure(lang, exc)]
-    return ui.build_provenance(frame, metric_id=metric_id, org_name=name, lang=lang)
+    return tables.build_provenance(frame, metric_id=metric_id, org_name=name, lang=lang)
 
 
 def update_kpi_source_links(source_ids, orgs):

@@ -14,20 +14,16 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden
 
-from components.data_center import (
-    build_batches_table,
-    build_data_page,
-    build_quarantine_table,
-    format_issue,
-    format_reason,
-    provenance_href,
-)
+from components.data_center import build_data_page, provenance_href
+from components.data_tables import build_batches_table
+from components.quarantine import build_quarantine_table
 from config import load_config
 from data.db import get_engine
 from data.loaders import ensure_sources, load_file
 from data.loaders.reasons import FILE_ISSUES, ROW_REASONS
 from data.loaders.sources import SourceSpec
 from presentation.i18n import CATALOG
+from presentation.ingest_text import format_issue, format_reason
 from security.context import UserInfo, acting_as
 
 from loader_world import NOW, build_world, hourly_csv

@@ -17,12 +17,13 @@ import pytest
 import sqlalchemy as sa
 import xlsxwriter
 
-from components.data_center import format_issue, format_reason, quarantine_csv
+from components.quarantine import quarantine_csv
 from data.db import get_engine
 from data.loaders import ensure_sources, run_source
 from data.loaders.sources import SourceSpec
 from data.queries.ingest import fetch_quarantine
 from data.scope import Scope
+from presentation.ingest_text import format_issue, format_reason
 
 from loader_world import NOW, build_world
 
