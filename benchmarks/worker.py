@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def bench_account(url: str, username: str, role: str) -> str:
     """Create ``username`` (province-wide, ``role``) or reuse it; returns a fresh secret: a new
     password, or for a wall-display account a new device token."""
+    from data import device_tokens as tokens_data
     from data import users as users_data
     from data.db import get_engine, write_session
     from data.scope import root_node
@@ -37,7 +38,7 @@ def bench_account(url: str, username: str, role: str) -> str:
         elif password is not None:
             users_data.set_password(session, user.id, password)
         if role == "wall":
-            _, token = users_data.issue_device_token(
+            _, token = tokens_data.issue_device_token(
                 session, user_id=user.id, name="benchmark screen", created_by="benchmark"
             )
             return token

@@ -10,6 +10,7 @@ import flask
 from dash import Dash, Input, Output, State, ctx, no_update
 
 import components.admin as ui
+from data import device_tokens as tokens_data
 from data import users as users_data
 from data.audit import write_audit
 from data.db import session_scope, write_session
@@ -23,7 +24,7 @@ def update_devices_grid(_refresh):
     lang = current_language()
     within = current_scope().org_path
     with session_scope(current_engine()) as session:
-        tokens = users_data.list_device_tokens(session, within_path=within)
+        tokens = tokens_data.list_device_tokens(session, within_path=within)
         walls = [u for u in users_data.list_users(session, within_path=within) if u["role"] == "wall" and u["active"]]
     options = [{"label": f"{u['username']} · {u['display_name']}", "value": u["id"]} for u in walls]
     placeholder = "" if options else t("admin.devices.no_wall_accounts", lang)
@@ -43,7 +44,7 @@ def update_devices(_issue, _revoke, name, account_id, selected_rows, refresh):
             if action == ui.DEVICES_ISSUE:
                 if not name or account_id is None:
                     return ui.build_error(t("access.error.missing_fields", lang)), no_update
-                row, token = users_data.issue_device_token(
+                row, token = tokens_data.issue_device_token(
                     session, user_id=int(account_id), name=name, created_by=actor.username, within_path=within
                 )
                 write_audit(
@@ -59,7 +60,7 @@ def update_devices(_issue, _revoke, name, account_id, selected_rows, refresh):
             if action == ui.DEVICES_REVOKE:
                 if not selected_rows:
                     return ui.build_error(t("access.error.select_token", lang)), no_update
-                row = users_data.revoke_device_token(session, int(selected_rows[0]["id"]), within_path=within)
+                row = tokens_data.revoke_device_token(session, int(selected_rows[0]["id"]), within_path=within)
                 write_audit(
                     session,
                     actor.username,

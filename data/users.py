@@ -1,18 +1,17 @@
-"""Accounts: users, password hashes, login throttling and wall-display device tokens.
+"""Accounts: users, roles, password hashes and the administration of accounts within a scope.
 
 Everything here works on a SQLAlchemy ``Session`` that the caller owns (the caller commits),
 so the web app, ``manage.py`` and tests share one implementation. Nothing here knows about
 Flask: the request layer (``security/``) passes the client address and the clock in.
 
-Passwords are hashed with Argon2id (argon2-cffi, RFC 9106 low-memory profile). Device tokens
-are random 256-bit strings; only their SHA-256 is stored, the token itself is shown once.
-Throttling counts rows of ``login_attempt`` so that it holds across several app workers.
+Passwords are hashed with Argon2id (argon2-cffi, RFC 9106 low-memory profile). Signing in with
+a password and its throttling are in ``data.login``; wall-display device tokens in
+``data.device_tokens``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 import string
@@ -20,10 +19,10 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from .models import Department, DeviceToken, LoginAttempt, OrgNode, Role, RolePermission, User
+from .models import Department, OrgNode, Role, RolePermission, User
 from .models.auth import ROLE_CODES
 from .models.base import utcnow
 
@@ -34,11 +33,6 @@ _DUMMY_HASH = _HASHER.hash("timing-equaliser-" + secrets.token_hex(8))
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{2,63}$")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
-TOKEN_PREFIX = "aocc_wall_"
-# A device's ``last_seen_at`` is written at most this often, not on every request.
-LAST_SEEN_RESOLUTION = dt.timedelta(minutes=5)
-# How long ``login_attempt`` rows are kept; throttling only looks at the last window.
-ATTEMPT_RETENTION = dt.timedelta(days=7)
 
 
 class AccountError(ValueError):
@@ -66,28 +60,6 @@ class Account:
     device_token_id: int | None = None
 
 
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    """Temporary lockout: ``max_account_failures`` failures for one username, or
-    ``max_address_failures`` from one address, within ``window`` lock further attempts for
-    ``lockout`` after the last failure."""
-
-    window: dt.timedelta = dt.timedelta(minutes=15)
-    max_account_failures: int = 5
-    max_address_failures: int = 20
-    lockout: dt.timedelta = dt.timedelta(minutes=15)
-
-
-DEFAULT_POLICY = ThrottlePolicy()
-
-
-@dataclass(frozen=True)
-class AuthResult:
-    status: str  # "ok" | "invalid" | "locked" | "disabled"
-    account: Account | None = None
-    locked_until: dt.datetime | None = None
-
-
 # --- passwords --------------------------------------------------------------------------------
 
 
@@ -97,7 +69,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     if not password_hash:
-        _verify_dummy(password)
+        verify_dummy_password(password)
         return False
     try:
         return _HASHER.verify(password_hash, password)
@@ -105,7 +77,13 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def _verify_dummy(password: str) -> None:
+def password_needs_rehash(password_hash: str) -> bool:
+    """Whether a stored hash was made with older parameters (re-hashed at the next login)."""
+    return _HASHER.check_needs_rehash(password_hash)
+
+
+def verify_dummy_password(password: str) -> None:
+    """Spend one verification on nothing, so that an unknown user costs as much as a known one."""
     try:
         _HASHER.verify(_DUMMY_HASH, password)
     except VerificationError:
@@ -142,7 +120,7 @@ def role_permissions(session: Session, role: str) -> frozenset[str]:
     return frozenset(session.scalars(select(RolePermission.permission).where(RolePermission.role_code == role)))
 
 
-def _account(session: Session, user: User, device_token_id: int | None = None) -> Account:
+def account_of(session: Session, user: User, device_token_id: int | None = None) -> Account:
     return Account(
         id=user.id,
         username=user.username,
@@ -163,7 +141,7 @@ def load_account(session: Session, user_id: int, session_epoch: int) -> Account 
     user = session.get(User, user_id)
     if user is None or not user.active or user.session_epoch != session_epoch or user.role_code == "wall":
         return None
-    return _account(session, user)
+    return account_of(session, user)
 
 
 def get_user_by_username(session: Session, username: str) -> User | None:
@@ -179,102 +157,9 @@ def check_current_password(session: Session, user_id: int, password: str) -> boo
     """Whether ``password`` is the user's current one (False for an unknown or password-less user)."""
     user = session.get(User, user_id)
     if user is None:
-        _verify_dummy(password)
+        verify_dummy_password(password)
         return False
     return verify_password(user.password_hash, password)
-
-
-# --- throttling and password login ------------------------------------------------------------
-
-
-def locked_until(
-    session: Session, username: str, address: str, now: dt.datetime, policy: ThrottlePolicy = DEFAULT_POLICY
-) -> dt.datetime | None:
-    """When further attempts for this username or from this address are allowed again, or None.
-
-    Failures count from the later of (now - window) and the username's last success, so a
-    successful login clears the account's counter; an address's counter only ages out.
-    """
-    username = normalize_username(username)
-    since = now - policy.window - policy.lockout
-    last_ok = session.scalar(
-        select(func.max(LoginAttempt.ts)).where(
-            LoginAttempt.username == username, LoginAttempt.success.is_(True), LoginAttempt.ts >= since
-        )
-    )
-    account_since = max(since, last_ok) if last_ok else since
-    candidates = []
-    for column, value, limit, start in (
-        (LoginAttempt.username, username, policy.max_account_failures, account_since),
-        (LoginAttempt.address, address, policy.max_address_failures, since),
-    ):
-        times = list(
-            session.scalars(
-                select(LoginAttempt.ts)
-                .where(column == value, LoginAttempt.success.is_(False), LoginAttempt.ts > start)
-                .order_by(LoginAttempt.ts.desc())
-                .limit(limit)
-            )
-        )
-        # Locked while the last ``limit`` failures all fall inside one window and the last is recent.
-        if len(times) >= limit and times[0] - times[-1] <= policy.window:
-            until = times[0] + policy.lockout
-            if until > now:
-                candidates.append(until)
-    return max(candidates) if candidates else None
-
-
-def record_attempt(session: Session, username: str, address: str, success: bool, now: dt.datetime) -> None:
-    session.add(
-        LoginAttempt(username=normalize_username(username)[:64], address=(address or "")[:64], ts=now, success=success)
-    )
-    session.execute(delete(LoginAttempt).where(LoginAttempt.ts < now - ATTEMPT_RETENTION))
-
-
-def authenticate(
-    session: Session,
-    username: str,
-    password: str,
-    address: str,
-    *,
-    now: dt.datetime | None = None,
-    policy: ThrottlePolicy = DEFAULT_POLICY,
-) -> AuthResult:
-    """Check a username and password, recording the attempt. The caller commits (also on failure).
-
-    An unknown username, a wrong password and a password-less account give the same answer
-    ("invalid") after the same amount of work; a locked username or address is refused before
-    any password is checked, whether the account exists or not.
-    """
-    now = now or utcnow()
-    name = normalize_username(username)
-    until = locked_until(session, name, address, now, policy)
-    if until is not None:
-        return AuthResult("locked", locked_until=until)
-    if len(password or "") > MAX_PASSWORD_LENGTH:
-        password = ""  # no account has such a password; do not spend hashing time on megabytes
-    user = get_user_by_username(session, name) if name else None
-    if user is None or user.role_code == "wall" or not verify_password(user.password_hash, password or ""):
-        if user is None or user.role_code == "wall":
-            _verify_dummy(password or "")
-        record_attempt(session, name or "?", address, False, now)
-        if user is not None:
-            user.failed_logins = (user.failed_logins or 0) + 1
-            until = locked_until(session, name, address, now, policy)
-            if until is not None:
-                user.locked_until = until
-        return AuthResult("invalid", locked_until=until)
-    if not user.active:
-        record_attempt(session, name, address, False, now)
-        return AuthResult("disabled")
-    record_attempt(session, name, address, True, now)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    if _HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    session.flush()
-    return AuthResult("ok", account=_account(session, user))
 
 
 # --- user administration ----------------------------------------------------------------------
@@ -351,7 +236,7 @@ def _active_admins(session: Session) -> int:
     )
 
 
-def _get_user(session: Session, user_id: int, within_path: str | None) -> User:
+def user_in_scope(session: Session, user_id: int, within_path: str | None) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise AccountError("unknown_user", f"user {user_id} does not exist")
@@ -377,7 +262,7 @@ def update_user(
     administrator's change of their own role or active flag (ask another administrator).
     Disabling, a role change or a scope change ends the user's sessions.
     """
-    user = _get_user(session, user_id, within_path)
+    user = user_in_scope(session, user_id, within_path)
     changes: dict = {}
     if role is not None and role != user.role_code:
         _check_role(role)
@@ -422,7 +307,7 @@ def toggle_active(
 ) -> dict:
     """Disable an active user or enable a disabled one (``update_user``'s rules apply); returns
     ``{"active": [old, new]}`` for the audit."""
-    user = _get_user(session, user_id, within_path)
+    user = user_in_scope(session, user_id, within_path)
     return update_user(session, user_id, active=not user.active, within_path=within_path, acting_user_id=acting_user_id)
 
 
@@ -431,7 +316,7 @@ def reset_account(
 ) -> User:
     """Set an account's role, scope and department and enable it, without the checks of
     ``update_user`` (for commands that set up accounts, such as the demo's)."""
-    user = _get_user(session, user_id, None)
+    user = user_in_scope(session, user_id, None)
     _check_role(role)
     user.role_code, user.scope_org_id, user.active, user.department_id = role, scope_org_id, True, department_id
     session.flush()
@@ -447,7 +332,7 @@ def set_password(
     session: Session, user_id: int, password: str, *, must_change: bool = False, within_path: str | None = None
 ) -> User:
     """Set a new password and end every session of the user."""
-    user = _get_user(session, user_id, within_path)
+    user = user_in_scope(session, user_id, within_path)
     if user.role_code == "wall":
         raise AccountError("wall_no_password", "wall-display accounts log in by device token only")
     check_password_strength(password, username=user.username)
@@ -509,119 +394,3 @@ def list_org_choices(session: Session, *, within_path: str | None = None, max_de
     if max_depth is not None:
         stmt = stmt.where(OrgNode.depth <= max_depth)
     return [dict(r._mapping) for r in session.execute(stmt.order_by(OrgNode.path))]
-
-
-# --- device tokens for wall displays ----------------------------------------------------------
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def issue_device_token(
-    session: Session,
-    *,
-    user_id: int,
-    name: str,
-    created_by: str,
-    within_path: str | None = None,
-    now: dt.datetime | None = None,
-) -> tuple[DeviceToken, str]:
-    """A new token for a wall-display account. Returns the row and the token, which is not stored."""
-    user = _get_user(session, user_id, within_path)
-    if user.role_code != "wall":
-        raise AccountError("not_wall_account", "device tokens are issued to wall-display accounts only")
-    name = (name or "").strip()
-    if not name:
-        raise AccountError("name_required", "a device needs a name")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = DeviceToken(
-        name=name[:64],
-        token_sha256=token_digest(token),
-        user_id=user.id,
-        created_by=created_by[:64],
-        created_at=now or utcnow(),
-    )
-    session.add(row)
-    session.flush()
-    return row, token
-
-
-def revoke_device_token(
-    session: Session, token_id: int, *, within_path: str | None = None, now: dt.datetime | None = None
-) -> DeviceToken:
-    row = session.get(DeviceToken, token_id)
-    if row is None:
-        raise AccountError("unknown_token", f"device token {token_id} does not exist")
-    _get_user(session, row.user_id, within_path)
-    if row.revoked_at is None:
-        row.revoked_at = now or utcnow()
-        session.flush()
-    return row
-
-
-def revoke_device_tokens_of(session: Session, user_id: int, *, now: dt.datetime | None = None) -> int:
-    """Revoke every token of the user still in force; returns how many."""
-    result = session.execute(
-        update(DeviceToken)
-        .where(DeviceToken.user_id == user_id, DeviceToken.revoked_at.is_(None))
-        .values(revoked_at=now or utcnow())
-    )
-    return result.rowcount or 0
-
-
-def load_device_account(session: Session, token: str) -> tuple[Account | None, dt.datetime | None]:
-    """The wall account a device token stands for and when the device was last seen, or
-    ``(None, None)`` when the token is unknown, revoked, or its account disabled. Reads only.
-
-    Called on every request of a wall screen, so that revoking a token stops it at its next refresh.
-    """
-    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
-        return None, None
-    row = session.execute(
-        select(DeviceToken, User)
-        .join(User, User.id == DeviceToken.user_id)
-        .where(DeviceToken.token_sha256 == token_digest(token))
-    ).first()
-    if row is None:
-        return None, None
-    device, user = row
-    if device.revoked_at is not None or not user.active or user.role_code != "wall":
-        return None, None
-    return _account(session, user, device_token_id=device.id), device.last_seen_at
-
-
-def device_needs_touch(last_seen_at: dt.datetime | None, now: dt.datetime) -> bool:
-    return last_seen_at is None or now - last_seen_at > LAST_SEEN_RESOLUTION
-
-
-def touch_device_token(session: Session, token_id: int, now: dt.datetime) -> None:
-    """Record that the device was seen (at most every ``LAST_SEEN_RESOLUTION``)."""
-    session.execute(update(DeviceToken).where(DeviceToken.id == token_id).values(last_seen_at=now))
-
-
-def list_device_tokens(session: Session, *, within_path: str | None = None) -> list[dict]:
-    """Issued tokens (never the tokens themselves): id, name, username, display_name, created_by,
-    created_at, last_seen_at, revoked_at, active."""
-    stmt = (
-        select(DeviceToken, User.username, User.display_name)
-        .join(User, User.id == DeviceToken.user_id)
-        .join(OrgNode, OrgNode.id == User.scope_org_id)
-        .order_by(DeviceToken.created_at.desc(), DeviceToken.id.desc())
-    )
-    if within_path is not None:
-        stmt = stmt.where(OrgNode.path.like(within_path + "%"))
-    return [
-        {
-            "id": d.id,
-            "name": d.name,
-            "username": username,
-            "display_name": display,
-            "created_by": d.created_by,
-            "created_at": d.created_at,
-            "last_seen_at": d.last_seen_at,
-            "revoked_at": d.revoked_at,
-            "active": d.revoked_at is None,
-        }
-        for d, username, display in session.execute(stmt)
-    ]

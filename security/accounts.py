@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from config import Config
+from data import device_tokens as tokens_data
 from data import users as users_data
 from data.audit import write_audit
 from data.db import get_engine, write_session
@@ -86,8 +87,8 @@ def ensure_demo_accounts(cfg: Config) -> list[tuple[str, str, str]]:
                 department_id=departments.get(spec.department) if spec.department else None,
             )
             if spec.role == "wall":
-                users_data.revoke_device_tokens_of(session, user.id, now=now)
-                _, token = users_data.issue_device_token(
+                tokens_data.revoke_device_tokens_of(session, user.id, now=now)
+                _, token = tokens_data.issue_device_token(
                     session, user_id=user.id, name=DEMO_WALL_DEVICE, created_by="system", now=now
                 )
                 out.append((spec.username, spec.role, f"/wall/login?token={token}"))

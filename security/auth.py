@@ -3,7 +3,7 @@
 * ``/login`` (GET form, POST credentials): a plain server-rendered HTML form — no Dash, no
   script — localized by the ``aocc_lang`` cookie (``?lang=en`` switches and sets it), with a
   CSRF token kept in the session. Attempts are throttled per username and per address
-  (``data.users.authenticate``) and every outcome is audited.
+  (``data.login.authenticate``) and every outcome is audited.
 * ``/logout`` (POST with CSRF token, or a GET that the browser marks as not cross-site): ends
   every session of the account (the ``session_epoch`` bump) and clears this browser's cookies.
 * ``/account/password``: change one's own password (forced after an administrator's reset).
@@ -26,6 +26,8 @@ from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_use
 
 import presentation.i18n as i18n
 from config import Config
+from data import device_tokens as tokens_data
+from data import login as login_data
 from data import users as users_data
 from data.audit import write_audit
 from data.db import session_scope, write_session
@@ -37,7 +39,7 @@ from .csrf import csrf_token, csrf_valid
 WALL_COOKIE = "aocc_wall"
 WALL_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
 LOGIN_AT_KEY = "aocc_login_at"
-DEVICE_THROTTLE = users_data.ThrottlePolicy(max_account_failures=10**9)
+DEVICE_THROTTLE = login_data.ThrottlePolicy(max_account_failures=10**9)
 DEVICE_THROTTLE_NAME = "#device-token"
 
 
@@ -93,13 +95,13 @@ def _load_device_user(request: flask.Request) -> SignedInUser | None:
     engine = current_engine()
     now = utcnow()
     with session_scope(engine) as session:
-        account, last_seen = users_data.load_device_account(session, token)
+        account, last_seen = tokens_data.load_device_account(session, token)
     if account is None:
         flask.g.aocc_bad_device_token = True
         return None
-    if users_data.device_needs_touch(last_seen, now):
+    if tokens_data.device_needs_touch(last_seen, now):
         with write_session(engine) as session:
-            users_data.touch_device_token(session, account.device_token_id, now)
+            tokens_data.touch_device_token(session, account.device_token_id, now)
     return SignedInUser(account)
 
 
@@ -236,7 +238,7 @@ def login():
         )
     address = current_address() or ""
     with write_session(current_engine()) as session:
-        result = users_data.authenticate(session, username, password, address)
+        result = login_data.authenticate(session, username, password, address)
         if result.status == "ok":
             write_audit(
                 session,
@@ -364,13 +366,13 @@ def wall_login():
     engine = current_engine()
     now = utcnow()
     with write_session(engine) as session:
-        until = users_data.locked_until(session, DEVICE_THROTTLE_NAME, address, now, DEVICE_THROTTLE)
+        until = login_data.locked_until(session, DEVICE_THROTTLE_NAME, address, now, DEVICE_THROTTLE)
         account = None
         if until is None:
-            account, _ = users_data.load_device_account(session, token)
-            users_data.record_attempt(session, DEVICE_THROTTLE_NAME, address, account is not None, now)
+            account, _ = tokens_data.load_device_account(session, token)
+            login_data.record_attempt(session, DEVICE_THROTTLE_NAME, address, account is not None, now)
         if account is not None:
-            users_data.touch_device_token(session, account.device_token_id, now)
+            tokens_data.touch_device_token(session, account.device_token_id, now)
             write_audit(
                 session,
                 account.username,

@@ -17,11 +17,12 @@ from __future__ import annotations
 from data.batch_message import parse_message
 from data.text_safety import neutralize_formula
 
+from .batch_record import BatchResult
 from .facts import Settings
 from .formats import FACTS, FORMATS
 from .hooks import register as register_hook
 from .hooks import registry as hook_registry
-from .pipeline import BatchResult, load_file, load_records, settings_from_config
+from .pipeline import load_file, load_records, settings_from_config
 from .quarantine import QuarantineError, discard, resubmit
 from .reasons import FILE_ISSUES, ROW_REASONS, Issue
 from .sources import default_sources, ensure_sources, register_sql_source, run_source

@@ -3,7 +3,7 @@
 Three points:
 
 * ``after_batch`` — called inside every batch's transaction once its facts and roll-ups are
-  written: ``hook(conn, batch)`` with ``batch`` a :class:`~data.loaders.pipeline.BatchResult`.
+  written: ``hook(conn, batch)`` with ``batch`` a :class:`~data.loaders.batch_record.BatchResult`.
   The threshold checks ("checks run after every load") plug in here. A hook runs in a
   savepoint: if it raises, its own writes are undone, the failure is written on the batch and
   logged, and the data of the batch is still committed — a broken rule must not stop data.

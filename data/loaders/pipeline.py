@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection
 
-from data.batch_message import format_message
 from data.calendar import add_months, calendar_for, month_start
 from data.models import DataSource, LoadBatch, QuarantineRow
 
 from . import hooks as hook_registry
+from .batch_record import BatchResult, data_span, finish_batch, insert_batch, log_result, record_refused
 from .extract import ColumnBlock, RawRow, Table, file_checksum, open_table, raw_text
 from .facts import HANDLERS, Affected, BatchContext, Rejection, Settings, WriteResult
 from .formats import FACT_DOMAINS, FORMATS, match_header
@@ -55,36 +53,6 @@ class RowsRejected(Exception):
         self.issues = issues
 
 
-@dataclass
-class BatchResult:
-    batch_id: int | None
-    fact: str | None
-    name: str
-    status: str  # applied | unchanged | failed
-    rows_read: int = 0
-    rows_accepted: int = 0
-    rows_duplicate: int = 0
-    rows_rejected: int = 0
-    issues: list[Issue] = field(default_factory=list)
-    same_as_batch: int | None = None
-    data_from: dt.datetime | None = None
-    data_to: dt.datetime | None = None
-    source_id: int | None = None
-    affected: Affected | None = None
-    error: str | None = None
-    _started_monotonic: float = field(default_factory=time.monotonic, repr=False)
-
-    @property
-    def domain(self) -> str | None:
-        return FACT_DOMAINS.get(self.fact) if self.fact else None
-
-    def summary(self) -> str:
-        return (
-            f"batch {self.batch_id} {self.name} [{self.fact or '?'}]: {self.status}, read {self.rows_read}, "
-            f"accepted {self.rows_accepted}, duplicate {self.rows_duplicate}, rejected {self.rows_rejected}"
-        )
-
-
 def settings_from_config(config) -> Settings:
     extra = getattr(config, "extra", {}) or {}
     return Settings(
@@ -101,6 +69,12 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
     bind = engine.execution_options(sqlite_begin="IMMEDIATE") if engine.dialect.name == "sqlite" else engine
     with bind.begin() as conn:
         yield conn
+
+
+def _record_refused(engine: Engine, result: BatchResult, *, checksum, started) -> None:
+    """A failed or refused batch, recorded on its own (its data was never applied)."""
+    with write_connection(engine) as conn:
+        record_refused(conn, result, checksum=checksum, started=started)
 
 
 # --- entry points -----------------------------------------------------------------------
@@ -206,8 +180,8 @@ def run_batch(
     started = now
     if table.refused:
         result = BatchResult(None, table.fact, table.name, "failed", issues=list(table.issues), source_id=source_id)
-        _record_refused(engine, result, checksum=checksum, started=started, table=table)
-        _log_result(result)
+        _record_refused(engine, result, checksum=checksum, started=started)
+        log_result(result)
         return result
     try:
         with write_connection(engine) as conn:
@@ -231,10 +205,10 @@ def run_batch(
             None, table.fact, table.name, "failed", source_id=source_id, error=f"{exc.__class__.__name__}: {exc}"
         )
         result.issues = [*table.issues, file_issue("batch_error", error=result.error)]
-        _record_refused(engine, result, checksum=checksum, started=started, table=table)
-        _log_result(result)
+        _record_refused(engine, result, checksum=checksum, started=started)
+        log_result(result)
         return result
-    _log_result(result)
+    log_result(result)
     return result
 
 
@@ -322,10 +296,10 @@ def _apply_batch(
                 settings.calendar.local(earlier.finished_at).strftime("%Y-%m-%d %H:%M") if earlier.finished_at else ""
             )
             result.issues = [file_issue("same_file_as_batch", batch_id=earlier.id, loaded_at=loaded)]
-            result.batch_id = _insert_batch(conn, result, domain, checksum, now, status="unchanged", finished=now)
+            result.batch_id = insert_batch(conn, result, domain, checksum, now, status="unchanged", finished=now)
             _touch_source(conn, source_id, now, high_water_mark)
             return result
-    result.batch_id = _insert_batch(conn, result, domain, checksum, now, status="running", finished=None)
+    result.batch_id = insert_batch(conn, result, domain, checksum, now, status="running", finished=None)
     ctx = BatchContext(
         conn=conn,
         batch_id=result.batch_id,
@@ -357,7 +331,7 @@ def _apply_batch(
     result.issues = list(table.issues)
     affected = ctx.affected
     result.affected = affected
-    result.data_from, result.data_to = _data_span(affected)
+    result.data_from, result.data_to = data_span(affected)
     if result.rows_read != result.rows_accepted + result.rows_duplicate + result.rows_rejected:
         raise BatchInvariantError(
             f"rows_read {result.rows_read} != accepted {result.rows_accepted} + duplicates {result.rows_duplicate} "
@@ -371,9 +345,9 @@ def _apply_batch(
     _touch_source(conn, source_id, now, high_water_mark)
     if in_transaction is not None:
         in_transaction(conn, result)
-    _finish_batch(conn, result, now)
+    finish_batch(conn, result, now)
     _run_after_batch_hooks(conn, result)
-    _finish_batch(conn, result, now)
+    finish_batch(conn, result, now)
     return result
 
 
@@ -402,86 +376,6 @@ def _convert_and_write(handler, chunk: ColumnBlock | list[RawRow]) -> tuple[Writ
 def _located(rej: Rejection) -> Issue:
     issue = rej.issue
     return Issue(issue.code, issue.params, rej.line if rej.line is not None else issue.line, issue.column)
-
-
-def _data_span(affected: Affected) -> tuple[dt.datetime | None, dt.datetime | None]:
-    if affected.ts_min is not None:
-        return affected.ts_min, affected.ts_max
-    if affected.day_min is not None:
-        to_dt = lambda d: dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC)  # noqa: E731
-        return to_dt(affected.day_min), to_dt(affected.day_max)
-    return None, None
-
-
-def _insert_batch(conn, result: BatchResult, domain: str, checksum, now, *, status, finished) -> int:
-    return conn.execute(
-        insert(LoadBatch)
-        .values(
-            source_id=result.source_id,
-            domain=domain,
-            fact=result.fact,
-            file_name=result.name[:255],
-            checksum_sha256=checksum,
-            rows_read=result.rows_read,
-            rows_accepted=result.rows_accepted,
-            rows_duplicate=result.rows_duplicate,
-            rows_rejected=result.rows_rejected,
-            status=status,
-            message=_message(result),
-            started_at=now,
-            finished_at=finished,
-        )
-        .returning(LoadBatch.id)
-    ).scalar_one()
-
-
-def _finish_batch(conn, result: BatchResult, now) -> None:
-    conn.execute(
-        update(LoadBatch)
-        .where(LoadBatch.id == result.batch_id)
-        .values(
-            rows_read=result.rows_read,
-            rows_accepted=result.rows_accepted,
-            rows_duplicate=result.rows_duplicate,
-            rows_rejected=result.rows_rejected,
-            status=result.status,
-            message=_message(result),
-            finished_at=now + dt.timedelta(seconds=time.monotonic() - result._started_monotonic),
-            data_from=result.data_from,
-            data_to=result.data_to,
-        )
-    )
-
-
-def _message(result: BatchResult) -> str:
-    """``LoadBatch.message``: JSON with the file-level issues (codes and parameters) and the error
-    (``data.batch_message``, which the data page reads back with ``parse_message``)."""
-    return format_message(result.issues, error=result.error, same_as_batch=result.same_as_batch)
-
-
-def _record_refused(engine: Engine, result: BatchResult, *, checksum, started, table: Table) -> None:
-    """A failed or refused batch, recorded on its own (its data was never applied)."""
-    domain = FACT_DOMAINS.get(result.fact or "", "reference")
-    with write_connection(engine) as conn:
-        result.batch_id = conn.execute(
-            insert(LoadBatch)
-            .values(
-                source_id=result.source_id,
-                domain=domain,
-                fact=result.fact or "unknown",
-                file_name=result.name[:255],
-                checksum_sha256=checksum,
-                rows_read=0,
-                rows_accepted=0,
-                rows_duplicate=0,
-                rows_rejected=0,
-                status="failed",
-                message=_message(result),
-                started_at=started,
-                finished_at=started,
-            )
-            .returning(LoadBatch.id)
-        ).scalar_one()
 
 
 def _touch_source(conn, source_id, now, high_water_mark) -> None:
@@ -591,14 +485,3 @@ def _run_after_batch_hooks(conn: Connection, result: BatchResult) -> None:
         except Exception as exc:  # a broken check must not lose the data: recorded on the batch
             log.exception("after-batch hook %s failed for batch %s", hook.name, result.batch_id)
             result.issues.append(file_issue("hook_failed", hook=hook.name, error=f"{exc.__class__.__name__}: {exc}"))
-
-
-def _log_result(result: BatchResult) -> None:
-    level = logging.WARNING if result.status == "failed" or result.rows_rejected else logging.INFO
-    log.log(level, "%s", result.summary())
-    for issue in result.issues:
-        if issue.code in ("encoding_detected", "sheet_used"):
-            continue
-        log.log(
-            logging.WARNING if result.status == "failed" else logging.INFO, "file=%s %s", result.name, issue.log_text()
-        )

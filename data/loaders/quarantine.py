@@ -15,10 +15,11 @@ from sqlalchemy import Engine, insert, select, update
 
 from data.models import AuditLog, LoadBatch, QuarantineRow
 
+from .batch_record import BatchResult
 from .extract import RawRow, Table
 from .facts import Settings
 from .formats import FORMATS, match_header
-from .pipeline import BatchResult, RowsRejected, run_batch, write_connection
+from .pipeline import RowsRejected, run_batch, write_connection
 from .reasons import Issue
 
 

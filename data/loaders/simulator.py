@@ -27,8 +27,9 @@ from sqlalchemy import Engine, func, select, update
 
 from data.models import DataSource, Meter, MeterReading, RollupDaily, TripRequest, Vehicle
 
+from .batch_record import BatchResult
 from .facts import Settings
-from .pipeline import BatchResult, load_records
+from .pipeline import load_records
 
 UTC = dt.UTC
 # Share of a working day's electricity per local hour (0..23) in an office building.

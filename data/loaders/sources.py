@@ -28,10 +28,11 @@ from sqlalchemy.pool import NullPool
 from data.catalog import DOMAINS
 from data.models import DataSource
 
+from .batch_record import BatchResult
 from .extract import CSV_SUFFIXES, XLSX_SUFFIXES
 from .facts import Settings
 from .formats import FORMATS, facts_for_domain
-from .pipeline import BatchResult, load_file, load_records, write_connection
+from .pipeline import load_file, load_records, write_connection
 
 log = logging.getLogger("aocc.loaders")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import quote
 
+from data import device_tokens as tokens_data
 from data import users as users_data
 from data.db import get_engine, write_session
 from data.scope import root_node
@@ -36,7 +37,7 @@ def make_account(
         else:
             user.role_code, user.scope_org_id, user.active = role, scope_org_id, True
         if role == "wall":
-            _, secret = users_data.issue_device_token(
+            _, secret = tokens_data.issue_device_token(
                 session, user_id=user.id, name=f"{username} screen", created_by="tests"
             )
         else:

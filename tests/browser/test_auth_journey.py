@@ -15,6 +15,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from config import load_config
+from data import device_tokens as tokens_data
 from data import users as users_data
 from data.db import dispose_engine, get_engine, session_scope, write_session
 from data.migrate import upgrade
@@ -151,7 +152,7 @@ def test_revoked_wall_token_stops_the_screen_at_its_next_refresh(dash_duo, login
     assert "用户管理" not in nav_text(dash_duo)
     with write_session(get_engine(app_url)) as session:
         for token in session.scalars(select(DeviceToken)):
-            users_data.revoke_device_token(session, token.id)
+            tokens_data.revoke_device_token(session, token.id)
     wait_for(dash_duo, lambda d: "/login" in d.current_url, timeout=15)
     assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, ".aocc-kpi__number")
     dash_duo.driver.get(dash_duo.server.url + "/")

@@ -14,6 +14,7 @@ import re
 import secrets
 
 from config import load_config
+from data import device_tokens as tokens_data
 from data import users as users_data
 from data.db import get_engine, write_session
 from data.models import OrgNode
@@ -79,7 +80,7 @@ def seed_accounts(database_url: str) -> dict[str, str]:
                 password=PASSWORD,
             )
         wall = users_data.create_user(session, username="wall", display_name="大屏", role="wall", scope_org_id=1)
-        _, token = users_data.issue_device_token(session, user_id=wall.id, name="测试大屏", created_by="tests")
+        _, token = tokens_data.issue_device_token(session, user_id=wall.id, name="测试大屏", created_by="tests")
     return {"wall": token}
 
 

@@ -11,6 +11,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from data import device_tokens as tokens_data
 from data import users as users_data
 from data.db import get_engine, session_scope
 from data.models import AuditLog, DeviceToken, User
@@ -235,7 +236,7 @@ def test_device_tokens_issue_once_list_and_revoke(secured):
     # Only the digest is stored; the list never shows the token.
     with session_scope(get_engine(url)) as session:
         stored = session.scalars(select(DeviceToken).where(DeviceToken.name == "指挥大厅主屏")).one()
-        assert stored.token_sha256 == users_data.token_digest(token) and token not in stored.token_sha256
+        assert stored.token_sha256 == tokens_data.token_digest(token) and token not in stored.token_sha256
     listing = call_callback(admin, deps, "admin-devices-grid.rowData", {"admin-devices-refresh.data": 1})
     assert token not in listing.get_data(as_text=True)
     rows = listing.get_json()["response"]["admin-devices-grid"]["rowData"]

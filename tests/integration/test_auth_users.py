@@ -1,5 +1,6 @@
-"""``data.users`` and ``data.audit`` on both databases: hashing, throttling windows with an
-explicit clock, account rules, device tokens; the create-admin command and the demo accounts."""
+"""``data.users``, ``data.login``, ``data.device_tokens`` and ``data.audit`` on both databases:
+hashing, throttling windows with an explicit clock, account rules, device tokens; the create-admin
+command and the demo accounts."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from sqlalchemy import select
 
 import manage
 from config import load_config
+from data import device_tokens as tokens_data
+from data import login as login_data
 from data import users as users_data
 from data.audit import fetch_audit, write_audit
 from data.db import get_engine, session_scope, write_session
@@ -20,7 +23,7 @@ from security.accounts import DEMO_ACCOUNTS, SetupError, create_admin, ensure_de
 from security_support import seed_org_tree
 
 T0 = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
-POLICY = users_data.ThrottlePolicy(
+POLICY = login_data.ThrottlePolicy(
     window=dt.timedelta(minutes=15), max_account_failures=3, max_address_failures=5, lockout=dt.timedelta(minutes=10)
 )
 
@@ -89,18 +92,18 @@ def test_throttle_window_lockout_and_expiry(org_db):
         )
     for i in range(POLICY.max_account_failures):
         with session_for(org_db) as s:
-            result = users_data.authenticate(
+            result = login_data.authenticate(
                 s, "erin", "wrong", "10.0.0.1", now=T0 + dt.timedelta(minutes=i), policy=POLICY
             )
             assert result.status == "invalid"
     last_failure = T0 + dt.timedelta(minutes=POLICY.max_account_failures - 1)
     with session_for(org_db) as s:
-        locked = users_data.authenticate(
+        locked = login_data.authenticate(
             s, "erin", "Right-Password-1", "10.0.0.2", now=last_failure + dt.timedelta(minutes=1), policy=POLICY
         )
     assert locked.status == "locked" and locked.locked_until == last_failure + POLICY.lockout
     with session_for(org_db) as s:
-        ok = users_data.authenticate(
+        ok = login_data.authenticate(
             s,
             "erin",
             "Right-Password-1",
@@ -111,7 +114,7 @@ def test_throttle_window_lockout_and_expiry(org_db):
     assert ok.status == "ok" and ok.account.username == "erin"
     # A success resets the account's counter: one more failure does not lock again.
     with session_for(org_db) as s:
-        again = users_data.authenticate(
+        again = login_data.authenticate(
             s, "erin", "wrong", "10.0.0.2", now=last_failure + POLICY.lockout + dt.timedelta(minutes=1), policy=POLICY
         )
     assert again.status == "invalid" and again.locked_until is None
@@ -124,11 +127,11 @@ def test_failures_spread_beyond_the_window_do_not_lock(org_db):
         )
     for i in range(POLICY.max_account_failures + 2):
         with session_for(org_db) as s:
-            users_data.authenticate(
+            login_data.authenticate(
                 s, "frank", "wrong", "10.0.0.1", now=T0 + i * dt.timedelta(minutes=8), policy=POLICY
             )
     with session_for(org_db) as s:
-        result = users_data.authenticate(
+        result = login_data.authenticate(
             s,
             "frank",
             "Right-Password-1",
@@ -143,14 +146,14 @@ def test_unknown_users_are_throttled_like_real_ones(org_db):
     for i in range(POLICY.max_account_failures):
         with session_for(org_db) as s:
             assert (
-                users_data.authenticate(
+                login_data.authenticate(
                     s, "ghost", "x", "10.0.0.1", now=T0 + dt.timedelta(seconds=i), policy=POLICY
                 ).status
                 == "invalid"
             )
     with session_for(org_db) as s:
         assert (
-            users_data.authenticate(s, "ghost", "x", "10.0.0.3", now=T0 + dt.timedelta(minutes=1), policy=POLICY).status
+            login_data.authenticate(s, "ghost", "x", "10.0.0.3", now=T0 + dt.timedelta(minutes=1), policy=POLICY).status
             == "locked"
         )
 
@@ -190,26 +193,27 @@ def test_device_tokens_only_for_wall_accounts_and_stored_as_digest(org_db):
         wall = users_data.create_user(s, username="screen1", display_name="S", role="wall", scope_org_id=2)
         viewer = users_data.create_user(s, username="harry", display_name="H", role="viewer", scope_org_id=2)
         with pytest.raises(users_data.AccountError) as err:
-            users_data.issue_device_token(s, user_id=viewer.id, name="x", created_by="t")
+            tokens_data.issue_device_token(s, user_id=viewer.id, name="x", created_by="t")
         assert err.value.code == "not_wall_account"
         with pytest.raises(users_data.AccountError) as err:
-            users_data.issue_device_token(s, user_id=wall.id, name="x", created_by="t", within_path="/1/5/")
+            tokens_data.issue_device_token(s, user_id=wall.id, name="x", created_by="t", within_path="/1/5/")
         assert err.value.code == "out_of_scope"
-        row, token = users_data.issue_device_token(s, user_id=wall.id, name="大厅", created_by="t", now=T0)
-        assert row.token_sha256 == users_data.token_digest(token) and len(token) > 40
-        account, last_seen = users_data.load_device_account(s, token)
+        row, token = tokens_data.issue_device_token(s, user_id=wall.id, name="大厅", created_by="t", now=T0)
+        assert row.token_sha256 == tokens_data.token_digest(token) and len(token) > 40
+        account, last_seen = tokens_data.load_device_account(s, token)
         assert account.role == "wall" and account.device_token_id == row.id and last_seen is None
         assert account.permissions == frozenset({"view", "wall"})
-        assert users_data.load_device_account(s, token + "x") == (None, None)
-        users_data.revoke_device_token(s, row.id, now=T0)
-        assert users_data.load_device_account(s, token) == (None, None)
-        listed = users_data.list_device_tokens(s)
+        assert tokens_data.load_device_account(s, token + "x") == (None, None)
+        tokens_data.revoke_device_token(s, row.id, now=T0)
+        assert tokens_data.load_device_account(s, token) == (None, None)
+        listed = tokens_data.list_device_tokens(s)
         assert [(d["name"], d["active"]) for d in listed] == [("大厅", False)]
-        assert users_data.list_device_tokens(s, within_path="/1/5/") == []
+        assert tokens_data.list_device_tokens(s, within_path="/1/5/") == []
 
 
 def test_account_functions_the_web_and_the_commands_use(org_db):
-    """What callbacks and ``security/`` ask of ``data.users`` instead of reading the ORM themselves."""
+    """What callbacks and ``security/`` ask of ``data.users`` and ``data.device_tokens`` instead of
+    reading the ORM themselves."""
     with session_for(org_db) as s:
         ivan = users_data.create_user(
             s, username="ivan", display_name="I", role="viewer", scope_org_id=3, password="Right-Password-1"
@@ -242,10 +246,10 @@ def test_account_functions_the_web_and_the_commands_use(org_db):
         # every token of a wall account still in force is revoked at once
         wall = users_data.create_user(s, username="screen9", display_name="S", role="wall", scope_org_id=2)
         for name in ("a", "b"):
-            users_data.issue_device_token(s, user_id=wall.id, name=name, created_by="t", now=T0)
-        assert users_data.revoke_device_tokens_of(s, wall.id, now=T0) == 2
-        assert users_data.revoke_device_tokens_of(s, wall.id, now=T0) == 0
-        assert [d["active"] for d in users_data.list_device_tokens(s)] == [False, False]
+            tokens_data.issue_device_token(s, user_id=wall.id, name=name, created_by="t", now=T0)
+        assert tokens_data.revoke_device_tokens_of(s, wall.id, now=T0) == 2
+        assert tokens_data.revoke_device_tokens_of(s, wall.id, now=T0) == 0
+        assert [d["active"] for d in tokens_data.list_device_tokens(s)] == [False, False]
 
 
 def test_default_scope_nodes_and_the_province_of_an_empty_tree(org_db, tmp_path):
@@ -343,7 +347,7 @@ def test_demo_accounts_get_fresh_random_passwords_at_each_start(org_db):
         # Only the latest demo wall token is valid.
         active = s.scalars(select(DeviceToken).where(DeviceToken.revoked_at.is_(None))).all()
         assert len(active) == 1
-        assert users_data.load_device_account(s, first[-1][2].split("token=")[1]) == (None, None)
-        assert users_data.load_device_account(s, second[-1][2].split("token=")[1])[0].role == "wall"
+        assert tokens_data.load_device_account(s, first[-1][2].split("token=")[1]) == (None, None)
+        assert tokens_data.load_device_account(s, second[-1][2].split("token=")[1])[0].role == "wall"
     with pytest.raises(SetupError):
         ensure_demo_accounts(load_config(database_url=org_db, demo_mode=False))

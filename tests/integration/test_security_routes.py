@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from config import DEFAULT_SECRET_KEY, load_config
+from data import device_tokens as tokens_data
+from data import login as login_data
 from data import users as users_data
 from data.db import get_engine, session_scope, write_session
 from data.models import AuditLog, DeviceToken, LoginAttempt, User
@@ -203,7 +205,7 @@ def test_login_form_needs_its_csrf_token(secured_sqlite):
 def test_account_lockout_after_repeated_failures(secured):
     app, url, _tokens = secured
     client = app.server.test_client()
-    for _ in range(users_data.DEFAULT_POLICY.max_account_failures):
+    for _ in range(login_data.DEFAULT_POLICY.max_account_failures):
         login(client, "leader", "wrong-password-1")
     locked = login(client, "leader")  # the right password, but locked now
     assert locked.status_code == 200
@@ -214,13 +216,13 @@ def test_account_lockout_after_repeated_failures(secured):
     assert login(app.server.test_client(), "viewer").status_code == 302
     with session_scope(get_engine(url)) as session:
         user = users_data.get_user_by_username(session, "leader")
-        assert user.locked_until is not None and user.failed_logins == users_data.DEFAULT_POLICY.max_account_failures
+        assert user.locked_until is not None and user.failed_logins == login_data.DEFAULT_POLICY.max_account_failures
 
 
 def test_address_lockout_across_usernames(secured_sqlite):
     app, url, _tokens = secured_sqlite
     client = app.server.test_client()
-    for i in range(users_data.DEFAULT_POLICY.max_address_failures):
+    for i in range(login_data.DEFAULT_POLICY.max_address_failures):
         login(client, f"guess{i}", "wrong-password-1")
     assert "尝试次数过多" in login(client, "viewer").get_data(as_text=True)
     # Kept in the database, so a second worker (another app on the same database) agrees.
@@ -405,7 +407,7 @@ def test_wall_token_login_view_only_and_revocation_at_next_refresh(secured):
     # Revoke: the very next request of the screen is refused and its cookie dropped.
     with write_session(get_engine(url)) as session:
         token_id = session.scalar(select(DeviceToken.id))
-        users_data.revoke_device_token(session, token_id)
+        tokens_data.revoke_device_token(session, token_id)
     refused = wall.get("/_dash-layout")
     assert refused.status_code == 401
     assert any(h.startswith(f"{WALL_COOKIE}=;") for h in refused.headers.getlist("Set-Cookie"))
@@ -429,7 +431,7 @@ def test_bad_wall_tokens_are_refused_and_throttled(secured_sqlite):
     client = app.server.test_client()
     response = client.get("/wall/login?token=aocc_wall_guess")
     assert response.status_code == 403 and "令牌无效" in response.get_data(as_text=True)
-    for _ in range(users_data.DEFAULT_POLICY.max_address_failures):
+    for _ in range(login_data.DEFAULT_POLICY.max_address_failures):
         client.get("/wall/login?token=aocc_wall_guess")
     assert client.get("/wall/login?token=aocc_wall_guess").status_code == 429
     with session_scope(get_engine(url)) as session:
