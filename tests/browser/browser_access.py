@@ -53,4 +53,4 @@ def sign_in(dash_duo, username: str, password: str, *, path: str = "/", wait: bo
     dash_duo.find_element("#login-password").send_keys(password)
     dash_duo.find_element("#login-submit").click()
     if wait:
-        dash_duo.wait_for_element(dash_duo.dash_entry_locator, timeout=15)
+        dash_duo.wait_for_element(dash_duo.dash_entry_locator, timeout=40)  # a first page under a loaded CI machine

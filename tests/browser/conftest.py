@@ -44,7 +44,7 @@ def login_as(dash_duo):
         name, secret = make_account(database_url, role, username=username, scope_org_id=scope_org_id)
         if role == "wall":
             dash_duo.driver.get(f"{dash_duo.server.url}/wall/login?token={secret}&next={quote(path)}")
-            dash_duo.wait_for_element(dash_duo.dash_entry_locator, timeout=15)
+            dash_duo.wait_for_element(dash_duo.dash_entry_locator, timeout=40)  # a first page under a loaded CI machine
         else:
             sign_in(dash_duo, name, secret, path=path)
         dash_duo._url = dash_duo.server.url  # so dash_duo helpers that use server_url work
