@@ -165,10 +165,11 @@ def cmd_rebuild_rollups(args) -> int:
     from data.loaders.pipeline import write_connection
 
     cfg = _config()
-    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else calendar_for(cfg.timezone).today()
+    calendar = calendar_for(cfg.timezone)
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else calendar.today()
     started = time.perf_counter()
     with write_connection(get_engine(cfg.database_url)) as conn:
-        rollup.rebuild_all(conn, as_of=as_of)
+        rollup.rebuild_all(conn, as_of=as_of, calendar=calendar)
     print(f"roll-ups rebuilt from raw facts as of {as_of} in {time.perf_counter() - started:.1f} s")
     return 0
 

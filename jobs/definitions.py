@@ -63,9 +63,10 @@ def source_job(engine: Engine, now: dt.datetime, *, code: str, config) -> str:
 def rollup_maintenance_job(engine: Engine, now: dt.datetime, *, config) -> str:
     from data import rollup
 
-    today = calendar_for(config.timezone).local_day(now)
+    calendar = calendar_for(config.timezone)
+    today = calendar.local_day(now)
     with write_connection(engine) as conn:
-        rollup.refresh_state(conn, as_of=today)
+        rollup.refresh_state(conn, as_of=today, calendar=calendar)
     return f"state roll-ups valued at {today.isoformat()}"
 
 

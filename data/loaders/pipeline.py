@@ -436,26 +436,34 @@ def _refresh_rollups(
     and record which org-months the batch fed (provenance). ``data.rollup`` bumps the versions."""
     from data import rollup
 
-    today = settings.calendar.local_day(now)
+    calendar = settings.calendar
+    today = calendar.local_day(now)
     # Month by month: the refresh reads the raw facts of its range, so a batch spanning years
     # (a back-fill, the 200 MB file) keeps the memory of one month, not of the whole span.
     if affected.energy_deltas is not None:
         affected.energy_deltas.finish()
     elif affected.buildings and affected.day_min is not None:
         for day_from, day_to in _month_slices(affected.day_min, affected.day_max):
-            rollup.refresh_energy(conn, building_ids=sorted(affected.buildings), day_from=day_from, day_to=day_to)
+            rollup.refresh_energy(
+                conn, building_ids=sorted(affected.buildings), day_from=day_from, day_to=day_to, calendar=calendar
+            )
     if affected.vehicles and affected.day_min is not None:
         for day_from, day_to in _month_slices(affected.day_min, affected.day_max):
-            rollup.refresh_vehicle(conn, vehicle_ids=sorted(affected.vehicles), day_from=day_from, day_to=day_to)
+            rollup.refresh_vehicle(
+                conn, vehicle_ids=sorted(affected.vehicles), day_from=day_from, day_to=day_to, calendar=calendar
+            )
     if fact == "asset_movement" and affected.day_min is not None and affected.day_min < today.replace(day=1):
         # refresh_state covers the current month's redeployments; older movements need their months.
-        rollup.refresh_asset_flows(conn, day_from=affected.day_min, day_to=min(affected.day_max, today))
+        rollup.refresh_asset_flows(
+            conn, day_from=affected.day_min, day_to=min(affected.day_max, today), calendar=calendar
+        )
     if affected.state_domains:
         rollup.refresh_state(
             conn,
             domains=tuple(sorted(affected.state_domains)),
             as_of=today,
             org_ids=sorted(o for o in affected.state_orgs if o is not None) or None,
+            calendar=calendar,
         )
     by_key: dict[str, list[tuple[int, dt.date, int]]] = {}
     for (key, org_id, month), rows in affected.provenance.items():

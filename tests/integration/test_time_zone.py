@@ -288,3 +288,63 @@ def test_an_explicit_calendar_overrides_the_configured_zone(sqlite_url, utc_zone
         }
         tx.rollback()
     assert days == {"2026-03-11"}
+
+
+def test_a_file_loaded_under_the_configured_zone_matches_a_rebuild_in_that_zone(
+    db_url, utc_zone, tmp_path, monkeypatch
+):
+    """The small demo built under ``UTC``, then a department file of readings loaded through the real
+    pipeline with the configured zone ``UTC`` (the process environment saying Asia/Shanghai, so the
+    loader must follow its settings): day and month roll-ups equal a rebuild from raw readings in
+    UTC, and a reading of 30 November 23:00 stays in November."""
+    from config import load_config
+    from data.loaders import load_file
+    from data.loaders.pipeline import settings_from_config
+
+    build_demo(db_url, tier="tiny", seed=11, as_of=AS_OF)
+    engine = get_engine(db_url)
+    with engine.connect() as conn:
+        codes = [
+            r[0]
+            for r in conn.execute(
+                sa.text(
+                    "SELECT code FROM meter WHERE active AND kind = 'electricity' AND interval_minutes = 60 "
+                    "ORDER BY id LIMIT 2"
+                )
+            )
+        ]
+    lines = ["表计编号,时间,用电量(千瓦时)"]
+    start = dt.datetime(2026, 11, 29, 1)
+    for code in codes:
+        lines += [f"{code},{(start + dt.timedelta(hours=h)):%Y-%m-%d %H:%M},{40 + h % 7}" for h in range(60)]
+    path = tmp_path / "readings.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    monkeypatch.setenv("AOCC_TIMEZONE", "Asia/Shanghai")
+    settings = settings_from_config(load_config(timezone="UTC"))
+    result = load_file(engine, path, now=dt.datetime(2026, 12, 2, 12, tzinfo=UTC), settings=settings)
+    assert (result.status, result.rows_accepted, result.rows_rejected) == ("applied", 120, 0)
+    loaded = snapshot(engine)
+    with engine.begin() as conn:
+        rollup.rebuild_all(conn, as_of=AS_OF, calendar=calendar_for("UTC"))  # state metrics as the demo left them
+    assert_same(loaded, snapshot(engine))
+
+    with engine.connect() as conn:
+        stamps = {
+            pd.Timestamp(r[0]).to_pydatetime().replace(tzinfo=None)
+            for r in conn.execute(
+                sa.text(
+                    "SELECT r.ts FROM meter_reading r JOIN meter m ON m.id = r.meter_id WHERE m.code = :code "
+                    "ORDER BY r.ts DESC LIMIT 60"
+                ),
+                {"code": codes[0]},
+            )
+        }
+        days = conn.execute(
+            sa.text(
+                "SELECT MAX(day) FROM rollup_daily WHERE metric_id = 'energy.electricity_kwh' "
+                "AND entity_kind = 'building'"
+            )
+        ).scalar()
+    assert dt.datetime(2026, 11, 30, 23) in stamps  # local 23:00 is 23:00 UTC: the file was read in UTC
+    assert str(days)[:10] == "2026-12-01"  # the last reading ends 2026-12-01 12:00 UTC

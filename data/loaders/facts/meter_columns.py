@@ -366,7 +366,7 @@ def _note_changes(
     interval = table.interval[meter]
     building, org, kind = table.building[meter], table.org[meter], table.kind[meter]
     if affected.energy_deltas is None:
-        affected.energy_deltas = EnergyDeltas(ctx.conn)
+        affected.energy_deltas = EnergyDeltas(ctx.conn, calendar=ctx.calendar)
     affected.energy_deltas.add(
         building_id=building, org_id=org, kind=kind, interval_minutes=interval, ts=ts, value=delta, samples=samples
     )
