@@ -123,6 +123,10 @@ class Calendar:
         stamps = np.asarray(utc_stamps).astype("datetime64[us]")
         if stamps.size == 0:
             return stamps
+        seconds = stamps.astype("datetime64[s]").astype(np.int64)
+        offset = _constant_offset(self.name, int(seconds.min()), int(seconds.max()))
+        if offset is not None:  # the usual case (no daylight saving in the span): one addition
+            return stamps + np.timedelta64(offset, "s")
         index = pd.DatetimeIndex(stamps).tz_localize("UTC").tz_convert(self.zone).tz_localize(None)
         return index.to_numpy().astype("datetime64[us]")
 
@@ -131,6 +135,9 @@ class Calendar:
         seconds = np.asarray(epoch_seconds, dtype=np.int64)
         if seconds.size == 0:
             return seconds
+        offset = _constant_offset(self.name, int(seconds.min()), int(seconds.max()))
+        if offset is not None:
+            return seconds + offset
         wall = self.local_wall(seconds.astype("datetime64[s]"))
         return wall.astype("datetime64[s]").astype(np.int64)
 
@@ -156,6 +163,37 @@ class Calendar:
         day = wall.astype("datetime64[D]")
         hour = ((wall - day) // np.timedelta64(1, "h")).astype(np.int64)
         return day.astype(np.int64), hour
+
+
+_OFFSET_SAMPLE_SECONDS = 6 * 3600  # zones change their offset at most a few times a year
+
+
+def _constant_offset(zone_name: str, first: int, last: int) -> int | None:
+    """The zone's UTC offset in seconds if it is the same at every instant of [first, last] (epoch
+    seconds), else None. The offset is sampled at both ends and every six hours between them (no
+    zone changes its offset twice within six hours), on a grid cached per zone."""
+    return _constant_offset_on_grid(
+        zone_name, first, last, first // _OFFSET_SAMPLE_SECONDS, last // _OFFSET_SAMPLE_SECONDS
+    )
+
+
+def _offset_at(zone: ZoneInfo, epoch_seconds: int) -> int:
+    return int(dt.datetime.fromtimestamp(epoch_seconds, tz=zone).utcoffset().total_seconds())
+
+
+def _constant_offset_on_grid(zone_name: str, first: int, last: int, first_step: int, last_step: int) -> int | None:
+    zone = calendar_for(zone_name).zone
+    offset = _offset_at(zone, first)
+    if _offset_at(zone, last) != offset:
+        return None
+    steps = _grid_offsets(zone_name, first_step, last_step)
+    return offset if steps == {offset} or not steps else None
+
+
+@lru_cache(maxsize=256)
+def _grid_offsets(zone_name: str, first_step: int, last_step: int) -> frozenset:
+    zone = calendar_for(zone_name).zone
+    return frozenset(_offset_at(zone, step * _OFFSET_SAMPLE_SECONDS) for step in range(first_step + 1, last_step + 1))
 
 
 @lru_cache(maxsize=16)

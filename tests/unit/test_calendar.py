@@ -73,3 +73,27 @@ def test_configured_calendar_reads_the_setting(monkeypatch):
     assert configured_calendar("Europe/Berlin").name == "Europe/Berlin"
     with pytest.raises(ValueError):
         calendar_for("Mars/Olympus")
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC"])
+@pytest.mark.parametrize("start", ["2026-01-10T00:00", "2026-03-07T12:00", "2026-10-24T00:00", "2026-07-01T00:00"])
+def test_the_one_addition_shortcut_agrees_with_the_full_conversion(zone, start):
+    """Spans without a change of offset take a shortcut; spans with one (Berlin and New York in
+    March and October) take pandas' conversion. Both give what pandas gives."""
+    import pandas as pd
+
+    calendar = calendar_for(zone)
+    seconds = np.datetime64(start, "s").astype(np.int64) + np.arange(0, 14 * 86400, 900, dtype=np.int64)
+    expected = (
+        pd.DatetimeIndex(seconds.astype("datetime64[s]"))
+        .tz_localize("UTC")
+        .tz_convert(calendar.zone)
+        .tz_localize(None)
+        .to_numpy()
+        .astype("datetime64[s]")
+        .astype(np.int64)
+    )
+    assert (calendar.local_wall_seconds(seconds) == expected).all()
+    assert (
+        calendar.local_wall(seconds.astype("datetime64[s]")).astype("datetime64[s]").astype(np.int64) == expected
+    ).all()
