@@ -9,6 +9,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         },
         switch_theme: function (n_clicks, current) {
             return aoccSwitchCookie(n_clicks, current, "light", "dark", "aocc_theme");
+        },
+        /* The window's size, so that the server draws wall charts with text that suits the screen. */
+        viewport: function (_pathname) {
+            return {width: window.innerWidth, height: window.innerHeight};
         }
     }
 });

@@ -24,6 +24,7 @@ from data.calendar import calendar_for
 from data.scope import OrgNotFound, OutOfScope, Scope
 from presentation.figures.common import make_message_figure
 from presentation.i18n import t
+from presentation.theme import chart_font_size
 from security.context import current_config, current_engine, current_language, current_scope
 
 log = logging.getLogger("aocc.callbacks")
@@ -64,6 +65,7 @@ def render_page(
     fetch: Fetch,
     build_kpis: Callable[[pd.DataFrame, str], list],
     make_figure: Callable,
+    viewport: dict | None = None,
 ) -> tuple:
     """``(KPI row children, figure, status line children)`` for a domain page.
 
@@ -74,38 +76,44 @@ def render_page(
         fetch: ``(conn, scope, org_id) -> (kpis, chart frame)``, the page's queries.
         build_kpis: ``(kpis, lang) -> children`` of the KPI row.
         make_figure: the chart's ``make_*_figure``.
+        viewport: the browser window's size (``ids.VIEWPORT_STORE``), which sizes a wall chart's text.
     """
     lang = current_language()
     now = local_now()
+    font_size = chart_font_size(theme, (viewport or {}).get("width"))
     try:
         org_id = parse_org(org)
         scope = current_scope()
         with current_engine().connect() as conn:
             kpis, chart = fetch(conn, scope, org_id)
         status = build_status_line(as_of_of(kpis), now, lang=lang)
-        return build_kpis(kpis, lang), make_figure(chart, lang=lang, theme=theme), status
+        return build_kpis(kpis, lang), make_figure(chart, lang=lang, theme=theme, font_size=font_size), status
     except (OutOfScope, PermissionError):  # a unit outside the scope, or nobody signed in
         log.warning("page %s: org %r refused for this user", page, org)
         return (
             [build_error(lang, message_key="state.out_of_scope")],
-            make_message_figure(t("state.out_of_scope", lang), theme=theme),
+            make_message_figure(t("state.out_of_scope", lang), theme=theme, font_size=font_size),
             [],
         )
     except OrgNotFound:  # the database holds no org tree yet, or the unit was retired
         log.info("page %s: org %r not found", page, org)
-        empty = make_message_figure(t("state.empty", lang), theme=theme)
+        empty = make_message_figure(t("state.empty", lang), theme=theme, font_size=font_size)
         return [build_empty(lang)], empty, build_status_line(None, now, lang=lang)
     except Exception:  # noqa: BLE001 - a failure is logged with its traceback and shown as one, never as "no data"
         log.exception("page %s: reading or drawing the page failed (org %r)", page, org)
         status = build_status_error(now, lang=lang)
         if n_intervals:  # a refresh: keep the last good figures on screen
             return no_update, no_update, status
-        return [build_error(lang)], make_message_figure(t("state.error", lang), theme=theme), status
+        return (
+            [build_error(lang)],
+            make_message_figure(t("state.error", lang), theme=theme, font_size=font_size),
+            status,
+        )
 
 
 def register_page_callback(app: Dash, page: str, update: Callable) -> None:
-    """Register ``update(n_intervals, org, theme)`` as the data callback of domain page ``page``:
-    it fills the KPI row, the chart and the status line on load and on every interval."""
+    """Register ``update(n_intervals, org, theme, viewport)`` as the data callback of domain page
+    ``page``: it fills the KPI row, the chart and the status line on load and on every interval."""
     app.callback(
         Output(ids.kpi_row(page), "children"),
         Output(ids.chart(page), "figure"),
@@ -113,4 +121,5 @@ def register_page_callback(app: Dash, page: str, update: Callable) -> None:
         Input(ids.interval(page), "n_intervals"),
         State(ids.org_store(page), "data"),
         State(ids.THEME_STORE, "data"),
+        State(ids.VIEWPORT_STORE, "data"),
     )(update)

@@ -28,12 +28,13 @@ def domain_hrefs(org) -> dict[str, str]:
     return {domain: dash.get_relative_path(PAGE_PATHS[page]) + query for domain, page in DOMAIN_PAGES.items()}
 
 
-def update_overview_page(n_intervals, org, theme):
+def update_overview_page(n_intervals, org, theme, viewport=None):
     return render_page(
         PAGE,
         n_intervals=n_intervals,
         org=org,
         theme=theme,
+        viewport=viewport,
         fetch=fetch_overview_page,
         build_kpis=lambda kpis, lang: build_overview_groups(kpis, lang=lang, hrefs=domain_hrefs(org)),
         make_figure=make_energy_trend_figure,

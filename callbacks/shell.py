@@ -76,6 +76,9 @@ def register(app: Dash) -> None:
         State(ids.THEME_STORE, "data"),
         prevent_initial_call=True,
     )
+    app.clientside_callback(
+        ClientsideFunction("aocc_shell", "viewport"), Output(ids.VIEWPORT_STORE, "data"), Input(ids.URL, "pathname")
+    )
     app.callback(
         Output(ids.nav_link(ALL), "href"),
         Output(ids.nav_link(ALL), "className"),

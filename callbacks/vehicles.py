@@ -19,12 +19,13 @@ def fetch_vehicles_page(conn, scope, org_id):
     return kpis, fetch_vehicle_trend(conn, scope, org_id, as_of=as_of_of(kpis))
 
 
-def update_vehicles_page(n_intervals, org, theme):
+def update_vehicles_page(n_intervals, org, theme, viewport=None):
     return render_page(
         PAGE,
         n_intervals=n_intervals,
         org=org,
         theme=theme,
+        viewport=viewport,
         fetch=fetch_vehicles_page,
         build_kpis=lambda kpis, lang: build_kpi_tiles(kpis, lang=lang),
         make_figure=make_vehicle_trend_figure,

@@ -14,6 +14,7 @@ URL = "aocc-url"
 LANG_STORE = "aocc-lang"
 THEME_STORE = "aocc-theme"
 NAV_STORE = "aocc-nav"
+VIEWPORT_STORE = "aocc-viewport"  # {"width", "height"} of the browser window, in CSS pixels
 LANG_SWITCH = "aocc-lang-switch"
 LOGOUT_LINK = "aocc-logout"
 THEME_SWITCH = "aocc-theme-switch"

@@ -178,6 +178,7 @@ def build_app_shell(
             dcc.Store(id=ids.LANG_STORE, data=lang),
             dcc.Store(id=ids.THEME_STORE, data=theme),
             dcc.Store(id=ids.NAV_STORE, data=nav_store),
+            dcc.Store(id=ids.VIEWPORT_STORE),
             navbar,
             html.Main(content, className="aocc-main"),
         ],

@@ -52,3 +52,18 @@ def normalize_theme(theme: str | None) -> str:
 def palette(theme: str | None) -> dict[str, str]:
     """A copy of ``theme``'s colours."""
     return dict(PALETTES[normalize_theme(theme)])
+
+
+# The wall theme's charts follow the page's own type scale (assets/theme-dark.css sets the root
+# font to clamp(16px, 0.95vw, 40px)), so a 3840-pixel wall gets text twice as large as a 1920 one.
+WALL_FONT_PER_PIXEL = 0.0095
+WALL_FONT_MIN, WALL_FONT_MAX = 16, 40
+
+
+def chart_font_size(theme: str | None, viewport_width: float | None = None) -> int:
+    """The base font size of a chart: fixed for the desk theme; for the wall theme, scaled with
+    the screen's width (``viewport_width`` in CSS pixels; the theme's default when unknown)."""
+    theme = normalize_theme(theme)
+    if theme != "dark" or not viewport_width or viewport_width <= 0:
+        return FONT_SIZES[theme]
+    return int(round(min(WALL_FONT_MAX, max(WALL_FONT_MIN, viewport_width * WALL_FONT_PER_PIXEL))))

@@ -19,7 +19,9 @@ STATUS_SERIES = (
 )
 
 
-def make_asset_status_figure(df: pd.DataFrame, *, lang: str, theme: str | None = "light") -> go.Figure:
+def make_asset_status_figure(
+    df: pd.DataFrame, *, lang: str, theme: str | None = "light", font_size: float | None = None
+) -> go.Figure:
     """Horizontal stacked bars, one per unit (first unit on top): in use, idle, in the warehouse.
 
     Args:
@@ -27,12 +29,13 @@ def make_asset_status_figure(df: pd.DataFrame, *, lang: str, theme: str | None =
             ``total``, ``in_use``, ``idle``, ``warehouse``.
         lang: ``zh`` or ``en``.
         theme: ``light`` or ``dark``.
+        font_size: the base font size (``presentation.theme.chart_font_size``); the theme's default when None.
 
     Returns:
         The figure; the "暂无数据" figure when ``df`` has no rows.
     """
     if df is None or df.empty:
-        return make_empty_figure(lang=lang, theme=theme)
+        return make_empty_figure(lang=lang, theme=theme, font_size=font_size)
     colors = palette(theme)
     ordered = df.iloc[::-1]
     names = ordered["name_zh" if lang == "zh" else "name_en"].tolist()
@@ -50,7 +53,7 @@ def make_asset_status_figure(df: pd.DataFrame, *, lang: str, theme: str | None =
                 hovertemplate=f"%{{y}}<br>{label}: %{{x:,.0f}} {unit}<extra></extra>",
             )
         )
-    layout = base_layout(theme, lang)
+    layout = base_layout(theme, lang, font_size=font_size)
     layout.update(
         barmode="stack",
         bargap=0.3 if len(ordered) > 4 else 0.6,  # a few units should not become slabs

@@ -12,11 +12,12 @@ from presentation.i18n import t
 from presentation.theme import FONT_FAMILY, FONT_SIZES, PALETTES, normalize_theme
 
 
-def base_layout(theme: str | None, lang: str) -> dict:
-    """A fresh layout dict for ``theme``: transparent background, theme fonts, horizontal legend."""
+def base_layout(theme: str | None, lang: str, *, font_size: float | None = None) -> dict:
+    """A fresh layout dict for ``theme``: transparent background, theme fonts (``font_size``, or
+    the theme's default), horizontal legend."""
     theme = normalize_theme(theme)
     colors = PALETTES[theme]
-    size = FONT_SIZES[theme]
+    size = font_size or FONT_SIZES[theme]
     return {
         "font": {"family": FONT_FAMILY, "size": size, "color": colors["text"]},
         "paper_bgcolor": "rgba(0,0,0,0)",
@@ -70,13 +71,14 @@ def value_scale(max_value: float, unit_text: str, lang: str) -> tuple[float, str
     return 1.0, unit_text
 
 
-def make_message_figure(text: str, *, theme: str | None = "light") -> go.Figure:
+def make_message_figure(text: str, *, theme: str | None = "light", font_size: float | None = None) -> go.Figure:
     """An empty figure that says ``text`` in its middle (no data, data unavailable)."""
+    size = font_size or FONT_SIZES[normalize_theme(theme)]
     colors = PALETTES[normalize_theme(theme)]
     layout = {
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
-        "font": {"family": FONT_FAMILY, "size": FONT_SIZES[normalize_theme(theme)], "color": colors["muted"]},
+        "font": {"family": FONT_FAMILY, "size": size, "color": colors["muted"]},
         "xaxis": {"visible": False},
         "yaxis": {"visible": False},
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
@@ -88,7 +90,7 @@ def make_message_figure(text: str, *, theme: str | None = "light") -> go.Figure:
                 "yref": "paper",
                 "x": 0.5,
                 "y": 0.5,
-                "font": {"size": FONT_SIZES[normalize_theme(theme)] + 4, "color": colors["muted"]},
+                "font": {"size": size + 4, "color": colors["muted"]},
             }
         ],
         "meta": {"aocc_state": "message"},
@@ -96,8 +98,8 @@ def make_message_figure(text: str, *, theme: str | None = "light") -> go.Figure:
     return go.Figure(layout=layout)
 
 
-def make_empty_figure(*, lang: str, theme: str | None) -> go.Figure:
+def make_empty_figure(*, lang: str, theme: str | None, font_size: float | None = None) -> go.Figure:
     """The "暂无数据" figure."""
-    figure = make_message_figure(t("state.empty", lang), theme=theme)
+    figure = make_message_figure(t("state.empty", lang), theme=theme, font_size=font_size)
     figure.update_layout(meta={"aocc_state": "empty"})
     return figure

@@ -21,7 +21,9 @@ def _change_label(change: float) -> str:
     return f"{arrow}{abs(change):.1f}%"
 
 
-def make_energy_trend_figure(df: pd.DataFrame, *, lang: str, theme: str | None = "light") -> go.Figure:
+def make_energy_trend_figure(
+    df: pd.DataFrame, *, lang: str, theme: str | None = "light", font_size: float | None = None
+) -> go.Figure:
     """Bars of this year's monthly electricity, each labelled with its change on the same month a
     year earlier, and last year's months as a dashed line over them.
 
@@ -35,12 +37,13 @@ def make_energy_trend_figure(df: pd.DataFrame, *, lang: str, theme: str | None =
             ``electricity_kwh_prev_year``, ``yoy_pct``, ``is_partial``.
         lang: ``zh`` or ``en``.
         theme: ``light`` or ``dark``.
+        font_size: the base font size (``presentation.theme.chart_font_size``); the theme's default when None.
 
     Returns:
         The figure; the "暂无数据" figure when ``df`` holds no value.
     """
     if df is None or df.empty or df[["electricity_kwh", "electricity_kwh_prev_year"]].isna().all().all():
-        return make_empty_figure(lang=lang, theme=theme)
+        return make_empty_figure(lang=lang, theme=theme, font_size=font_size)
     colors = palette(theme)
     months = [pd.Timestamp(m).strftime("%Y-%m-%d") for m in df["month"]]
     peak = float(pd.concat([df["electricity_kwh"], df["electricity_kwh_prev_year"]]).max(skipna=True))
@@ -74,7 +77,7 @@ def make_energy_trend_figure(df: pd.DataFrame, *, lang: str, theme: str | None =
             hovertemplate=f"%{{x|{month_format}}}<br>{last_year}: %{{y:,.2f}} {axis_unit}<extra></extra>",
         ),
     ]
-    layout = base_layout(theme, lang)
+    layout = base_layout(theme, lang, font_size=font_size)
     layout.update(
         bargap=0.35,
         xaxis=axis(theme, lang, type="date", tickformat=t("fmt.month_axis", lang), dtick="M1", showgrid=False),

@@ -13,7 +13,9 @@ from presentation.theme import palette
 from .common import axis, base_layout, make_empty_figure
 
 
-def make_office_area_figure(df: pd.DataFrame, *, lang: str, theme: str | None = "light") -> go.Figure:
+def make_office_area_figure(
+    df: pd.DataFrame, *, lang: str, theme: str | None = "light", font_size: float | None = None
+) -> go.Figure:
     """Horizontal stacked bars of usable office area per person, one per unit, split into the
     part within the per-rank standard and the part over it; the largest on top.
 
@@ -22,12 +24,13 @@ def make_office_area_figure(df: pd.DataFrame, *, lang: str, theme: str | None = 
             ``area_per_person``, ``within_standard_per_person``, ``over_standard_per_person`` ….
         lang: ``zh`` or ``en``.
         theme: ``light`` or ``dark``.
+        font_size: the base font size (``presentation.theme.chart_font_size``); the theme's default when None.
 
     Returns:
         The figure; the "暂无数据" figure when ``df`` has no rows.
     """
     if df is None or df.empty:
-        return make_empty_figure(lang=lang, theme=theme)
+        return make_empty_figure(lang=lang, theme=theme, font_size=font_size)
     colors = palette(theme)
     ordered = df.sort_values("area_per_person", ascending=True, kind="stable")
     names = ordered["name_zh" if lang == "zh" else "name_en"].tolist()
@@ -48,7 +51,7 @@ def make_office_area_figure(df: pd.DataFrame, *, lang: str, theme: str | None = 
                 hovertemplate=f"%{{y}}<br>{label}: %{{x:,.2f}} {unit}<extra></extra>",
             )
         )
-    layout = base_layout(theme, lang)
+    layout = base_layout(theme, lang, font_size=font_size)
     layout.update(
         barmode="stack",
         bargap=0.3 if len(ordered) > 4 else 0.6,  # a few units should not become slabs

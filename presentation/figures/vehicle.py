@@ -13,19 +13,22 @@ from presentation.theme import palette
 from .common import axis, base_layout, make_empty_figure, value_scale
 
 
-def make_vehicle_trend_figure(df: pd.DataFrame, *, lang: str, theme: str | None = "light") -> go.Figure:
+def make_vehicle_trend_figure(
+    df: pd.DataFrame, *, lang: str, theme: str | None = "light", font_size: float | None = None
+) -> go.Figure:
     """Bars of trips per month and a mileage line on a second axis.
 
     Args:
         df: ``fetch_vehicle_trend`` output: ``month``, ``trips``, ``km``, ``is_partial``.
         lang: ``zh`` or ``en``.
         theme: ``light`` or ``dark``.
+        font_size: the base font size (``presentation.theme.chart_font_size``); the theme's default when None.
 
     Returns:
         The figure; the "暂无数据" figure when ``df`` holds no value.
     """
     if df is None or df.empty or df[["trips", "km"]].isna().all().all():
-        return make_empty_figure(lang=lang, theme=theme)
+        return make_empty_figure(lang=lang, theme=theme, font_size=font_size)
     colors = palette(theme)
     months = [pd.Timestamp(m).strftime("%Y-%m-%d") for m in df["month"]]
     month_format = t("fmt.month_hover", lang)
@@ -52,7 +55,7 @@ def make_vehicle_trend_figure(df: pd.DataFrame, *, lang: str, theme: str | None 
             hovertemplate=f"%{{x|{month_format}}}<br>{km_name}: %{{y:,.1f}} {km_unit}<extra></extra>",
         ),
     ]
-    layout = base_layout(theme, lang)
+    layout = base_layout(theme, lang, font_size=font_size)
     layout.update(
         bargap=0.35,
         xaxis=axis(theme, lang, type="date", tickformat=t("fmt.month_axis", lang), dtick="M1", showgrid=False),

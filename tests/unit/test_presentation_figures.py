@@ -194,3 +194,29 @@ def test_figures_and_messages_draw_without_dash_or_a_database():
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_wall_charts_scale_their_text_with_the_screen():
+    """The wall theme follows the page's type scale (clamp(16px, 0.95vw, 40px)): a 3840-pixel wall
+    gets chart text twice the size of a 1920 one; the desk theme keeps its size."""
+    from presentation.figures import make_energy_trend_figure, make_message_figure
+    from presentation.theme import FONT_SIZES, chart_font_size
+
+    assert chart_font_size("dark", 1920) == 18 and chart_font_size("dark", 3840) == 36
+    assert chart_font_size("dark", 6656) == 40 and chart_font_size("dark", 800) == 16
+    assert chart_font_size("dark", None) == FONT_SIZES["dark"]
+    assert chart_font_size("light", 3840) == FONT_SIZES["light"]
+    frame = pd.DataFrame(
+        {
+            "month": [dt.date(2026, 10, 1), dt.date(2026, 11, 1)],
+            "electricity_kwh": [1.0e5, 1.2e5],
+            "electricity_kwh_prev_year": [1.1e5, 1.3e5],
+            "yoy_pct": [-9.1, -7.7],
+            "is_partial": [False, True],
+        }
+    )
+    wall = make_energy_trend_figure(frame, lang="zh", theme="dark", font_size=chart_font_size("dark", 3840))
+    assert wall.layout.font.size == 36 and wall.layout.legend.font.size == 36
+    assert make_energy_trend_figure(frame, lang="zh", theme="dark").layout.font.size == FONT_SIZES["dark"]
+    message = make_message_figure("暂无数据", theme="dark", font_size=36)
+    assert message.layout.annotations[0].font.size == 40
