@@ -18,6 +18,7 @@ import pandas as pd
 from dash import Dash, Input, Output, State, no_update
 
 from components import ids
+from components.kpi import build_kpi_tiles
 from components.shell import build_status_error, build_status_line
 from components.states import build_empty, build_error
 from data.calendar import calendar_for
@@ -109,6 +110,26 @@ def render_page(
             make_message_figure(t("state.error", lang), theme=theme, font_size=font_size),
             status,
         )
+
+
+def domain_page_update(page: str, *, fetch: Fetch, make_figure: Callable) -> Callable:
+    """The data callback of a domain page: ``update_<page>_page(n_intervals, org, theme, viewport)``
+    reads ``fetch`` and draws the KPI tiles and ``make_figure``'s chart (see ``render_page``)."""
+
+    def update(n_intervals, org, theme, viewport=None):
+        return render_page(
+            page,
+            n_intervals=n_intervals,
+            org=org,
+            theme=theme,
+            viewport=viewport,
+            fetch=fetch,
+            build_kpis=lambda kpis, lang: build_kpi_tiles(kpis, lang=lang),
+            make_figure=make_figure,
+        )
+
+    update.__name__ = update.__qualname__ = f"update_{page}_page"
+    return update
 
 
 def register_page_callback(app: Dash, page: str, update: Callable) -> None:

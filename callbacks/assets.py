@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dash import Dash
 
-from components.kpi import build_kpi_tiles
 from data.queries import fetch_asset_kpis, fetch_asset_status_by_child
 from presentation.figures import make_asset_status_figure
 
-from ._common import as_of_of, register_page_callback, render_page
+from ._common import as_of_of, domain_page_update, register_page_callback
 
 PAGE = "assets"
 
@@ -19,17 +18,7 @@ def fetch_assets_page(conn, scope, org_id):
     return kpis, fetch_asset_status_by_child(conn, scope, org_id, as_of=as_of_of(kpis))
 
 
-def update_assets_page(n_intervals, org, theme, viewport=None):
-    return render_page(
-        PAGE,
-        n_intervals=n_intervals,
-        org=org,
-        theme=theme,
-        viewport=viewport,
-        fetch=fetch_assets_page,
-        build_kpis=lambda kpis, lang: build_kpi_tiles(kpis, lang=lang),
-        make_figure=make_asset_status_figure,
-    )
+update_assets_page = domain_page_update(PAGE, fetch=fetch_assets_page, make_figure=make_asset_status_figure)
 
 
 def register(app: Dash) -> None:
