@@ -66,7 +66,7 @@ def _today() -> dt.date:
 
 
 def _failure(lang: str, exc: Exception):
-    log.exception("data page: read failed")
+    log.exception("data page: reading or drawing a panel failed")
     return build_error(lang, detail=t("data.error", lang, error=exc.__class__.__name__))
 
 
@@ -82,15 +82,15 @@ def update_data_status(_n, _refresh, batch_status, jobs_failed, _changed):
             runs = fetch_job_runs(
                 conn, outcome="failed" if jobs_failed and "failed" in jobs_failed else None, limit=100
             )
-    except DatabaseError as exc:
+        return (
+            tables.build_sources_table(sources, lang=lang),
+            tables.build_leader_line(lease, lang=lang),
+            tables.build_batches_table(batches, lang=lang),
+            tables.build_jobs_table(runs, lang=lang),
+        )
+    except Exception as exc:  # noqa: BLE001 - reading or drawing failed: logged with its traceback, shown as a failure
         error = _failure(lang, exc)
         return error, "", error, error
-    return (
-        tables.build_sources_table(sources, lang=lang),
-        tables.build_leader_line(lease, lang=lang),
-        tables.build_batches_table(batches, lang=lang),
-        tables.build_jobs_table(runs, lang=lang),
-    )
 
 
 def _quarantine_filters(status, fact, batch):
@@ -112,9 +112,9 @@ def update_quarantine(_n, _refresh, status, fact, batch, _changed):
             rows, total = fetch_quarantine(
                 conn, scope, limit=QUARANTINE_LIMIT, include_raw=show_raw, **_quarantine_filters(status, fact, batch)
             )
-    except DatabaseError as exc:
+        return quarantine.build_quarantine_table(rows, total=total, lang=lang, can_manage=can_manage, show_raw=show_raw)
+    except Exception as exc:  # noqa: BLE001 - reading or drawing failed: logged with its traceback, shown as a failure
         return _failure(lang, exc)
-    return quarantine.build_quarantine_table(rows, total=total, lang=lang, can_manage=can_manage, show_raw=show_raw)
 
 
 @require_permission("manage_data")

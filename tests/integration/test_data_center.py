@@ -137,6 +137,24 @@ def test_status_callback_shows_sources_batches_and_jobs(make_app, loaded):
     assert "暂无记录" in texts(jobs)
 
 
+def test_a_panel_that_fails_to_draw_shows_the_failure_and_logs_it(make_app, loaded, monkeypatch, caplog):
+    """A bug in a builder (as the never-run source's NaT once was) is logged with its traceback and
+    shown as a failure in the panels, not left as an empty panel and a 500."""
+    app = make_app(loaded)
+    import callbacks.data_center as data_callbacks
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("NaTType does not support astimezone")
+
+    monkeypatch.setattr(data_callbacks.tables, "build_sources_table", broken)
+    with request(app, VIEWER):
+        sources, leader, batches, jobs = data_callbacks.update_data_status(0, 0, "all", [], 0)
+    assert getattr(sources, "data-state") == "error" and getattr(batches, "data-state") == "error"
+    assert "数据暂不可用" in texts(sources)
+    logged = [r for r in caplog.records if "drawing a panel failed" in r.getMessage()]
+    assert logged and logged[0].exc_info[0] is ValueError
+
+
 def test_quarantine_is_rendered_as_text_and_raw_values_only_for_data_managers(make_app, loaded):
     app = make_app(loaded)
     from callbacks.data_center import update_quarantine
