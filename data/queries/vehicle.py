@@ -68,6 +68,12 @@ def vehicle_kpis(conn: Connection, node: dict, periods: Periods | None) -> pd.Da
     def flow(window: str, metric: str) -> float:
         return periods.if_covered(window, flows.get((window, metric), NAN))
 
+    def trip_count(window: str, metric: str) -> float:
+        # Conditional trip counts are stored only where they are not 0 (data/rollup): a window
+        # with trips but no such row had none of them, which is 0, not "no data".
+        value = flow(window, metric)
+        return 0.0 if pd.isna(value) and not pd.isna(flow(window, "vehicle.trips")) else value
+
     def cost_per_100km(window: str) -> float:
         costs = [
             flows[(window, m)]
@@ -112,7 +118,7 @@ def vehicle_kpis(conn: Connection, node: dict, periods: Periods | None) -> pd.Da
         {
             "metric_id": "vehicle.offhours_trips",
             "period": "mtd",
-            "value": flow("mtd", "vehicle.offhours_trips"),
+            "value": trip_count("mtd", "vehicle.offhours_trips"),
             "reference": flow("mtd", "vehicle.trips"),
             "reference_kind": "of_total",
         },

@@ -448,3 +448,27 @@ def test_no_rollups_give_empty_frames(empty_db):
             assert frame.empty, fetch.__name__
         with pytest.raises(OutOfScope):  # node 2 does not exist here: refused like a node outside the scope
             q.fetch_energy_kpis(conn, scope, 2)
+
+
+def test_a_month_with_trips_but_none_off_hours_shows_zero(sqlite_url):
+    """Off-hours trips are stored only where they are not 0: a month with trips and no such row
+    shows 0 trips off hours, not "no data"."""
+    import sqlalchemy as sa
+
+    from rollup_rows import build_rollup_fixture
+
+    build_rollup_fixture(sqlite_url)
+    engine = get_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("DELETE FROM rollup_daily WHERE metric_id = 'vehicle.offhours_trips' AND day >= :first"),
+            {"first": MTD[0]},
+        )
+        conn.execute(
+            sa.text("DELETE FROM rollup_monthly WHERE metric_id = 'vehicle.offhours_trips' AND month >= :first"),
+            {"first": MTD[0]},
+        )
+    with engine.connect() as conn:
+        frame = q.fetch_vehicle_kpis(conn, scope_for_org(conn, 1), 1).set_index("metric_id")
+    assert frame.loc["vehicle.offhours_trips", "value"] == 0.0
+    assert frame.loc["vehicle.offhours_trips", "reference"] > 0
