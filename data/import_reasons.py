@@ -6,7 +6,7 @@ gets the code and its parameters as ``key=value`` pairs, which is what an operat
 anyway; the pages render the sentence.
 
 Shared by the loaders (which raise them) and the data page's reads (which show them); imports
-nothing of the database. ``data.loaders.reasons`` re-exports it.
+nothing of the database.
 """
 
 from __future__ import annotations

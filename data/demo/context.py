@@ -160,7 +160,7 @@ def _local_midnight(day: dt.date) -> np.datetime64:
     return np.datetime64(day, "D").astype("datetime64[us]")
 
 
-# The loader's name for each fact table the demo fills (data/loaders/formats.py), so the data
+# The loader's name for each fact table the demo fills (data/import_formats/), so the data
 # page shows demo batches as it shows loaded ones; tables without an import format keep theirs.
 LOADER_FACT = MappingProxyType(
     {

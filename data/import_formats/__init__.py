@@ -11,7 +11,7 @@ unit of that column's values. ``docs/import-formats.md`` documents the same tabl
 - ``header``: header matching (normalize_header, match_header, detect_fact, choice_index …).
 
 Shared by the loaders (which read files with them) and the data page's reads (which re-check a
-quarantined row's header); imports nothing of the database. ``data.loaders.formats`` re-exports it.
+quarantined row's header); imports nothing of the database.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Loaders: import formats, the one-transaction-per-batch pipeline, the quarantine and the sources.
+"""Loaders: the one-transaction-per-batch pipeline, the quarantine and the sources (the import
+formats they read live in ``data.import_formats``, shared with the read side).
 
 Public API::
 
@@ -14,27 +15,17 @@ Public API::
 
 from __future__ import annotations
 
-from data.batch_message import parse_message
-from data.text_safety import neutralize_formula
-
 from .batch_record import BatchResult
 from .facts import Settings
-from .formats import FACTS, FORMATS
 from .hooks import register as register_hook
 from .hooks import registry as hook_registry
 from .pipeline import load_file, load_records, settings_from_config
 from .quarantine import QuarantineError, discard, resubmit
-from .reasons import FILE_ISSUES, ROW_REASONS, Issue
 from .sources import default_sources, ensure_sources, register_sql_source, run_source
 
 __all__ = [
     "BatchResult",
-    "FACTS",
-    "FILE_ISSUES",
-    "FORMATS",
-    "Issue",
     "QuarantineError",
-    "ROW_REASONS",
     "Settings",
     "default_sources",
     "discard",
@@ -42,8 +33,6 @@ __all__ = [
     "hook_registry",
     "load_file",
     "load_records",
-    "neutralize_formula",
-    "parse_message",
     "register_hook",
     "register_sql_source",
     "resubmit",

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from config import load_config
 from data.db import get_engine
+from data.import_formats import FACTS
 
-from .formats import FACTS
 from .pipeline import load_file, settings_from_config
 
 

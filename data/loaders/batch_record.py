@@ -14,11 +14,11 @@ from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection
 
 from data.batch_message import format_message
+from data.import_formats import FACT_DOMAINS
+from data.import_reasons import Issue
 from data.models import LoadBatch
 
 from .facts import Affected
-from .formats import FACT_DOMAINS
-from .reasons import Issue
 
 log = logging.getLogger("aocc.loaders")
 

@@ -12,7 +12,6 @@ import re
 import unicodedata
 
 from data.calendar import Calendar, calendar_for, configured_calendar
-from data.text_safety import FORMULA_PREFIXES, neutralize_formula  # noqa: F401 (the loaders' names for them)
 from data.text_safety import PLAIN_NUMBER as _NUMBER
 
 UTC = dt.UTC

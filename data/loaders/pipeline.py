@@ -23,15 +23,15 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection
 
 from data.calendar import add_months, calendar_for, month_start
+from data.import_formats import FACT_DOMAINS, FORMATS, match_header
+from data.import_reasons import Issue, file_issue
 from data.models import DataSource, LoadBatch, QuarantineRow
 
 from . import hooks as hook_registry
 from .batch_record import BatchResult, data_span, finish_batch, insert_batch, log_result, record_refused
 from .extract import ColumnBlock, RawRow, Table, file_checksum, open_table, raw_text
 from .facts import HANDLERS, Affected, BatchContext, Rejection, Settings, WriteResult
-from .formats import FACT_DOMAINS, FORMATS, match_header
 from .parsing import LocalTime
-from .reasons import Issue, file_issue
 
 log = logging.getLogger("aocc.loaders")
 

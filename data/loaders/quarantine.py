@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, insert, select, update
 
+from data.import_formats import FORMATS, match_header
+from data.import_reasons import Issue
 from data.models import AuditLog, LoadBatch, QuarantineRow
 
 from .batch_record import BatchResult
 from .extract import RawRow, Table
 from .facts import Settings
-from .formats import FORMATS, match_header
 from .pipeline import RowsRejected, run_batch, write_connection
-from .reasons import Issue
 
 
 class QuarantineError(Exception):

@@ -26,12 +26,12 @@ from sqlalchemy import Engine, create_engine, insert, select, text
 from sqlalchemy.pool import NullPool
 
 from data.catalog import DOMAINS
+from data.import_formats import FORMATS, facts_for_domain
 from data.models import DataSource
 
 from .batch_record import BatchResult
 from .extract import CSV_SUFFIXES, XLSX_SUFFIXES
 from .facts import Settings
-from .formats import FORMATS, facts_for_domain
 from .pipeline import load_file, load_records, write_connection
 
 log = logging.getLogger("aocc.loaders")

@@ -1,7 +1,7 @@
 """The data page (数据中心): sources, batches, the quarantine (every reason a row is refused for,
 every file-level issue), scheduler jobs and provenance.
 
-``data.reason.<code>`` covers every code of ``data.loaders.reasons.ROW_REASONS`` and
+``data.reason.<code>`` covers every code of ``data.import_reasons.ROW_REASONS`` and
 ``data.issue.<code>`` every code of ``FILE_ISSUES``; a test keeps them complete. Placeholders
 are the reason's parameters; the builders fill a missing one with "?" rather than fail.
 """

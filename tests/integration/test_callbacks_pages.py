@@ -285,3 +285,15 @@ def test_app_shell_for_the_request(rollup_db, make_app):
     )
     nobody = shell_for(UserInfo("x", "x", "viewer", frozenset(), 1))
     assert nav_keys(nobody) == []
+
+
+def test_wall_charts_take_their_text_size_from_the_screen(rollup_db, make_app):
+    """The page callback hands the browser's width to the figure: a 3840-pixel wall gets 36 px
+    chart text, a 1920 one 18 px, the desk theme its own size whatever the screen."""
+    app = make_app(rollup_db.url)
+    with request(app):
+        _, wall_4k, _ = update("energy")(0, None, "dark", {"width": 3840, "height": 2160})
+        _, wall_hd, _ = update("energy")(0, None, "dark", {"width": 1920, "height": 1080})
+        _, desk, _ = update("energy")(0, None, "light", {"width": 3840, "height": 2160})
+    assert wall_4k.layout.font.size == 36 and wall_hd.layout.font.size == 18
+    assert desk.layout.font.size == 13

@@ -19,8 +19,8 @@ from components.data_tables import build_batches_table
 from components.quarantine import build_quarantine_table
 from config import load_config
 from data.db import get_engine
+from data.import_reasons import FILE_ISSUES, ROW_REASONS
 from data.loaders import ensure_sources, load_file
-from data.loaders.reasons import FILE_ISSUES, ROW_REASONS
 from data.loaders.sources import SourceSpec
 from presentation.i18n import CATALOG
 from presentation.ingest_text import format_issue, format_reason

@@ -17,8 +17,8 @@ from data.db import dispose_engine, get_engine
 from data.demo import DatabaseNotEmpty, build_demo
 from data.demo.__main__ import main as demo_cli
 from data.demo.context import LOADER_FACT
-from data.loaders.formats import FORMATS, match_header
-from data.loaders.reasons import ROW_REASONS
+from data.import_formats import FORMATS, match_header
+from data.import_reasons import ROW_REASONS
 from data.migrate import upgrade
 from data.models import Base, MeterReading
 

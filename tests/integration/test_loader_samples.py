@@ -114,8 +114,8 @@ def demo_copy(demo_sqlite_url, tmp_path):
 
 
 def test_every_fact_has_a_sample():
+    from data.import_formats import FACTS
     from data.loaders.extract import open_table
-    from data.loaders.formats import FACTS
 
     facts = set()
     for path in SAMPLES.iterdir():

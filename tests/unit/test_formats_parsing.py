@@ -7,9 +7,10 @@ import datetime as dt
 
 import pytest
 
-from data.loaders.formats import FORMATS, detect_fact, match_header, normalize_header, split_header
-from data.loaders.parsing import LocalTime, ValueProblem, neutralize_formula, parse_number, parse_unit
-from data.loaders.reasons import FILE_ISSUES, ROW_REASONS
+from data.import_formats import FORMATS, detect_fact, match_header, normalize_header, split_header
+from data.import_reasons import FILE_ISSUES, ROW_REASONS
+from data.loaders.parsing import LocalTime, ValueProblem, parse_number, parse_unit
+from data.text_safety import neutralize_formula
 
 UTC = dt.UTC
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..formats import FORMATS
-from ..reasons import file_issue
+from data.import_formats import FORMATS
+from data.import_reasons import file_issue
+
 from .csv_file import _open_csv, detect_encoding
 from .header import SAMPLE_ROWS
 from .row import ColumnBlock, RawRow, column_letter, raw_text

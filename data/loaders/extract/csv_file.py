@@ -8,7 +8,8 @@ import csv
 import io
 from pathlib import Path
 
-from ..reasons import Issue, file_issue
+from data.import_reasons import Issue, file_issue
+
 from .csv_blocks import _BYTE_SAFE_CODECS, _byte_safe_delimiter, _CsvSource
 from .header import SAMPLE_ROWS, _attach_header
 from .row import _SURROGATE, RawRow, _csv_rows

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..formats import detect_fact, match_header
-from ..reasons import file_issue, row_issue
+from data.import_formats import detect_fact, match_header
+from data.import_reasons import file_issue, row_issue
+
 from .row import RawRow
 
 if TYPE_CHECKING:

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from data.import_reasons import Issue, row_issue
+
 from ..parsing import printable
-from ..reasons import Issue, row_issue
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A province batch can hold a long free-text column; a field larger than this is a broken file.

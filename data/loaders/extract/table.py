@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..formats import HeaderMap
-from ..reasons import Issue
+from data.import_formats import HeaderMap
+from data.import_reasons import Issue
+
 from .csv_blocks import _batched, _csv_blocks
 from .row import ColumnBlock, RawRow, column_letter, raw_text
 

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import iterparse
 
-from ..reasons import Issue, file_issue, row_issue
+from data.import_reasons import Issue, file_issue, row_issue
+
 from .header import SAMPLE_ROWS, _attach_header
 from .row import RawRow, column_letter
 from .table import Table

@@ -25,12 +25,12 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from data.calendar import Calendar, configured_calendar
+from data.import_formats import FORMATS, Field, HeaderMap, choice_index, normalize_header
+from data.import_reasons import Issue
 from data.models import Building, OrgNode, Vehicle
 
 from ..extract import RawRow
-from ..formats import FORMATS, Field, HeaderMap, choice_index, normalize_header
 from ..parsing import LocalTime, ValueProblem, clean_text, is_blank, parse_number, parse_unit
-from ..reasons import Issue
 
 IN_CHUNK = 500  # bound parameters per IN list (SQLite allows 32 766; keep statements small)
 

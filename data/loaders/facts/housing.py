@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from data.import_formats import normalize_header
 from data.models import HousingUnit, Lease, OfficeOccupancy, OfficeRoom, OfficeSpaceStandard, OrgNode
 
-from ..formats import normalize_header
 from ..parsing import ValueProblem
 from .base import Handler, building_orgs, org_ids
 

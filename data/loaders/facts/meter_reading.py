@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 
 from data.calendar import Calendar, add_months
+from data.import_formats import HeaderMap, choice_index, normalize_header
+from data.import_reasons import Issue
 from data.models import MeterReading
 from data.models.energy import METER_UNITS
 from data.rollup_delta import METER_KINDS
 
 from ..extract import RawRow
-from ..formats import HeaderMap, choice_index, normalize_header
 from ..parsing import ValueProblem, clean_text, is_blank, parse_number, parse_unit
-from ..reasons import Issue
 from .base import BatchContext, Handler, Record, Rejection, WriteResult, _chunks, building_orgs
 from .meter_columns import (
     MeterInfo,
