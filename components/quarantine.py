@@ -16,17 +16,18 @@ from dash import dcc, html
 
 from components.data_center import q_field, q_select
 from components.data_tables import build_none, build_table
-from data.text_safety import neutralize_formula
+from data.text_safety import neutralize_formula, reveal_invisible
 from presentation.format import format_time
 from presentation.i18n import t
 from presentation.ingest_text import catalog_label, fact_name, format_reason, format_where
 
 
 def build_raw_cells(raw: dict) -> html.Dl:
-    """The raw row, header → value, as text."""
+    """The raw row, header → value, as text; invisible characters (a zero-width space in a
+    code that looks valid) are written out as ``⟨U+200B⟩``."""
     items = []
     for key, value in (raw or {}).items():
-        items += [html.Dt(str(key)), html.Dd(str(value) if value not in (None, "") else "∅")]
+        items += [html.Dt(str(key)), html.Dd(reveal_invisible(str(value)) if value not in (None, "") else "∅")]
     return html.Dl(items, className="aocc-data__raw")
 
 

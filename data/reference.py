@@ -184,3 +184,18 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "viewer": ("view",),
     "wall": ("view", "wall"),
 }
+
+
+READING_CEILING_SOURCE = (
+    "本中心默认值：约为公共机构办公建筑小时峰值强度的十倍，可按本地情况修改 "
+    "(command-center default: about ten times the peak hourly intensity of public office buildings; edit locally)"
+)
+# (meter kind, per m² of floor area and hour, floor per hour for small buildings, unit): a reading
+# above (area × per_m2_hour, at least min_per_hour) × the hours it covers is refused even when the
+# meter has no history. A meter's rated capacity (meter.capacity_per_hour), when known, replaces it.
+READING_CEILINGS: tuple[tuple[str, float, float, str], ...] = (
+    ("electricity", 0.3, 50.0, "kWh"),
+    ("water", 0.01, 5.0, "m3"),
+    ("gas", 0.05, 20.0, "m3"),
+    ("heat", 0.002, 1.0, "GJ"),
+)

@@ -17,6 +17,7 @@ from .models import (
     MetricDefinition,
     OfficeSpaceStandard,
     PlanTarget,
+    ReadingCeiling,
     Role,
     RolePermission,
 )
@@ -76,6 +77,18 @@ def seed_reference(session: Session) -> None:
         )
         for i, (lvl, rank, zh, en, limit) in enumerate(reference.OFFICE_SPACE_STANDARDS)
         if (lvl, rank) not in have
+    )
+    have = _existing(session, ReadingCeiling.kind)
+    session.add_all(
+        ReadingCeiling(
+            kind=kind,
+            per_m2_hour=per_m2,
+            min_per_hour=floor,
+            unit=unit,
+            source=reference.READING_CEILING_SOURCE,
+        )
+        for kind, per_m2, floor, unit in reference.READING_CEILINGS
+        if kind not in have
     )
     have = _existing(session, PlanTarget.code)
     session.add_all(

@@ -12,6 +12,7 @@ import string
 
 import pandas as pd
 
+from data.text_safety import reveal_invisible
 from presentation.i18n import CATALOG, t
 
 
@@ -25,7 +26,7 @@ def _param_text(value, lang: str) -> str:
         return ("、" if lang == "zh" else ", ").join(str(v) for v in value) or "—"
     if value is None:
         return "—"
-    return str(value)
+    return reveal_invisible(str(value))
 
 
 def format_message(key: str, params: dict | None, lang: str) -> str:

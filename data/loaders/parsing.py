@@ -13,6 +13,7 @@ import unicodedata
 
 from data.calendar import Calendar, calendar_for, configured_calendar
 from data.text_safety import PLAIN_NUMBER as _NUMBER
+from data.text_safety import is_invisible
 
 UTC = dt.UTC
 
@@ -43,6 +44,17 @@ def clean_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip().strip("\u3000").strip()
+
+
+def normalize_code(value) -> str:
+    """A code as matched and stored: full-width forms made half-width (NFKC: ＳＢ０２５００１ →
+    SB025001), invisible format characters (U+200B, U+200D, a stray BOM …) removed and white space
+    around it stripped. Plain ASCII codes, nearly all of them, take the fast path."""
+    text = clean_text(value)
+    if text.isascii() and text.isprintable():
+        return text
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if not is_invisible(ch)).strip()
 
 
 def is_blank(value) -> bool:

@@ -23,6 +23,8 @@ from .base import utcnow as utcnow
 from .energy import CalendarDay as CalendarDay
 from .energy import Meter as Meter
 from .energy import MeterReading as MeterReading
+from .energy import MeterReadingNote as MeterReadingNote
+from .energy import ReadingCeiling as ReadingCeiling
 from .energy import WeatherDaily as WeatherDaily
 from .housing import HousingApplication as HousingApplication
 from .housing import HousingUnit as HousingUnit

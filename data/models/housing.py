@@ -22,6 +22,8 @@ class StaffMember(Base):
     person_phone: Mapped[str | None] = mapped_column(String(32))
     person_id_number: Mapped[str | None] = mapped_column(String(32))
     rank_code: Mapped[str] = mapped_column(String(32))
+    left_on: Mapped[dt.date | None] = mapped_column(Date)  # left the unit's staff list
+    batch_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class OfficeRoom(Base):

@@ -6,7 +6,9 @@ prefix comparison: data scope and roll-ups up the tree both rely on it.
 
 from __future__ import annotations
 
-from sqlalchemy import Float, ForeignKey, Integer, String
+import datetime as dt
+
+from sqlalchemy import Date, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -32,6 +34,12 @@ class OrgNode(Base):
     headcount: Mapped[int] = mapped_column(Integer, default=0)  # staff (编制人数), agencies only
     energy_users: Mapped[int] = mapped_column(Integer, default=0)  # 用能人数
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # 统一社会信用代码 (18 characters), when the unit has one; imported with the org master data.
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True, index=True)
+    # A unit abolished or merged keeps its node, its history and its roll-ups; it is no longer
+    # offered as a place for new facts.
+    retired_on: Mapped[dt.date | None] = mapped_column(Date)
+    batch_id: Mapped[int | None] = mapped_column(Integer)  # load_batch that last wrote the row
 
 
 class Department(Base):
@@ -58,3 +66,5 @@ class Building(Base):
     year_built: Mapped[int | None] = mapped_column(Integer)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    retired_on: Mapped[dt.date | None] = mapped_column(Date)
+    batch_id: Mapped[int | None] = mapped_column(Integer)

@@ -34,6 +34,8 @@ class Vehicle(Base):
     driver_name: Mapped[str | None] = mapped_column(String(64))
     driver_phone: Mapped[str | None] = mapped_column(String(32))
     driver_id_number: Mapped[str | None] = mapped_column(String(32))
+    retired_on: Mapped[dt.date | None] = mapped_column(Date)  # disposed (处置): kept with its history
+    batch_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class VehicleQuota(Base):

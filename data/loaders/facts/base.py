@@ -30,7 +30,7 @@ from data.import_reasons import Issue
 from data.models import Building, OrgNode, Vehicle
 
 from ..extract import RawRow
-from ..parsing import LocalTime, ValueProblem, clean_text, is_blank, parse_number, parse_unit
+from ..parsing import LocalTime, ValueProblem, clean_text, is_blank, normalize_code, parse_number, parse_unit
 
 IN_CHUNK = 500  # bound parameters per IN list (SQLite allows 32 766; keep statements small)
 
@@ -255,7 +255,7 @@ class Handler:
     def convert_value(self, f: Field, raw, column: str):
         kind = f.kind
         if kind in ("text", "code"):
-            text = clean_text(raw)
+            text = normalize_code(raw) if kind == "code" else clean_text(raw)
             if f.max_len and len(text) > f.max_len:
                 raise ValueProblem("text_too_long", length=len(text), max=f.max_len)
             return text
@@ -353,7 +353,7 @@ class Handler:
             if pos is None:
                 continue
             pending = {
-                i: clean_text(row.values[pos])
+                i: normalize_code(row.values[pos])
                 for i, row in enumerate(rows)
                 if out[i] is None and row is not None and pos < len(row.values) and not is_blank(row.values[pos])
             }
