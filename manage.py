@@ -1,6 +1,7 @@
 """Command line for operators: ``python manage.py <command>``.
 
-migrate                 bring the database to the newest schema
+migrate                 bring the database to the newest schema and seed the reference data
+                        every install needs (working-day calendar, asset categories, standards …)
 seed-demo [--tier T]    generate the demo province (only into an empty database with --if-empty)
 run                     migrate, seed the demo when AOCC_DEMO=1 and the database is empty,
                         then serve the web app and start the scheduler as its own process
@@ -37,9 +38,11 @@ def _config():
 
 def cmd_migrate(_args) -> int:
     from data.migrate import upgrade
+    from data.seed import seed_database
 
     cfg = _config()
     upgrade(cfg.database_url)
+    seed_database(cfg.database_url)  # reference data every install needs (calendar, categories …)
     print(f"database migrated: {_safe_url(cfg.database_url)}")
     return 0
 
@@ -70,8 +73,10 @@ def cmd_seed_demo(args) -> int:
 
 def _prepare(cfg) -> None:
     from data.migrate import upgrade
+    from data.seed import seed_database
 
     upgrade(cfg.database_url)
+    seed_database(cfg.database_url)  # reference data every install needs, demo or not
     if cfg.demo_mode:
         from data.demo import build_demo
 

@@ -199,3 +199,39 @@ READING_CEILINGS: tuple[tuple[str, float, float, str], ...] = (
     ("gas", 0.05, 20.0, "m3"),
     ("heat", 0.002, 1.0, "GJ"),
 )
+
+
+# Asset categories (asset_category): the classes of GB/T 14885 固定资产分类与代码 an office agency
+# holds — 通用设备, 专用设备, 家具和用具 —, coded in the style of the government procurement
+# catalogue (A02, A03, A06), with their common subcategories. Useful lives follow the application
+# guide of 政府会计准则第3号——固定资产 (computers and office equipment 6 years, air conditioners 8,
+# security equipment 5, furniture 15), straight line, no residual value. An install adds its own
+# subcategories (administrators edit the table; the asset import names the codes).
+# (code, parent code, name_zh, name_en, useful life in years)
+ASSET_CATEGORIES: tuple[tuple[str, str | None, str, str, int], ...] = (
+    ("A02", None, "通用设备", "General equipment", 6),
+    ("A0201", "A02", "计算机设备", "Computers", 6),
+    ("A020101", "A0201", "台式计算机", "Desktop computer", 6),
+    ("A020102", "A0201", "便携式计算机", "Laptop computer", 6),
+    ("A020103", "A0201", "服务器", "Server", 6),
+    ("A0202", "A02", "办公设备", "Office equipment", 6),
+    ("A020201", "A0202", "打印机", "Printer", 6),
+    ("A020202", "A0202", "复印机", "Copier", 6),
+    ("A020203", "A0202", "投影仪", "Projector", 6),
+    ("A020204", "A0202", "碎纸机", "Shredder", 6),
+    ("A0203", "A02", "电气设备", "Electrical equipment", 8),
+    ("A020301", "A0203", "空调机", "Air conditioner", 8),
+    ("A0204", "A02", "通信及网络设备", "Communication and network equipment", 6),
+    ("A020401", "A0204", "网络交换机", "Network switch", 6),
+    ("A020402", "A0204", "视频会议终端", "Video-conferencing terminal", 6),
+    ("A03", None, "专用设备", "Special equipment", 5),
+    ("A0301", "A03", "安防设备", "Security equipment", 5),
+    ("A030101", "A0301", "监控摄像机", "CCTV camera", 5),
+    ("A06", None, "家具和用具", "Furniture and fixtures", 15),
+    ("A0601", "A06", "家具", "Furniture", 15),
+    ("A060101", "A0601", "办公桌", "Desk", 15),
+    ("A060102", "A0601", "办公椅", "Office chair", 15),
+    ("A060103", "A0601", "文件柜", "Filing cabinet", 15),
+    ("A060104", "A0601", "沙发", "Sofa", 15),
+    ("A060105", "A0601", "会议桌", "Conference table", 15),
+)

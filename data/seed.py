@@ -1,16 +1,23 @@
-"""Seeds an empty database with what every install needs: catalog, departments, roles, reference data.
+"""Seeds an empty database with what every install needs: catalog, departments, roles, reference data,
+the working-day calendar and the asset categories.
 
-Idempotent: rows that already exist are left as an administrator may have edited them.
+Idempotent: rows that already exist are left as an administrator may have edited them. The one
+exception is a calendar day still holding the approximation of a year whose official schedule
+has since been added to ``data.workdays``: it becomes the official day (an edited day is kept).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from . import reference
+from . import reference, workdays
 from .catalog import DOMAINS, METRICS
 from .models import (
+    AssetCategory,
+    CalendarDay,
     DataVersion,
     Department,
     EnergyCoefficient,
@@ -96,6 +103,82 @@ def seed_reference(session: Session) -> None:
         for c, v, u, zh, en, src in reference.PLAN_TARGETS
         if c not in have
     )
+    seed_calendar(session)
+    seed_asset_categories(session)
     have = _existing(session, DataVersion.domain)
     session.add_all(DataVersion(domain=d, version=0) for d in (*DOMAINS, "reference") if d not in have)
     session.flush()
+
+
+def seed_database(url: str) -> None:
+    """``seed_reference`` in a transaction of its own on the (migrated) database at ``url``:
+    what ``manage.py migrate`` and ``run`` do after the migrations."""
+    from .db import get_engine, write_session
+
+    with write_session(get_engine(url)) as session:
+        seed_reference(session)
+
+
+def seed_calendar(session: Session, years: tuple[int, int] = workdays.SEEDED_YEARS) -> int:
+    """Store the days of ``years`` (first, last) that ``calendar_day`` lacks; bring the days of
+    newly official years up to date where nobody edited them. Returns the rows written."""
+    first, last = dt.date(years[0], 1, 1), dt.date(years[1], 12, 31)
+    columns = (CalendarDay.day, CalendarDay.is_workday, CalendarDay.holiday_zh, CalendarDay.holiday_en)
+    stored = {
+        day: (bool(is_workday), zh, en, bool(heating))
+        for day, is_workday, zh, en, heating in session.connection().execute(
+            select(*columns, CalendarDay.heating_season).where(CalendarDay.day.between(first, last))
+        )
+    }
+    defaults = list(workdays.calendar_rows(first, last))
+    missing = [_calendar_values(row) for row in defaults if row[0] not in stored]
+    if missing:
+        session.execute(insert(CalendarDay), missing)
+    official = [y for y in range(years[0], years[1] + 1) if workdays.is_official(y)]
+    changed = []
+    for year in official:
+        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        approximate = workdays.calendar_rows(start, end, approximate=True)
+        for now, before in zip(workdays.calendar_rows(start, end), approximate, strict=True):
+            held = stored.get(now[0])
+            if held is not None and held == tuple(before[1:]) and held != tuple(now[1:]):
+                changed.append(_calendar_values(now))
+    for values in changed:
+        session.execute(update(CalendarDay).where(CalendarDay.day == values["day"]).values(**values))
+    session.flush()
+    return len(missing) + len(changed)
+
+
+def _calendar_values(row: workdays.CalendarRow) -> dict:
+    day, is_workday, holiday_zh, holiday_en, heating = row
+    return {
+        "day": day,
+        "is_workday": is_workday,
+        "holiday_zh": holiday_zh,
+        "holiday_en": holiday_en,
+        "heating_season": heating,
+    }
+
+
+def seed_asset_categories(session: Session) -> int:
+    """Store the default asset categories whose codes ``asset_category`` lacks (parents first).
+    Returns the rows written."""
+    ids = {code: id_ for code, id_ in session.execute(select(AssetCategory.code, AssetCategory.id))}
+    added = 0
+    for code, parent, name_zh, name_en, life in reference.ASSET_CATEGORIES:
+        if code in ids:
+            continue
+        category = AssetCategory(
+            code=code,
+            parent_id=ids.get(parent),
+            name_zh=name_zh,
+            name_en=name_en,
+            useful_life_years=life,
+            depreciation_method="straight_line",
+            residual_rate=0.0,
+        )
+        session.add(category)
+        session.flush()  # a child needs its parent's id
+        ids[code] = category.id
+        added += 1
+    return added

@@ -1,46 +1,44 @@
-"""Fixed assets: the category tree, the register, movements (acquisition, idling, the public property
-warehouse 公物仓, redeployment 调剂, disposal), yearly physical audits (盘点) and open requests.
+"""Fixed assets: the register, movements (acquisition, idling, the public property warehouse 公物仓,
+redeployment 调剂, disposal), yearly physical audits (盘点) and open requests.
 
-Useful lives follow the government accounting guidance (computers and office equipment 6 years,
-air conditioners 8, furniture 15, security equipment 5), no residual value.
+The category tree and its useful lives are the reference data ``data.seed`` stores in every
+database (``data.reference.ASSET_CATEGORIES``); the demo draws its assets from those rows.
 """
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..models import AssetCategory
 from ..rollup import insert_frame
 from .context import BuildContext, local_to_utc
 
-# (code, parent code, zh, en, useful life years, leaf weight, typical price yuan)
-CATEGORIES = (
-    ("A02", None, "通用设备", "General equipment", 6, 0, 0),
-    ("A0201", "A02", "计算机设备", "Computers", 6, 0, 0),
-    ("A020101", "A0201", "台式计算机", "Desktop computer", 6, 0.16, 5200),
-    ("A020102", "A0201", "便携式计算机", "Laptop computer", 6, 0.08, 7200),
-    ("A020103", "A0201", "服务器", "Server", 6, 0.01, 65000),
-    ("A0202", "A02", "办公设备", "Office equipment", 6, 0, 0),
-    ("A020201", "A0202", "打印机", "Printer", 6, 0.06, 2600),
-    ("A020202", "A0202", "复印机", "Copier", 6, 0.02, 26000),
-    ("A020203", "A0202", "投影仪", "Projector", 6, 0.03, 6500),
-    ("A020204", "A0202", "碎纸机", "Shredder", 6, 0.02, 1500),
-    ("A0203", "A02", "电气设备", "Electrical equipment", 8, 0, 0),
-    ("A020301", "A0203", "空调机", "Air conditioner", 8, 0.07, 5800),
-    ("A0204", "A02", "通信及网络设备", "Communication and network equipment", 6, 0, 0),
-    ("A020401", "A0204", "网络交换机", "Network switch", 6, 0.02, 14000),
-    ("A020402", "A0204", "视频会议终端", "Video-conferencing terminal", 6, 0.01, 30000),
-    ("A03", None, "专用设备", "Special equipment", 5, 0, 0),
-    ("A0301", "A03", "安防设备", "Security equipment", 5, 0, 0),
-    ("A030101", "A0301", "监控摄像机", "CCTV camera", 5, 0.04, 1800),
-    ("A06", None, "家具和用具", "Furniture and fixtures", 15, 0, 0),
-    ("A0601", "A06", "家具", "Furniture", 15, 0, 0),
-    ("A060101", "A0601", "办公桌", "Desk", 15, 0.15, 2200),
-    ("A060102", "A0601", "办公椅", "Office chair", 15, 0.18, 900),
-    ("A060103", "A0601", "文件柜", "Filing cabinet", 15, 0.10, 1600),
-    ("A060104", "A0601", "沙发", "Sofa", 15, 0.03, 4800),
-    ("A060105", "A0601", "会议桌", "Conference table", 15, 0.02, 9000),
+# How common each leaf category of the seeded tree (``data.reference.ASSET_CATEGORIES``) is among an
+# agency's assets, and its typical price in yuan.
+LEAF_PROFILE = MappingProxyType(
+    {
+        "A020101": (0.16, 5200),
+        "A020102": (0.08, 7200),
+        "A020103": (0.01, 65000),
+        "A020201": (0.06, 2600),
+        "A020202": (0.02, 26000),
+        "A020203": (0.03, 6500),
+        "A020204": (0.02, 1500),
+        "A020301": (0.07, 5800),
+        "A020401": (0.02, 14000),
+        "A020402": (0.01, 30000),
+        "A030101": (0.04, 1800),
+        "A060101": (0.15, 2200),
+        "A060102": (0.18, 900),
+        "A060103": (0.10, 1600),
+        "A060104": (0.03, 4800),
+        "A060105": (0.02, 9000),
+    }
 )
 IDLE_ANOMALY_CATEGORIES = ("A020201", "A020203", "A020101")
 MAX_AGE_DAYS = 12 * 365
@@ -51,34 +49,7 @@ AUDIT_SKIPPED_SHARE = 0.06  # agencies that missed their latest yearly audit
 def write_assets(conn: Connection, ctx: BuildContext) -> None:
     rng = ctx.rng("assets")
     plan = ctx.plan
-    categories = pd.DataFrame(
-        CATEGORIES, columns=["code", "parent_code", "name_zh", "name_en", "useful_life_years", "weight", "price"]
-    )
-    categories.insert(0, "id", np.arange(1, len(categories) + 1))
-    id_of = dict(zip(categories["code"], categories["id"]))
-    categories["parent_id"] = pd.array([id_of.get(p) for p in categories["parent_code"]], dtype="Int64")
-    categories["depreciation_method"] = "straight_line"
-    categories["residual_rate"] = 0.0
-    ctx.add_count(
-        "asset_category",
-        insert_frame(
-            conn,
-            "asset_category",
-            categories[
-                [
-                    "id",
-                    "code",
-                    "parent_id",
-                    "name_zh",
-                    "name_en",
-                    "useful_life_years",
-                    "depreciation_method",
-                    "residual_rate",
-                ]
-            ],
-        ),
-    )
-
+    categories = _seeded_categories(conn)
     a = ctx.structure.assets.copy()
     n = len(a)
     leaves = categories[categories["weight"] > 0]
@@ -177,6 +148,27 @@ def write_assets(conn: Connection, ctx: BuildContext) -> None:
     )
     ctx.add_count("asset_audit", insert_frame(conn, "asset_audit", audits))
     _write_requests(conn, ctx, rng, leaves)
+
+
+def _seeded_categories(conn: Connection) -> pd.DataFrame:
+    """The asset categories ``data.seed`` stored, with each leaf's weight and price (0 for the others)."""
+    categories = pd.read_sql(
+        sa.select(
+            AssetCategory.id,
+            AssetCategory.code,
+            AssetCategory.name_zh,
+            AssetCategory.name_en,
+            AssetCategory.useful_life_years,
+        ).order_by(AssetCategory.code),
+        conn,
+    )
+    missing = set(LEAF_PROFILE) - set(categories["code"])
+    if missing:
+        raise LookupError(f"asset categories not seeded: {', '.join(sorted(missing))}")
+    profile = [LEAF_PROFILE.get(code, (0.0, 0)) for code in categories["code"]]
+    categories["weight"] = [weight for weight, _price in profile]
+    categories["price"] = [price for _weight, price in profile]
+    return categories
 
 
 def _audits(

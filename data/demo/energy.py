@@ -13,8 +13,10 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..models import CalendarDay
 from ..reference import ENERGY_COEFFICIENTS
 from ..rollup import format_timestamps, insert_frame
 from .context import BuildContext, local_to_utc
@@ -45,8 +47,23 @@ def _coefficient(code: str) -> float:
 
 
 def write_calendar_and_weather(conn: Connection, ctx: BuildContext) -> None:
-    calendar = calendar_frame(dt.date(ctx.first_day.year, 1, 1), dt.date(ctx.as_of.year, 12, 31))
-    ctx.add_count("calendar_day", insert_frame(conn, "calendar_day", calendar))
+    """The working-day calendar as stored (``data.seed`` seeds it; days it lacks are added from the
+    same defaults), and the weather of each city."""
+    first, last = dt.date(ctx.first_day.year, 1, 1), dt.date(ctx.as_of.year, 12, 31)
+    stored = pd.read_sql(
+        sa.select(CalendarDay.day, CalendarDay.is_workday, CalendarDay.heating_season).where(
+            CalendarDay.day.between(first, last)
+        ),
+        conn,
+    )
+    calendar = calendar_frame(first, last)
+    known = calendar["day"].isin(pd.to_datetime(stored["day"]))
+    ctx.add_count("calendar_day", insert_frame(conn, "calendar_day", calendar[~known]))
+    if known.any():  # the stored flags win over the defaults: an administrator may have edited them
+        flags = stored.assign(day=pd.to_datetime(stored["day"])).set_index("day")
+        at = calendar.loc[known, "day"]
+        calendar.loc[known, "is_workday"] = flags.loc[at, "is_workday"].astype(bool).to_numpy()
+        calendar.loc[known, "heating_season"] = flags.loc[at, "heating_season"].astype(bool).to_numpy()
     days = calendar["day"].to_numpy().astype("datetime64[D]")
     in_range = (days >= np.datetime64(ctx.first_day, "D")) & (days <= np.datetime64(ctx.last_day, "D"))
     ctx.workday = calendar["is_workday"].to_numpy(dtype=bool)[in_range]

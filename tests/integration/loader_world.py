@@ -141,7 +141,8 @@ def build_world(url: str) -> None:
         )
         conn.execute(
             insert(AssetCategory),
-            [dict(id=1, code="ITC", name_zh="计算机", name_en="Computers", useful_life_years=6, residual_rate=0.0)],
+            # id 900: the seeded default categories (data.reference.ASSET_CATEGORIES) take the first ids
+            [dict(id=900, code="ITC", name_zh="计算机", name_en="Computers", useful_life_years=6, residual_rate=0.0)],
         )
         conn.execute(
             insert(Asset),
@@ -150,7 +151,7 @@ def build_world(url: str) -> None:
                     id=1,
                     code="AS-0001",
                     org_id=4,
-                    category_id=1,
+                    category_id=900,
                     name_zh="台式计算机",
                     status="in_use",
                     status_since=dt.date(2024, 3, 1),

@@ -99,6 +99,8 @@ def facts(db_url):
                 dict(id=3, code="B2-E", building_id=2, kind="electricity", unit="kWh", interval_minutes=60),
             ],
         )
+        # These days replace the seeded calendar's (2 March becomes a holiday for the test).
+        conn.execute(sa.delete(CalendarDay.__table__).where(CalendarDay.day.between(D(2026, 2, 28), D(2026, 3, 4))))
         _insert(
             conn,
             CalendarDay,
@@ -181,9 +183,10 @@ def facts(db_url):
         _insert(
             conn,
             AssetCategory,
-            [dict(id=1, code="K", name_zh="类", name_en="k", useful_life_years=10, residual_rate=0.0)],
+            # id 900: the seeded default categories (data.reference.ASSET_CATEGORIES) take the first ids
+            [dict(id=900, code="K", name_zh="类", name_en="k", useful_life_years=10, residual_rate=0.0)],
         )
-        asset = dict(category_id=1, name_zh="资", original_value_yuan=1000.0, building_id=None)
+        asset = dict(category_id=900, name_zh="资", original_value_yuan=1000.0, building_id=None)
         _insert(
             conn,
             Asset,
