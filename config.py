@@ -21,6 +21,16 @@ def _env_str(name: str, default: str) -> str:
     return value if value not in (None, "") else default
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {value!r}") from exc
+
+
 def _env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value in (None, ""):
@@ -71,6 +81,14 @@ class Config:
     loader_chunk_rows: int = 20_000
     loader_jump_factor: float = 10.0
     loader_future_tolerance_seconds: int = 600
+    # Hostile files (issue 16): what the loader reads at most, checked before a file is parsed
+    # (data/loaders/extract/limits.py; docs/data-operations.md).
+    loader_max_file_bytes: int = 1 << 30
+    loader_max_uncompressed_bytes: int = 512 << 20
+    loader_max_compression_ratio: float = 100.0
+    loader_max_zip_members: int = 2_000
+    loader_max_rows: int = 1_048_576
+    loader_max_cells: int = 20_000_000
 
     def with_overrides(self, **overrides) -> Config:
         return replace(self, **overrides)
@@ -114,5 +132,11 @@ def load_config(**overrides) -> Config:
         drop_interval_seconds=_env_int("AOCC_DROP_INTERVAL_SECONDS", 60),
         simulator_interval_seconds=_env_int("AOCC_SIMULATOR_INTERVAL_SECONDS", 180),
         scheduler_lease_seconds=_env_int("AOCC_SCHEDULER_LEASE_SECONDS", 60),
+        loader_max_file_bytes=_env_int("AOCC_LOADER_MAX_FILE_BYTES", 1 << 30),
+        loader_max_uncompressed_bytes=_env_int("AOCC_LOADER_MAX_UNCOMPRESSED_BYTES", 512 << 20),
+        loader_max_compression_ratio=_env_float("AOCC_LOADER_MAX_COMPRESSION_RATIO", 100.0),
+        loader_max_zip_members=_env_int("AOCC_LOADER_MAX_ZIP_MEMBERS", 2_000),
+        loader_max_rows=_env_int("AOCC_LOADER_MAX_ROWS", 1_048_576),
+        loader_max_cells=_env_int("AOCC_LOADER_MAX_CELLS", 20_000_000),
     )
     return cfg.with_overrides(**overrides) if overrides else cfg

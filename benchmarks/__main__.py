@@ -5,6 +5,7 @@
   ingest      meter-reading ingest vs the raw insert rate (see benchmarks/bench_ingest.py)
   memory      resident memory of an app worker serving every page (see benchmarks/bench_memory.py)
   wall        first complete render of the wall screen in headless Chromium (benchmarks/bench_wall.py)
+  hostile     refusal time of hostile XLSX files, loader memory on large files (benchmarks/bench_hostile.py)
   all         callbacks, ingest, memory and the wall screen
 
 Results are written to benchmarks/results.json and BENCHMARKS.md unless --no-record.
@@ -21,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=("build", "callbacks", "ingest", "memory", "wall", "all"))
+    parser.add_argument("what", choices=("build", "callbacks", "ingest", "memory", "wall", "hostile", "all"))
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--repeat", type=int, default=30, help="timed runs per callback")
     parser.add_argument("--raw-repeat", type=int, default=3, help="timed runs per raw-table view")
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("SECRET_KEY", os.urandom(32).hex())  # `import app` needs one; the runs use their own
 
-    from benchmarks import bench_callbacks, bench_ingest, bench_memory, bench_wall
+    from benchmarks import bench_callbacks, bench_hostile, bench_ingest, bench_memory, bench_wall
     from benchmarks.province import ensure_province
     from benchmarks.results import record
 
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
             results += bench_memory.bench_database(database, rounds=60)
         if args.what in ("wall", "all"):
             results += bench_wall.bench_database(database, runs=7)
+    if args.what == "hostile":  # fresh SQLite databases of its own: not per --database
+        results += bench_hostile.bench(runs=15)
     if results and not args.no_record:
         record(results)
         print(f"recorded {len(results)} figures in benchmarks/results.json and BENCHMARKS.md")

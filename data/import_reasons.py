@@ -66,6 +66,17 @@ FILE_ISSUES: dict[str, tuple[str, ...]] = {
     "hook_failed": ("hook", "error"),
     "encoding_detected": ("encoding",),
     "sheet_used": ("sheet",),
+    # Hostile files (data/loaders/extract/limits.py): sizes are formatted ("1.0 GiB"), counts grouped.
+    "file_too_large": ("size", "limit", "bytes", "limit_bytes"),
+    "file_too_large_uncompressed": ("size", "limit", "bytes", "limit_bytes"),
+    "suspicious_compression": ("member", "ratio", "limit", "size", "compressed"),
+    "archive_too_many_members": ("count", "limit"),
+    "archive_bad_member_name": ("member",),
+    "not_a_workbook": ("suffix", "found"),
+    "sheet_too_large": ("sheet", "dimension", "rows", "cells", "max_rows", "max_cells"),
+    "sheet_too_many_rows": ("sheet", "row", "max_rows"),
+    "sheet_too_many_cells": ("sheet", "row", "max_cells"),
+    "row_too_wide": ("sheet", "row", "cells", "max_columns"),
 }
 
 

@@ -299,4 +299,48 @@ MESSAGES = {
     ),
     "data.issue.encoding_detected": ("文件编码：{encoding}", "Encoding: {encoding}"),
     "data.issue.sheet_used": ("读取工作表：{sheet}", "Sheet read: {sheet}"),
+    # hostile files: refused before they are parsed (data/loaders/extract/limits.py)
+    "data.issue.file_too_large": (
+        "文件大小 {size}，超过上限 {limit}，未读取",
+        "The file is {size}, over the limit of {limit}; it was not read",
+    ),
+    "data.issue.file_too_large_uncompressed": (
+        "文件解压后 {size}，超过上限 {limit}，未读取",
+        "The file inflates to {size}, over the limit of {limit}; it was not read",
+    ),
+    "data.issue.suspicious_compression": (
+        "文件中的 {member} 压缩比异常（{compressed} 解压后为 {size}，{ratio} 倍，上限 {limit} 倍），疑为恶意文件，未读取",
+        "{member} in the file is compressed suspiciously well ({compressed} inflating to {size}, "
+        "{ratio}×, limit {limit}×); it looks hostile and was not read",
+    ),
+    "data.issue.archive_too_many_members": (
+        "文件内含 {count} 个部件，超过上限 {limit}，不像正常的 Excel 工作簿，未读取",
+        "The file holds {count} parts, over the limit of {limit}; it is not a normal Excel workbook and was not read",
+    ),
+    "data.issue.archive_bad_member_name": (
+        "文件内含路径异常的部件 {member}，疑为恶意文件，未读取",
+        "The file holds a part with a suspicious path, {member}; it looks hostile and was not read",
+    ),
+    "data.issue.not_a_workbook": (
+        "文件扩展名为 {suffix}，但内容不是 Excel 工作簿（实际为：{found}），请在 Excel 中另存为 .xlsx 或 CSV",
+        "The file is named {suffix} but is not an Excel workbook (it is: {found}); save it from Excel as .xlsx or CSV",
+    ),
+    "data.issue.sheet_too_large": (
+        "工作表「{sheet}」声明的范围 {dimension} 有 {rows} 行、{cells} 个单元格，"
+        "超过上限（{max_rows} 行、{max_cells} 个单元格），未读取",
+        "Sheet “{sheet}” declares the range {dimension}: {rows} rows, {cells} cells, "
+        "over the limits ({max_rows} rows, {max_cells} cells); it was not read",
+    ),
+    "data.issue.sheet_too_many_rows": (
+        "工作表「{sheet}」读到第 {row} 行，超过行数上限 {max_rows} 行，已停止读取",
+        "Sheet “{sheet}” reached row {row}, over the limit of {max_rows} rows; reading stopped",
+    ),
+    "data.issue.sheet_too_many_cells": (
+        "工作表「{sheet}」读到第 {row} 行时单元格超过上限 {max_cells} 个，已停止读取",
+        "Sheet “{sheet}” passed the limit of {max_cells} cells at row {row}; reading stopped",
+    ),
+    "data.issue.row_too_wide": (
+        "工作表「{sheet}」第 {row} 行有 {cells} 个以上单元格，超过 Excel 的 {max_columns} 列，已停止读取",
+        "Row {row} of sheet “{sheet}” has more than {cells} cells, beyond Excel's {max_columns} columns; reading stopped",
+    ),
 }
