@@ -45,6 +45,14 @@ ROW_REASONS: dict[str, tuple[str, ...]] = {
     "excel_error": ("column", "value"),
     "duplicate_in_file": ("first_line",),
     "malformed_row": ("error",),
+    # Master data (org units, buildings, meters, vehicles, staff): data/loaders/facts/master_*.py
+    "bad_credit_code": ("column", "value"),
+    "duplicate_credit_code": ("column", "value", "other"),
+    "org_cycle": ("code", "parent"),
+    "second_root": ("code", "root"),
+    "reading_hour_not_daily": ("column", "value", "interval"),
+    "meter_history_conflict": ("code", "field", "old", "new"),
+    "unknown_rank": ("column", "value", "admin_level", "allowed"),
 }
 
 # File-level issues: recorded on the batch (``LoadBatch.message``), shown on the data page.

@@ -7,6 +7,7 @@ required. Headers are matched after normalisation (full-width → half-width, ca
 unit of that column's values. ``docs/import-formats.md`` documents the same tables.
 
 - ``field``: Field, FactFormat and the registry FORMATS;
+- ``master``: master data (org units, buildings, meters, vehicles, staff), loaded first;
 - ``energy``, ``vehicle``, ``asset``, ``housing``: each domain's formats;
 - ``header``: header matching (normalize_header, match_header, detect_fact, choice_index …).
 
@@ -16,7 +17,7 @@ quarantined row's header); imports nothing of the database.
 
 from __future__ import annotations
 
-from data.import_formats import asset, energy, housing, vehicle
+from data.import_formats import asset, energy, housing, master, vehicle
 from data.import_formats.asset import ASSET_STATUS_CHOICES
 from data.import_formats.energy import METER_KIND_CHOICES
 from data.import_formats.field import FIELD_KINDS, FORMATS, FactFormat, Field, _register
@@ -29,9 +30,11 @@ from data.import_formats.header import (
     normalize_header,
     split_header,
 )
+from data.import_formats.master import MASTER_DOMAIN, MASTER_FACTS
 
-# The registration order is the order of FACTS, which the upload page and the tests follow.
-for _domain in (energy, vehicle, asset, housing):
+# The registration order is the order of FACTS, which the upload page and the tests follow:
+# master data first, in dependency order (org units, buildings, meters, vehicles, staff).
+for _domain in (master, energy, vehicle, asset, housing):
     for _fmt in _domain.DOMAIN_FORMATS:
         _register(_fmt)
 del _domain, _fmt
@@ -44,12 +47,19 @@ def facts_for_domain(domain: str | None) -> tuple[str, ...]:
     return tuple(f for f, d in FACT_DOMAINS.items() if domain in (None, d))
 
 
+def is_master(fact: str | None) -> bool:
+    """Whether ``fact`` is master data (org units, buildings, meters, vehicles, staff)."""
+    return fact in MASTER_FACTS
+
+
 __all__ = [
     "ASSET_STATUS_CHOICES",
     "FACTS",
     "FACT_DOMAINS",
     "FIELD_KINDS",
     "FORMATS",
+    "MASTER_DOMAIN",
+    "MASTER_FACTS",
     "METER_KIND_CHOICES",
     "FactFormat",
     "Field",
@@ -58,6 +68,7 @@ __all__ = [
     "detect_fact",
     "facts_for_domain",
     "header_score",
+    "is_master",
     "match_header",
     "normalize_header",
     "split_header",

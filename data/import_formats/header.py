@@ -124,7 +124,7 @@ def detect_fact(rows_sample: list, candidates: tuple[str, ...]) -> tuple[str | N
     Title rows above the header (``2026年11月用电量统计表``) are common in department exports, so
     the header is the first row of the sample that matches a format well.
     """
-    best: tuple[int, int, str | None, int | None] = (0, 0, None, None)
+    best: tuple[int, int, int, str | None, int | None] = (0, 0, 0, None, None)
     for row_index, row in enumerate(rows_sample):
         for fact in candidates:
             score = header_score(fact, row)
@@ -132,13 +132,16 @@ def detect_fact(rows_sample: list, candidates: tuple[str, ...]) -> tuple[str | N
                 continue
             fmt = FORMATS[fact]
             required_hits = sum(1 for f in fmt.required if f in _present_fields(fact, row))
-            rank = (required_hits, score)
-            if rank > best[:2]:
-                best = (required_hits, score, fact, row_index)
-        if best[2] is not None:
+            # A format whose every required column is present beats one that only shares more
+            # names (a reading file naming meter, building and energy type is not a meter list).
+            complete = int(match_header(fact, row)[0] is not None)
+            rank = (complete, required_hits, score)
+            if rank > best[:3]:
+                best = (complete, required_hits, score, fact, row_index)
+        if best[3] is not None:
             # The first row that matches anything is the header; do not look further down.
             break
-    return best[2], best[3]
+    return best[3], best[4]
 
 
 def _present_fields(fact: str, row) -> set[str]:

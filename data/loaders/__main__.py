@@ -1,7 +1,9 @@
 """Load files by hand: ``python -m data.loaders FILE... [--fact F] [--force] [--url URL]``.
 
-Each file is one batch, exactly as from a drop folder, but the file stays where it is.
-Exit status 1 if any file failed.
+Each file is one batch, exactly as from a drop folder, but the file stays where it is. Master
+data (org units, buildings, meters, vehicles, staff) is loaded first, in that order, whatever
+the order of the arguments; then the fact files in the order given. Exit status 1 if any file
+failed. A new installation: ``python -m data.loaders data/samples/master_*.* data/samples/fresh_*.csv``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from data.db import get_engine
 from data.import_formats import FACTS
 
 from .pipeline import load_file, settings_from_config
+from .sources import loading_order
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     engine = get_engine(args.url or config.database_url)
     settings = settings_from_config(config)
     failed = 0
-    for path in args.files:
+    files = list(args.files) if args.fact else loading_order(list(args.files))
+    for path in files:
         result = load_file(
             engine, path, now=dt.datetime.now(dt.UTC), fact=args.fact, settings=settings, force=args.force
         )

@@ -23,7 +23,8 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection
 
 from data.calendar import add_months, calendar_for, month_start
-from data.import_formats import FACT_DOMAINS, FORMATS, match_header
+from data.catalog import DOMAINS
+from data.import_formats import FACT_DOMAINS, FORMATS, MASTER_DOMAIN, is_master, match_header
 from data.import_reasons import Issue, file_issue
 from data.models import DataSource, LoadBatch, QuarantineRow
 
@@ -31,6 +32,8 @@ from . import hooks as hook_registry
 from .batch_record import BatchResult, data_span, finish_batch, insert_batch, log_result, record_refused
 from .extract import ColumnBlock, RawRow, Table, file_checksum, open_table, raw_text
 from .facts import HANDLERS, Affected, BatchContext, Rejection, Settings, WriteResult
+from .facts.master_common import MOVES_CACHE
+from .facts.master_moves import refresh_after_moves
 from .parsing import LocalTime
 
 log = logging.getLogger("aocc.loaders")
@@ -39,6 +42,7 @@ log = logging.getLogger("aocc.loaders")
 # (two loaders writing the same natural keys would otherwise race between read and write).
 # SQLite serialises writers anyway (BEGIN IMMEDIATE).
 ADVISORY_LOCK_CLASS = 0x41_4F_43  # "AOC"
+WHOLE_FILE_ROWS = 10**9  # a handler with ``whole_file`` reads its file as one chunk
 
 
 class BatchInvariantError(AssertionError):
@@ -311,6 +315,8 @@ def _apply_batch(
     handler = HANDLERS[fact](ctx, table.header)
     logged = 0
     chunk_rows = settings.block_rows if hasattr(handler, "convert_block") else settings.chunk_rows
+    if getattr(handler, "whole_file", False):
+        chunk_rows = WHOLE_FILE_ROWS  # master data: rows refer to each other (a parent later in the file)
     for chunk in table.blocks(chunk_rows):
         result.rows_read += len(chunk)
         written, rejections = _convert_and_write(handler, chunk)
@@ -341,7 +347,17 @@ def _apply_batch(
         result.status = "unchanged"
         result.issues.append(file_issue("no_changes"))
     if result.rows_accepted:
+        moves = ctx.cache.get(MOVES_CACHE)
+        if moves:
+            refresh_after_moves(
+                conn, moves, calendar=settings.calendar, as_of=settings.calendar.local_day(now), affected=affected
+            )
         _refresh_rollups(conn, fact, affected, result.batch_id, now, settings)
+        if is_master(fact):
+            from data.rollup import bump_data_version
+
+            # Pages and caches read the tree, buildings, meters and vehicles of every domain.
+            bump_data_version(conn, (*DOMAINS, MASTER_DOMAIN))
     _touch_source(conn, source_id, now, high_water_mark)
     if in_transaction is not None:
         in_transaction(conn, result)

@@ -6,6 +6,10 @@ returns the batches it produced. The scheduler calls it on the source's interval
 * **file_drop** — ``config = {"folder": path, "domain": "energy"}``. Every settled CSV/XLSX
   file in the folder is loaded as one batch, then moved to ``done/`` (applied or unchanged)
   or ``failed/`` (refused or failed), its name carrying the batch id. Files are never deleted.
+  A domain's folder takes that domain's facts and master data; ``drop/master/`` master data
+  only. Master files of a scan are loaded first, in dependency order (org units, buildings,
+  meters, vehicles, staff), then the facts in their order of arrival, so a reading file
+  dropped with the meter list that names its meters loads cleanly whatever the order of arrival.
 * **sql** — ``config = {"url", "query", "fact", "mapping", "hwm_column", "initial_hwm"}``. The
   query gets the high-water mark as ``:hwm`` and should return only newer rows
   (``WHERE updated_at > :hwm``); the largest ``hwm_column`` value read becomes the new mark,
@@ -26,15 +30,18 @@ from sqlalchemy import Engine, create_engine, insert, select, text
 from sqlalchemy.pool import NullPool
 
 from data.catalog import DOMAINS
-from data.import_formats import FORMATS, facts_for_domain
+from data.import_formats import FORMATS, MASTER_DOMAIN, MASTER_FACTS, facts_for_domain
 from data.models import DataSource
 
 from .batch_record import BatchResult
-from .extract import CSV_SUFFIXES, XLSX_SUFFIXES
+from .extract import CSV_SUFFIXES, XLSX_SUFFIXES, open_table
 from .facts import Settings
 from .pipeline import load_file, load_records, write_connection
 
 log = logging.getLogger("aocc.loaders")
+
+# Master data changes seldom: its folder is not "stale" after a day without files.
+MASTER_STALE_AFTER_SECONDS = 400 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ def default_sources(config) -> list[SourceSpec]:
     """The sources every install has: one drop folder per domain, and the simulator in demo mode."""
     drop_dir = Path(getattr(config, "drop_root", None) or Path(config.data_dir) / "drop")
     names = {
+        MASTER_DOMAIN: ("主数据投放目录", "Master data drop folder"),
         "energy": ("能耗数据投放目录", "Energy drop folder"),
         "vehicle": ("公车数据投放目录", "Vehicle drop folder"),
         "asset": ("资产数据投放目录", "Asset drop folder"),
@@ -68,9 +76,9 @@ def default_sources(config) -> list[SourceSpec]:
             names[d][1],
             {"folder": str(drop_dir / d), "domain": d},
             interval,
-            26 * 3600,
+            MASTER_STALE_AFTER_SECONDS if d == MASTER_DOMAIN else 26 * 3600,
         )
-        for d in DOMAINS
+        for d in (*DOMAINS, MASTER_DOMAIN)
     ]
     if getattr(config, "demo_mode", False):
         specs.append(
@@ -244,14 +252,58 @@ def process_drop_folder(
     folder = Path(source.config["folder"])
     ensure_drop_folder(folder)
     domain = source.config.get("domain") or source.domain
-    candidates = facts_for_domain(domain if domain in DOMAINS else None)
+    candidates = drop_candidates(domain)
+    own = facts_for_domain(domain) if domain in DOMAINS else candidates
     results = []
-    for path in pending_files(folder, settle_seconds=settle_seconds):
-        result = load_file(engine, path, now=now, source_id=source.id, candidates=candidates, settings=settings)
+    for path, fact in loading_plan(pending_files(folder, settle_seconds=settle_seconds), candidates):
+        # A master file is read as master data; any other file as before, among the folder's own
+        # facts (so a file that matches nothing says which of their columns are missing).
+        chosen = MASTER_FACTS if fact in MASTER_FACTS else own
+        result = load_file(engine, path, now=now, source_id=source.id, candidates=chosen, settings=settings)
         target = move_processed(path, folder, result)
         log.info("drop %s: %s -> %s", source.code, result.summary(), target.relative_to(folder))
         results.append(result)
     return results
+
+
+def drop_candidates(domain: str | None) -> tuple[str, ...]:
+    """The formats a drop folder of ``domain`` accepts: master data everywhere, plus the domain's
+    facts (every fact for a folder without a known domain)."""
+    if domain == MASTER_DOMAIN:
+        return MASTER_FACTS
+    if domain in DOMAINS:
+        return MASTER_FACTS + facts_for_domain(domain)
+    return tuple(FORMATS)
+
+
+def loading_order(paths: list[Path], candidates: tuple[str, ...] | None = None) -> list[Path]:
+    """``paths`` (in order of arrival) with the master-data files first, in dependency order
+    (org units, buildings, meters, vehicles, staff), then the others in their order. A file whose
+    format cannot be told counts as a fact file (its load will say why it is refused)."""
+    return [path for path, _fact in loading_plan(paths, candidates)]
+
+
+def loading_plan(paths: list[Path], candidates: tuple[str, ...] | None = None) -> list[tuple[Path, str | None]]:
+    """``loading_order`` with the format detected for each file (None: not told)."""
+    ranked = []
+    for position, path in enumerate(paths):
+        fact = detect_file_fact(path, candidates)
+        rank = MASTER_FACTS.index(fact) if fact in MASTER_FACTS else len(MASTER_FACTS)
+        ranked.append((rank, position, path, fact))
+    return [(path, fact) for _rank, _position, path, fact in sorted(ranked, key=lambda r: r[:2])]
+
+
+def detect_file_fact(path: Path, candidates: tuple[str, ...] | None = None) -> str | None:
+    """The format of the file at ``path`` from its header (None when it cannot be told)."""
+    try:
+        table = open_table(path, candidates=candidates)
+    except Exception:  # an unreadable file is refused by its load, with the reason
+        log.debug("could not detect the format of %s", path, exc_info=True)
+        return None
+    try:
+        return None if table.refused else table.fact
+    finally:
+        table.close()
 
 
 # --- SQL source -------------------------------------------------------------------------

@@ -55,6 +55,7 @@ MESSAGES = {
     "data.domain.asset": ("资产", "Assets"),
     "data.domain.housing": ("住房", "Housing"),
     "data.domain.reference": ("参考数据", "Reference"),
+    "data.domain.master": ("主数据", "Master data"),
     "data.scheduler.leader": ("调度进程：{holder}（租约至 {until}）", "Scheduler: {holder} (lease until {until})"),
     "data.scheduler.no_leader": ("调度进程未运行或租约已过期", "No scheduler is running, or its lease has expired"),
     # --- batches ----------------------------------------------------------------------------------
@@ -91,6 +92,11 @@ MESSAGES = {
     "data.fact.weather_daily": ("气象数据", "Weather"),
     "data.fact.asset_audit": ("资产盘点", "Asset audits"),
     "data.fact.insurance_policy": ("车辆保险", "Vehicle insurance"),
+    "data.fact.org_unit": ("机构", "Org units"),
+    "data.fact.building": ("建筑", "Buildings"),
+    "data.fact.meter": ("表计", "Meters"),
+    "data.fact.vehicle": ("车辆台账", "Vehicle register"),
+    "data.fact.staff": ("人员职级", "Staff and ranks"),
     "data.fact.unknown": ("未识别", "Not recognised"),
     # --- quarantine -------------------------------------------------------------------------------
     "data.quarantine.heading": ("隔离区", "Quarantine"),
@@ -245,6 +251,37 @@ MESSAGES = {
         "Same record as line {first_line} of this file, with different values",
     ),
     "data.reason.malformed_row": ("本行格式错误：{error}", "Malformed row: {error}"),
+    # --- master data (org units, buildings, meters, vehicles, staff) -----------------------------
+    "data.reason.bad_credit_code": (
+        "「{column}」“{value}”不是有效的统一社会信用代码（应为18位，末位校验码须正确），请核对后重填",
+        "“{value}” in “{column}” is not a valid unified social credit code (18 characters with a correct check character)",
+    ),
+    "data.reason.duplicate_credit_code": (
+        "统一社会信用代码“{value}”已属于机构 {other}，同一代码不能登记给两个机构",
+        "The unified social credit code “{value}” already belongs to unit {other}: one code, one unit",
+    ),
+    "data.reason.org_cycle": (
+        "机构 {code} 的上级机构 {parent} 是它自己或它的下级，机构层级不能形成循环",
+        "Unit {code} cannot have {parent} as its parent: that is the unit itself or one of its own subunits",
+    ),
+    "data.reason.second_root": (
+        "机构 {code} 没有填写上级机构，但机构树已有顶级机构 {root}；只有顶级机构可以不填上级",
+        "Unit {code} has no parent, but the tree already has its top unit {root}: only the top unit may have none",
+    ),
+    "data.reason.reading_hour_not_daily": (
+        "「{column}」为 {value} 点，但该表每 {interval} 分钟采集一次；抄表时刻只适用于按日抄表的表计（应为 0）",
+        "“{column}” is {value}, but this meter is read every {interval} minutes: "
+        "a reading hour applies to daily meters only (use 0)",
+    ),
+    "data.reason.meter_history_conflict": (
+        "表计 {code} 已有读数，不能把「{field}」从 {old} 改为 {new}（历史读数会被误读）；如确已换表，请新建表计编号",
+        "Meter {code} already has readings: “{field}” cannot change from {old} to {new} "
+        "(its history would be misread); a replaced meter needs a new code",
+    ),
+    "data.reason.unknown_rank": (
+        "「{column}」“{value}”不是该单位适用的职级（办公用房标准级别：{admin_level}），可选：{allowed}",
+        "“{value}” in “{column}” is not a rank of a {admin_level}-level unit; one of: {allowed}",
+    ),
     # --- file-level issues (batches) ---------------------------------------------------------------
     "data.issue.encoding_unknown": (
         "文件编码无法识别（{detail}），请另存为 UTF-8 或 GBK 编码的 CSV",

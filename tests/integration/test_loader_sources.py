@@ -54,7 +54,14 @@ def make_drop(url, folder, domain="energy"):
 def test_default_sources_one_drop_folder_per_domain(tmp_path):
     cfg = load_config(var_dir=tmp_path, data_dir=tmp_path / "data", demo_mode=True)
     specs = default_sources(cfg)
-    assert [s.code for s in specs] == ["drop_energy", "drop_vehicle", "drop_asset", "drop_housing", "simulator"]
+    assert [s.code for s in specs] == [
+        "drop_energy",
+        "drop_vehicle",
+        "drop_asset",
+        "drop_housing",
+        "drop_master",
+        "simulator",
+    ]
     assert specs[0].config["folder"] == str(tmp_path / "data" / "drop" / "energy")
     assert "simulator" not in [s.code for s in default_sources(load_config(var_dir=tmp_path, demo_mode=False))]
 

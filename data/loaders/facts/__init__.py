@@ -1,7 +1,8 @@
 """One handler per fact: validate and standardise rows, then upsert them by natural key.
 
 The package is split by domain: ``base`` (settings, the batch context, ``Handler``),
-``meter_reading`` and ``meter_columns`` (meter readings, row-wise and column-wise), ``vehicle``
+``master_org``, ``master_site``, ``master_fleet`` (master data: org units, buildings and meters,
+vehicles and staff; ``master_common`` and ``master_moves`` shared by them), ``meter_reading`` and ``meter_columns`` (meter readings, row-wise and column-wise), ``vehicle``
 (trips, fuel, maintenance), ``asset`` (assets, movements) and ``housing`` (office occupancy,
 leases). ``HANDLERS`` maps each fact of ``formats.FORMATS`` to its handler.
 """
@@ -23,6 +24,9 @@ from .base import (
     WriteResult,
 )
 from .housing import LeaseHandler, OfficeOccupancyHandler
+from .master_fleet import StaffHandler, VehicleHandler
+from .master_org import OrgUnitHandler
+from .master_site import BuildingHandler, MeterHandler
 from .meter_columns import MeterInfo, MeterTable, Readings, write_readings
 from .meter_reading import ENERGY_METRIC_BY_KIND, MeterReadingHandler
 from .vehicle import FuelHandler, MaintenanceHandler, TripHandler
@@ -30,6 +34,11 @@ from .vehicle import FuelHandler, MaintenanceHandler, TripHandler
 HANDLERS: dict[str, type[Handler]] = {
     h.fact: h
     for h in (
+        OrgUnitHandler,
+        BuildingHandler,
+        MeterHandler,
+        VehicleHandler,
+        StaffHandler,
         MeterReadingHandler,
         TripHandler,
         FuelHandler,
@@ -52,19 +61,24 @@ __all__ = [
     "AssetHandler",
     "AssetMovementHandler",
     "BatchContext",
+    "BuildingHandler",
     "FuelHandler",
     "Handler",
     "LeaseHandler",
     "MaintenanceHandler",
     "MeterInfo",
+    "MeterHandler",
     "MeterReadingHandler",
     "MeterTable",
     "OfficeOccupancyHandler",
+    "OrgUnitHandler",
     "Readings",
     "Record",
     "Rejection",
     "Settings",
+    "StaffHandler",
     "TripHandler",
+    "VehicleHandler",
     "WriteResult",
     "write_readings",
 ]
