@@ -1,5 +1,5 @@
-"""The data page's callbacks: reads of sources, batches, jobs, quarantine and provenance on the
-page's interval, and the two quarantine actions (re-submit a corrected row, discard a row).
+"""The data page's callbacks: reads of sources, batches, jobs, quarantine, reading notes and
+provenance on the page's interval, and the two quarantine actions (re-submit a corrected row, discard a row).
 
 Reading needs ``view``; the quarantine's raw values and every action need ``manage_data``,
 checked here on the server (``require_permission``), whatever the page showed. Quarantined rows
@@ -36,6 +36,7 @@ from data.queries.ingest import (
     fetch_sources,
 )
 from data.queries.org import fetch_org, org_name
+from data.queries.reading_notes import latest_note_batch, reading_notes
 from data.scope import NotInScope
 from presentation.i18n import t
 from presentation.ingest_text import format_issue
@@ -53,6 +54,7 @@ log = logging.getLogger("aocc.callbacks.data")
 
 UTC = dt.UTC
 QUARANTINE_LIMIT = 200
+NOTES_LIMIT = 200
 PROVENANCE_MONTHS = 12
 
 
@@ -113,6 +115,23 @@ def update_quarantine(_n, _refresh, status, fact, batch, _changed):
                 conn, scope, limit=QUARANTINE_LIMIT, include_raw=show_raw, **_quarantine_filters(status, fact, batch)
             )
         return quarantine.build_quarantine_table(rows, total=total, lang=lang, can_manage=can_manage, show_raw=show_raw)
+    except Exception as exc:  # noqa: BLE001 - reading or drawing failed: logged with its traceback, shown as a failure
+        return _failure(lang, exc)
+
+
+@require_permission("view")
+def update_reading_notes(_n, _refresh, batch):
+    """The reading notes (抄表人, 备注) of the batch asked for, or of the latest batch with notes;
+    the reader masked unless the user may see personal data."""
+    lang = current_language()
+    try:
+        scope = current_scope()
+        with current_engine().connect() as conn:
+            batch_id = int(batch) if batch not in (None, "") else latest_note_batch(conn, scope)
+            if batch_id is None:
+                return ui.build_reading_notes(None, total=0, batch_id=None, lang=lang)
+            notes, total = reading_notes(conn, scope, batch_id=batch_id, limit=NOTES_LIMIT)
+        return ui.build_reading_notes(notes, total=total, batch_id=batch_id, lang=lang)
     except Exception as exc:  # noqa: BLE001 - reading or drawing failed: logged with its traceback, shown as a failure
         return _failure(lang, exc)
 
@@ -241,6 +260,12 @@ def register(app: Dash) -> None:
         Input(ui.Q_BATCH, "value"),
         Input(ui.Q_CHANGED, "data"),
     )(update_quarantine)
+    app.callback(
+        Output(ui.NOTES, "children"),
+        Input(ui.INTERVAL, "n_intervals"),
+        Input(ui.REFRESH, "n_clicks"),
+        Input(ui.NOTES_BATCH, "value"),
+    )(update_reading_notes)
     app.callback(
         Output(ui.Q_SELECTED, "data"),
         Output(ui.Q_EDITOR, "hidden"),

@@ -3,15 +3,19 @@ the callbacks fill.
 
 The sections' contents are built elsewhere: the texts in ``presentation.ingest_text``, the
 sources, batches, jobs and provenance tables in ``components.data_tables``, the quarantine browser,
-correction form and CSV export in ``components.quarantine``.
+correction form and CSV export in ``components.quarantine``; the small table of a batch's reading
+notes (抄表备注) is built here (``build_reading_notes``).
 """
 
 from __future__ import annotations
 
+import pandas as pd
 from dash import dcc, html
 
+from components.data_tables import build_none, build_table
 from components.shell import dropdown_labels
 from data.import_formats import FACTS
+from presentation.format import format_time
 from presentation.i18n import t
 from presentation.ingest_text import fact_name
 
@@ -44,6 +48,8 @@ JOBS = "data-jobs"
 JOBS_FAILED = "data-jobs-failed"
 PROVENANCE = "data-provenance"
 PROVENANCE_QUERY = "data-provenance-query"
+NOTES = "data-notes"
+NOTES_BATCH = "data-notes-batch"
 Q_SELECT = "data-q-select"  # pattern: {"type": Q_SELECT, "row": id}
 Q_FIELD = "data-q-field"  # pattern: {"type": Q_FIELD, "column": header}
 
@@ -100,6 +106,29 @@ def _editor_frame(lang: str) -> html.Div:
         hidden=True,
         className="aocc-card aocc-data__editor",
     )
+
+
+def build_reading_notes(notes: pd.DataFrame | None, *, total: int, batch_id: int | None, lang: str) -> list:
+    """The reading notes of a batch (columns of ``data.queries.reading_notes.reading_notes``, the
+    reader already masked for a scope without personal data): meter, time, reader, note, every
+    value a text child (a note that looks like a formula or markup is shown as written)."""
+    if notes is None or notes.empty:
+        return [build_none(lang)]
+    rows = [
+        [
+            html.Code(str(r["meter_code"])),
+            format_time(r["ts"]),
+            "" if r["reader_name"] is None or pd.isna(r["reader_name"]) else str(r["reader_name"]),
+            "" if r["note"] is None or pd.isna(r["note"]) else str(r["note"]),
+        ]
+        for r in notes.to_dict("records")
+    ]
+    headers = [t(k, lang) for k in ("data.notes.meter", "data.notes.time", "data.notes.reader", "data.notes.note")]
+    out = [html.P(t("data.notes.of_batch", lang, batch=batch_id), className="aocc-data__hint")] if batch_id else []
+    out.append(build_table(headers, rows, class_name="aocc-table--notes"))
+    if total > len(notes):
+        out.append(html.P(t("data.notes.more", lang, shown=len(notes), total=total), className="aocc-data__hint"))
+    return out
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -198,6 +227,17 @@ def build_data_page(
                     className="aocc-data__filter",
                 ),
                 html.Div(id=BATCHES),
+            ),
+            _section(
+                "data.notes.heading",
+                lang,
+                html.P(t("data.notes.hint", lang), className="aocc-data__hint"),
+                html.Label(
+                    [t("data.notes.batch", lang), dcc.Input(id=NOTES_BATCH, type="number", min=1, debounce=True)],
+                    className="aocc-field aocc-data__filter",
+                ),
+                html.Div(id=NOTES),
+                section_id="notes",
             ),
             _section("data.quarantine.heading", lang, *quarantine_tools, section_id="quarantine"),
             _section(

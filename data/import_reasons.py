@@ -25,6 +25,9 @@ ROW_REASONS: dict[str, tuple[str, ...]] = {
     "future_timestamp": ("column", "value", "now"),
     "end_before_start": ("start", "end"),
     "implausible_jump": ("value", "reference", "factor"),
+    # Meter readings from real department files (issue #16)
+    "above_ceiling": ("column", "value", "ceiling", "unit", "basis"),
+    "meter_kind_mismatch": ("column", "meter", "kind", "written"),
     "unit_not_recognized": ("column", "unit"),
     "unit_mismatch": ("column", "unit", "expected"),
     "unknown_meter": ("code",),

@@ -91,10 +91,24 @@ METER_READING = FactFormat(
             required=True,
         ),
         _f("unit", "unit", "单位", "计量单位", "unit", "units"),
+        # Kept beside the reading (meter_reading_note): who read the meter, and what they wrote.
+        _f(
+            "reader_name",
+            "text",
+            "抄表人",
+            "抄表员",
+            "reader",
+            "reader name",
+            "reader_name",
+            max_len=64,
+            personal=True,
+        ),
+        _f("note", "text", "备注", "说明", "note", "notes", "remark", "remarks", "comment", "comments", max_len=500),
     ),
     natural_key=("meter_id", "ts"),
     alternatives=(("meter_code",), ("building_code", "meter_kind")),
 )
-# Exactly one of "ts" and "day" is required; checked by header.match_header.
+# Exactly one of "ts" and "day" is required; checked by header.match_header. With a unit column,
+# a blank unit cell is a missing value; a unit in the header counts only without a unit column.
 
 DOMAIN_FORMATS: tuple[FactFormat, ...] = (METER_READING,)

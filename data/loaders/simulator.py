@@ -127,6 +127,8 @@ def run_simulator(engine: Engine, source, *, now: dt.datetime, settings: Setting
                 name=name,
                 source_id=source.id,
                 settings=settings,
+                # the readings name no unit: without a unit column, each is in its meter's own unit
+                columns=("meter_code", "ts", "value") if fact == "meter_reading" else None,
                 in_transaction=set_mark if last else None,
             )
         )

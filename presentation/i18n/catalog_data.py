@@ -154,6 +154,19 @@ MESSAGES = {
     "data.job.name.housekeeping": ("历史清理", "Housekeeping"),
     "data.job.name.source": ("数据源 {code}", "Source {code}"),
     "data.jobs.failed_only": ("只看失败", "Failures only"),
+    # --- reading notes (抄表人, 备注 written beside meter readings) ---------------------------------
+    "data.notes.heading": ("抄表备注", "Meter reading notes"),
+    "data.notes.batch": ("批次", "Batch"),
+    "data.notes.hint": (
+        "所填批次中随读数一并导入的抄表人和备注；未填批次时显示最近一个带备注的批次",
+        "Readers and notes that came with the readings of the batch given; without one, the latest batch with notes",
+    ),
+    "data.notes.meter": ("表计", "Meter"),
+    "data.notes.time": ("读数时间", "Reading time"),
+    "data.notes.reader": ("抄表人", "Reader"),
+    "data.notes.note": ("备注", "Note"),
+    "data.notes.of_batch": ("批次 #{batch}", "Batch #{batch}"),
+    "data.notes.more": ("仅显示前 {shown} 条，共 {total} 条", "Showing the first {shown} of {total}"),
     # --- provenance -------------------------------------------------------------------------------
     "data.provenance.heading": ("数据溯源", "Provenance"),
     "data.provenance.for": (
@@ -203,6 +216,15 @@ MESSAGES = {
     "data.reason.implausible_jump": (
         "读数 {value} 超过该表近期典型值 {reference} 的 {factor} 倍，疑似跳变或单位错误",
         "Reading {value} is more than {factor}× the meter's recent typical {reference}: a jump or a wrong unit",
+    ),
+    # meter readings from real department files (issue #16)
+    "data.reason.above_ceiling": (
+        "读数 {value} {unit} 超过该表一个计量周期的上限 {ceiling} {unit}（依据：{basis}），疑似单位错误或多写了位数",
+        "Reading {value} {unit} is above the meter's ceiling of {ceiling} {unit} for one interval ({basis}): a wrong unit or extra digits?",
+    ),
+    "data.reason.meter_kind_mismatch": (
+        "表计 {meter} 的能源类型是 {kind}，与「{column}」填写的“{written}”不符",
+        "Meter {meter} measures {kind}, but “{column}” says “{written}”",
     ),
     "data.reason.unit_not_recognized": (
         "「{column}」的单位“{unit}”无法识别",

@@ -18,38 +18,42 @@ from loader_world import NOW, build_world
 # (meter code, time, value, unit): plain rows and every kind of doubtful cell the column way
 # must hand over to the row checks. No quotes, so the file is one clean column block.
 CELLS = [
-    ("E-B001", "2026-11-20 01:00", "100.5", ""),
+    ("E-B001", "2026-11-20 01:00", "100.5", "kWh"),
     ("E-B001", "2026-11-20 02:00", "99", "kWh"),
     ("E-B001", "2026-11-20 03:00", "0.5", "MWh"),  # another unit of the same kind: converted
     ("E-B001", "2026-11-20 04:00", "120", "度"),
     ("E-B001", "2026-11-20 05:00", "12", "立方米"),  # a water unit for an electricity meter
     ("E-B001", "2026-11-20 06:00", "12", "furlongs"),  # not a unit
-    ("E-B001", "2026-11-20 07:00", "-5", ""),  # negative
-    ("E-B001", "2026-11-20 08:00", "abc", ""),  # not a number
-    ("E-B001", "2026-11-20 09:00", "nan", ""),
-    ("E-B001", "2026-11-20 10:00", "inf", ""),
-    ("E-B001", "2026-11-20 11:00", "", ""),  # missing value
-    ("E-B001", "2026-11-20 12:00", " 42 ", ""),  # spaces around a number
-    ("E-B001", "2026-11-20 13:00", "１２", ""),  # full-width digits
-    ("E-B001", "2026-11-20 14:00", "12kWh", ""),  # the unit in the cell
-    (" E-B001 ", "2026-11-20 15:00", "7", ""),  # spaces around the code
-    ("E-NOPE", "2026-11-20 16:00", "7", ""),  # unknown meter
-    ("", "2026-11-20 17:00", "7", ""),  # no meter
-    ("E-B001", "2026-11-20 17:30", "7", ""),  # not on the hour
-    ("E-B001", "2026-11-20", "7", ""),  # a date without a time for an hourly meter
-    ("E-B001", "2026/11/20 18:00", "7", ""),  # another date format
-    ("E-B001", "20.11.2026 19:00", "7", ""),  # one the loader does not read
-    ("E-B001", "2026-11-29 20:00", "7", ""),  # in the future
-    ("E-B001", "", "7", ""),  # no time
-    ("W-B001", "2026-11-19", "3.5", ""),  # a daily meter by its date
+    ("E-B001", "2026-11-20 07:00", "-5", "kWh"),  # negative
+    ("E-B001", "2026-11-20 08:00", "abc", "kWh"),  # not a number
+    ("E-B001", "2026-11-20 09:00", "nan", "kWh"),
+    ("E-B001", "2026-11-20 10:00", "inf", "kWh"),
+    ("E-B001", "2026-11-20 11:00", "", "kWh"),  # missing value
+    ("E-B001", "2026-11-20 12:00", " 42 ", "kWh"),  # spaces around a number
+    ("E-B001", "2026-11-20 13:00", "１２", "kWh"),  # full-width digits
+    ("E-B001", "2026-11-20 14:00", "12kWh", ""),  # the unit in the cell, none in the unit column
+    (" E-B001 ", "2026-11-20 15:00", "7", "kWh"),  # spaces around the code
+    ("E-NOPE", "2026-11-20 16:00", "7", "kWh"),  # unknown meter
+    ("", "2026-11-20 17:00", "7", "kWh"),  # no meter
+    ("E-B001", "2026-11-20 17:30", "7", "kWh"),  # not on the hour
+    ("E-B001", "2026-11-20", "7", "kWh"),  # a date without a time for an hourly meter
+    ("E-B001", "2026/11/20 18:00", "7", "kWh"),  # another date format
+    ("E-B001", "20.11.2026 19:00", "7", "kWh"),  # one the loader does not read
+    ("E-B001", "2026-11-29 20:00", "7", "kWh"),  # in the future
+    ("E-B001", "", "7", "kWh"),  # no time
+    ("E-B001", "2026-11-20 21:00", "7", ""),  # a blank unit in a file with a unit column
+    ("Ｅ－Ｂ００１", "2026-11-20 22:00", "8", "kWh"),  # a full-width code
+    ("E-B001\u200b", "2026-11-20 23:00", "9", "kWh"),  # a zero-width space in the code
+    ("E-B001", "2026-11-21 00:00", "1E+12", "kWh"),  # far above any building's ceiling
+    ("W-B001", "2026-11-19", "3.5", "m3"),  # a daily meter by its date
     ("W-B001", "2026-11-18", "3", "吨"),  # tonnes of water
-    ("E-B002", "2026-11-20 01:00", "55", ""),
-    ("E-B002", "2026-11-20 01:00", "55", ""),  # the same row again: a duplicate
-    ("E-B002", "2026-11-20 02:00", "56", ""),
-    ("E-B002", "2026-11-20 02:00", "57", ""),  # the same key, another value: refused
+    ("E-B002", "2026-11-20 01:00", "55", "kWh"),
+    ("E-B002", "2026-11-20 01:00", "55", "kWh"),  # the same row again: a duplicate
+    ("E-B002", "2026-11-20 02:00", "56", "kWh"),
+    ("E-B002", "2026-11-20 02:00", "57", "kWh"),  # the same key, another value: refused
     ("G-B002", "2026-11-19", "8", "m³"),
 ] + [  # plain rows around them: a clean stretch long enough to be read column-wise
-    (meter, f"2026-11-19 {hour:02d}:00", f"{40 + hour}.25", "")
+    (meter, f"2026-11-19 {hour:02d}:00", f"{40 + hour}.25", "kWh")
     for meter in ("E-B001", "E-B002")
     for hour in range(1, 25)
 ]

@@ -42,7 +42,7 @@ SCRIPT = textwrap.dedent("""
     start = dt.datetime(2025, 1, 1, 1, 0)
     written, rows, bad = 0, 0, 0
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        fh.write("表计编号,时间,用电量,备注\\n")
+        fh.write("表计编号,时间,用电量,附加信息\\n")  # a wide column the format ignores (备注 would be stored)
         hour = 0
         while written < target:
             ts = (start + dt.timedelta(hours=hour)).strftime("%Y-%m-%d %H:%M")

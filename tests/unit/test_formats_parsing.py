@@ -162,11 +162,11 @@ def test_header_normalisation():
 
 
 def test_match_header_with_aliases_and_unit_hint():
-    header, issues = match_header("meter_reading", ["表号", "抄表时间", "用电量（千瓦时）", "备注"])
+    header, issues = match_header("meter_reading", ["表号", "抄表时间", "用电量（千瓦时）", "序号"])
     assert issues == []
     assert header.positions == {"meter_code": 0, "ts": 1, "value": 2}
     assert header.unit_hints == {"value": "千瓦时"}
-    assert header.ignored == ("备注",)
+    assert header.ignored == ("序号",)
     header, issues = match_header("meter_reading", ["Meter code", "Timestamp", "Value", "Unit"])
     assert issues == [] and set(header.positions) == {"meter_code", "ts", "value", "unit"}
 

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from data.models import Building, Meter
+from data.models import Building, Meter, ReadingCeiling
 from data.models.energy import METER_UNITS
 from data.rollup import format_timestamps, month_numbers
 from data.rollup_delta import METER_KINDS, EnergyDeltas
@@ -30,7 +30,12 @@ from .base import BatchContext, Rejection, WriteResult, _chunks, _issue
 
 
 class MeterInfo:
-    """A meter as the loader needs it (a plain slotted class: thousands are built per batch)."""
+    """A meter as the loader needs it (a plain slotted class: thousands are built per batch).
+
+    ``reading_hour`` is the local hour a daily meter's interval ends at (0 for sub-daily meters);
+    ``ceiling`` the highest plausible reading of one interval, ``ceiling_basis`` where it comes
+    from (``MeterTable`` computes both).
+    """
 
     __slots__ = (
         "id",
@@ -43,13 +48,32 @@ class MeterInfo:
         "interval_minutes",
         "active",
         "prov_key",
+        "reading_hour",
+        "ceiling",
+        "ceiling_basis",
     )
 
-    def __init__(self, id, code, building_id, org_id, building_code, kind, unit, interval_minutes, active):
+    def __init__(
+        self,
+        id,
+        code,
+        building_id,
+        org_id,
+        building_code,
+        kind,
+        unit,
+        interval_minutes,
+        active,
+        reading_hour=0,
+        ceiling=math.inf,
+        ceiling_basis="",
+    ):
         self.id, self.code, self.building_id, self.org_id = id, code, building_id, org_id
         self.building_code, self.kind, self.unit = building_code, kind, unit
         self.interval_minutes, self.active = interval_minutes, bool(active)
         self.prov_key = "meter_reading:" + kind
+        self.reading_hour = reading_hour if interval_minutes >= 1440 else 0
+        self.ceiling, self.ceiling_basis = ceiling, ceiling_basis
 
 
 _KEY_SPAN = 1 << 34  # epoch seconds stay below 2^34 until the year 2514
@@ -59,11 +83,16 @@ _EPOCH = dt.date(1970, 1, 1)
 
 class MeterTable:
     """Every meter of the province, as arrays by position (the column-wise path), with the
-    ``MeterInfo`` objects the row path needs built only when it needs them."""
+    ``MeterInfo`` objects the row path needs built only when it needs them.
 
-    def __init__(self, rows: list[tuple]):
-        columns = list(zip(*rows)) if rows else [()] * 9
-        ids, codes, buildings, orgs, building_codes, kinds, units, intervals, active = columns
+    ``rows``: (id, code, building id, org id, building code, kind, unit, interval minutes, active,
+    reading hour, rated capacity per hour or None, building floor area or None); ``ceilings``:
+    kind -> (per m² and hour, minimum per hour), the ``reading_ceiling`` reference table.
+    """
+
+    def __init__(self, rows: list[tuple], ceilings: dict[str, tuple[float, float]] | None = None):
+        columns = list(zip(*rows)) if rows else [()] * 12
+        ids, codes, buildings, orgs, _building_codes, kinds, _units, intervals, active, hours, capacity, area = columns
         self._rows = rows
         self.id = np.array(ids, dtype=np.int64)
         self.building = np.array(buildings, dtype=np.int64)
@@ -72,6 +101,11 @@ class MeterTable:
         self.kind = np.array([kind_code[k] for k in kinds], dtype=np.int64)
         self.interval = np.array(intervals, dtype=np.int64)
         self.active = np.array([bool(a) for a in active], dtype=bool)
+        # The local hour a daily meter is read at; sub-daily meters end their intervals on their own grid.
+        self.reading_hour = np.where(self.interval >= 1440, np.array([h or 0 for h in hours], dtype=np.int64), 0)
+        # What decides a reading's time: its interval and, for a daily meter, its reading hour.
+        self.time_class = self.interval * 24 + self.reading_hour
+        self.ceiling, self._basis, self._figures = _ceilings(kinds, self.interval, capacity, area, ceilings or {})
         self.position_by_code = {code: i for i, code in enumerate(codes)}
         self._position: dict[int, int] | None = None
         self._infos: list[MeterInfo | None] = [None] * len(rows)
@@ -92,6 +126,9 @@ class MeterTable:
                 Meter.unit,
                 Meter.interval_minutes,
                 Meter.active,
+                Meter.reading_hour,
+                Meter.capacity_per_hour,
+                Building.floor_area_m2,
             )
             .join(Building, Building.id == Meter.building_id)
             .order_by(Meter.id)
@@ -99,12 +136,28 @@ class MeterTable:
         result = conn.execute(stmt)
         rows = result.cursor.fetchall()  # plain tuples: a province has thousands of meters
         result.close()
-        return cls(rows)
+        ceilings = {
+            kind: (float(per_m2), float(floor))
+            for kind, per_m2, floor in conn.execute(
+                select(ReadingCeiling.kind, ReadingCeiling.per_m2_hour, ReadingCeiling.min_per_hour)
+            )
+        }
+        return cls(rows, ceilings)
 
     def info(self, position: int) -> MeterInfo:
         info = self._infos[position]
         if info is None:
-            info = self._infos[position] = MeterInfo(*self._rows[position])
+            info = self._infos[position] = MeterInfo(
+                *self._rows[position][:9],
+                int(self.reading_hour[position]),
+                float(self.ceiling[position]),
+                _basis_text(
+                    int(self._basis[position]),
+                    self._figures[position],
+                    self._rows[position][6],
+                    int(self.interval[position]),
+                ),
+            )
         return info
 
     @property
@@ -142,16 +195,57 @@ class MeterTable:
         }
 
 
+def _ceilings(kinds, interval, capacity, area, ceilings: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per meter, the highest plausible reading of one interval, where it comes from (0: the
+    rated capacity per hour, 1: floor area × per m² and hour, 2: the minimum per hour of small
+    buildings, -1: no ceiling) and the hourly figure it comes from. The rated capacity when known,
+    else max(floor area × per m² and hour, the minimum per hour) of ``reading_ceiling``; times the
+    interval's hours. Infinite for a kind without a row in ``reading_ceiling`` and no capacity."""
+    n = len(kinds)
+    hours = np.asarray(interval, dtype=np.float64) / 60
+    rated = np.array([np.nan if c is None else float(c) for c in capacity], dtype=np.float64).reshape(n)
+    floor_area = np.array([0.0 if a is None else float(a) for a in area], dtype=np.float64).reshape(n)
+    rule = [ceilings.get(k, (np.nan, np.nan)) for k in kinds]
+    per_m2 = np.array([r[0] for r in rule], dtype=np.float64).reshape(n)
+    minimum = np.array([r[1] for r in rule], dtype=np.float64).reshape(n)
+    by_area = floor_area * per_m2
+    has_rating = rated > 0
+    basis = np.where(has_rating, 0, np.where(np.isnan(per_m2), -1, np.where(by_area >= minimum, 1, 2)))
+    per_hour = np.where(has_rating, rated, np.where(basis == 1, by_area, minimum))
+    ceiling = np.where(basis >= 0, per_hour * hours, np.inf)
+    return ceiling, basis, np.column_stack([rated, floor_area, per_m2, minimum]) if n else np.zeros((0, 4))
+
+
+def _basis_text(code: int, figures, unit: str, interval: int) -> str:
+    """What a meter's ceiling comes from, as a formula of the stored figures."""
+    rated, floor_area, per_m2, minimum = (float(x) for x in figures)
+    hours = f"× {_num(interval / 60)} h"
+    if code == 0:
+        return f"capacity_per_hour {_num(rated)} {unit}/h {hours}"
+    if code == 1:
+        return f"floor_area_m2 {_num(floor_area)} m² × per_m2_hour {_num(per_m2)} {unit}/(m²·h) {hours}"
+    if code == 2:
+        return f"min_per_hour {_num(minimum)} {unit}/h {hours}"
+    return ""
+
+
+def _num(x) -> str:
+    return f"{float(x):,.6g}"
+
+
 @dataclass
 class Readings:
     """Converted readings of a chunk, column-wise: meter position, interval end (epoch seconds,
-    UTC), value in the canonical unit, source line; ``row(i)`` gives the raw row for a rejection."""
+    UTC), value in the canonical unit, source line; ``row(i)`` gives the raw row for a rejection.
+    ``reader`` and ``note`` (object arrays, None where blank) only when the file has those columns."""
 
     meter: np.ndarray
     ts: np.ndarray
     value: np.ndarray
     line: np.ndarray
     rows: object
+    reader: np.ndarray | None = None
+    note: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -163,12 +257,16 @@ class Readings:
     def concat(a: Readings, b: Readings) -> Readings:
         if not len(b):
             return a
+        if not len(a):
+            return b
         return Readings(
             np.concatenate([a.meter, b.meter]),
             np.concatenate([a.ts, b.ts]),
             np.concatenate([a.value, b.value]),
             np.concatenate([a.line, b.line]),
             _JoinedRows(a.rows, len(a), b.rows),
+            None if a.reader is None else np.concatenate([a.reader, b.reader]),
+            None if a.note is None else np.concatenate([a.note, b.note]),
         )
 
 
@@ -237,7 +335,12 @@ def _paramstyle(conn, sql: str) -> str:
 def write_readings(ctx: BatchContext, table: MeterTable, readings: Readings) -> WriteResult:
     """Upsert by (meter, ts) in one pass over arrays: in-file duplicates, the comparison with
     what is stored, the insert and the corrections, and the changes for the roll-ups and the
-    provenance."""
+    provenance.
+
+    A reading with a reader's name or a note (抄表人, 备注) has them upserted into
+    ``meter_reading_note``; a row whose value is stored already but whose note is new or
+    different is an update of the note (accepted, nothing for the roll-ups). A row without
+    either leaves a stored note as it is."""
     result = WriteResult()
     n = len(readings)
     if n == 0:
@@ -247,12 +350,18 @@ def write_readings(ctx: BatchContext, table: MeterTable, readings: Readings) -> 
     order = np.lexsort((readings.line, readings.ts, readings.meter))
     meter, ts, value, line = (readings.meter[order], readings.ts[order], readings.value[order], readings.line[order])
     meter_id = table.id[meter]
-    # In-file duplicates: the first line of a key wins; the same value again is a duplicate,
-    # another value is refused.
+    notes = readings.note is not None
+    if notes:
+        reader, note = readings.reader[order], readings.note[order]
+        with_note = ~(pd.isna(reader) & pd.isna(note))
+    # In-file duplicates: the first line of a key wins; the same value (and note) again is a
+    # duplicate, another one is refused.
     repeat = np.zeros(n, dtype=bool)
     repeat[1:] = (meter[1:] == meter[:-1]) & (ts[1:] == ts[:-1])
     first_of = np.maximum.accumulate(np.where(repeat, 0, np.arange(n)))
     same_as_first = _close(value, value[first_of])
+    if notes:
+        same_as_first &= (reader == reader[first_of]) & (note == note[first_of])
     for i in np.flatnonzero(repeat & ~same_as_first).tolist():
         result.rejections.append(
             Rejection(
@@ -265,7 +374,13 @@ def write_readings(ctx: BatchContext, table: MeterTable, readings: Readings) -> 
     keep = ~repeat
     # What is stored under the same keys (an earlier file, or an earlier chunk of this one).
     old_value, old_batch, stored = _stored(conn, meter_id, ts, keep)
-    same_stored = stored & _close(value, old_value)
+    same_value = stored & _close(value, old_value)
+    same_stored = same_value
+    if notes:
+        old_reader, old_note, note_batch, has_note = _stored_notes(conn, meter_id, ts, keep & with_note)
+        same_note = ~with_note | (has_note & (reader == old_reader) & (note == old_note))
+        same_stored = same_value & same_note
+        old_batch = np.where(same_value & has_note & ~same_note, np.maximum(old_batch, note_batch), old_batch)
     duplicates += int((keep & same_stored).sum())
     clash = keep & stored & ~same_stored & (old_batch == batch_id)
     for i in np.flatnonzero(clash).tolist():
@@ -273,9 +388,10 @@ def write_readings(ctx: BatchContext, table: MeterTable, readings: Readings) -> 
             Rejection(int(line[i]), _issue("duplicate_in_file", first_line="?"), readings.row(int(order[i])))
         )
     insert_mask = keep & ~stored
-    update_mask = keep & stored & ~same_stored & ~clash
+    update_mask = keep & stored & ~same_value & ~clash
+    note_only = keep & same_value & ~same_stored & ~clash
     result.duplicates = duplicates
-    result.accepted = int(insert_mask.sum() + update_mask.sum())
+    result.accepted = int(insert_mask.sum() + update_mask.sum() + note_only.sum())
     if not result.accepted:
         return result
     if insert_mask.any():
@@ -286,11 +402,90 @@ def write_readings(ctx: BatchContext, table: MeterTable, readings: Readings) -> 
             _paramstyle(conn, "UPDATE meter_reading SET value = ?, batch_id = ? WHERE meter_id = ? AND ts = ?"),
             list(zip(value[update_mask].tolist(), [batch_id] * len(stamps), meter_id[update_mask].tolist(), stamps)),
         )
+    if notes:
+        written = (insert_mask | update_mask | note_only) & with_note
+        if written.any():
+            _upsert_notes(conn, meter_id[written], ts[written], reader[written], note[written], batch_id)
+        if note_only.any():
+            ctx.affected.span(dt.datetime.fromtimestamp(int(ts[note_only].min()), dt.UTC))
+            ctx.affected.span(dt.datetime.fromtimestamp(int(ts[note_only].max()), dt.UTC))
     changed = insert_mask | update_mask
-    # a correction adds its change (a stored NULL counted as nothing); a new reading its value and one sample
-    change = np.where(update_mask, value - np.nan_to_num(old_value), value)
-    _note_changes(ctx, table, meter[changed], ts[changed], change[changed], insert_mask[changed].astype(np.int64))
+    if changed.any():
+        # a correction adds its change (a stored NULL counted as nothing); a new reading its value and one sample
+        change = np.where(update_mask, value - np.nan_to_num(old_value), value)
+        _note_changes(ctx, table, meter[changed], ts[changed], change[changed], insert_mask[changed].astype(np.int64))
     return result
+
+
+def _key_match(found_ids: list, found_ts: list, meter_id: np.ndarray, ts: np.ndarray, wanted: np.ndarray):
+    """(position in the found rows, found) for each (meter_id, ts)."""
+    found_key = np.asarray(found_ids, dtype=np.int64) * _KEY_SPAN + np.asarray(found_ts, dtype=np.int64)
+    sorter = np.argsort(found_key)
+    found_key = found_key[sorter]
+    key = meter_id * _KEY_SPAN + ts
+    at = np.clip(np.searchsorted(found_key, key), 0, len(found_key) - 1)
+    return sorter[at], (found_key[at] == key) & wanted
+
+
+def _fetch_keyed(conn: Connection, sql: str, meter_id: np.ndarray, ts: np.ndarray, wanted: np.ndarray) -> list:
+    """Rows of ``sql`` (``{epoch}`` and ``{marks}`` to fill; meter ids then the ts bounds bound) for
+    the meters and the ts range of the ``wanted`` keys."""
+    ids = np.unique(meter_id[wanted]).tolist()
+    low, high = int(ts[wanted].min()), int(ts[wanted].max())
+    sqlite = conn.dialect.name == "sqlite"
+    epoch = "CAST(strftime('%s', ts) AS INTEGER)" if sqlite else "CAST(EXTRACT(EPOCH FROM ts) AS BIGINT)"
+    bounds = _utc_texts(np.array([low, high], dtype=np.int64)).tolist()
+    rows: list = []
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        for part in _chunks(ids, 2000):
+            cursor.execute(
+                _paramstyle(conn, sql.format(epoch=epoch, marks=", ".join(["?"] * len(part)))), [*part, *bounds]
+            )
+            rows.extend(cursor.fetchall())
+    finally:
+        cursor.close()
+    return rows
+
+
+def _stored_notes(conn: Connection, meter_id: np.ndarray, ts: np.ndarray, wanted: np.ndarray):
+    """(stored reader, stored note, note's batch, has a note) for each (meter_id, ts)."""
+    n = len(ts)
+    old_reader = np.full(n, None, dtype=object)
+    old_note = np.full(n, None, dtype=object)
+    note_batch = np.full(n, -1, dtype=np.int64)
+    has = np.zeros(n, dtype=bool)
+    if not wanted.any():
+        return old_reader, old_note, note_batch, has
+    rows = _fetch_keyed(
+        conn,
+        "SELECT meter_id, {epoch}, reader_name, note, batch_id FROM meter_reading_note "
+        "WHERE meter_id IN ({marks}) AND ts >= ? AND ts <= ?",
+        meter_id,
+        ts,
+        wanted,
+    )
+    if not rows:
+        return old_reader, old_note, note_batch, has
+    ids, stamps, readers, texts, batches = zip(*rows)
+    hit, has = _key_match(ids, stamps, meter_id, ts, wanted)
+    old_reader = np.where(has, np.asarray(readers, dtype=object)[hit], None)
+    old_note = np.where(has, np.asarray(texts, dtype=object)[hit], None)
+    note_batch = np.where(has, np.asarray([-1 if b is None else b for b in batches], dtype=np.int64)[hit], -1)
+    return old_reader, old_note, note_batch, has
+
+
+def _upsert_notes(conn: Connection, meter_id, ts, reader, note, batch_id: int) -> None:
+    stamps = _utc_texts(ts).tolist()
+    conn.exec_driver_sql(
+        _paramstyle(
+            conn,
+            "INSERT INTO meter_reading_note (meter_id, ts, reader_name, note, batch_id) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (meter_id, ts) DO UPDATE SET reader_name = excluded.reader_name, note = excluded.note, "
+            "batch_id = excluded.batch_id",
+        ),
+        list(zip(meter_id.tolist(), stamps, reader.tolist(), note.tolist(), itertools.repeat(batch_id))),
+    )
 
 
 def _stored(conn: Connection, meter_id: np.ndarray, ts: np.ndarray, wanted: np.ndarray):
@@ -299,39 +494,19 @@ def _stored(conn: Connection, meter_id: np.ndarray, ts: np.ndarray, wanted: np.n
     old_value = np.zeros(n)
     old_batch = np.full(n, -1, dtype=np.int64)
     stored = np.zeros(n, dtype=bool)
-    ids = np.unique(meter_id[wanted]).tolist()
-    low, high = int(ts[wanted].min()), int(ts[wanted].max())
-    sqlite = conn.dialect.name == "sqlite"
-    epoch = "CAST(strftime('%s', ts) AS INTEGER)" if sqlite else "CAST(EXTRACT(EPOCH FROM ts) AS BIGINT)"
-    bounds = _utc_texts(np.array([low, high], dtype=np.int64)).tolist()
-    found_ids, found_ts, found_value, found_batch = [], [], [], []
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        for part in _chunks(ids, 2000):
-            marks = ", ".join(["?"] * len(part))
-            sql = (
-                f"SELECT meter_id, {epoch}, value, batch_id FROM meter_reading "
-                f"WHERE meter_id IN ({marks}) AND ts >= ? AND ts <= ?"
-            )
-            cursor.execute(_paramstyle(conn, sql), [*part, *bounds])
-            for row in cursor.fetchall():
-                found_ids.append(row[0])
-                found_ts.append(row[1])
-                found_value.append(row[2])
-                found_batch.append(-1 if row[3] is None else row[3])
-    finally:
-        cursor.close()
-    if not found_ids:
+    rows = _fetch_keyed(
+        conn,
+        "SELECT meter_id, {epoch}, value, batch_id FROM meter_reading WHERE meter_id IN ({marks}) AND ts >= ? AND ts <= ?",
+        meter_id,
+        ts,
+        wanted,
+    )
+    if not rows:
         return old_value, old_batch, stored
-    found_key = np.asarray(found_ids, dtype=np.int64) * _KEY_SPAN + np.asarray(found_ts, dtype=np.int64)
-    sorter = np.argsort(found_key)
-    found_key = found_key[sorter]
-    key = meter_id * _KEY_SPAN + ts
-    at = np.clip(np.searchsorted(found_key, key), 0, len(found_key) - 1)
-    stored = (found_key[at] == key) & wanted
-    hit = sorter[at]
+    found_ids, found_ts, found_value, found_batch = zip(*rows)
+    hit, stored = _key_match(found_ids, found_ts, meter_id, ts, wanted)
     old_value = np.where(stored, np.asarray(found_value, dtype=np.float64)[hit], 0.0)
-    old_batch = np.where(stored, np.asarray(found_batch, dtype=np.int64)[hit], -1)
+    old_batch = np.where(stored, np.asarray([-1 if b is None else b for b in found_batch], dtype=np.int64)[hit], -1)
     return old_value, old_batch, stored
 
 

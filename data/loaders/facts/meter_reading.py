@@ -15,7 +15,6 @@ import math
 import numpy as np
 import pandas as pd
 
-from data.calendar import Calendar, add_months
 from data.import_formats import HeaderMap, choice_index, normalize_header
 from data.import_reasons import Issue
 from data.models import MeterReading
@@ -23,8 +22,9 @@ from data.models.energy import METER_UNITS
 from data.rollup_delta import METER_KINDS
 
 from ..extract import RawRow
-from ..parsing import ValueProblem, clean_text, is_blank, parse_number, parse_unit
-from .base import BatchContext, Handler, Record, Rejection, WriteResult, _chunks, building_orgs
+from ..parsing import ValueProblem, clean_text, is_blank, normalize_code, parse_number, parse_unit
+from .base import BatchContext, Handler, Record, Rejection, WriteResult, building_orgs
+from .meter_checks import ENERGY_METRIC_BY_KIND, JumpChecks, aligned, ceiling_params
 from .meter_columns import (
     MeterInfo,
     MeterTable,
@@ -32,17 +32,11 @@ from .meter_columns import (
     _blank_mask,
     _BlockRows,
     _floats,
-    _paramstyle,
     _RecordRows,
     write_readings,
 )
 
-ENERGY_METRIC_BY_KIND = {
-    "electricity": "energy.electricity_kwh",
-    "water": "energy.water_m3",
-    "gas": "energy.gas_m3",
-    "heat": "energy.heat_gj",
-}
+__all__ = ["ENERGY_METRIC_BY_KIND", "MeterReadingHandler", "meter_orgs"]
 
 
 def meter_orgs(handler: Handler, codes: list[str]) -> dict:
@@ -52,11 +46,12 @@ def meter_orgs(handler: Handler, codes: list[str]) -> dict:
     return {c: int(table.org[table.position_by_code[c]]) for c in codes if c in table.position_by_code}
 
 
-class MeterReadingHandler(Handler):
+class MeterReadingHandler(JumpChecks, Handler):
     """Readings: the consumption over the interval that ends at ``ts`` (UTC).
 
     A file gives either ``ts`` (end of interval, local time) or ``day`` (the local day of a
-    daily meter's consumption, stored as the interval ending at the next local midnight).
+    daily meter's consumption, stored as the interval ending at the meter's next reading hour:
+    the next local midnight for most, 08:00 of the next day for a meter read at 8).
     """
 
     fact = "meter_reading"
@@ -71,8 +66,15 @@ class MeterReadingHandler(Handler):
             table = ctx.cache["meter_table"] = MeterTable.load(ctx.conn)
         self.meter_table = table
         self.kind_index = choice_index(self.format.field("meter_kind"))
+        self.kind_cache: dict = {}  # kind cell -> kind, or None when not one of the choices
         self.unit_cache: dict = {}
         self.refs: dict = ctx.cache.setdefault("meter_refs", {})
+        # 抄表人 and 备注, kept beside the reading when the file has either column: (position or
+        # None, longest text) for each
+        self.text_fields = tuple(
+            (header.positions.get(name), self.format.field(name).max_len) for name in ("reader_name", "note")
+        )
+        self.with_notes = any(p is not None for p, _max in self.text_fields)
 
     @property
     def by_code(self) -> dict[str, MeterInfo]:
@@ -89,7 +91,8 @@ class MeterReadingHandler(Handler):
         headers = self.header.headers
         p_code, p_building, p_kind = pos.get("meter_code"), pos.get("building_code"), pos.get("meter_kind")
         p_ts, p_day, p_value, p_unit = pos.get("ts"), pos.get("day"), pos["value"], pos.get("unit")
-        unit_hint = self.header.unit_hints.get("value")
+        # A unit written in the header counts only when the file has no unit column.
+        unit_hint = self.header.unit_hints.get("value") if p_unit is None else None
         by_code = self.by_code
         times = self.ctx.cache.setdefault("reading_times", {})
         records: list[Record] = []
@@ -97,6 +100,7 @@ class MeterReadingHandler(Handler):
         ts_col = headers[p_ts if p_ts is not None else p_day]
         value_col = headers[p_value]
         inf = math.inf
+        with_notes = self.with_notes
         for row in rows:
             v = row.values
             n = len(v)
@@ -106,23 +110,25 @@ class MeterReadingHandler(Handler):
                 meter = by_code.get(code) if code.__class__ is str else None
                 if meter is None:
                     meter = self._resolve_meter(v, n, code, p_code, p_building, p_kind)
+                if p_kind is not None and p_kind < n:
+                    self._check_kind(meter, v[p_kind], p_kind)
                 # the time: parse, day semantics, future and alignment, once per distinct value
                 raw_ts = v[p_ts] if p_ts is not None and p_ts < n else None
                 if p_day is not None and (raw_ts is None or is_blank(raw_ts)):
                     raw_time, from_ts = (v[p_day] if p_day < n else None), False
                 else:
                     raw_time, from_ts = raw_ts, True
-                key = (raw_time, meter.interval_minutes, from_ts)
+                key = (raw_time, meter.interval_minutes, meter.reading_hour, from_ts)
                 ts = times.get(key)
                 if ts is None:
-                    ts = self._reading_time(
+                    ts = times[key] = self._reading_time(
                         raw_time,
                         meter.interval_minutes,
+                        meter.reading_hour,
                         from_ts_column=from_ts,
                         ts_col=ts_col,
                         day_col=headers[p_day] if p_day is not None else ts_col,
                     )
-                    times[key] = ts
                 if ts.__class__ is tuple:
                     raise ValueProblem(ts[0], **ts[1])
                 # the value
@@ -136,13 +142,23 @@ class MeterReadingHandler(Handler):
                     if is_blank(raw_value):
                         raise ValueProblem("missing_value", column=value_col) from None
                     value, unit = parse_number(raw_value)
-                if p_unit is not None and unit is None and p_unit < n and not is_blank(v[p_unit]):
-                    unit = clean_text(v[p_unit])
+                if unit is None and p_unit is not None:
+                    # The file has a unit column: a blank cell there is a missing unit, not the canonical one.
+                    cell = v[p_unit] if p_unit < n else None
+                    if is_blank(cell):
+                        raise ValueProblem("missing_value", column=headers[p_unit])
+                    unit = clean_text(cell)
                 unit = unit or unit_hint
                 if unit is not None:
                     value *= self._unit_factor(unit, meter, value_col)
                 if value < 0:
                     raise ValueProblem("negative_value", column=value_col, value=clean_text(raw_value))
+                if value > meter.ceiling:
+                    raise ValueProblem("above_ceiling", **ceiling_params(meter, value, value_col))
+                if with_notes:
+                    values = (meter, ts, value, *self._texts(v, n))
+                else:
+                    values = (meter, ts, value)
             except ValueProblem as problem:
                 params = problem.params
                 column = params.get("column")
@@ -151,22 +167,60 @@ class MeterReadingHandler(Handler):
                     params = {"column": column, **params}
                 rejections.append(Rejection(row.line, Issue(problem.code, params, None, column), row))
                 continue
-            records.append(Record(row.line, (meter, ts, value), row))
+            records.append(Record(row.line, values, row))
         if records:
             records = self._check_jumps(records, rejections)
         return records, rejections
 
+    def _texts(self, v, n) -> list:
+        """The reader's name and the note of a row (None where blank or absent), as stored."""
+        out = [None, None]
+        for i, (p, max_len) in enumerate(self.text_fields):
+            if p is None or p >= n or is_blank(v[p]):
+                continue
+            text = clean_text(v[p])
+            if max_len and len(text) > max_len:
+                raise ValueProblem("text_too_long", column=self.header.headers[p], length=len(text), max=max_len)
+            out[i] = text
+        return out
+
     def _resolve_meter(self, v, n, code, p_code, p_building, p_kind) -> MeterInfo:
         if not is_blank(code):
-            text = clean_text(code)
+            text = normalize_code(code)
             meter = self.by_code.get(text)
             if meter is None:
                 raise ValueProblem("unknown_meter", code=text, column=self.header.headers[p_code])
             return meter
         return self._meter_by_building(v, n, p_building, p_kind)
 
-    def _reading_time(self, raw, interval: int, *, from_ts_column: bool, ts_col: str, day_col: str):
-        """The UTC end of the interval for a time cell, or ``(reason, params)`` why not."""
+    def _kind_of(self, cell) -> str | None:
+        """The meter kind an energy-type cell names, None when blank or not one of the choices."""
+        try:
+            return self.kind_cache[cell]
+        except KeyError:
+            kind = None if is_blank(cell) else self.kind_index.get(normalize_header(clean_text(cell)))
+            self.kind_cache[cell] = kind
+            return kind
+        except TypeError:  # an unhashable cell
+            return None
+
+    def _check_kind(self, meter: MeterInfo, cell, p_kind: int) -> None:
+        """A row naming a meter and an energy type that is not the meter's is refused."""
+        kind = self._kind_of(cell)
+        if kind is not None and kind != meter.kind:
+            raise ValueProblem(
+                "meter_kind_mismatch",
+                column=self.header.headers[p_kind],
+                meter=meter.code,
+                kind=meter.kind,
+                written=clean_text(cell),
+            )
+
+    def _reading_time(self, raw, interval: int, reading_hour: int, *, from_ts_column: bool, ts_col: str, day_col: str):
+        """The UTC end of the interval for a time cell, or ``(reason, params)`` why not.
+
+        A date without a time (in the time column, or a day column) is a daily meter's day of
+        consumption: its interval ends at the meter's reading hour of the next day."""
         clock, calendar = self.ctx.clock, self.ctx.calendar
         column = ts_col if from_ts_column else day_col
         try:
@@ -178,14 +232,16 @@ class MeterReadingHandler(Handler):
                     if interval < 1440:
                         raise ValueProblem("date_without_time", column=column, value=clean_text(raw))
                     ts = calendar.next_midnight_utc(ts)
+                    if reading_hour:
+                        ts = _at_hour(calendar, calendar.local_day(ts), reading_hour)
             else:
                 day = clock.parse_date(raw)
                 if interval < 1440:
                     raise ValueProblem("date_without_time", column=column, value=clean_text(raw))
-                ts = calendar.to_utc(dt.datetime(day.year, day.month, day.day) + dt.timedelta(days=1))
+                ts = _at_hour(calendar, day + dt.timedelta(days=1), reading_hour)
             if ts > self.ctx.now + self.ctx.settings.future_tolerance:
                 raise ValueProblem("future_timestamp", column=column, value=clean_text(raw), now=self._now_text())
-            if not _aligned(ts, interval, calendar):
+            if not aligned(ts, interval, calendar, reading_hour):
                 raise ValueProblem("misaligned_timestamp", column=column, value=clean_text(raw), interval=interval)
         except ValueProblem as problem:
             params = problem.params if "column" in problem.params else {"column": column, **problem.params}
@@ -200,8 +256,8 @@ class MeterReadingHandler(Handler):
             raise ValueProblem("missing_value", column=self.header.headers[pos])
         if is_blank(kind_raw):
             raise ValueProblem("missing_value", column=self.header.headers[p_kind])
-        building = clean_text(building)
-        kind = self.kind_index.get(normalize_header(clean_text(kind_raw)))
+        building = normalize_code(building)
+        kind = self._kind_of(kind_raw)
         if kind is None:
             f = self.format.field("meter_kind")
             raise ValueProblem(
@@ -247,116 +303,24 @@ class MeterReadingHandler(Handler):
             raise ValueProblem("unit_not_recognized", column=column, unit=unit)
         raise ValueProblem("unit_mismatch", column=column, unit=unit, expected=data)
 
-    def _check_jumps(self, records: list[Record], rejections: list[Rejection]) -> list[Record]:
-        """Reject a reading far above the meter's typical interval consumption of the past year.
-
-        The yardstick comes from ``rollup_monthly`` (one row per building and month), not from
-        raw readings: a province batch must not scan millions of rows to validate 50 k.
-        """
-        factor = self.ctx.settings.jump_factor
-        if not factor:
-            return records
-        limits: dict = self.ctx.cache.setdefault("jump_limits", {})  # meter id -> (limit, typical) or None
-        unknown = {rec.values[0] for rec in records if rec.values[0].id not in limits}
-        if unknown:
-            self._fill_jump_limits(list(unknown), min(rec.values[1] for rec in records))
-        kept = []
-        for rec in records:
-            meter, _ts, value = rec.values
-            bound = limits[meter.id]
-            if bound is not None:
-                limit, typical = bound
-                if value > limit:
-                    rejections.append(
-                        Rejection(
-                            rec.line,
-                            Issue(
-                                "implausible_jump",
-                                {
-                                    "value": round(value, 3),
-                                    "reference": round(typical, 3),
-                                    "factor": factor,
-                                    "column": self.header.headers[self.header.positions["value"]],
-                                },
-                                None,
-                                self.header.headers[self.header.positions["value"]],
-                            ),
-                            rec.row,
-                        )
-                    )
-                    continue
-            kept.append(rec)
-        return kept
-
-    def _fill_jump_limits(self, meters: list[MeterInfo], earliest: dt.datetime) -> None:
-        """``jump_limits[meter id]`` = (limit, typical interval consumption), or None without a yardstick."""
-        factor = self.ctx.settings.jump_factor
-        limits: dict = self.ctx.cache.setdefault("jump_limits", {})
-        missing = {(m.building_id, m.kind) for m in meters} - set(self.refs)
-        if missing:
-            self._load_refs(list(missing), earliest)
-        for meter in meters:
-            ref = self.refs.get((meter.building_id, meter.kind))
-            if ref is None:
-                limits[meter.id] = None
-            else:
-                typical = ref * meter.interval_minutes
-                limits[meter.id] = (factor * max(typical, 1.0), typical)
-
-    def _load_refs(self, wanted: list[tuple[int, str]], earliest: dt.datetime) -> None:
-        """Per (building, kind): the highest monthly average consumption per minute per meter over
-        the twelve months before ``earliest`` (the highest, so that the heating season's gas and
-        heat are measured against last winter, not against a mild October)."""
-        first_day = self.ctx.calendar.local_month(earliest)
-        month_from = add_months(first_day, -12)
-        by_kind: dict[str, list[int]] = {}
-        for building_id, kind in wanted:
-            by_kind.setdefault(kind, []).append(building_id)
-            self.refs[(building_id, kind)] = None
-        meters_per = self.meter_table.active_per_building_kind
-        conn = self.ctx.conn
-        # The best month's consumption per minute, computed by the database: one row per building.
-        if conn.dialect.name == "sqlite":
-            per_minute = "MAX(value / ((julianday(month, '+1 month') - julianday(month)) * 1440.0))"
-        else:
-            per_minute = "MAX(value / ((CAST(month + INTERVAL '1 month' AS DATE) - month) * 1440.0))"
-        cursor = conn.connection.dbapi_connection.cursor()
-        try:
-            for kind, buildings in by_kind.items():
-                metric = ENERGY_METRIC_BY_KIND[kind]
-                for part in _chunks(sorted(buildings), 2000):
-                    cursor.execute(
-                        _paramstyle(
-                            conn,
-                            (
-                                f"SELECT entity_id, {per_minute} FROM rollup_monthly WHERE metric_id = ? "
-                                f"AND entity_kind = 'building' AND entity_id IN ({', '.join(['?'] * len(part))}) "
-                                "AND month >= ? AND month < ? AND value > 0 GROUP BY entity_id"
-                            ),
-                        ),
-                        [metric, *part, month_from.isoformat(), first_day.isoformat()],
-                    )
-                    for entity_id, rate in cursor.fetchall():
-                        self.refs[(entity_id, kind)] = rate / max(meters_per.get((entity_id, kind), 1), 1)
-        finally:
-            cursor.close()
-
     # column-wise conversion (clean CSV stretches) ---------------------------------------
     def convert_block(self, block) -> tuple[Readings, list[Rejection]]:
         """A ``ColumnBlock`` of a CSV file, converted column by column.
 
-        Rows whose every cell takes the plain way (a known meter code, a time already seen, a
-        plain number, a known unit, within the jump limit) are converted with array operations;
-        every other row goes through ``convert`` one by one, so its reason for rejection is
-        exactly the one the row path gives.
+        Rows whose every cell takes the plain way (a known meter code, an energy type that is
+        the meter's or none, a time already seen, a plain number, a known unit, under the
+        meter's ceiling and within the jump limit) are converted with array operations; every
+        other row goes through ``convert`` one by one, so its reason for rejection is exactly
+        the one the row path gives. Per distinct cell there is Python work, per row none.
         """
         pos = self.header.positions
-        p_code, p_ts, p_day, p_value, p_unit = (
+        p_code, p_ts, p_day, p_value, p_unit, p_kind = (
             pos.get("meter_code"),
             pos.get("ts"),
             pos.get("day"),
             pos["value"],
             pos.get("unit"),
+            pos.get("meter_kind"),
         )
         n = len(block)
         table = self.meter_table
@@ -368,8 +332,15 @@ class MeterReadingHandler(Handler):
         meter = found[codes]
         ok = meter >= 0
         safe_meter = np.where(ok, meter, 0)
-        interval = table.interval[safe_meter]
-        # the time: each distinct (cell, interval) once, with the row path's own function and cache
+        kind = table.kind[safe_meter]
+        # the energy type, where the row gives one: the meter's own (or not one of the choices)
+        if p_kind is not None:
+            kcodes, kuniques = pd.factorize(block.columns[p_kind])
+            named = np.fromiter((self._kind_number(u) for u in kuniques), dtype=np.int64, count=len(kuniques))
+            written = named[kcodes]
+            ok &= (written < 0) | (written == kind)
+        # the time: each distinct (cell, interval, reading hour) once, with the row path's own
+        # function and cache
         if p_ts is not None:
             time_cells, from_ts = block.columns[p_ts], True
             if p_day is not None:
@@ -377,30 +348,44 @@ class MeterReadingHandler(Handler):
         else:
             time_cells, from_ts = block.columns[p_day], False
         tcodes, tuniques = pd.factorize(time_cells)
-        icodes, iuniques = pd.factorize(interval)
+        icodes, iuniques = pd.factorize(table.time_class[safe_meter])
         combo_codes, combos = pd.factorize(tcodes.astype(np.int64) * len(iuniques) + icodes)
         combo_ts = np.zeros(len(combos), dtype=np.int64)
         combo_ok = np.zeros(len(combos), dtype=bool)
         for j, combo in enumerate(combos.tolist()):
-            ts = self._time_of(tuniques[combo // len(iuniques)], int(iuniques[combo % len(iuniques)]), from_ts)
+            interval, hour = divmod(int(iuniques[combo % len(iuniques)]), 24)
+            ts = self._time_of(tuniques[combo // len(iuniques)], interval, hour, from_ts)
             if ts.__class__ is not tuple:
                 combo_ts[j] = int(ts.timestamp())
                 combo_ok[j] = True
         ts = combo_ts[combo_codes]
         ok &= combo_ok[combo_codes]
-        # the value, in the meter's unit
+        # the value, in the meter's unit, under its ceiling
         value = _floats(block.columns[p_value])
         ok &= np.isfinite(value)
-        kind = table.kind[safe_meter]
         factor = self._unit_factors(block.columns[p_unit] if p_unit is not None else None, kind, n)
         ok &= ~np.isnan(factor)
         value = value * np.where(np.isnan(factor), 1.0, factor)
         ok &= value >= 0
+        ok &= ~(value > table.ceiling[safe_meter])
         if self.ctx.settings.jump_factor and ok.any():
             limit = self._jump_limits(np.unique(meter[ok]), int(ts[ok].min()))
             ok &= ~(value > limit[safe_meter])
+        # the reader's name and the note
+        reader = note = None
+        if self.with_notes:
+            reader, note, too_long = self._block_texts(block, n)
+            ok &= ~too_long
         fast = np.flatnonzero(ok)
-        readings = Readings(meter[fast], ts[fast], value[fast], block.lines[fast], _BlockRows(block, fast))
+        readings = Readings(
+            meter[fast],
+            ts[fast],
+            value[fast],
+            block.lines[fast],
+            _BlockRows(block, fast),
+            None if reader is None else reader[fast],
+            None if note is None else note[fast],
+        )
         if len(fast) == n:
             return readings, []
         slow, rejections = self._convert_rows_of(block, np.flatnonzero(~ok))
@@ -412,38 +397,64 @@ class MeterReadingHandler(Handler):
         return self.readings_of(records), rejections
 
     def _meter_position(self, code) -> int:
+        """The meter a code cell names: as written first (nearly all), else normalised (full-width
+        forms, invisible characters, spaces around it); -1 when none."""
         positions = self.meter_table.position_by_code
         found = positions.get(code)
         if found is None and code.__class__ is str:
-            found = positions.get(clean_text(code))
+            found = positions.get(normalize_code(code))
         return -1 if found is None else found
 
-    def _time_of(self, raw, interval: int, from_ts: bool):
+    def _kind_number(self, cell) -> int:
+        """The index in ``METER_KINDS`` of the kind an energy-type cell names, -1 for none."""
+        kind = self._kind_of(cell)
+        return -1 if kind is None else METER_KINDS.index(kind)
+
+    def _time_of(self, raw, interval: int, reading_hour: int, from_ts: bool):
         times = self.ctx.cache.setdefault("reading_times", {})
-        key = (raw, interval, from_ts)
+        key = (raw, interval, reading_hour, from_ts)
         ts = times.get(key)
         if ts is None:
             headers, pos = self.header.headers, self.header.positions
             ts_col = headers[pos["ts"] if pos.get("ts") is not None else pos["day"]]
             day_col = headers[pos["day"]] if pos.get("day") is not None else ts_col
-            ts = times[key] = self._reading_time(raw, interval, from_ts_column=from_ts, ts_col=ts_col, day_col=day_col)
+            ts = times[key] = self._reading_time(
+                raw, interval, reading_hour, from_ts_column=from_ts, ts_col=ts_col, day_col=day_col
+            )
         return ts
+
+    def _block_texts(self, block, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(reader's names, notes, too long) of a block: the text as stored, None where blank;
+        each distinct cell cleaned once."""
+        out = []
+        too_long = np.zeros(n, dtype=bool)
+        for p, max_len in self.text_fields:
+            if p is None:
+                out.append(np.full(n, None, dtype=object))
+                continue
+            codes, uniques = pd.factorize(block.columns[p])
+            texts = [None if is_blank(u) else clean_text(u) for u in uniques.tolist()]
+            out.append(np.array(texts + [None], dtype=object)[codes])
+            if max_len:
+                too_long |= np.array([t is not None and len(t) > max_len for t in texts] + [False])[codes]
+        return out[0], out[1], too_long
 
     def _unit_factors(self, unit_cells, kind: np.ndarray, n: int) -> np.ndarray:
         """The factor to the meter's canonical unit for each row; NaN where the unit is not
-        recognised or does not fit the meter (the row path then says which)."""
-        hint = self.header.unit_hints.get("value")
+        recognised or does not fit the meter, or the file's unit column is blank (the row path
+        then says which)."""
         if unit_cells is None:
+            hint = self.header.unit_hints.get("value")
             if hint is None:
                 return np.ones(n)
             per_kind = np.array([self._factor_or_nan(hint, k) for k in METER_KINDS])
             return per_kind[kind]
         ucodes, uniques = pd.factorize(unit_cells)
-        units = [hint if is_blank(u) else clean_text(u) for u in uniques.tolist()]
+        units = [None if is_blank(u) else clean_text(u) for u in uniques.tolist()]
         combo_codes, combos = pd.factorize(ucodes.astype(np.int64) * len(METER_KINDS) + kind)
         factors = np.array(
             [
-                1.0
+                math.nan
                 if units[c // len(METER_KINDS)] is None
                 else self._factor_or_nan(units[c // len(METER_KINDS)], METER_KINDS[c % len(METER_KINDS)])
                 for c in combos.tolist()
@@ -457,31 +468,22 @@ class MeterReadingHandler(Handler):
         except ValueProblem:
             return math.nan
 
-    def _jump_limits(self, meter_positions: np.ndarray, earliest_ts: int) -> np.ndarray:
-        """Per meter position, the highest plausible reading (inf: no yardstick)."""
-        table = self.meter_table
-        limits: dict = self.ctx.cache.setdefault("jump_limits", {})
-        unknown = [p for p in meter_positions.tolist() if int(table.id[p]) not in limits]
-        if unknown:
-            self._fill_jump_limits([table.info(p) for p in unknown], dt.datetime.fromtimestamp(earliest_ts, dt.UTC))
-        array = self.ctx.cache.get("jump_limit_array")
-        if array is None:
-            array = self.ctx.cache["jump_limit_array"] = np.full(len(table.id), np.inf)
-        for p in meter_positions.tolist():
-            bound = limits[int(table.id[p])]
-            array[p] = np.inf if bound is None else bound[0]
-        return array
-
     def readings_of(self, records: list[Record]) -> Readings:
         """Records of the row path as ``Readings``."""
         position = self.meter_table.position
         n = len(records)
+        reader = note = None
+        if self.with_notes:
+            reader = np.array([r.values[3] for r in records] + [None], dtype=object)[:n]
+            note = np.array([r.values[4] for r in records] + [None], dtype=object)[:n]
         return Readings(
             np.fromiter((position[r.values[0].id] for r in records), dtype=np.int64, count=n),
             np.fromiter((int(r.values[1].timestamp()) for r in records), dtype=np.int64, count=n),
             np.fromiter((r.values[2] for r in records), dtype=np.float64, count=n),
             np.fromiter((r.line if r.line is not None else -1 for r in records), dtype=np.int64, count=n),
             _RecordRows([r.row for r in records]),
+            reader,
+            note,
         )
 
     # writing ---------------------------------------------------------------------------
@@ -493,12 +495,6 @@ class MeterReadingHandler(Handler):
         return write_readings(self.ctx, self.meter_table, readings)
 
 
-def _aligned(ts: dt.datetime, interval_minutes: int, calendar: Calendar) -> bool:
-    """Whether ``ts`` ends an interval of the meter's length on the local clock: a daily
-    reading at local midnight, a sub-daily one on a multiple of its length since local midnight."""
-    if ts.second or ts.microsecond:
-        return False
-    local = calendar.local(ts)
-    if interval_minutes >= 1440:
-        return local.hour == 0 and local.minute == 0
-    return (local.hour * 60 + local.minute) % interval_minutes == 0 if 1440 % interval_minutes == 0 else True
+def _at_hour(calendar, day: dt.date, hour: int) -> dt.datetime:
+    """The UTC instant of ``hour``:00 local time on ``day``."""
+    return calendar.to_utc(dt.datetime(day.year, day.month, day.day) + dt.timedelta(hours=hour))

@@ -108,8 +108,14 @@ class FuelHandler(_VehicleHandler):
     def build(self, v):
         vehicle = self.vehicle(v)
         quantity, inline_unit = v["quantity"]
-        unit_text = inline_unit or v.get("unit") or self.header.unit_hints.get("quantity")
         column = self.header.header_of("quantity")
+        if "unit" in self.header.positions:
+            # The file has a unit column: a blank cell there is a missing unit, not L or kWh.
+            if not inline_unit and v.get("unit") is None:
+                raise ValueProblem("missing_value", column=self.header.header_of("unit"))
+            unit_text = inline_unit or v.get("unit")
+        else:
+            unit_text = inline_unit or self.header.unit_hints.get("quantity")
         canonical = factor = None
         if unit_text:
             canonical, factor = parse_unit(unit_text)
