@@ -35,6 +35,12 @@ def format_message(key: str, params: dict | None, lang: str) -> str:
     zh, en = CATALOG[key]
     template = zh if lang == "zh" else en
     values = _Params({k: _param_text(v, lang) for k, v in (params or {}).items()})
+    # A parameter that names a choice (``basis: "area"``) is shown in the catalog's words for it,
+    # ``{key}.{name}.{value}``, formatted with the same parameters.
+    for name, value in (params or {}).items():
+        choice = f"{key}.{name}.{value}"
+        if isinstance(value, str) and choice in CATALOG:
+            values[name] = string.Formatter().vformat(CATALOG[choice][0 if lang == "zh" else 1], (), values)
     return string.Formatter().vformat(template, (), values)
 
 

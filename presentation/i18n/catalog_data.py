@@ -222,6 +222,18 @@ MESSAGES = {
         "读数 {value} {unit} 超过该表一个计量周期的上限 {ceiling} {unit}（依据：{basis}），疑似单位错误或多写了位数",
         "Reading {value} {unit} is above the meter's ceiling of {ceiling} {unit} for one interval ({basis}): a wrong unit or extra digits?",
     ),
+    "data.reason.above_ceiling.basis.rated": (
+        "额定容量 {rated} {unit}/小时 × {hours} 小时",
+        "rated capacity {rated} {unit}/h × {hours} h",
+    ),
+    "data.reason.above_ceiling.basis.area": (
+        "建筑面积 {area} 平方米 × 每平方米每小时上限 {per_m2} {unit} × {hours} 小时",
+        "floor area {area} m² × ceiling {per_m2} {unit} per m² and hour × {hours} h",
+    ),
+    "data.reason.above_ceiling.basis.minimum": (
+        "小型建筑每小时最低上限 {minimum} {unit} × {hours} 小时",
+        "small-building floor {minimum} {unit}/h × {hours} h",
+    ),
     "data.reason.meter_kind_mismatch": (
         "表计 {meter} 的能源类型是 {kind}，与「{column}」填写的“{written}”不符",
         "Meter {meter} measures {kind}, but “{column}” says “{written}”",

@@ -35,6 +35,7 @@ from data.loaders.facts import MeterTable
 from data.models import Building, Meter
 from data.queries.reading_notes import reading_notes
 from data.scope import Scope
+from presentation.ingest_text import format_reason
 
 from loader_world import NOW, build_world
 from rollup_snapshots import assert_same, snapshot
@@ -362,7 +363,9 @@ def test_a_reading_far_above_the_ceiling_is_refused_without_history(world, tmp_p
     ]
     gas = found[0][2]
     assert gas["ceiling"] == pytest.approx(8000 * 0.05 * 24) and gas["value"] == pytest.approx(1e12)
-    assert "floor_area_m2" in gas["basis"] and gas["unit"] == "m3"
+    assert gas["basis"] == "area" and gas["area"] == "8,000" and gas["unit"] == "m3"
+    message = format_reason("above_ceiling", gas, "zh")
+    assert "建筑面积 8,000 平方米 × 每平方米每小时上限 0.05 m3 × 24 小时" in message, message
     assert found[2][2]["ceiling"] == pytest.approx(1500.0)
     assert readings(world, 4) == {"2026-11-18 00:00": 120.0}
 
@@ -382,7 +385,8 @@ def test_a_rated_capacity_replaces_the_area_ceiling(world, tmp_path):
     assert (result.rows_accepted, result.rows_rejected) == (2, 2)
     found = quarantined(world)
     assert [(line, code) for line, code, _p in found] == [(3, "above_ceiling"), (5, "above_ceiling")]
-    assert found[0][2]["ceiling"] == pytest.approx(100.0) and "capacity_per_hour" in found[0][2]["basis"]
+    assert found[0][2]["ceiling"] == pytest.approx(100.0) and found[0][2]["basis"] == "rated"
+    assert "rated capacity 100 kWh/h × 1 h" in format_reason("above_ceiling", found[0][2], "en")
     assert found[1][2]["ceiling"] == pytest.approx(1200.0)
 
 

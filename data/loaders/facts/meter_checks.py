@@ -44,7 +44,7 @@ def ceiling_params(meter: MeterInfo, value: float, column: str) -> dict:
         "value": round(value, 3),
         "ceiling": round(meter.ceiling, 3),
         "unit": meter.unit,
-        "basis": meter.ceiling_basis,
+        **meter.ceiling_basis,
     }
 
 

@@ -66,14 +66,14 @@ class MeterInfo:
         active,
         reading_hour=0,
         ceiling=math.inf,
-        ceiling_basis="",
+        ceiling_basis=None,
     ):
         self.id, self.code, self.building_id, self.org_id = id, code, building_id, org_id
         self.building_code, self.kind, self.unit = building_code, kind, unit
         self.interval_minutes, self.active = interval_minutes, bool(active)
         self.prov_key = "meter_reading:" + kind
         self.reading_hour = reading_hour if interval_minutes >= 1440 else 0
-        self.ceiling, self.ceiling_basis = ceiling, ceiling_basis
+        self.ceiling, self.ceiling_basis = ceiling, ceiling_basis or {}
 
 
 _KEY_SPAN = 1 << 34  # epoch seconds stay below 2^34 until the year 2514
@@ -216,17 +216,19 @@ def _ceilings(kinds, interval, capacity, area, ceilings: dict) -> tuple[np.ndarr
     return ceiling, basis, np.column_stack([rated, floor_area, per_m2, minimum]) if n else np.zeros((0, 4))
 
 
-def _basis_text(code: int, figures, unit: str, interval: int) -> str:
-    """What a meter's ceiling comes from, as a formula of the stored figures."""
+def _basis_text(code: int, figures, unit: str, interval: int) -> dict:
+    """What a meter's ceiling comes from, as the parameters of ``above_ceiling``: ``basis`` names
+    the rule (the message catalog words it, ``data.reason.above_ceiling.basis.*``) and the
+    figures it multiplies."""
     rated, floor_area, per_m2, minimum = (float(x) for x in figures)
-    hours = f"× {_num(interval / 60)} h"
+    hours = {"hours": _num(interval / 60), "unit": unit}
     if code == 0:
-        return f"capacity_per_hour {_num(rated)} {unit}/h {hours}"
+        return {"basis": "rated", "rated": _num(rated), **hours}
     if code == 1:
-        return f"floor_area_m2 {_num(floor_area)} m² × per_m2_hour {_num(per_m2)} {unit}/(m²·h) {hours}"
+        return {"basis": "area", "area": _num(floor_area), "per_m2": _num(per_m2), **hours}
     if code == 2:
-        return f"min_per_hour {_num(minimum)} {unit}/h {hours}"
-    return ""
+        return {"basis": "minimum", "minimum": _num(minimum), **hours}
+    return {}
 
 
 def _num(x) -> str:
