@@ -56,6 +56,9 @@ ROW_REASONS: dict[str, tuple[str, ...]] = {
     "reading_hour_not_daily": ("column", "value", "interval"),
     "meter_history_conflict": ("code", "field", "old", "new"),
     "unknown_rank": ("column", "value", "admin_level", "allowed"),
+    # Space and quota master data (office rooms, housing units, quotas): data/loaders/facts/master_space.py
+    "org_not_agency": ("column", "code", "level"),
+    "quota_order": ("column", "limit", "benchmark", "guide"),
 }
 
 # File-level issues: recorded on the batch (``LoadBatch.message``), shown on the data page.

@@ -8,6 +8,7 @@ unit of that column's values. ``docs/import-formats.md`` documents the same tabl
 
 - ``field``: Field, FactFormat and the registry FORMATS;
 - ``master``: master data (org units, buildings, meters, vehicles, staff), loaded first;
+- ``master_space``: master data naming those (office rooms, housing units, vehicle and energy quotas);
 - ``energy``, ``vehicle``, ``asset``, ``housing``: each domain's formats;
 - ``header``: header matching (normalize_header, match_header, detect_fact, choice_index …).
 
@@ -17,7 +18,7 @@ quarantined row's header); imports nothing of the database.
 
 from __future__ import annotations
 
-from data.import_formats import asset, energy, housing, master, vehicle
+from data.import_formats import asset, energy, housing, master, master_space, vehicle
 from data.import_formats.asset import ASSET_STATUS_CHOICES
 from data.import_formats.energy import METER_KIND_CHOICES
 from data.import_formats.field import FIELD_KINDS, FORMATS, FactFormat, Field, _register
@@ -30,16 +31,18 @@ from data.import_formats.header import (
     normalize_header,
     split_header,
 )
-from data.import_formats.master import MASTER_DOMAIN, MASTER_FACTS
+from data.import_formats.master import MASTER_DOMAIN
 
 # The registration order is the order of FACTS, which the upload page and the tests follow:
 # master data first, in dependency order (org units, buildings, meters, vehicles, staff).
-for _domain in (master, energy, vehicle, asset, housing):
+for _domain in (master, master_space, energy, vehicle, asset, housing):
     for _fmt in _domain.DOMAIN_FORMATS:
         _register(_fmt)
 del _domain, _fmt
 
 FACTS: tuple[str, ...] = tuple(FORMATS)
+# Master data in dependency order: org units … staff, then the rooms, housing units and quotas that name them.
+MASTER_FACTS: tuple[str, ...] = master.MASTER_FACTS + tuple(f.fact for f in master_space.DOMAIN_FORMATS)
 FACT_DOMAINS: dict[str, str] = {f.fact: f.domain for f in FORMATS.values()}
 
 

@@ -97,6 +97,10 @@ MESSAGES = {
     "data.fact.meter": ("表计", "Meters"),
     "data.fact.vehicle": ("车辆台账", "Vehicle register"),
     "data.fact.staff": ("人员职级", "Staff and ranks"),
+    "data.fact.office_room": ("办公用房", "Office rooms"),
+    "data.fact.housing_unit": ("周转住房房源", "Turnover-housing units"),
+    "data.fact.vehicle_quota": ("公务用车编制", "Vehicle quotas"),
+    "data.fact.energy_quota": ("能耗定额", "Energy quotas"),
     "data.fact.unknown": ("未识别", "Not recognised"),
     # --- quarantine -------------------------------------------------------------------------------
     "data.quarantine.heading": ("隔离区", "Quarantine"),
@@ -315,6 +319,15 @@ MESSAGES = {
     "data.reason.unknown_rank": (
         "「{column}」“{value}”不是该单位适用的职级（办公用房标准级别：{admin_level}），可选：{allowed}",
         "“{value}” in “{column}” is not a rank of a {admin_level}-level unit; one of: {allowed}",
+    ),
+    # space and quota master data (office rooms, housing units, vehicle and energy quotas)
+    "data.reason.org_not_agency": (
+        "「{column}」“{code}”是行政区划节点（{level}），公务用车编制须核定到具体单位",
+        "“{code}” in “{column}” is a region ({level}), not a unit: vehicle quotas are approved per unit",
+    ),
+    "data.reason.quota_order": (
+        "能耗定额须满足 引导值 ≤ 基准值 ≤ 约束值（引导值 {guide}，基准值 {benchmark}，约束值 {limit}）",
+        "An energy quota needs guide ≤ benchmark ≤ limit (guide {guide}, benchmark {benchmark}, limit {limit})",
     ),
     # --- file-level issues (batches) ---------------------------------------------------------------
     "data.issue.encoding_unknown": (

@@ -27,6 +27,7 @@ from .housing import LeaseHandler, OfficeOccupancyHandler
 from .master_fleet import StaffHandler, VehicleHandler
 from .master_org import OrgUnitHandler
 from .master_site import BuildingHandler, MeterHandler
+from .master_space import EnergyQuotaHandler, HousingUnitHandler, OfficeRoomHandler, VehicleQuotaHandler
 from .meter_columns import MeterInfo, MeterTable, Readings, write_readings
 from .meter_reading import ENERGY_METRIC_BY_KIND, MeterReadingHandler
 from .vehicle import FuelHandler, MaintenanceHandler, TripHandler
@@ -39,6 +40,10 @@ HANDLERS: dict[str, type[Handler]] = {
         MeterHandler,
         VehicleHandler,
         StaffHandler,
+        OfficeRoomHandler,
+        HousingUnitHandler,
+        VehicleQuotaHandler,
+        EnergyQuotaHandler,
         MeterReadingHandler,
         TripHandler,
         FuelHandler,
