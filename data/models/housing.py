@@ -36,6 +36,7 @@ class OfficeRoom(Base):
     room_no: Mapped[str] = mapped_column(String(16))
     usable_area_m2: Mapped[float] = mapped_column(Float)
     purpose: Mapped[str] = mapped_column(String(24), default="office")  # office | meeting | service
+    batch_id: Mapped[int | None] = mapped_column(Integer)  # load_batch that last wrote the row
 
 
 class OfficeOccupancy(Base):
@@ -65,6 +66,7 @@ class HousingUnit(Base):
     rooms: Mapped[int] = mapped_column(Integer)
     monthly_rent_yuan: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16), default="available")  # available | occupied | repair
+    batch_id: Mapped[int | None] = mapped_column(Integer)  # load_batch that last wrote the row
 
 
 class Lease(Base):

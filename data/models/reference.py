@@ -72,6 +72,7 @@ class EnergyQuota(Base):
     benchmark_value: Mapped[float] = mapped_column(Float)
     guide_value: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(255))
+    batch_id: Mapped[int | None] = mapped_column(Integer)  # load_batch that last wrote the row
 
 
 class PlanTarget(Base):

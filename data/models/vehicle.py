@@ -46,6 +46,7 @@ class VehicleQuota(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("org_node.id"), primary_key=True)
     vehicle_class: Mapped[str] = mapped_column(String(24), primary_key=True)
     approved: Mapped[int] = mapped_column(Integer)
+    batch_id: Mapped[int | None] = mapped_column(Integer)  # load_batch that last wrote the row
 
 
 class TripRequest(Base):

@@ -439,6 +439,10 @@ def test_a_fresh_install_from_the_sample_files(db_url):
         assert result.status == "applied" and result.rows_rejected == 0, result.summary()
     counts = {t: q(db_url, f"SELECT COUNT(*) FROM {t}")[0][0] for t in SPACE_FACTS}
     assert counts == {"office_room": 15, "housing_unit": 7, "vehicle_quota": 7, "energy_quota": 12}
+    # Provenance: every row names the batch that wrote it, and that batch is its file's.
+    for table in SPACE_FACTS:
+        files = q(db_url, f"SELECT DISTINCT b.file_name FROM {table} t LEFT JOIN load_batch b ON b.id = t.batch_id")
+        assert len(files) == 1 and files[0][0] and files[0][0].startswith(f"master_{table}"), (table, files)
     root = q(db_url, "SELECT id FROM org_node WHERE code = 'SF'")[0][0]
     assert monthly(db_url, "housing.units", root, "2026-12-01") == 7
     assert monthly(db_url, "vehicle.quota", root, "2026-12-01") == 11

@@ -7,7 +7,8 @@ Create Date: 2026-12-06 05:30:00.000000
 - ``org_node.credit_code`` (统一社会信用代码) and ``retired_on`` on org nodes, buildings, meters and
   vehicles (``left_on`` on staff members): master data is imported from department files, and
   a unit, building, meter or vehicle that goes away keeps its history instead of being deleted;
-- ``batch_id`` on those tables: the load batch that last wrote the row (provenance);
+- ``batch_id`` on those tables and on office rooms, housing units and the vehicle and energy
+  quotas: the load batch that last wrote the row (provenance);
 - ``meter.reading_hour``: the local hour a daily meter is read at; ``meter.capacity_per_hour``:
   its rated capacity, the plausibility ceiling of a reading that needs no history;
 - ``meter_reading_note``: 抄表人 and 备注 written beside a reading;
@@ -25,7 +26,17 @@ branch_labels = None
 depends_on = None
 
 _RETIRED = ("org_node", "building", "meter", "vehicle")
-_BATCH = ("org_node", "building", "meter", "vehicle", "staff_member")
+_BATCH = (
+    "org_node",
+    "building",
+    "meter",
+    "vehicle",
+    "staff_member",
+    "office_room",
+    "housing_unit",
+    "vehicle_quota",
+    "energy_quota",
+)
 
 
 def upgrade() -> None:
