@@ -255,7 +255,13 @@ def process_drop_folder(
     candidates = drop_candidates(domain)
     own = facts_for_domain(domain) if domain in DOMAINS else candidates
     results = []
+    waiting_master = domain != MASTER_DOMAIN and _master_files_waiting(engine)
     for path, fact in loading_plan(pending_files(folder, settle_seconds=settle_seconds), candidates):
+        if waiting_master and fact not in MASTER_FACTS:
+            # Master data dropped at the same time into drop/master/ may name what this file
+            # refers to: the facts wait for the next scan rather than be refused as unknown.
+            log.info("drop %s: %s waits for the master data in the master drop folder", source.code, path.name)
+            continue
         # A master file is read as master data; any other file as before, among the folder's own
         # facts (so a file that matches nothing says which of their columns are missing).
         chosen = MASTER_FACTS if fact in MASTER_FACTS else own
@@ -264,6 +270,18 @@ def process_drop_folder(
         log.info("drop %s: %s -> %s", source.code, result.summary(), target.relative_to(folder))
         results.append(result)
     return results
+
+
+def _master_files_waiting(engine: Engine) -> bool:
+    """Whether a master-data drop folder holds files not yet loaded (settled or still arriving)."""
+    with engine.connect() as conn:
+        configs = conn.execute(
+            select(DataSource.config).where(
+                DataSource.kind == "file_drop", DataSource.domain == MASTER_DOMAIN, DataSource.enabled.is_(True)
+            )
+        ).scalars()
+        folders = [Path(c["folder"]) for c in configs if c and c.get("folder")]
+    return any(pending_files(folder, settle_seconds=0.0) for folder in folders)
 
 
 def drop_candidates(domain: str | None) -> tuple[str, ...]:

@@ -402,6 +402,28 @@ def test_drop_folder_applies_master_files_first_in_dependency_order(empty, tmp_p
     assert sorted(p.name.split(".batch")[0] for p in (folder / "done").iterdir()) == sorted(Path(n).stem for n in names)
 
 
+def test_facts_in_a_domain_folder_wait_while_master_data_waits_in_the_master_folder(empty, tmp_path):
+    """The trips and the vehicle list dropped at the same time into their own folders: whichever
+    folder the scheduler scans first, the trips load after the vehicles, with nothing refused."""
+    folders = {d: tmp_path / d for d in ("master", "vehicle")}
+    ensure_sources(
+        get_engine(empty),
+        [
+            SourceSpec(f"drop_{d}", "file_drop", d, "投放", "Drop", {"folder": str(f), "domain": d}, 60, 3600)
+            for d, f in folders.items()
+        ],
+    )
+    for name in MASTER_FILES[:1] + ["master_vehicles.csv"]:
+        shutil.copy(SAMPLES / name, folders["master"] / name)
+    shutil.copy(SAMPLES / "fresh_trips.csv", folders["vehicle"] / "fresh_trips.csv")
+    assert run_source(get_engine(empty), "drop_vehicle", now=NOW, settle_seconds=0) == []
+    assert (folders["vehicle"] / "fresh_trips.csv").exists()  # still waiting, not refused
+    master = run_source(get_engine(empty), "drop_master", now=NOW, settle_seconds=0)
+    assert [r.fact for r in master] == ["org_unit", "vehicle"]
+    trips = run_source(get_engine(empty), "drop_vehicle", now=NOW, settle_seconds=0)
+    assert [(r.fact, r.status, r.rows_rejected) for r in trips] == [("trip", "applied", 0)]
+
+
 def test_loading_order_is_master_first():
     paths = [
         SAMPLES / n for n in ["fresh_trips.csv", "master_staff.xlsx", "master_vehicles.csv", "master_org_units.csv"]
