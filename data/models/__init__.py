@@ -5,6 +5,8 @@ from .alert import AlertEvent as AlertEvent
 from .alert import AlertRule as AlertRule
 from .alert import AlertRuleVersion as AlertRuleVersion
 from .alert import MuteTiming as MuteTiming
+from .alert import NotificationAttempt as NotificationAttempt
+from .alert import NotificationChannel as NotificationChannel
 from .alert import Silence as Silence
 from .asset import Asset as Asset
 from .asset import AssetAudit as AssetAudit

@@ -117,3 +117,37 @@ class MuteTiming(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     spec: Mapped[dict] = mapped_column(JSON)  # {"weekdays": [5, 6], "hours": [[22, 7]], "holidays": true}
     rule_ids: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class NotificationChannel(Base):
+    """Where a department is told of its alerts: e-mail addresses (SMTP from the configuration) or
+    a work-chat robot's webhook URL."""
+
+    __tablename__ = "notification_channel"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # email | webhook
+    name: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(Text)  # comma-separated addresses, or the webhook URL
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class NotificationAttempt(Base):
+    """One try at telling a channel of one alert event (firing, resolved): every try is kept,
+    with its outcome; a silenced or muted event is recorded as such and not sent."""
+
+    __tablename__ = "notification_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("alert_event.id"), index=True)
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("notification_channel.id"))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16))  # sent | failed | retrying | silenced | muted | no_channel
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+    response_code: Mapped[int | None] = mapped_column(Integer)
