@@ -1,0 +1,1 @@
+"""Threshold rules, their set-based evaluation, and the alert lifecycle."""
