@@ -167,7 +167,14 @@ def test_the_row_count_invariant_is_enforced(sqlite_world, tmp_path, monkeypatch
     assert scalar(sqlite_world, "SELECT count(*) FROM meter_reading") == 0
 
 
+def _rate_meter(url: str, code: str, kwh_per_hour: float) -> None:
+    """Give a meter a rated capacity, so that its ceiling (above_ceiling) is not what a test checks."""
+    with get_engine(url).begin() as conn:
+        conn.exec_driver_sql(f"UPDATE meter SET capacity_per_hour = {kwh_per_hour} WHERE code = '{code}'")
+
+
 def test_bad_rows_are_quarantined_and_good_rows_still_land(world, tmp_path):
+    _rate_meter(world, "E-B001", 20_000)  # 7 MWh in an hour is a unit test here, not a ceiling test
     text = (
         hourly_csv(hours=range(1, 4))
         + "E-B001,2026-11-20 04:00,-5\n"  # negative
@@ -225,6 +232,7 @@ def test_meter_by_building_and_kind(world, tmp_path):
 
 def test_implausible_jump_against_last_month(sqlite_world, tmp_path):
     engine = get_engine(sqlite_world)
+    _rate_meter(sqlite_world, "E-B001", 20_000)  # under the ceiling: the jump check is what refuses
     october = ["表计编号,时间,用电量"] + [
         f"E-B001,{(dt.datetime(2026, 10, 1) + dt.timedelta(hours=h)).strftime('%Y-%m-%d %H:%M')},100"
         for h in range(1, 24 * 31 + 1)
