@@ -89,6 +89,20 @@ class Config:
     loader_max_zip_members: int = 2_000
     loader_max_rows: int = 1_048_576
     loader_max_cells: int = 20_000_000
+    # Alert notifications (issue 17; data/alerts/notify.py, docs/alerts.md). The SMTP password is
+    # a secret: kept out of repr() so that a logged or printed Config never shows it.
+    smtp_host: str = ""  # empty: e-mail channels fail with "SMTP not configured" (recorded, retried)
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = "aocc@localhost"
+    smtp_tls: str = "none"  # none | starttls | ssl
+    smtp_timeout_seconds: float = 10.0
+    webhook_timeout_seconds: float = 10.0
+    public_base_url: str = "http://127.0.0.1:8050"  # links in notifications: <base>/alerts?alert=<id>
+    notify_max_attempts: int = 6  # tries per event and channel before it is given up as failed
+    notify_backoff_seconds: int = 60  # the first retry's delay; doubled after each failure
+    notify_max_age_hours: int = 24  # events older than this are not sent (a scheduler down for days)
 
     def with_overrides(self, **overrides) -> Config:
         return replace(self, **overrides)
@@ -138,5 +152,17 @@ def load_config(**overrides) -> Config:
         loader_max_zip_members=_env_int("AOCC_LOADER_MAX_ZIP_MEMBERS", 2_000),
         loader_max_rows=_env_int("AOCC_LOADER_MAX_ROWS", 1_048_576),
         loader_max_cells=_env_int("AOCC_LOADER_MAX_CELLS", 20_000_000),
+        smtp_host=_env_str("AOCC_SMTP_HOST", ""),
+        smtp_port=_env_int("AOCC_SMTP_PORT", 25),
+        smtp_user=_env_str("AOCC_SMTP_USER", ""),
+        smtp_password=_env_str("AOCC_SMTP_PASSWORD", ""),
+        smtp_from=_env_str("AOCC_SMTP_FROM", "aocc@localhost"),
+        smtp_tls=_env_str("AOCC_SMTP_TLS", "none").strip().lower(),
+        smtp_timeout_seconds=_env_float("AOCC_SMTP_TIMEOUT_SECONDS", 10.0),
+        webhook_timeout_seconds=_env_float("AOCC_WEBHOOK_TIMEOUT_SECONDS", 10.0),
+        public_base_url=_env_str("AOCC_PUBLIC_BASE_URL", "http://127.0.0.1:8050").rstrip("/"),
+        notify_max_attempts=_env_int("AOCC_NOTIFY_MAX_ATTEMPTS", 6),
+        notify_backoff_seconds=_env_int("AOCC_NOTIFY_BACKOFF_SECONDS", 60),
+        notify_max_age_hours=_env_int("AOCC_NOTIFY_MAX_AGE_HOURS", 24),
     )
     return cfg.with_overrides(**overrides) if overrides else cfg
