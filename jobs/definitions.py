@@ -7,6 +7,7 @@ one-line message for the job history.
 | ``rollup_maintenance``| daily 00:10 local           | state roll-ups valued at today (leases expiring, audits due …) |
 | ``backup``           | daily at ``backup_time``     | ``data.backup.backup_database``                   |
 | ``alert_check``      | every 5 minutes              | the ``alert_check`` hooks (filled by the alerts module) |
+| ``alert_notify``     | every minute                 | ``data.alerts.notify.dispatch_pending`` (e-mail, webhooks) |
 | ``weekly_snapshot``  | Mondays 06:00 local          | the ``weekly_snapshot`` hooks (filled by the snapshot module) |
 | ``housekeeping``     | daily 04:20 local            | drop job-run history older than 90 days          |
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import partial
 
+from data.alerts.notify import dispatch_pending
 from data.backup import backup_database
 from data.calendar import calendar_for
 from data.db import Engine
@@ -23,6 +25,7 @@ from data.jobrun import delete_runs_before, fetch_sources_to_run
 from data.loaders import hooks
 from data.loaders.pipeline import settings_from_config, write_connection
 from data.loaders.sources import default_sources, ensure_sources, run_source
+from presentation.notification_text import render_notification
 
 from .runner import JobSpec
 from .schedule import DailyAt, Every, WeeklyAt, parse_hhmm
@@ -85,6 +88,10 @@ def hook_job(engine: Engine, now: dt.datetime, *, point: str) -> str:
     return f"{len(registered)} hook(s) ran: " + ", ".join(h.name for h in registered)
 
 
+def alert_notify_job(engine: Engine, now: dt.datetime, *, config) -> str:
+    return str(dispatch_pending(engine, now=now, config=config, render=render_notification))
+
+
 def housekeeping_job(engine: Engine, now: dt.datetime) -> str:
     cutoff = now - dt.timedelta(days=JOB_HISTORY_DAYS)
     with write_connection(engine) as conn:
@@ -103,6 +110,7 @@ def fixed_jobs(config) -> list[JobSpec]:
         ),
         JobSpec("backup", DailyAt(h, m), partial(backup_job, config=config), "nightly database backup"),
         JobSpec("alert_check", Every(ALERT_CHECK_SECONDS), partial(hook_job, point="alert_check"), "threshold checks"),
+        JobSpec("alert_notify", Every(60), partial(alert_notify_job, config=config), "alert notifications"),
         JobSpec("weekly_snapshot", WeeklyAt(0, 6, 0), partial(hook_job, point="weekly_snapshot"), "weekly snapshot"),
         JobSpec("housekeeping", DailyAt(4, 20), housekeeping_job, "prune old job history"),
     ]

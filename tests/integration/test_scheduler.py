@@ -204,7 +204,14 @@ def test_the_drop_job_makes_a_file_appear_in_the_rollups_within_one_run(sqlite_u
 def test_fixed_jobs_and_hooks(sqlite_url, tmp_path):
     config = load_config(database_url=sqlite_url, var_dir=tmp_path, backup_time="03:45")
     ids = {s.id: s for s in fixed_jobs(config)}
-    assert set(ids) == {"rollup_maintenance", "backup", "alert_check", "weekly_snapshot", "housekeeping"}
+    assert set(ids) == {
+        "rollup_maintenance",
+        "backup",
+        "alert_check",
+        "alert_notify",
+        "weekly_snapshot",
+        "housekeeping",
+    }
     assert ids["backup"].schedule == DailyAt(3, 45)
     from data.loaders import hook_registry
 
