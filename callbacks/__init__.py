@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from dash import Dash
 
-from . import admin_audit, admin_devices, admin_users, assets, data_center, energy, housing, overview, shell, vehicles
+from . import (
+    admin_audit,
+    admin_devices,
+    admin_notifications,
+    admin_users,
+    assets,
+    data_center,
+    energy,
+    housing,
+    overview,
+    shell,
+    vehicles,
+)
 
 CALLBACK_MODULES = (
     shell,
@@ -23,6 +35,7 @@ CALLBACK_MODULES = (
     admin_users,
     admin_devices,
     admin_audit,
+    admin_notifications,
 )
 
 

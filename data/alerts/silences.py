@@ -80,6 +80,12 @@ def _check_rules(conn: Connection, rule_ids) -> list[int]:
     return ids
 
 
+def list_rule_choices(conn: Connection) -> list[dict]:
+    """id, code, name_zh, name_en, enabled of every rule, for the silence and mute-timing forms."""
+    stmt = select(AlertRule.id, AlertRule.code, AlertRule.name_zh, AlertRule.name_en, AlertRule.enabled)
+    return [dict(r._mapping) for r in conn.execute(stmt.order_by(AlertRule.code))]
+
+
 # --- one-off silences -------------------------------------------------------------------------
 
 
