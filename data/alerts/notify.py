@@ -47,7 +47,7 @@ from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from data.calendar import calendar_for
-from data.models import Building, Department, MetricDefinition, OrgNode, Vehicle
+from data.models import Asset, Building, DataSource, Department, Meter, MetricDefinition, OrgNode, Vehicle
 from data.models.alert import Alert, AlertEvent, AlertRule, NotificationAttempt, NotificationChannel
 
 from .channels import addresses_of, get_channel, post_url, scrub, validate_webhook_url, webhook_format
@@ -209,6 +209,9 @@ def _entity_name(conn: Connection, kind: str, entity_id: int, detail: dict) -> t
         "org": (OrgNode.name_zh, OrgNode.name_en, OrgNode.id),
         "building": (Building.name_zh, Building.name_en, Building.id),
         "vehicle": (Vehicle.plate, Vehicle.plate, Vehicle.id),
+        "asset": (Asset.name_zh, Asset.name_en, Asset.id),
+        "meter": (Meter.code, Meter.code, Meter.id),
+        "source": (DataSource.name_zh, DataSource.name_en, DataSource.id),
     }
     if kind in lookups:
         name_zh, name_en, key = lookups[kind]

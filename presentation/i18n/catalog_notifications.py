@@ -22,8 +22,8 @@ MESSAGES = {
     "notify.msg.open": ("查看告警", "Open the alert"),
     "notify.msg.open_page": ("打开告警中心", "Open the alerts page"),
     "notify.msg.test_body": (
-        "这是发给{department}的测试消息（{time}）。收到即表示本渠道配置正确。",
-        "This is a test message for {department} ({time}). If you read it, the channel works.",
+        "这是发给{department}的告警通知测试消息（{time}）。收到即表示本渠道配置正确。",
+        "This is a test of alert notifications for {department} ({time}). If you read it, the channel works.",
     ),
     # --- the page -------------------------------------------------------------------------------
     "nav.admin_notifications": ("通知与静默", "Notifications"),
