@@ -30,6 +30,7 @@ PAGE_PATHS: dict[str, str] = {
     "vehicles": "/vehicles",
     "assets": "/assets",
     "housing": "/housing",
+    "alerts": "/alerts",
 }
 #: The page of each catalog domain.
 DOMAIN_PAGES: dict[str, str] = {"energy": "energy", "vehicle": "vehicles", "asset": "assets", "housing": "housing"}
@@ -211,6 +212,8 @@ def build_page(
     refresh_seconds: int,
     chart_title_key: str,
     theme: str = DEFAULT_THEME,
+    aside: list | None = None,
+    footer: list | None = None,
 ) -> html.Div:
     """A domain page before its data arrives: heading, status line, org bar, a KPI row showing
     "loading", a chart card and the page's one refresh timer.
@@ -221,7 +224,17 @@ def build_page(
         refresh_seconds: the live-refresh interval.
         chart_title_key: the message key of the chart's title.
         theme: ``light`` or ``dark`` (the wall screen's chart has no mode bar).
+        aside: sections shown beside the chart (the overview's alerts panel).
+        footer: sections below everything (the wall ticker).
     """
+    chart_card = html.Section(
+        [
+            html.H2(t(chart_title_key, lang), className="aocc-card__title"),
+            dcc.Graph(id=ids.chart(page), config=graph_config(lang, theme), className="aocc-chart", responsive=True),
+        ],
+        className="aocc-card aocc-card--chart",
+    )
+    body = html.Div([chart_card, *aside], className="aocc-page__body") if aside else chart_card
     return html.Div(
         [
             dcc.Store(id=ids.org_store(page), data=org),
@@ -258,15 +271,8 @@ def build_page(
                 className=f"aocc-kpis aocc-kpis--{page}",
                 **{"aria-label": t("page.kpi_region", lang)},
             ),
-            html.Section(
-                [
-                    html.H2(t(chart_title_key, lang), className="aocc-card__title"),
-                    dcc.Graph(
-                        id=ids.chart(page), config=graph_config(lang, theme), className="aocc-chart", responsive=True
-                    ),
-                ],
-                className="aocc-card aocc-card--chart",
-            ),
+            body,
+            *(footer or []),
             dcc.Interval(id=ids.interval(page), interval=max(int(refresh_seconds), 1) * 1000, n_intervals=0),
         ],
         className=f"aocc-page aocc-page--{page}",

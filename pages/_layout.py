@@ -44,9 +44,10 @@ def serve_app_shell():
     )
 
 
-def domain_layout(page: str, *, org=None, chart_title_key: str):
+def domain_layout(page: str, *, org=None, chart_title_key: str, aside=None, footer=None):
     """A domain page's layout for the request: the page frame in the user's language, refreshed
-    at the configured interval; ``org`` is the ``?org=`` value as given."""
+    at the configured interval; ``org`` is the ``?org=`` value as given; ``aside`` and ``footer``
+    are extra sections beside the chart and at the bottom (see ``build_page``)."""
     refresh = current_config().refresh_interval_seconds if flask.has_app_context() else 60
     return build_page(
         page,
@@ -55,4 +56,6 @@ def domain_layout(page: str, *, org=None, chart_title_key: str):
         refresh_seconds=refresh,
         chart_title_key=chart_title_key,
         theme=current_theme(),
+        aside=aside,
+        footer=footer,
     )
