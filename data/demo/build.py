@@ -90,6 +90,7 @@ def build_demo(
                 log.info("demo facts written after %.1f s; rebuilding roll-ups", time.perf_counter() - started)
                 rebuild_all(conn, as_of=as_of, calendar=calendar)
                 _sync_sequences(conn)
+                _seed_alerts(conn, as_of, calendar)
                 for table in ("rollup_daily", "rollup_monthly", "rollup_hourly_profile", "rollup_provenance"):
                     counts[table] = conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
         finally:
@@ -98,6 +99,17 @@ def build_demo(
     counts["seconds"] = round(time.perf_counter() - started, 1)
     log.info("demo %s built in %.1f s", spec.name, counts["seconds"])
     return counts
+
+
+def _seed_alerts(conn: Connection, as_of: dt.date, calendar: Calendar) -> None:
+    """The default alert rules, evaluated once on the demo's own clock (local midnight of
+    ``as_of``, where its data end), so a fresh demo opens with its anomalies alerting."""
+    from ..alerts.evaluate import evaluate_rules
+    from ..alerts.rules import ensure_default_rules
+
+    now = calendar.day_start_utc_naive(as_of).replace(tzinfo=dt.UTC)
+    ensure_default_rules(conn, now=now)
+    evaluate_rules(conn, now=now)
 
 
 def _journal_mode(conn: Connection, mode: str) -> None:
