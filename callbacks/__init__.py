@@ -14,6 +14,7 @@ from . import (
     admin_audit,
     admin_devices,
     admin_notifications,
+    admin_rules,
     admin_users,
     alerts,
     assets,
@@ -38,6 +39,7 @@ CALLBACK_MODULES = (
     admin_devices,
     admin_audit,
     admin_notifications,
+    admin_rules,
 )
 
 
