@@ -344,6 +344,11 @@ def _fact(label: str, value) -> list:
     return [html.Dt(label), html.Dd(value if value not in (None, "") else "—")]
 
 
+def _field_label(key: str, lang: str) -> str:
+    """A rule field's or a detail value's name: from the catalog when it has one, else as stored."""
+    return t(f"alerts.field.{key}", lang) if has(f"alerts.field.{key}") else str(key)
+
+
 def _detail_value(value, lang: str) -> str:
     if isinstance(value, float | int) and not isinstance(value, bool):
         return format_quantity(value, "", lang)
@@ -416,7 +421,7 @@ def build_alert_detail(detail: dict | None, *, lang: str) -> list:
         t("alerts.detail.threshold", lang), format_quantity(a["threshold"], unit, lang)
     )
     for key, value in (detail.get("detail") or {}).items():
-        values += _fact(str(key), _detail_value(value, lang))
+        values += _fact(_field_label(str(key), lang), _detail_value(value, lang))
     version = t("alerts.detail.rule_version", lang, version=a["rule_version"])
     if rule.get("changed_by"):
         version += " · " + t(
@@ -425,7 +430,7 @@ def build_alert_detail(detail: dict | None, *, lang: str) -> list:
     rule_facts = []
     for key in ("comparison", "warning_level", "critical_level", "recovery_level", "window", "for_seconds"):
         if rule.get(key) is not None:
-            rule_facts += _fact(key, _detail_value(rule[key], lang))
+            rule_facts += _fact(_field_label(key, lang), _detail_value(rule[key], lang))
     return [
         head,
         html.Div(
