@@ -178,7 +178,8 @@ def build_jobs_table(runs: pd.DataFrame, *, lang: str) -> html.Div | html.Table:
         return build_none(lang)
     rows = []
     for r in runs.to_dict("records"):
-        message = r.get("message") or ""
+        message = r.get("message")
+        message = message if isinstance(message, str) else ""  # a run still going has none (NaN in the frame)
         first_line = message.splitlines()[0] if message else ""
         rows.append(
             [

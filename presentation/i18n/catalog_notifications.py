@@ -8,6 +8,7 @@ MESSAGES = {
     "notify.subject.firing": ("【{severity}告警】{rule} · {entity}", "[{severity} alert] {rule} · {entity}"),
     "notify.subject.resolved": ("【告警恢复】{rule} · {entity}", "[Resolved] {rule} · {entity}"),
     "notify.subject.test": ("【测试消息】通知渠道“{channel}”", "[Test] notification channel \u201c{channel}\u201d"),
+    "data.job.name.alert_notify": ("告警通知", "Alert notifications"),
     "notify.msg.severity": ("级别", "Severity"),
     "notify.msg.rule": ("规则", "Rule"),
     "notify.msg.entity": ("对象", "Entity"),
