@@ -6,7 +6,8 @@
   memory      resident memory of an app worker serving every page (see benchmarks/bench_memory.py)
   wall        first complete render of the wall screen in headless Chromium (benchmarks/bench_wall.py)
   hostile     refusal time of hostile XLSX files, loader memory on large files (benchmarks/bench_hostile.py)
-  all         callbacks, ingest, memory and the wall screen
+  alerts      every default alert rule over every entity (benchmarks/bench_alerts.py)
+  all         callbacks, ingest, memory, the wall screen and the alert rules
 
 Results are written to benchmarks/results.json and BENCHMARKS.md unless --no-record.
 """
@@ -22,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=("build", "callbacks", "ingest", "memory", "wall", "hostile", "all"))
+    parser.add_argument("what", choices=("build", "callbacks", "ingest", "memory", "wall", "hostile", "alerts", "all"))
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--repeat", type=int, default=30, help="timed runs per callback")
     parser.add_argument("--raw-repeat", type=int, default=3, help="timed runs per raw-table view")
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("SECRET_KEY", os.urandom(32).hex())  # `import app` needs one; the runs use their own
 
-    from benchmarks import bench_callbacks, bench_hostile, bench_ingest, bench_memory, bench_wall
+    from benchmarks import bench_alerts, bench_callbacks, bench_hostile, bench_ingest, bench_memory, bench_wall
     from benchmarks.province import ensure_province
     from benchmarks.results import record
 
@@ -47,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             results += bench_memory.bench_database(database, rounds=60)
         if args.what in ("wall", "all"):
             results += bench_wall.bench_database(database, runs=7)
+        if args.what in ("alerts", "all"):
+            results += bench_alerts.bench_database(database, runs=7)
     if args.what == "hostile":  # fresh SQLite databases of its own: not per --database
         results += bench_hostile.bench(runs=15)
     if results and not args.no_record:

@@ -203,37 +203,66 @@ class _Sql:
         return sa.text(text).bindparams(*(sa.bindparam(n, type_=t) for n, t in self.types.items() if n in used))
 
 
-def _pieces(start: dt.date, end: dt.date) -> list[tuple[str, str, dt.date, dt.date]]:
-    """``[start, end]`` as roll-up reads: whole months monthly, the partial months at either end daily."""
-    first_full = start if start.day == 1 else add_months(month_start(start), 1)
-    last_full = month_start(end) if end == month_end(end) else add_months(month_start(end), -1)
-    if first_full > last_full:
-        return [("rollup_daily", "day", start, end)]
-    pieces = [("rollup_monthly", "month", first_full, last_full)]
-    if start < first_full:
-        pieces.append(("rollup_daily", "day", start, first_full - dt.timedelta(days=1)))
-    if end > month_end(last_full):
-        pieces.append(("rollup_daily", "day", add_months(last_full, 1), end))
+def _pieces(start: dt.date, end: dt.date, *, tail: bool = False) -> list[tuple[str, str, dt.date, dt.date, int]]:
+    """``[start, end]`` as signed roll-up reads ``(table, period column, from, to, sign)``.
+
+    Whole months come from the monthly table, a partial month at the start from the daily one.
+    With ``tail`` (a span ending on the data's as-of day), the partial month at the end, when the
+    span covers it from its first day and the days after ``end`` are fewer than those up to it,
+    is read as its monthly row minus those later days (a flow's monthly row is the sum of its
+    days): year-to-date on the 24th reads one monthly row and an empty tail (nothing is loaded
+    after the as-of day) instead of 24 daily rows per entity. The two forms agree up to the
+    rounding of floating-point sums. Baseline spans (last year, the previous window) keep the
+    daily read: their later days hold data, and an entity with data only in those days would
+    turn from "no data" into a rounding residual."""
+    pieces: list[tuple[str, str, dt.date, dt.date, int]] = []
+    current = start
+    if start.day != 1:  # the partial month at the start, day by day
+        head_end = min(end, month_end(start))
+        pieces.append(("rollup_daily", "day", start, head_end, 1))
+        current = head_end + dt.timedelta(days=1)
+    if current > end:
+        return pieces
+    last_month = month_start(end)
+    later_days = (month_end(end) - end).days
+    if later_days == 0 or (tail and later_days < end.day):
+        pieces.append(("rollup_monthly", "month", current, last_month, 1))
+        if later_days:
+            pieces.append(("rollup_daily", "day", end + dt.timedelta(days=1), month_end(end), -1))
+        return pieces
+    if current < last_month:
+        pieces.append(("rollup_monthly", "month", current, add_months(last_month, -1), 1))
+    pieces.append(("rollup_daily", "day", last_month, end, 1))
     return pieces
 
 
 _ID_TABLES = {"org": "org_node", "building": "building", "vehicle": "vehicle"}
 
 
-def _flow_aggregate(q: _Sql, kind: str, metrics, spans: dict[str, tuple[dt.date, dt.date]]) -> tuple[str, list[str]]:
-    """A subquery ``entity_id, <tag><i> …`` summing each metric over each tagged span."""
+def _flow_aggregate(
+    q: _Sql, kind: str, metrics, spans: dict[str, tuple[dt.date, dt.date]], ids: str | None = None
+) -> tuple[str, list[str]]:
+    """A subquery ``entity_id, <tag><i> …`` summing each metric over each tagged span.
+
+    ``ids`` (a subquery of entity ids) narrows the read to the entities that can have a figure;
+    by default every entity of the kind. Each entity is a seek on the roll-up's primary key
+    (metric_id, entity_kind, entity_id, day|month) followed by a range scan over the span."""
     parts, columns = [], []
     kind_p = q.bind(kind)
+    ids = ids or f"SELECT id FROM {_ID_TABLES[kind]}"
     for tag, (start, end) in spans.items():
         for i, metric in enumerate(metrics):
             column = f"{tag}{i}"
             columns.append(column)
             metric_p = q.bind(metric)
-            for table, period, lo, hi in _pieces(start, end):
+            for table, period, lo, hi, sign in _pieces(start, end, tail=tag == "c"):
+                # Summed per entity inside the piece: the rows come in primary-key order, so the
+                # GROUP BY streams, and the outer one only folds a few rows per entity.
+                total = "SUM(r.value)" if sign > 0 else "-SUM(r.value)"
                 parts.append(
-                    f"SELECT r.entity_id, '{column}' AS w, r.value FROM {table} r WHERE r.metric_id = {metric_p} "
-                    f"AND r.entity_kind = {kind_p} AND r.entity_id IN (SELECT id FROM {_ID_TABLES[kind]}) "
-                    f"AND r.{period} BETWEEN {q.day(lo)} AND {q.day(hi)}"
+                    f"SELECT r.entity_id, '{column}' AS w, {total} AS value FROM {table} r "
+                    f"WHERE r.metric_id = {metric_p} AND r.entity_kind = {kind_p} AND r.entity_id IN ({ids}) "
+                    f"AND r.{period} BETWEEN {q.day(lo)} AND {q.day(hi)} GROUP BY r.entity_id"
                 )
     sums = ", ".join(f"SUM(CASE WHEN w = '{c}' THEN value END) AS {c}" for c in columns)
     return f"SELECT entity_id, {sums} FROM ({' UNION ALL '.join(parts)}) u GROUP BY entity_id", columns
@@ -282,7 +311,13 @@ def _family_sql(q: _Sql, ind: Indicator, kind: str, window: Window, as_of, now, 
     change = comparison in CHANGE_COMPARISONS
     if fam in ("flow", "night_share", "kgce"):
         spans = _spans(window, as_of, comparison)
-        agg, _ = _flow_aggregate(q, kind, ind.inputs, spans)
+        quota_orgs = None
+        if window.kind == "ytd_pace":  # only an org with a quota has a pace: read no other org's flows
+            quota_orgs = (
+                f"SELECT org_id FROM energy_quota WHERE year = {q.bind(as_of.year)} "
+                f"AND basis = {q.bind(QUOTA_BASIS[ind.metric_id])}"
+            )
+        agg, _ = _flow_aggregate(q, kind, ind.inputs, spans, quota_orgs)
         join = f"LEFT JOIN ({agg}) x ON x.entity_id = e.id"
         if fam == "flow":
             counts = ind.metric_id.startswith(("vehicle.", "asset."))
@@ -293,17 +328,17 @@ def _family_sql(q: _Sql, ind: Indicator, kind: str, window: Window, as_of, now, 
         cur, base = _kgce("x.c", q), _kgce("x.b", q) if change else "NULL"
         basis = QUOTA_BASIS[ind.metric_id]
         if basis != "total":
-            dim = "b.floor_area_m2" if basis == "per_m2" else "0"
+            only = f" WHERE n.id IN ({quota_orgs})" if quota_orgs else ""
             sub = (
                 "SELECT n.id, SUM(b.floor_area_m2) AS area FROM org_node n JOIN org_node dn ON dn.path >= n.path "
-                "AND dn.path < n.path || '~' JOIN building b ON b.org_id = dn.id AND b.retired_on IS NULL GROUP BY n.id"
+                "AND dn.path < n.path || '~' JOIN building b ON b.org_id = dn.id AND b.retired_on IS NULL"
+                f"{only} GROUP BY n.id"
             )
             if basis == "per_person":
                 sub = (
                     "SELECT n.id, SUM(dn.energy_users) AS area FROM org_node n JOIN org_node dn ON dn.path >= n.path "
-                    "AND dn.path < n.path || '~' GROUP BY n.id"
+                    f"AND dn.path < n.path || '~'{only} GROUP BY n.id"
                 )
-            del dim
             join += f" LEFT JOIN ({sub}) dim ON dim.id = e.id"
             cur, base = _ratio(cur, "dim.area"), _ratio(base, "dim.area") if change else "NULL"
         if window.kind == "ytd_pace":
@@ -327,21 +362,7 @@ def _family_sql(q: _Sql, ind: Indicator, kind: str, window: Window, as_of, now, 
         return join, _ratio("x.c0", "x.c1"), _ratio("x.b0", "x.b1") if change else "NULL"
     if fam == "offhours_unrequested":
         start, end = window.span(as_of)
-        metrics = ("vehicle.offhours_trips", "vehicle.unrequested_trips", "vehicle.trips")
-        cols = ", ".join(
-            f"SUM(CASE WHEN metric_id = {q.bind(m)} THEN value ELSE 0 END) AS m{i}" for i, m in enumerate(metrics)
-        )
-        per_day = (
-            f"SELECT entity_id, day, {cols} FROM rollup_daily WHERE metric_id IN "
-            f"({', '.join(q.bind(m) for m in metrics)}) AND entity_kind = 'vehicle' "
-            f"AND entity_id IN (SELECT id FROM vehicle) AND day BETWEEN {q.day(start)} AND {q.day(end)} "
-            "GROUP BY entity_id, day"
-        )
-        agg = (
-            "SELECT entity_id, SUM(CASE WHEN m0 + m1 - m2 > 0 THEN m0 + m1 - m2 ELSE 0 END) AS c0 "
-            f"FROM ({per_day}) pd GROUP BY entity_id"
-        )
-        return f"LEFT JOIN ({agg}) x ON x.entity_id = e.id", "COALESCE(x.c0, 0)", "NULL"
+        return _offhours_unrequested(q, start, end)
     if fam == "fuel_ratio":
         calendar = configured_calendar()
         start, end = window.span(as_of)
@@ -361,6 +382,31 @@ def _family_sql(q: _Sql, ind: Indicator, kind: str, window: Window, as_of, now, 
     return _entity_sql(q, ind.metric_id, kind, as_of, now, d)
 
 
+def _offhours_unrequested(q: _Sql, start: dt.date, end: dt.date) -> tuple[str, str, str]:
+    """Trips both after hours and without request, per vehicle: by inclusion–exclusion, per day
+    ``max(0, offhours + unrequested − trips)``, summed over the window.
+
+    Only a day with an after-hours or an unrequested trip can count (with neither the day's term
+    is ``max(0, −trips) = 0``), so the read starts from those two sparse metrics (a few per cent
+    of the vehicle-days) and looks the day's trips up by primary key, instead of grouping every
+    vehicle-day of the three metrics."""
+    off, unrequested = q.bind("vehicle.offhours_trips"), q.bind("vehicle.unrequested_trips")
+    per_day = (
+        f"SELECT entity_id, day, SUM(CASE WHEN metric_id = {off} THEN value ELSE 0 END) AS m0, "
+        f"SUM(CASE WHEN metric_id = {unrequested} THEN value ELSE 0 END) AS m1 FROM rollup_daily "
+        f"WHERE metric_id IN ({off}, {unrequested}) AND entity_kind = 'vehicle' "
+        f"AND entity_id IN (SELECT id FROM vehicle) AND day BETWEEN {q.day(start)} AND {q.day(end)} "
+        "GROUP BY entity_id, day"
+    )
+    term = "pd.m0 + pd.m1 - COALESCE(t.value, 0)"
+    agg = (
+        f"SELECT pd.entity_id, SUM(CASE WHEN {term} > 0 THEN {term} ELSE 0 END) AS c0 FROM ({per_day}) pd "
+        f"LEFT JOIN rollup_daily t ON t.metric_id = {q.bind('vehicle.trips')} AND t.entity_kind = 'vehicle' "
+        "AND t.entity_id = pd.entity_id AND t.day = pd.day GROUP BY pd.entity_id"
+    )
+    return f"LEFT JOIN ({agg}) x ON x.entity_id = e.id", "COALESCE(x.c0, 0)", "NULL"
+
+
 def _entity_sql(q: _Sql, metric: str, kind: str, as_of: dt.date, now: dt.datetime, d: str) -> tuple[str, str, str]:
     day = q.day(as_of)
     if kind == "org":  # an entity state kept as an org roll-up
@@ -374,15 +420,11 @@ def _entity_sql(q: _Sql, metric: str, kind: str, as_of: dt.date, now: dt.datetim
         orphan = "e.status = 'in_use' AND (e.custodian_name IS NULL OR e.custodian_name = '')"
         return "", f"(CASE WHEN {orphan} THEN 1 ELSE 0 END)", "NULL"
     if metric == "asset.audit_age_days":
-        join = (
-            "LEFT JOIN (SELECT asset_id, MAX(audited_on) AS last FROM asset_audit "
-            f"WHERE audited_on <= {day} GROUP BY asset_id) au ON au.asset_id = e.id"
-        )
-        last = (
-            "(CASE WHEN au.last IS NULL THEN COALESCE(e.last_audit_on, e.acquired_on) "
-            "WHEN e.last_audit_on IS NULL OR au.last >= e.last_audit_on THEN au.last ELSE e.last_audit_on END)"
-        )
-        return join, days_between(d, day, last), "NULL"
+        # The register's own latest audit (``asset.last_audit_on``): the asset loader writes it from
+        # the register file and the demo writes it with every ``asset_audit`` row (nothing else
+        # writes that table), so it equals the table's latest audit without grouping its 250 k rows
+        # at province scale. A loader of audit records must move ``last_audit_on`` on as well.
+        return "", days_between(d, day, "COALESCE(e.last_audit_on, e.acquired_on)"), "NULL"
     if metric in ("housing.over_standard_rooms", "housing.over_standard_area_m2"):
         occ = (
             "SELECT oc.room_id, COUNT(*) AS n, MAX(s.limit_m2) AS lim FROM office_occupancy oc "
