@@ -89,9 +89,21 @@ def _name(row: dict, prefix: str, lang: str) -> str:
 
 
 def value_text(row: dict, lang: str) -> str:
+    """The figure the rule judged against the level it crossed, in the comparison's own terms: a
+    change in % for a change rule (``+85% / +80%``), a deviation for a band (``±0.91× / ±0.50×``),
+    else the value and the level in the indicator's unit."""
     unit = row.get("unit") or ""
+    comparison, figure, threshold = row.get("comparison"), row.get("figure"), row.get("threshold")
+    if comparison in ("change_pct", "change_prev") and not is_missing(figure):
+        return f"{_signed_pct(figure)} / {_signed_pct(threshold)}"
+    if comparison == "outside" and not is_missing(figure):
+        return f"±{format_quantity(figure, unit, lang)} / ±{format_quantity(threshold, unit, lang)}"
     value = format_quantity(row.get("value"), unit, lang)
-    return f"{value} / {format_quantity(row.get('threshold'), unit, lang)}"
+    return f"{value} / {format_quantity(threshold, unit, lang)}"
+
+
+def _signed_pct(value) -> str:
+    return "—" if is_missing(value) else f"{float(value):+,.0f}%"
 
 
 def drill_href(row: dict) -> str:

@@ -12,6 +12,7 @@ then the newest (fired, else opened) first.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 
 import pandas as pd
@@ -68,6 +69,8 @@ ALERT_COLUMNS = [
     "resolved_at",
     "assignee_id",
     "assignee_name",
+    "comparison",
+    "figure",
 ]
 EVENT_COLUMNS = [
     "event_id",
@@ -171,6 +174,7 @@ def _alert_select():
             Alert.resolved_at,
             Alert.assignee_id,
             assignee.display_name,
+            Alert.detail,
         )
         .select_from(Alert)
         .join(AlertRule, AlertRule.id == Alert.rule_id)
@@ -252,7 +256,17 @@ def fetch_alerts(
     if until is not None:
         stmt = stmt.where(Alert.opened_at < until)
     rows = conn.execute(_ordered(stmt).limit(int(limit))).all()
-    return pd.DataFrame(rows, columns=ALERT_COLUMNS)
+    return pd.DataFrame([_alert_row(r) for r in rows], columns=ALERT_COLUMNS)
+
+
+def _alert_row(row) -> tuple:
+    """A row of ``_alert_select`` as ``ALERT_COLUMNS``: its last column, the alert's detail, gives
+    the comparison and the compared figure (a change in %, a deviation) the value is judged by."""
+    detail = row[-1]
+    if isinstance(detail, str):
+        detail = json.loads(detail)
+    detail = detail or {}
+    return (*row[:-1], detail.get("comparison"), detail.get("figure"))
 
 
 def fetch_firing_alerts(conn: Connection, scope: Scope, *, org_id: int | None = None, limit: int = PANEL_LIMIT):
@@ -279,7 +293,7 @@ def fetch_alert_detail(conn: Connection, scope: Scope, alert_id) -> dict | None:
     row = conn.execute(stmt).first()
     if row is None or not scope.contains(row[-1]):
         return None
-    alert = dict(zip(ALERT_COLUMNS, row[: len(ALERT_COLUMNS)]))
+    alert = dict(zip(ALERT_COLUMNS, _alert_row(row[: len(ALERT_COLUMNS) - 1])))
     version = conn.execute(
         select(AlertRuleVersion.definition, AlertRuleVersion.changed_at, AlertRuleVersion.changed_by).where(
             AlertRuleVersion.rule_id == alert["rule_id"], AlertRuleVersion.version == alert["rule_version"]
