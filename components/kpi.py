@@ -27,11 +27,13 @@ from presentation.i18n import t
 
 def build_kpi_tile(row: Mapping, *, lang: str) -> html.Div:
     """One tile from a KPI row (the ``KPI_COLUMNS`` of ``data.queries``: ``metric_id``, ``period``,
-    ``value``, ``unit``, ``reference``, ``reference_kind``)."""
+    ``value``, ``unit``, ``reference``, ``reference_kind``, and ``status`` where the read judged it)."""
     metric = get_metric(row["metric_id"])
     value, reference, kind = row.get("value"), row.get("reference"), row.get("reference_kind") or ""
     number, unit = format_number(value, row.get("unit") or metric.unit, lang)
-    status = kpi_status(value, reference, kind, metric.bad_direction)
+    # The page reads judge each tile by the alert rules (data.kpi_status.with_kpi_status); a row
+    # built without them (a test frame, an older cache entry) is judged without rules.
+    status = row.get("status") or kpi_status(value, reference, kind, metric.bad_direction)
     comparison = reference_text(metric.id, value, reference, kind, row.get("unit") or metric.unit, lang)
     return html.Div(
         [

@@ -11,6 +11,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from data.alerts.kpi_rules import with_kpi_status
 from data.frames import frame_records
 from data.scope import Scope
 
@@ -47,7 +48,7 @@ def fetch_asset_kpis(
         OutOfScope: ``org_id`` is outside ``scope``.
     """
     node = fetch_org(conn, scope, org_id)
-    return asset_kpis(conn, node, domain_periods(conn, scope, "asset", as_of))
+    return with_kpi_status(conn, asset_kpis(conn, node, domain_periods(conn, scope, "asset", as_of)))
 
 
 def asset_kpis(conn: Connection, node: dict, periods: Periods | None) -> pd.DataFrame:

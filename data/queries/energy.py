@@ -14,6 +14,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from data.alerts.kpi_rules import with_kpi_status
 from data.calendar import add_months, month_start, shift_years
 from data.scope import Scope
 
@@ -79,7 +80,7 @@ def fetch_energy_kpis(
         OutOfScope: ``org_id`` is outside ``scope``.
     """
     node = fetch_org(conn, scope, org_id)
-    return energy_kpis(conn, node, domain_periods(conn, scope, "energy", as_of))
+    return with_kpi_status(conn, energy_kpis(conn, node, domain_periods(conn, scope, "energy", as_of)))
 
 
 def energy_kpis(conn: Connection, node: dict, periods: Periods | None) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from data.alerts.kpi_rules import with_kpi_status
 from data.frames import frame_records
 from data.scope import Scope
 
@@ -54,7 +55,7 @@ def fetch_housing_kpis(
         OutOfScope: ``org_id`` is outside ``scope``.
     """
     node = fetch_org(conn, scope, org_id)
-    return housing_kpis(conn, node, domain_periods(conn, scope, "housing", as_of))
+    return with_kpi_status(conn, housing_kpis(conn, node, domain_periods(conn, scope, "housing", as_of)))
 
 
 def housing_kpis(conn: Connection, node: dict, periods: Periods | None) -> pd.DataFrame:

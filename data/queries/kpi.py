@@ -18,6 +18,8 @@ KPI_COLUMNS = ["metric_id", "period", "value", "unit", "reference", "reference_k
 #                 "baseline" reference is a national baseline the value should stay under
 #                 "of_total" reference is the whole the value is a part of (value / reference is a share)
 #                 ""         no reference
+# The page reads (fetch_*_kpis) add a ``status`` column after these: the tile's colour, judged by
+# the enabled org-level alert rule of the metric where one applies (data.kpi_status).
 
 NAN = float("nan")
 

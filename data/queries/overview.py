@@ -11,6 +11,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from data.alerts.kpi_rules import with_kpi_status
 from data.frames import frame_records
 from data.scope import Scope
 
@@ -39,7 +40,8 @@ def fetch_overview_kpis(
     Each domain is as of its own latest day unless ``as_of`` is given.
 
     Returns:
-        DataFrame with ``KPI_COLUMNS`` plus ``domain``; a domain without data has no rows.
+        DataFrame with ``KPI_COLUMNS`` plus ``domain`` and ``status`` (``data.kpi_status``); a domain
+        without data has no rows.
 
     Raises:
         OrgNotFound: ``org_id`` (or the scope root) does not exist.
@@ -55,4 +57,5 @@ def fetch_overview_kpis(
             periods_by_anchors[anchors] = domain_periods(conn, scope, domain, as_of)
         rows = {row["metric_id"]: row for row in frame_records(kpis(conn, node, periods_by_anchors[anchors]))}
         records += [{**rows[metric_id], "domain": domain} for metric_id in metric_ids if metric_id in rows]
-    return pd.DataFrame({column: [record[column] for record in records] for column in columns}, columns=columns)
+    frame = pd.DataFrame({column: [record[column] for record in records] for column in columns}, columns=columns)
+    return with_kpi_status(conn, frame)

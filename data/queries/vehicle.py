@@ -12,6 +12,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from data.alerts.kpi_rules import with_kpi_status
 from data.calendar import add_months, month_start
 from data.scope import Scope
 
@@ -51,7 +52,7 @@ def fetch_vehicle_kpis(
         OutOfScope: ``org_id`` is outside ``scope``.
     """
     node = fetch_org(conn, scope, org_id)
-    return vehicle_kpis(conn, node, domain_periods(conn, scope, "vehicle", as_of))
+    return with_kpi_status(conn, vehicle_kpis(conn, node, domain_periods(conn, scope, "vehicle", as_of)))
 
 
 def vehicle_kpis(conn: Connection, node: dict, periods: Periods | None) -> pd.DataFrame:
