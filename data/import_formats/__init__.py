@@ -7,6 +7,7 @@ required. Headers are matched after normalisation (full-width → half-width, ca
 unit of that column's values. ``docs/import-formats.md`` documents the same tables.
 
 - ``field``: Field, FactFormat and the registry FORMATS;
+- ``common``: the fields several formats share (org and building codes, plate, staff number …);
 - ``master``: master data (org units, buildings, meters, vehicles, staff), loaded first;
 - ``master_space``: master data naming those (office rooms, housing units, vehicle and energy quotas);
 - ``energy``, ``vehicle``, ``asset``, ``housing``: each domain's formats;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from data.import_formats.common import building_code_field, name_en_field, org_code_field
 from data.import_formats.field import FactFormat, _f
 
 ASSET_STATUS_CHOICES = (
@@ -30,20 +31,7 @@ ASSET = FactFormat(
             required=True,
             max_len=40,
         ),
-        _f(
-            "org_code",
-            "code",
-            "单位编码",
-            "单位代码",
-            "使用单位编码",
-            "所属单位编码",
-            "org",
-            "org code",
-            "org_code",
-            "unit code",
-            required=True,
-            max_len=32,
-        ),
+        org_code_field("单位编码", "单位代码", "使用单位编码", "所属单位编码", extra=("unit code",)),
         _f(
             "category_code",
             "code",
@@ -69,7 +57,7 @@ ASSET = FactFormat(
             required=True,
             max_len=128,
         ),
-        _f("name_en", "text", "英文名称", "name en", "name_en", "english name", max_len=128),
+        name_en_field(),
         _f("status", "enum", "使用状态", "状态", "资产状态", "status", required=True, choices=ASSET_STATUS_CHOICES),
         _f("status_since", "date", "状态日期", "状态变更日期", "status since", "status_since"),
         _f(
@@ -94,17 +82,7 @@ ASSET = FactFormat(
             "purchase date",
             required=True,
         ),
-        _f(
-            "building_code",
-            "code",
-            "建筑编码",
-            "存放地点编码",
-            "楼宇编码",
-            "building",
-            "building code",
-            "building_code",
-            max_len=32,
-        ),
+        building_code_field("建筑编码", "存放地点编码", "楼宇编码"),
         _f(
             "custodian_name",
             "text",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from data.import_formats.common import BUILDING_CODE_ZH, building_code_field
 from data.import_formats.field import FactFormat, _f
 
 METER_KIND_CHOICES = (
@@ -31,18 +32,7 @@ METER_READING = FactFormat(
             "meter id",
             max_len=40,
         ),
-        _f(
-            "building_code",
-            "code",
-            "建筑编码",
-            "建筑编号",
-            "楼宇编码",
-            "楼宇编号",
-            "building",
-            "building code",
-            "building_code",
-            max_len=32,
-        ),
+        building_code_field(*BUILDING_CODE_ZH),
         _f(
             "meter_kind",
             "enum",

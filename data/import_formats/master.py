@@ -8,8 +8,20 @@ domain is ``master``: a drop folder of any domain accepts them, and ``drop/maste
 
 from __future__ import annotations
 
+from data.import_formats.common import (
+    BUILDING_CODE_ZH,
+    PLATE,
+    building_code_field,
+    driver_name_field,
+    name_en_field,
+    org_code_field,
+    person_name_field,
+    plate_field,
+    rank_code_field,
+    staff_no_field,
+)
 from data.import_formats.energy import METER_KIND_CHOICES
-from data.import_formats.field import FactFormat, _f
+from data.import_formats.field import FactFormat, Field, _f
 
 MASTER_DOMAIN = "master"
 
@@ -39,6 +51,23 @@ VEHICLE_CLASS_CHOICES = (
     ("special", ("特种专业技术用车", "特种专业技术", "特种", "专业技术用车")),
     ("general", ("一般公务用车", "一般公务", "公务用车", "平台用车")),
 )
+
+
+def vehicle_class_field(*zh: str) -> Field:
+    """A vehicle's class (the register and the approved fleet sizes): this format's Chinese words,
+    then the English ones."""
+    return _f(
+        "vehicle_class",
+        "enum",
+        *zh,
+        "vehicle class",
+        "vehicle_class",
+        "class",
+        required=True,
+        choices=VEHICLE_CLASS_CHOICES,
+    )
+
+
 VEHICLE_ENERGY_CHOICES = (
     ("petrol", ("汽油", "燃油", "gasoline", "gas")),
     ("diesel", ("柴油",)),
@@ -61,7 +90,7 @@ ORG_UNIT = FactFormat(
     fields=(
         _f("code", "code", *ORG_CODE, required=True, max_len=32),
         _f("name_zh", "text", "机构名称", "单位名称", "名称", "name", "name zh", "name_zh", required=True, max_len=128),
-        _f("name_en", "text", "英文名称", "name en", "name_en", "english name", max_len=128),
+        name_en_field(),
         _f(
             "parent_code",
             "code",
@@ -102,32 +131,8 @@ BUILDING = FactFormat(
     domain=MASTER_DOMAIN,
     table="building",
     fields=(
-        _f(
-            "code",
-            "code",
-            "建筑编码",
-            "建筑编号",
-            "楼宇编码",
-            "楼宇编号",
-            "building code",
-            "building_code",
-            "code",
-            required=True,
-            max_len=32,
-        ),
-        _f(
-            "org_code",
-            "code",
-            "单位编码",
-            "所属单位编码",
-            "使用单位编码",
-            "机构编码",
-            "org",
-            "org code",
-            "org_code",
-            required=True,
-            max_len=32,
-        ),
+        _f("code", "code", *BUILDING_CODE_ZH, "building code", "building_code", "code", required=True, max_len=32),
+        org_code_field("单位编码", "所属单位编码", "使用单位编码", "机构编码"),
         _f(
             "name_zh",
             "text",
@@ -141,7 +146,7 @@ BUILDING = FactFormat(
             required=True,
             max_len=128,
         ),
-        _f("name_en", "text", "英文名称", "name en", "name_en", "english name", max_len=128),
+        name_en_field(),
         _f("use_type", "text", "用途", "建筑用途", "使用性质", "use type", "use_type", "use", max_len=32),
         _f(
             "floor_area_m2",
@@ -181,19 +186,7 @@ METER = FactFormat(
             required=True,
             max_len=40,
         ),
-        _f(
-            "building_code",
-            "code",
-            "建筑编码",
-            "建筑编号",
-            "楼宇编码",
-            "安装建筑编码",
-            "building",
-            "building code",
-            "building_code",
-            required=True,
-            max_len=32,
-        ),
+        building_code_field("建筑编码", "建筑编号", "楼宇编码", "安装建筑编码", required=True),
         _f(
             "kind",
             "enum",
@@ -241,45 +234,9 @@ VEHICLE = FactFormat(
     domain=MASTER_DOMAIN,
     table="vehicle",
     fields=(
-        _f(
-            "plate",
-            "code",
-            "车牌号",
-            "车牌号码",
-            "车牌",
-            "号牌号码",
-            "plate",
-            "plate number",
-            "licence plate",
-            "license plate",
-            required=True,
-            max_len=16,
-        ),
-        _f(
-            "org_code",
-            "code",
-            "单位编码",
-            "使用单位编码",
-            "所属单位编码",
-            "org",
-            "org code",
-            "org_code",
-            required=True,
-            max_len=32,
-        ),
-        _f(
-            "vehicle_class",
-            "enum",
-            "车辆类别",
-            "车辆类型",
-            "编制类别",
-            "用车类别",
-            "vehicle class",
-            "vehicle_class",
-            "class",
-            required=True,
-            choices=VEHICLE_CLASS_CHOICES,
-        ),
+        plate_field(PLATE),
+        org_code_field("单位编码", "使用单位编码", "所属单位编码"),
+        vehicle_class_field("车辆类别", "车辆类型", "编制类别", "用车类别"),
         _f(
             "energy_type",
             "enum",
@@ -316,18 +273,7 @@ VEHICLE = FactFormat(
             required=True,
         ),
         _f("status", "enum", "车辆状态", "使用状态", "状态", "status", choices=VEHICLE_STATUS_CHOICES),
-        _f(
-            "driver_name",
-            "text",
-            "驾驶员",
-            "专职驾驶员",
-            "司机",
-            "driver",
-            "driver name",
-            "driver_name",
-            max_len=64,
-            personal=True,
-        ),
+        driver_name_field("驾驶员", "专职驾驶员", "司机"),
         _f(
             "driver_phone",
             "text",
@@ -358,43 +304,9 @@ STAFF = FactFormat(
     domain=MASTER_DOMAIN,
     table="staff_member",
     fields=(
-        _f(
-            "staff_no",
-            "code",
-            "工号",
-            "人员编号",
-            "职工编号",
-            "staff no",
-            "staff_no",
-            "staff number",
-            "employee no",
-            required=True,
-            max_len=32,
-        ),
-        _f(
-            "org_code",
-            "code",
-            "单位编码",
-            "所在单位编码",
-            "机构编码",
-            "org",
-            "org code",
-            "org_code",
-            required=True,
-            max_len=32,
-        ),
-        _f(
-            "person_name",
-            "text",
-            "姓名",
-            "人员姓名",
-            "name",
-            "person name",
-            "person_name",
-            required=True,
-            max_len=64,
-            personal=True,
-        ),
+        staff_no_field(),
+        org_code_field("单位编码", "所在单位编码", "机构编码"),
+        person_name_field("姓名", "人员姓名"),
         _f(
             "person_phone",
             "text",
@@ -419,18 +331,7 @@ STAFF = FactFormat(
             max_len=32,
             personal=True,
         ),
-        _f(
-            "rank_code",
-            "code",
-            "职级",
-            "职务级别",
-            "级别",
-            "rank",
-            "rank code",
-            "rank_code",
-            required=True,
-            max_len=32,
-        ),
+        rank_code_field(),
         _f("left_on", "date", "离职日期", "调出日期", "离岗日期", "left on", "left_on"),
     ),
     natural_key=("staff_no",),

@@ -9,8 +9,15 @@ the rooms and units these files create.
 
 from __future__ import annotations
 
+from data.import_formats.common import (
+    BUILDING_CODE_ZH,
+    HOUSING_UNIT_CODE,
+    building_code_field,
+    org_code_field,
+    room_no_field,
+)
 from data.import_formats.field import FactFormat, _f
-from data.import_formats.master import MASTER_DOMAIN, VEHICLE_CLASS_CHOICES
+from data.import_formats.master import MASTER_DOMAIN, vehicle_class_field
 
 # The room types of 党政机关办公用房建设标准: offices, meeting rooms, and the other service rooms
 # (reception, archives, printing, storage …), which the standard's per-person limit does not cover.
@@ -48,40 +55,17 @@ QUOTA_BASIS_CHOICES = (
     ("total", ("能耗总量", "综合能耗总量", "总量", "总能耗", "total energy")),
 )
 
-_ORG_CODE = ("使用单位编码", "单位编码", "机构编码", "单位代码", "org", "org code", "org_code", "unit code")
+# The rooms and quota files name the org unit alike.
+_ORG_CODE_ZH = ("使用单位编码", "单位编码", "机构编码", "单位代码")
 
 OFFICE_ROOM = FactFormat(
     fact="office_room",
     domain=MASTER_DOMAIN,
     table="office_room",
     fields=(
-        _f(
-            "building_code",
-            "code",
-            "建筑编码",
-            "建筑编号",
-            "楼宇编码",
-            "楼宇编号",
-            "building",
-            "building code",
-            "building_code",
-            required=True,
-            max_len=32,
-        ),
-        _f(
-            "room_no",
-            "code",
-            "房间号",
-            "房号",
-            "门牌号",
-            "room",
-            "room no",
-            "room_no",
-            "room number",
-            required=True,
-            max_len=16,
-        ),
-        _f("org_code", "code", *_ORG_CODE, required=True, max_len=32),
+        building_code_field(*BUILDING_CODE_ZH, required=True),
+        room_no_field(),
+        org_code_field(*_ORG_CODE_ZH, extra=("unit code",)),
         _f(
             "usable_area_m2",
             "number",
@@ -114,45 +98,9 @@ HOUSING_UNIT = FactFormat(
     domain=MASTER_DOMAIN,
     table="housing_unit",
     fields=(
-        _f(
-            "code",
-            "code",
-            "房源编号",
-            "住房编号",
-            "房屋编号",
-            "周转房编号",
-            "unit",
-            "unit code",
-            "unit_code",
-            "housing unit",
-            "code",
-            required=True,
-            max_len=40,
-        ),
-        _f(
-            "org_code",
-            "code",
-            "管理单位编码",
-            "产权单位编码",
-            "单位编码",
-            "机构编码",
-            "org",
-            "org code",
-            "org_code",
-            required=True,
-            max_len=32,
-        ),
-        _f(
-            "building_code",
-            "code",
-            "所在建筑编码",
-            "建筑编码",
-            "楼宇编码",
-            "building",
-            "building code",
-            "building_code",
-            max_len=32,
-        ),
+        _f("code", "code", *HOUSING_UNIT_CODE, "code", required=True, max_len=40),
+        org_code_field("管理单位编码", "产权单位编码", "单位编码", "机构编码"),
+        building_code_field("所在建筑编码", "建筑编码", "楼宇编码"),
         _f("area_m2", "number", "建筑面积", "住房面积", "面积", "area", "area_m2", "floor area", required=True),
         _f("rooms", "number", "居室数", "房间数", "室数", "rooms", "number of rooms", "bedrooms", required=True),
         _f(
@@ -176,20 +124,8 @@ VEHICLE_QUOTA = FactFormat(
     domain=MASTER_DOMAIN,
     table="vehicle_quota",
     fields=(
-        _f("org_code", "code", *_ORG_CODE, required=True, max_len=32),
-        _f(
-            "vehicle_class",
-            "enum",
-            "车辆类别",
-            "编制类别",
-            "用车类别",
-            "车辆类型",
-            "vehicle class",
-            "vehicle_class",
-            "class",
-            required=True,
-            choices=VEHICLE_CLASS_CHOICES,
-        ),
+        org_code_field(*_ORG_CODE_ZH, extra=("unit code",)),
+        vehicle_class_field("车辆类别", "编制类别", "用车类别", "车辆类型"),
         _f(
             "approved",
             "number",
@@ -212,7 +148,7 @@ ENERGY_QUOTA = FactFormat(
     domain=MASTER_DOMAIN,
     table="energy_quota",
     fields=(
-        _f("org_code", "code", *_ORG_CODE, required=True, max_len=32),
+        org_code_field(*_ORG_CODE_ZH, extra=("unit code",)),
         _f("year", "number", "年度", "年份", "定额年度", "year", required=True),
         _f(
             "basis",

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
+from data.import_formats.common import PLATE, PLATE_SHORT, driver_name_field, plate_field
 from data.import_formats.field import FactFormat, _f
+
+# Fuel and repair slips write the odometer alike.
+ODOMETER_KM = _f("odometer_km", "number", "里程表读数", "里程表", "表显里程", "odometer", "odometer km", "odometer_km")
 
 TRIP = FactFormat(
     fact="trip",
     domain="vehicle",
     table="trip",
     fields=(
-        _f(
-            "plate",
-            "code",
-            "车牌号",
-            "车牌号码",
-            "车牌",
-            "号牌号码",
-            "plate",
-            "plate number",
-            "licence plate",
-            "license plate",
-            required=True,
-            max_len=16,
-        ),
+        plate_field(PLATE),
         _f(
             "start_ts",
             "timestamp",
@@ -62,18 +53,7 @@ TRIP = FactFormat(
             max_len=32,
         ),
         _f("purpose", "text", "用车事由", "事由", "用途", "purpose", max_len=128),
-        _f(
-            "driver_name",
-            "text",
-            "驾驶员",
-            "驾驶人",
-            "司机",
-            "driver",
-            "driver name",
-            "driver_name",
-            max_len=64,
-            personal=True,
-        ),
+        driver_name_field("驾驶员", "驾驶人", "司机"),
     ),
     natural_key=("vehicle_id", "start_ts"),
 )
@@ -83,7 +63,7 @@ FUEL = FactFormat(
     domain="vehicle",
     table="fuel_record",
     fields=(
-        _f("plate", "code", "车牌号", "车牌号码", "车牌", "plate", "plate number", required=True, max_len=16),
+        plate_field(PLATE_SHORT),
         _f(
             "ts",
             "timestamp",
@@ -136,7 +116,7 @@ FUEL = FactFormat(
             "amount yuan",
             required=True,
         ),
-        _f("odometer_km", "number", "里程表读数", "里程表", "表显里程", "odometer", "odometer km", "odometer_km"),
+        ODOMETER_KM,
     ),
     natural_key=("vehicle_id", "ts"),
 )
@@ -146,7 +126,7 @@ MAINTENANCE = FactFormat(
     domain="vehicle",
     table="maintenance_record",
     fields=(
-        _f("plate", "code", "车牌号", "车牌号码", "车牌", "plate", "plate number", required=True, max_len=16),
+        plate_field(PLATE_SHORT),
         _f(
             "performed_on",
             "date",
@@ -174,7 +154,7 @@ MAINTENANCE = FactFormat(
             ),
         ),
         _f("cost_yuan", "number", "费用", "金额", "维修费用", "cost", "cost yuan", "cost_yuan", required=True),
-        _f("odometer_km", "number", "里程表读数", "里程表", "表显里程", "odometer", "odometer km", "odometer_km"),
+        ODOMETER_KM,
         _f("next_due_on", "date", "下次保养日期", "下次到期", "下次日期", "next due", "next due on", "next_due_on"),
     ),
     natural_key=("vehicle_id", "performed_on", "kind"),

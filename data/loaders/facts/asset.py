@@ -8,7 +8,6 @@ from sqlalchemy import select, update
 from data.calendar import month_start
 from data.models import Asset, AssetCategory, AssetMovement
 
-from ..parsing import ValueProblem
 from .base import Handler, org_ids
 
 
@@ -57,22 +56,11 @@ class AssetHandler(Handler):
         self._buildings = self.buildings(v.get("building_code") for v in values if v.get("building_code"))
 
     def build(self, v):
-        org = self._orgs.get(v["org_code"])
-        if org is None:
-            raise ValueProblem("unknown_org", code=v["org_code"], column=self.header.header_of("org_code"))
-        category = self._categories.get(v["category_code"])
-        if category is None:
-            raise ValueProblem(
-                "unknown_category", code=v["category_code"], column=self.header.header_of("category_code")
-            )
+        org = self.resolve_code(self._orgs, v, "org_code", "unknown_org")
+        category = self.resolve_code(self._categories, v, "category_code", "unknown_category")
         building_id = None
         if v.get("building_code"):
-            building = self._buildings.get(v["building_code"])
-            if building is None:
-                raise ValueProblem(
-                    "unknown_building", code=v["building_code"], column=self.header.header_of("building_code")
-                )
-            building_id = building.id
+            building_id = self.resolve_code(self._buildings, v, "building_code", "unknown_building").id
         return {
             "code": v["code"],
             "org_id": org.id,
@@ -90,10 +78,8 @@ class AssetHandler(Handler):
         }
 
     def after_write(self, written, updates):
+        self.note_state("asset", written, updates)
         aff = self.ctx.affected
-        aff.state_domains.add("asset")
-        aff.state_orgs.update(v["org_id"] for v in written)
-        aff.state_orgs.update(old.org_id for old, _rec in updates)
         month = self.ctx.calendar.local_month(self.ctx.now)
         for v in written:
             aff.count("asset", v["org_id"], month)
@@ -129,20 +115,12 @@ class AssetMovementHandler(Handler):
         self._orgs = self.orgs([c for v in values for c in (v.get("from_org_code"), v.get("to_org_code")) if c])
 
     def build(self, v):
-        asset = self._assets.get(v["asset_code"])
-        if asset is None:
-            raise ValueProblem("unknown_asset", code=v["asset_code"], column=self.header.header_of("asset_code"))
+        asset = self.resolve_code(self._assets, v, "asset_code", "unknown_asset")
         self._asset_org = getattr(self, "_asset_org", {})
         self._asset_org[asset.id] = asset.org_id
         ids = {}
         for name in ("from_org_code", "to_org_code"):
-            code = v.get(name)
-            ids[name] = None
-            if code:
-                org = self._orgs.get(code)
-                if org is None:
-                    raise ValueProblem("unknown_org", code=code, column=self.header.header_of(name))
-                ids[name] = org.id
+            ids[name] = self.resolve_code(self._orgs, v, name, "unknown_org").id if v.get(name) else None
         return {
             "asset_id": asset.id,
             "ts": v["ts"],

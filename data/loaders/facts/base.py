@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from data.calendar import Calendar, configured_calendar
 from data.import_formats import FORMATS, Field, HeaderMap, choice_index, normalize_header
 from data.import_reasons import Issue
-from data.models import Building, OrgNode, Vehicle
+from data.models import Building, OfficeSpaceStandard, OrgNode, Vehicle
 
 from ..extract import RawRow
 from ..parsing import LocalTime, ValueProblem, clean_text, is_blank, normalize_code, parse_number, parse_unit
@@ -339,6 +339,35 @@ class Handler:
 
         return self.lookup("building", codes, query)
 
+    def space_ranks(self) -> dict:
+        """The ranks of the office-space standard by admin level: ``{level: {word: rank_code}}``,
+        where a word is a rank's code, Chinese or English name, normalised like a header."""
+        ranks = self.ctx.cache.get("ranks")
+        if ranks is None:
+            ranks = {}
+            for r in self.ctx.conn.execute(
+                select(
+                    OfficeSpaceStandard.admin_level,
+                    OfficeSpaceStandard.rank_code,
+                    OfficeSpaceStandard.rank_zh,
+                    OfficeSpaceStandard.rank_en,
+                )
+            ):
+                level = ranks.setdefault(r.admin_level, {})
+                for word in (r.rank_code, r.rank_zh, r.rank_en):
+                    if word:
+                        level.setdefault(normalize_header(word), r.rank_code)
+            self.ctx.cache["ranks"] = ranks
+        return ranks
+
+    def resolve_code(self, found: dict, values: dict, name: str, problem: str):
+        """The row ``found`` (a lookup of ``prepare``) holds for the code in field ``name``; a
+        ``problem`` (``unknown_org``, ``unknown_building`` …) naming the code and column when none."""
+        row = found.get(values[name])
+        if row is None:
+            raise ValueProblem(problem, code=values[name], column=self.header.header_of(name))
+        return row
+
     # -- whose row it is: a quarantined row is shown only inside the data scope of its org
     # (field, resolver), tried in order; a resolver maps codes of that field to org ids (see building_orgs)
     org_fields: tuple[tuple[str, Callable[[Handler, list[str]], dict]], ...] = ()
@@ -459,6 +488,13 @@ class Handler:
 
     def after_write(self, written: list[dict], updates) -> None:
         """Note what the written records affect (subclasses)."""
+
+    def note_state(self, domain: str, written, updates, org_field: str = "org_id") -> None:
+        """Refresh the state metrics of ``domain`` for the orgs of the written rows, before and after."""
+        aff = self.ctx.affected
+        aff.state_domains.add(domain)
+        aff.state_orgs.update(v[org_field] for v in written)
+        aff.state_orgs.update(getattr(old, org_field) for old, _rec in updates)
 
 
 def _bind(name):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from data.import_formats import normalize_header
-from data.models import HousingUnit, Lease, OfficeOccupancy, OfficeRoom, OfficeSpaceStandard, OrgNode
+from data.models import HousingUnit, Lease, OfficeOccupancy, OfficeRoom, OrgNode
 
 from ..parsing import ValueProblem
 from .base import Handler, building_orgs, org_ids
@@ -52,30 +52,10 @@ class OfficeOccupancyHandler(Handler):
             return [((building_ids[r.building_id], r.room_no), r) for r in self.ctx.conn.execute(stmt)]
 
         self._rooms = self.lookup("office_room", wanted, query)
-        ranks = self.ctx.cache.get("ranks")
-        if ranks is None:
-            ranks = {}
-            for r in self.ctx.conn.execute(
-                select(
-                    OfficeSpaceStandard.admin_level,
-                    OfficeSpaceStandard.rank_code,
-                    OfficeSpaceStandard.rank_zh,
-                    OfficeSpaceStandard.rank_en,
-                )
-            ):
-                level = ranks.setdefault(r.admin_level, {})
-                for word in (r.rank_code, r.rank_zh, r.rank_en):
-                    if word:
-                        level.setdefault(normalize_header(word), r.rank_code)
-            self.ctx.cache["ranks"] = ranks
-        self._ranks = ranks
+        self._ranks = self.space_ranks()
 
     def build(self, v):
-        building = self._buildings.get(v["building_code"])
-        if building is None:
-            raise ValueProblem(
-                "unknown_building", code=v["building_code"], column=self.header.header_of("building_code")
-            )
+        self.resolve_code(self._buildings, v, "building_code", "unknown_building")
         room = self._rooms.get((v["building_code"], v["room_no"]))
         if room is None:
             raise ValueProblem(
@@ -148,17 +128,10 @@ class LeaseHandler(Handler):
         self._orgs = self.orgs(v.get("tenant_org_code") for v in values if v.get("tenant_org_code"))
 
     def build(self, v):
-        unit = self._units.get(v["unit_code"])
-        if unit is None:
-            raise ValueProblem("unknown_housing_unit", code=v["unit_code"], column=self.header.header_of("unit_code"))
+        unit = self.resolve_code(self._units, v, "unit_code", "unknown_housing_unit")
         org_id = None
         if v.get("tenant_org_code"):
-            org = self._orgs.get(v["tenant_org_code"])
-            if org is None:
-                raise ValueProblem(
-                    "unknown_org", code=v["tenant_org_code"], column=self.header.header_of("tenant_org_code")
-                )
-            org_id = org.id
+            org_id = self.resolve_code(self._orgs, v, "tenant_org_code", "unknown_org").id
         if v["ends_on"] < v["starts_on"]:
             raise ValueProblem(
                 "end_before_start",

@@ -37,6 +37,15 @@ class Moves:
         return bool(self.orgs or self.buildings or self.meters or self.vehicles)
 
 
+def changed(updates, column: str) -> list[tuple]:
+    """(id, before, after) of the updated rows whose ``column`` (their org or building) changed."""
+    return [
+        (old.id, getattr(old, column), rec.values[column])
+        for old, rec in updates
+        if getattr(old, column) != rec.values[column]
+    ]
+
+
 def moves_of(ctx) -> Moves:
     moves = ctx.cache.get(MOVES_CACHE)
     if moves is None:

@@ -9,14 +9,12 @@ office-space standard of their org's admin level (code or Chinese name, as in
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from data.import_formats import normalize_header
-from data.models import OfficeSpaceStandard, StaffMember, Vehicle
+from data.models import StaffMember, Vehicle
 
 from ..parsing import ValueProblem
 from .base import org_ids, vehicle_orgs
-from .master_common import MasterHandler, moves_of
+from .master_common import MasterHandler, changed, moves_of
 
 
 class VehicleHandler(MasterHandler):
@@ -46,9 +44,7 @@ class VehicleHandler(MasterHandler):
         self._old = self.stored(v["plate"] for v in values)
 
     def build(self, v):
-        org = self._orgs.get(v["org_code"])
-        if org is None:
-            raise ValueProblem("unknown_org", code=v["org_code"], column=self.header.header_of("org_code"))
+        org = self.resolve_code(self._orgs, v, "org_code", "unknown_org")
         old = self._old.get(v["plate"])
         retired = self.keep(v, "retired_on", old, "retired_on", None)
         status = self.keep(v, "status", old, "status", "in_service")
@@ -74,13 +70,8 @@ class VehicleHandler(MasterHandler):
         }
 
     def after_write(self, written, updates):
-        aff = self.ctx.affected
-        aff.state_domains.add("vehicle")
-        aff.state_orgs.update(v["org_id"] for v in written)
-        aff.state_orgs.update(old.org_id for old, _rec in updates)
-        moved = [
-            (old.id, old.org_id, rec.values["org_id"]) for old, rec in updates if old.org_id != rec.values["org_id"]
-        ]
+        self.note_state("vehicle", written, updates)
+        moved = changed(updates, "org_id")
         if moved:
             moves_of(self.ctx).vehicles.extend(moved)
 
@@ -97,28 +88,10 @@ class StaffHandler(MasterHandler):
     def prepare(self, values):
         self._orgs = self.orgs(v["org_code"] for v in values)
         self._old = self.stored(v["staff_no"] for v in values)
-        ranks = self.ctx.cache.get("ranks")
-        if ranks is None:
-            ranks = {}
-            for r in self.ctx.conn.execute(
-                select(
-                    OfficeSpaceStandard.admin_level,
-                    OfficeSpaceStandard.rank_code,
-                    OfficeSpaceStandard.rank_zh,
-                    OfficeSpaceStandard.rank_en,
-                )
-            ):
-                level = ranks.setdefault(r.admin_level, {})
-                for word in (r.rank_code, r.rank_zh, r.rank_en):
-                    if word:
-                        level.setdefault(normalize_header(word), r.rank_code)
-            self.ctx.cache["ranks"] = ranks
-        self._ranks = ranks
+        self._ranks = self.space_ranks()
 
     def build(self, v):
-        org = self._orgs.get(v["org_code"])
-        if org is None:
-            raise ValueProblem("unknown_org", code=v["org_code"], column=self.header.header_of("org_code"))
+        org = self.resolve_code(self._orgs, v, "org_code", "unknown_org")
         old = self._old.get(v["staff_no"])
         level = self._ranks.get(org.admin_level, {})
         rank = level.get(normalize_header(v["rank_code"]))

@@ -16,7 +16,7 @@ from data.models.energy import METER_UNITS
 
 from ..parsing import ValueProblem, parse_unit
 from .base import building_orgs, org_ids
-from .master_common import MasterHandler, moves_of
+from .master_common import MasterHandler, changed, moves_of
 
 DAILY = 1440
 
@@ -48,9 +48,7 @@ class BuildingHandler(MasterHandler):
         self._old = self.stored(v["code"] for v in values)
 
     def build(self, v):
-        org = self._orgs.get(v["org_code"])
-        if org is None:
-            raise ValueProblem("unknown_org", code=v["org_code"], column=self.header.header_of("org_code"))
+        org = self.resolve_code(self._orgs, v, "org_code", "unknown_org")
         old = self._old.get(v["code"])
         floor = self.number(v, "floor_area_m2", high=2_000_000.0)
         heated = self.number(v, "heated_area_m2", high=2_000_000.0) if self.given("heated_area_m2") else None
@@ -76,9 +74,7 @@ class BuildingHandler(MasterHandler):
         }
 
     def after_write(self, written, updates):
-        moved = [
-            (old.id, old.org_id, rec.values["org_id"]) for old, rec in updates if old.org_id != rec.values["org_id"]
-        ]
+        moved = changed(updates, "org_id")
         if moved:
             moves_of(self.ctx).buildings.extend(moved)
 
@@ -116,11 +112,7 @@ class MeterHandler(MasterHandler):
         return cache[meter_id]
 
     def build(self, v):
-        building = self._buildings.get(v["building_code"])
-        if building is None:
-            raise ValueProblem(
-                "unknown_building", code=v["building_code"], column=self.header.header_of("building_code")
-            )
+        building = self.resolve_code(self._buildings, v, "building_code", "unknown_building")
         kind = v["kind"]
         interval = int(v["interval"])
         old = self._old.get(v["code"])
@@ -189,11 +181,7 @@ class MeterHandler(MasterHandler):
         }
 
     def after_write(self, written, updates):
-        moved = [
-            (old.id, old.building_id, rec.values["building_id"])
-            for old, rec in updates
-            if old.building_id != rec.values["building_id"] and self.has_readings(old.id)
-        ]
+        moved = [m for m in changed(updates, "building_id") if self.has_readings(m[0])]
         if moved:
             moves_of(self.ctx).meters.extend(moved)
 

@@ -108,10 +108,7 @@ class SpaceHandler(MasterHandler):
 
     # -- values
     def org(self, v: dict):
-        org = self._orgs.get(v["org_code"])
-        if org is None:
-            raise ValueProblem("unknown_org", code=v["org_code"], column=self.header.header_of("org_code"))
-        return org
+        return self.resolve_code(self._orgs, v, "org_code", "unknown_org")
 
     def area(self, v: dict, name: str, high: float) -> float:
         """An area in m² (a unit written in the cell or the header must be one of m²), > 0."""
@@ -126,13 +123,6 @@ class SpaceHandler(MasterHandler):
         if value <= 0 or value > high:
             raise ValueProblem("value_out_of_range", value=f"{value:g}", min=0, max=high, column=column)
         return value
-
-    def refresh_state(self, domain: str, org_field: str, written, updates) -> None:
-        """The state metrics of ``domain`` for the orgs of the rows, before and after."""
-        aff = self.ctx.affected
-        aff.state_domains.add(domain)
-        aff.state_orgs.update(v[org_field] for v in written)
-        aff.state_orgs.update(getattr(old, org_field) for old, _rec in updates)
 
 
 def _parse_unit(unit: str, column: str):
@@ -162,11 +152,7 @@ class OfficeRoomHandler(SpaceHandler):
         self._old = self._existing(sorted(keys))
 
     def build(self, v):
-        building = self._buildings.get(v["building_code"])
-        if building is None:
-            raise ValueProblem(
-                "unknown_building", code=v["building_code"], column=self.header.header_of("building_code")
-            )
+        building = self.resolve_code(self._buildings, v, "building_code", "unknown_building")
         org = self.org(v)
         old = self._old.get((building.id, v["room_no"]))
         return {
@@ -178,7 +164,7 @@ class OfficeRoomHandler(SpaceHandler):
         }
 
     def after_write(self, written, updates):
-        self.refresh_state("housing", "org_id", written, updates)
+        self.note_state("housing", written, updates)
 
 
 class HousingUnitHandler(SpaceHandler):
@@ -201,12 +187,7 @@ class HousingUnitHandler(SpaceHandler):
         if self.given("building_code"):
             building_id = None
             if v.get("building_code"):
-                building = self._buildings.get(v["building_code"])
-                if building is None:
-                    raise ValueProblem(
-                        "unknown_building", code=v["building_code"], column=self.header.header_of("building_code")
-                    )
-                building_id = building.id
+                building_id = self.resolve_code(self._buildings, v, "building_code", "unknown_building").id
         else:  # a file without the column keeps the stored building
             building_id = old.building_id if old is not None else None
         return {
@@ -220,7 +201,7 @@ class HousingUnitHandler(SpaceHandler):
         }
 
     def after_write(self, written, updates):
-        self.refresh_state("housing", "org_id", written, updates)
+        self.note_state("housing", written, updates)
 
 
 class VehicleQuotaHandler(SpaceHandler):
@@ -256,7 +237,7 @@ class VehicleQuotaHandler(SpaceHandler):
         }
 
     def after_write(self, written, updates):
-        self.refresh_state("vehicle", "org_id", written, updates)
+        self.note_state("vehicle", written, updates)
 
 
 class EnergyQuotaHandler(SpaceHandler):

@@ -73,12 +73,7 @@ class TripHandler(_VehicleHandler):
             )
         request_id = None
         if v.get("request_code"):
-            request = self._requests.get(v["request_code"])
-            if request is None:
-                raise ValueProblem(
-                    "unknown_request", code=v["request_code"], column=self.header.header_of("request_code")
-                )
-            request_id = request.id
+            request_id = self.resolve_code(self._requests, v, "request_code", "unknown_request").id
         return {
             "vehicle_id": vehicle.id,
             "start_ts": v["start_ts"],
