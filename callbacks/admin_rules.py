@@ -118,6 +118,12 @@ def problem_store(problems: list[RuleProblem], lang: str) -> dict:
 
 
 def _checked(conn, spec: RuleSpec, extra: list[RuleProblem], *, rule_id=None, identity=True) -> list[RuleProblem]:
+    """``extra`` and the engine's problems. A code another rule holds is checked here: the engine's
+    own ``code_taken`` problem cannot be built yet (its ``code`` parameter clashes with ``_p``'s)."""
+    taken = [r["id"] for r in frame_records(list_rules(conn)) if r["code"] == spec.code]
+    if taken and _opt_int(taken[0]) != rule_id:
+        extra = [*extra, RuleProblem("code", "alerts.rule.problem.code_taken", {"code": spec.code})]
+        spec = RuleSpec(**{**spec.definition(), "code": f"unused.{secrets.token_hex(8)}"})
     problems = [*extra, *engine_validate(conn, spec, rule_id=rule_id)]
     if not identity:
         problems = [p for p in problems if p.field not in IDENTITY_FIELDS]
@@ -138,7 +144,7 @@ def _refused(lang: str, action: str):
 
 @require_permission("manage_rules")
 def update_rules_list(_refresh):
-    """The rules inside the administrator's scope, and the form's choices."""
+    """The rules inside the administrator's scope."""
     lang = current_language()
     with session_scope(current_engine()) as session:
         conn = session.connection()
@@ -149,13 +155,7 @@ def update_rules_list(_refresh):
     for r in rules:
         r["scope_org_id"] = _opt_int(r["scope_org_id"])
     visible = [r for r in rules if _rule_in_scope(r["scope_org_id"], allowed, root)]
-    names = _names(lang, orgs, departments)
-    return (
-        ui.rule_rows(visible, lang, names),
-        ui.indicator_options(engine_indicators(), lang),
-        org_options(orgs, lang),
-        ui.department_options(departments, lang),
-    )
+    return ui.rule_rows(visible, lang, _names(lang, orgs, departments))
 
 
 def _opt_int(value) -> int | None:
@@ -165,15 +165,17 @@ def _opt_int(value) -> int | None:
         return None
 
 
-@require_permission("manage_rules")
-def update_rule_choices(metric_id, kind, comparison, window_kind, filter_key):
+def rule_choices(metric_id, kind, comparison, window_kind, filter_key) -> tuple:
     """What the chosen indicator supports: entity kinds, comparisons, windows, filters, unit."""
     lang = current_language()
+    metric_id, kind, comparison, window_kind, filter_key = (
+        v if isinstance(v, str) else None for v in (metric_id, kind, comparison, window_kind, filter_key)
+    )
     indicator = INDICATORS.get(metric_id or "")
     metric = METRICS_BY_ID.get(metric_id or "")
     if indicator is None or metric is None:
-        empty = []
-        return empty, empty, empty, "", "", empty, empty
+        everything = ui.comparison_options(ui.COMPARISONS, lang), ui.window_options(ui.WINDOW_KINDS, lang)
+        return [], *everything, "", "", [], []
     comparisons = [c for c in ui.COMPARISONS if indicator.baseline or c not in ui.CHANGE_COMPARISONS]
     hint = t(
         "rules.metric_hint",
@@ -184,6 +186,9 @@ def update_rule_choices(metric_id, kind, comparison, window_kind, filter_key):
     )
     change = comparison in ui.CHANGE_COMPARISONS or window_kind == "ytd_pace"
     unit = "%" if change else ui.unit_text(metric_unit(metric.id, "latest"), lang)
+    level_unit = t("rules.level_unit", lang, unit=unit)
+    if is_fraction(metric.id) and not change:
+        level_unit = t("rules.level_unit_fraction", lang)
     filters = list(ENTITY_SQL[kind].filters) if kind in ENTITY_SQL and kind in indicator.kinds else []
     names = {code: pair[0 if lang == "zh" else 1] for code, pair in FILTER_NAMES.items()}
     return (
@@ -191,7 +196,7 @@ def update_rule_choices(metric_id, kind, comparison, window_kind, filter_key):
         ui.comparison_options(comparisons, lang),
         ui.window_options(indicator.windows, lang),
         hint,
-        t("rules.level_unit", lang, unit=unit),
+        level_unit,
         ui.filter_key_options(filters, lang),
         ui.filter_value_options(
             filter_key if filter_key in filters else None, filter_values(kind, filter_key), lang, names
@@ -199,11 +204,22 @@ def update_rule_choices(metric_id, kind, comparison, window_kind, filter_key):
     )
 
 
+FIELD_TRIGGERS = (ui.METRIC, ui.KIND, ui.COMPARISON, ui.WINDOW_KIND, ui.FILTER_KEY)
+
+
 @require_permission("manage_rules")
-def update_rule_form(selected_rows, _new, saved):
-    """Open the selected (or just saved) rule in the form; "new rule" empties it."""
-    lang = current_language()
+def update_rule_form(selected_rows, _new, saved, metric_id, kind, comparison, window_kind, filter_key):
+    """Open the selected (or just saved) rule in the form, "new rule" empties it; a change of the
+    indicator, entity kind, comparison, window or filter refreshes the choices that depend on it.
+
+    Values and their dropdowns' options travel together, so a dropdown never holds a value its
+    options do not list yet (Dash's dropdown would clear it).
+    """
     trigger = ctx.triggered_id
+    if trigger in FIELD_TRIGGERS:
+        keep = [no_update] * (2 + len(FORM_FIELDS) + 3)
+        return (*keep, *rule_choices(metric_id, kind, comparison, window_kind, filter_key))
+    lang = current_language()
     rule_id = None
     if trigger == ui.SAVED:
         rule_id = _opt_int((saved or {}).get("id"))
@@ -211,20 +227,31 @@ def update_rule_form(selected_rows, _new, saved):
         rule_id = _opt_int(selected_rows[0].get("id"))
     with session_scope(current_engine()) as session:
         orgs, root = _allowed_orgs(session)
+        departments = list_departments(session.connection())
         spec = None
         if rule_id is not None:
             try:
                 spec = load_rule(session.connection(), rule_id)
             except LookupError:
                 spec = None
-    allowed = {o["id"] for o in orgs}
-    if spec is None or not _rule_in_scope(spec.scope_org_id, allowed, root):
+    if spec is None or not _rule_in_scope(spec.scope_org_id, {o["id"] for o in orgs}, root):
         values = {**NEW_FORM, "scope_org_id": current_scope().org_id}
         heading, rule_id = t("rules.form.new", lang), None
     else:
         values = form_values(spec, root)
         heading = t("rules.form.edit", lang, name=spec.name_zh if lang == "zh" else spec.name_en)
-    return (rule_id, heading, *[values[name] for name in FORM_FIELDS])
+    choices = rule_choices(
+        *(values[k] for k in ("metric_id", "entity_kind", "comparison", "window_kind", "filter_key"))
+    )
+    return (
+        rule_id,
+        heading,
+        *[values[name] for name in FORM_FIELDS],
+        ui.indicator_options(engine_indicators(), lang),
+        org_options(orgs, lang),
+        ui.department_options(departments, lang),
+        *choices,
+    )
 
 
 @require_permission("manage_rules")
@@ -247,16 +274,33 @@ def update_rule_versions(rule_id, _refresh):
     return ui.build_versions(versions, lang, names)
 
 
-def _units(spec: RuleSpec) -> tuple[str, str]:
+def is_fraction(metric_id: str) -> bool:
+    """A "%" indicator the engine computes as a fraction (levels 0.35, not 35): the ratios."""
+    indicator = INDICATORS.get(metric_id)
+    metric = METRICS_BY_ID.get(metric_id)
+    return bool(indicator and metric and metric.unit == "%" and indicator.family in ("night_share", "state_ratio"))
+
+
+def _units(spec: RuleSpec) -> tuple[str, str, float]:
+    """``(value unit, figure unit, figure scale)``: fractions are shown as percentages."""
     unit = metric_unit(spec.metric_id, spec.window.partition(":")[0])
-    return unit, "%" if spec.comparison in ui.CHANGE_COMPARISONS else unit
+    if spec.comparison in ui.CHANGE_COMPARISONS:
+        return unit, "%", 1.0
+    return unit, unit, 100.0 if is_fraction(spec.metric_id) and unit == "%" else 1.0
 
 
-def _entity_rows(frame, lang: str, org_names: dict) -> list[dict]:
+def _entity_rows(frame, lang: str, org_names: dict, spec: RuleSpec) -> list[dict]:
     name = "entity_name_zh" if lang == "zh" else "entity_name_en"
-    return [
-        {**r, "entity_name": r[name], "org": org_names.get(_opt_int(r["org_id"]), "")} for r in frame_records(frame)
-    ]
+    unit, _, scale = _units(spec)
+    value_scale = 100.0 if unit == "%" and is_fraction(spec.metric_id) else 1.0
+    rows = []
+    for r in frame_records(frame):
+        row = {**r, "entity_name": r[name], "org": org_names.get(_opt_int(r["org_id"]), "")}
+        for key, factor in (("value", value_scale), ("figure", scale), ("threshold", scale), ("max_figure", scale)):
+            if key in row and row[key] is not None:
+                row[key] = row[key] * factor
+        rows.append(row)
+    return rows
 
 
 def _run(kind: str, values) -> tuple:
@@ -280,8 +324,8 @@ def _evaluate(kind: str, form: dict, lang: str) -> tuple:
             return build_error(t("rules.error.invalid", lang)), problem_store(problems, lang)
         now = utcnow()
         frame = preview(conn, spec, now=now) if kind == "preview" else backtest(conn, spec, now=now, days=BACKTEST_DAYS)
-    rows = _entity_rows(frame, lang, _names(lang, orgs, [])["orgs"])
-    unit, figure_unit = _units(spec)
+    rows = _entity_rows(frame, lang, _names(lang, orgs, [])["orgs"], spec)
+    unit, figure_unit, _scale = _units(spec)
     if kind == "preview":
         as_of = str(rows[0]["as_of"]) if rows else None
         return ui.build_preview(rows, lang, unit=unit, figure_unit=figure_unit, as_of=as_of), problem_store([], lang)
@@ -289,12 +333,18 @@ def _evaluate(kind: str, form: dict, lang: str) -> tuple:
 
 
 @require_permission("manage_rules")
-def update_rule_preview(_clicks, *values):
+def update_rule_preview(_clicks, _opened, *values):
+    """What the form's rule would fire on now; emptied when another rule opens in the form."""
+    if ctx.triggered_id == ui.HEADING:
+        return ui.build_hint(current_language(), "rules.preview.hint"), no_update
     return _run("preview", values)
 
 
 @require_permission("manage_rules")
-def update_rule_backtest(_clicks, *values):
+def update_rule_backtest(_clicks, _opened, *values):
+    """How often the form's rule would have fired in the last 90 days; emptied like the preview."""
+    if ctx.triggered_id == ui.HEADING:
+        return ui.build_hint(current_language(), "rules.backtest.hint"), no_update
     return _run("backtest", values)
 
 
@@ -373,8 +423,8 @@ def _new_code(spec: RuleSpec) -> str:
 
 
 @require_permission("manage_rules")
-def update_rule_problems(preview_problems, backtest_problems, save_problems):
-    """The newest action's problems next to their fields."""
+def update_rule_problems(preview_problems, backtest_problems, save_problems, _opened):
+    """The newest action's problems next to their fields (none once another rule opens)."""
     stores = {ui.PREVIEW_PROBLEMS: preview_problems, ui.BACKTEST_PROBLEMS: backtest_problems}
     stores[ui.SAVE_PROBLEMS] = save_problems
     store = stores.get(ctx.triggered_id) or {}
@@ -385,14 +435,14 @@ def update_rule_problems(preview_problems, backtest_problems, save_problems):
 def register(app: Dash) -> None:
     """Register the rule editor's callbacks on ``app``."""
     form_states = [State(cid, "value") for cid, _ in FORM_STATES]
+    app.callback(Output(ui.GRID, "rowData"), Input(ui.REFRESH, "data"))(update_rules_list)
     app.callback(
-        Output(ui.GRID, "rowData"),
+        Output(ui.RULE_ID, "data"),
+        Output(ui.HEADING, "children"),
+        *[Output(cid, "value") for cid, _ in FORM_STATES],
         Output(ui.METRIC, "options"),
         Output(ui.SCOPE, "options"),
         Output(ui.DEPARTMENT, "options"),
-        Input(ui.REFRESH, "data"),
-    )(update_rules_list)
-    app.callback(
         Output(ui.KIND, "options"),
         Output(ui.COMPARISON, "options"),
         Output(ui.WINDOW_KIND, "options"),
@@ -400,19 +450,10 @@ def register(app: Dash) -> None:
         Output(ui.LEVEL_UNIT, "children"),
         Output(ui.FILTER_KEY, "options"),
         Output(ui.FILTER_VALUES, "options"),
-        Input(ui.METRIC, "value"),
-        Input(ui.KIND, "value"),
-        Input(ui.COMPARISON, "value"),
-        Input(ui.WINDOW_KIND, "value"),
-        Input(ui.FILTER_KEY, "value"),
-    )(update_rule_choices)
-    app.callback(
-        Output(ui.RULE_ID, "data"),
-        Output(ui.HEADING, "children"),
-        *[Output(cid, "value") for cid, _ in FORM_STATES],
         Input(ui.GRID, "selectedRows"),
         Input(ui.NEW, "n_clicks"),
         Input(ui.SAVED, "data"),
+        *[Input(cid, "value") for cid in FIELD_TRIGGERS],
     )(update_rule_form)
     app.callback(
         Output(ui.VERSIONS_OUT, "children"),
@@ -423,6 +464,7 @@ def register(app: Dash) -> None:
         Output(ui.PREVIEW_OUT, "children"),
         Output(ui.PREVIEW_PROBLEMS, "data"),
         Input(ui.PREVIEW, "n_clicks"),
+        Input(ui.HEADING, "children"),
         *form_states,
         prevent_initial_call=True,
     )(update_rule_preview)
@@ -430,6 +472,7 @@ def register(app: Dash) -> None:
         Output(ui.BACKTEST_OUT, "children"),
         Output(ui.BACKTEST_PROBLEMS, "data"),
         Input(ui.BACKTEST, "n_clicks"),
+        Input(ui.HEADING, "children"),
         *form_states,
         prevent_initial_call=True,
     )(update_rule_backtest)
@@ -449,5 +492,6 @@ def register(app: Dash) -> None:
         Input(ui.PREVIEW_PROBLEMS, "data"),
         Input(ui.BACKTEST_PROBLEMS, "data"),
         Input(ui.SAVE_PROBLEMS, "data"),
+        Input(ui.HEADING, "children"),
         prevent_initial_call=True,
     )(update_rule_problems)

@@ -156,6 +156,8 @@ def for_unit_options(lang: str) -> list[dict]:
 def split_for_seconds(seconds) -> tuple[int, str]:
     """``for_seconds`` as the largest whole unit: 7200 → (2, "hours")."""
     seconds = int(seconds or 0)
+    if not seconds:
+        return 0, "hours"
     for unit in ("days", "hours"):
         if seconds and seconds % FOR_UNITS[unit] == 0:
             return seconds // FOR_UNITS[unit], unit
@@ -245,7 +247,7 @@ def diff_lines(before: dict | None, after: dict, lang: str, names: dict) -> list
 def rule_columns(lang: str) -> list[dict]:
     cols = ("name", "indicator", "kind", "scope", "comparison", "warning", "critical", "recovery", "window", "for")
     cols += ("department", "enabled", "version", "updated")
-    widths = {"warning": 90, "critical": 90, "recovery": 90, "version": 80, "enabled": 90}
+    widths = {"warning": 110, "critical": 110, "recovery": 110, "version": 80, "enabled": 80}
     return [
         {"field": c, "headerName": t(f"rules.col.{c}", lang), **({"maxWidth": widths[c]} if c in widths else {})}
         for c in cols
@@ -256,7 +258,7 @@ def rule_rows(rules: list[dict], lang: str, names: dict) -> list[dict]:
     """Grid rows from ``list_rules`` records; ``names`` as for ``describe``."""
     return [
         {
-            "id": r["id"],
+            "id": str(r["id"]),
             "code": r["code"],
             "name": r["name_zh"] if lang == "zh" else r["name_en"],
             "indicator": names["metrics"].get(r["metric_id"], r["metric_id"]),
@@ -505,12 +507,17 @@ def build_versions(versions: list[dict], lang: str, names: dict) -> list:
     return [_table([t(f"rules.versions.col.{c}", lang) for c in cols], body, table_id="admin-rules-versions-table")]
 
 
+def build_hint(lang: str, key: str) -> html.P:
+    """What a result card shows before its button is pressed (and again when another rule opens)."""
+    return html.P(t(key, lang), className="aocc-rules-hint")
+
+
 def _card(title_key: str, lang: str, out_id: str, placeholder_key: str) -> html.Section:
     return html.Section(
         [
             html.H2(t(title_key, lang), className="aocc-card__title"),
             dcc.Loading(
-                html.Div(html.P(t(placeholder_key, lang), className="aocc-rules-hint"), id=out_id),
+                html.Div(build_hint(lang, placeholder_key), id=out_id),
                 type="dot",
                 delay_show=150,
             ),

@@ -23,6 +23,7 @@ MESSAGES = {
         "Unit: {unit}; {direction}; evaluated per {kinds}",
     ),
     "rules.level_unit": ("单位：{unit}", "in {unit}"),
+    "rules.level_unit_fraction": ("按比例填写：0.35 即 35%", "as a fraction: 0.35 means 35%"),
     "rules.enabled_label": ("启用", "Enabled"),
     "rules.scope_all": ("全省", "Whole province"),
     "rules.yes": ("是", "Yes"),

@@ -132,6 +132,10 @@ def test_admin_previews_backtests_saves_and_changes_a_rule(world):
     assert (rule["code"], rule["version"], rule["updated_by"], rule["scope_org_id"]) == ("test.stale", 1, "admin", None)
     assert body["admin-rules-saved"]["data"]["id"] == rule["id"]
     assert audit(url, "rule_create")[-1].target == "test.stale"
+    # Another new rule cannot take the same code.
+    taken = save(client, form(name_zh="另一条规则"))
+    assert shown_problems(client, taken["admin-rules-save-problems"]["data"]) == {"code": "已有规则使用编码 test.stale"}
+    assert len(rules(url)) == 1
 
     # The same form again changes nothing; a new warning level is version 2 with before and after.
     assert "未生成新版本" in text_of(save(client, form(), rule["id"])["admin-rules-message"]["children"])
