@@ -222,8 +222,9 @@ def test_simulate_counts_firings_with_hysteresis_and_for_seconds():
     figures = [0.2, 1.2, 0.8, 1.1, 0.4, 1.5, 3.5, 0.2, 0.7]
     # fires on day 1 (stays through 0.8 and 1.1, between the levels), recovers at 0.4, fires again on day 5
     assert simulate(spec, figures) == (2, 5, None)
-    # a breach must last a day before it fires: the second one does, the first one too
-    assert simulate(stale_rule(for_seconds=86400), figures) == (2, 3, None)
+    # a breach must last a day before it fires: the first fires on day 3 (day 2, between the levels,
+    # neither fires nor resolves a pending alert, as in evaluate), the second on day 6: 2 days firing
+    assert simulate(stale_rule(for_seconds=86400), figures) == (2, 2, None)
     assert simulate(stale_rule(for_seconds=86400), [0.2, 1.2, 0.3, 1.2, 0.3]) == (0, 0, None)
 
 
@@ -416,3 +417,23 @@ def test_a_loaded_batch_that_breaches_a_rule_opens_one_alert(demo):
             {"p": plate},
         ).scalar_one()
     assert count == 1
+
+
+def test_backtest_series_of_daily_rollups_is_read_at_once_with_the_same_figures(demo):
+    from data.alerts.backtest import in_one_statement, rollup_series, series_day_by_day, simulate
+
+    specs = [spec for spec in DEFAULT_RULES if in_one_statement(spec)]
+    assert {s.code for s in specs} >= {"energy.above_baseline", "energy.night_load", "vehicle.offhours_unrequested"}
+    with demo.connect() as conn:
+        for spec in specs:
+            as_of = AS_OF - dt.timedelta(days=1)
+            at_once = rollup_series(conn, spec, as_of=as_of, now=DEMO_NOW, days=30)
+            by_day = series_day_by_day(conn, spec, as_of=as_of, now=DEMO_NOW, days=30)
+            merged = by_day.merge(at_once, on=["day", "entity_id"], suffixes=("_day", "_once"))
+            assert len(merged) == len(by_day) == len(at_once), spec.code
+            for column in ("value", "reference", "figure"):
+                assert merged[f"{column}_once"].to_numpy(float) == pytest.approx(
+                    merged[f"{column}_day"].to_numpy(float), rel=1e-9, abs=1e-9, nan_ok=True
+                ), (spec.code, column)
+            for _entity, group in merged.sort_values("day").groupby("entity_id"):
+                assert simulate(spec, list(group["figure_once"])) == simulate(spec, list(group["figure_day"]))
