@@ -182,7 +182,7 @@ def rule_choices(metric_id, kind, comparison, window_kind, filter_key) -> tuple:
         lang,
         unit=ui.unit_text(metric.unit, lang),
         direction=t(f"rules.direction.{metric.bad_direction}", lang),
-        kinds="、".join(ui.kind_label(k, lang) for k in indicator.kinds),
+        kinds=("、" if lang == "zh" else ", ").join(ui.kind_label(k, lang) for k in indicator.kinds),
     )
     change = comparison in ui.CHANGE_COMPARISONS or window_kind == "ytd_pace"
     unit = "%" if change else ui.unit_text(metric_unit(metric.id, "latest"), lang)

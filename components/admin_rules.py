@@ -185,7 +185,7 @@ def filter_text(scope_filter: dict | None, lang: str, names: dict | None = None)
     parts = []
     for key, wanted in (scope_filter or {}).items():
         values = wanted if isinstance(wanted, list | tuple) else [wanted]
-        shown = "、".join(filter_value_label(key, str(v), lang, names) for v in values)
+        shown = ("、" if lang == "zh" else ", ").join(filter_value_label(key, str(v), lang, names) for v in values)
         parts.append(f"{t(f'rules.filter.{key}', lang) if has(f'rules.filter.{key}') else key}: {shown}")
     return "; ".join(parts)
 
