@@ -177,7 +177,7 @@ def evaluate_rule(conn: Connection, rule_id: int, *, now: dt.datetime, as_of_cac
             continue
         value = _value(row.value)
         change = {"aid": alert.id, "last_evaluated_at": now}
-        if row.level is not None:
+        if _breaching(row.level):
             change.update(value=value, threshold=row.threshold, detail=_detail(spec, row, as_of))
             if row.level != alert.severity:
                 change["severity"] = row.level
@@ -197,7 +197,7 @@ def evaluate_rule(conn: Connection, rule_id: int, *, now: dt.datetime, as_of_cac
             if value is not None:
                 change["value"] = value
             updates.append(change)
-    new = [r for e, r in by_entity.items() if e not in open_by_entity and r.level is not None]
+    new = [r for e, r in by_entity.items() if e not in open_by_entity and _breaching(r.level)]
     if new:
         state = "firing" if rule.for_seconds == 0 else "pending"
         rows = [
@@ -229,6 +229,12 @@ def evaluate_rule(conn: Connection, rule_id: int, *, now: dt.datetime, as_of_cac
         counts["fired"] += len(new) if state == "firing" else 0
     _apply(conn, updates, events)
     return counts
+
+
+def _breaching(level) -> bool:
+    """Whether a candidate's level is a breach: ``warning`` or ``critical``. A frame that went
+    through pandas may hold NaN instead of None for "no breach"; neither opens or moves an alert."""
+    return isinstance(level, str)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

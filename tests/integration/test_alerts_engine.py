@@ -260,6 +260,35 @@ def test_breach_fires_at_once_and_recovery_resolves_it(world):
     assert threshold == 3.0 and value == pytest.approx(4.0)
 
 
+def test_a_candidate_without_a_level_opens_nothing_even_as_nan(world, monkeypatch):
+    """pandas may turn "no breach" (None) into NaN on its way through a frame: such a candidate must
+    neither open an alert (severity is NOT NULL) nor change an open one's severity."""
+    from data.alerts import evaluate as engine
+
+    save(world, stale_rule())
+    assert evaluate(world, 2)["fired"] == 1
+    original = engine._candidates
+
+    def with_nan_levels(*args, **kwargs):
+        frame = original(*args, **kwargs)
+        frame["level"] = float("nan")
+        return frame
+
+    monkeypatch.setattr(engine, "_candidates", with_nan_levels)
+    with world.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO data_source (id, code, kind, domain, name_zh, name_en, config, interval_seconds, "
+                "stale_after_seconds, enabled, last_success_at) SELECT id + 1000, code || '-2', kind, domain, name_zh, "
+                "name_en, config, interval_seconds, stale_after_seconds, enabled, last_success_at "
+                "FROM data_source"
+            )
+        )
+    counts = evaluate(world, 4)
+    assert (counts["opened"], counts["severity"]) == (0, 0)
+    assert [a[1:3] for a in alerts(world)] == [("firing", "warning")]
+
+
 def test_one_alert_however_many_evaluations(world):
     save(world, stale_rule())
     for hours in (2, 2.5, 3.5, 2, 6, 1.5):
