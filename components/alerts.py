@@ -94,12 +94,20 @@ def value_text(row: dict, lang: str) -> str:
     else the value and the level in the indicator's unit."""
     unit = row.get("unit") or ""
     comparison, figure, threshold = row.get("comparison"), row.get("figure"), row.get("threshold")
+    value = row.get("value")
     if comparison in ("change_pct", "change_prev") and not is_missing(figure):
         return f"{_signed_pct(figure)} / {_signed_pct(threshold)}"
+    if row.get("window") == "ytd_pace":  # the pace in % of the annual quota (100: on pace)
+        return f"{_pct(value)} / {_pct(threshold)}"
+    if unit == "%":  # the engine judges shares as fractions (0.35); people read percentages
+        value, figure, threshold = (None if is_missing(x) else float(x) * 100 for x in (value, figure, threshold))
     if comparison == "outside" and not is_missing(figure):
         return f"±{format_quantity(figure, unit, lang)} / ±{format_quantity(threshold, unit, lang)}"
-    value = format_quantity(row.get("value"), unit, lang)
-    return f"{value} / {format_quantity(threshold, unit, lang)}"
+    return f"{format_quantity(value, unit, lang)} / {format_quantity(threshold, unit, lang)}"
+
+
+def _pct(value) -> str:
+    return "—" if is_missing(value) else f"{float(value):,.0f}%"
 
 
 def _signed_pct(value) -> str:

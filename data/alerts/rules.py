@@ -80,8 +80,9 @@ class InvalidRule(ValueError):
         self.problems = problems
 
 
-def _p(field_name: str, code: str, **params) -> RuleProblem:
-    return RuleProblem(field_name, f"alerts.rule.problem.{code}", params)
+def _p(field_name: str, problem: str, /, **params) -> RuleProblem:
+    # Positional-only: a problem's parameters may themselves be called ``code`` (code_taken).
+    return RuleProblem(field_name, f"alerts.rule.problem.{problem}", params)
 
 
 def _number(value) -> bool:

@@ -71,6 +71,7 @@ ALERT_COLUMNS = [
     "assignee_name",
     "comparison",
     "figure",
+    "window",
 ]
 EVENT_COLUMNS = [
     "event_id",
@@ -261,12 +262,13 @@ def fetch_alerts(
 
 def _alert_row(row) -> tuple:
     """A row of ``_alert_select`` as ``ALERT_COLUMNS``: its last column, the alert's detail, gives
-    the comparison and the compared figure (a change in %, a deviation) the value is judged by."""
+    the comparison, the compared figure (a change in %, a deviation) and the window the value is
+    judged by."""
     detail = row[-1]
     if isinstance(detail, str):
         detail = json.loads(detail)
     detail = detail or {}
-    return (*row[:-1], detail.get("comparison"), detail.get("figure"))
+    return (*row[:-1], detail.get("comparison"), detail.get("figure"), detail.get("window"))
 
 
 def fetch_firing_alerts(conn: Connection, scope: Scope, *, org_id: int | None = None, limit: int = PANEL_LIMIT):
@@ -293,7 +295,7 @@ def fetch_alert_detail(conn: Connection, scope: Scope, alert_id) -> dict | None:
     row = conn.execute(stmt).first()
     if row is None or not scope.contains(row[-1]):
         return None
-    alert = dict(zip(ALERT_COLUMNS, _alert_row(row[: len(ALERT_COLUMNS) - 1])))
+    alert = dict(zip(ALERT_COLUMNS, _alert_row(row[: len(ALERT_COLUMNS) - 2])))
     version = conn.execute(
         select(AlertRuleVersion.definition, AlertRuleVersion.changed_at, AlertRuleVersion.changed_by).where(
             AlertRuleVersion.rule_id == alert["rule_id"], AlertRuleVersion.version == alert["rule_version"]

@@ -12,13 +12,11 @@ from sqlalchemy.orm import Session
 
 from config import load_config
 from data.alerts import channels as channels_data
+from data.alerts import evaluate, rules
 from data.db import get_engine
 from data.seed import seed_reference
 from jobs.definitions import fixed_jobs
 from jobs.runner import run_job
-
-evaluate = pytest.importorskip("data.alerts.evaluate")
-rules = pytest.importorskip("data.alerts.rules")
 
 T0 = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 

@@ -190,6 +190,14 @@ def test_an_invalid_rule_is_never_saved(world):
         assert list_rules(conn).empty
 
 
+def test_a_second_rule_with_a_taken_code_is_refused_with_its_message(world):
+    save(world, stale_rule())
+    with pytest.raises(InvalidRule) as refused:
+        save(world, stale_rule(name_zh="另一条"))
+    ((problem,),) = [[p for p in refused.value.problems if p.field == "code"]]
+    assert problem.message_key.endswith("code_taken") and problem.params == {"code": stale_rule().code}
+
+
 def test_a_change_is_a_new_version_with_who_when_before_and_after(world):
     rule_id = save(world, stale_rule())
     save(world, stale_rule(), rule_id=rule_id)  # nothing changed: no version
