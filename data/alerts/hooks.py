@@ -1,7 +1,10 @@
 """Plugs the rule evaluation into the loaders and the scheduler (``data.loaders.hooks``).
 
-* ``after_batch``: every applied batch evaluates the rules of its domain inside the batch's
-  transaction (a master-data batch, whose domain is not a page domain, evaluates every rule);
+* ``after_commit``: every applied batch, once committed, evaluates the rules of its domain in a
+  writer's transaction of its own (a master-data batch, whose domain is not a page domain,
+  evaluates every rule). Not inside the batch's transaction: on a province the evaluation takes
+  as long as the load, and reading roll-ups the same transaction just rewrote is slower still
+  (PostgreSQL: a day of readings took 3.2 s instead of 0.9 s with the rules inside);
 * ``alert_check``: the scheduler's check every 5 minutes evaluates every rule in a writer's
   transaction of its own.
 """
@@ -20,11 +23,14 @@ log = logging.getLogger("aocc.alerts")
 HOOK_NAME = "alerts.evaluate_rules"
 
 
-def after_batch(conn, batch) -> None:
+def after_commit(engine, batch) -> None:
+    from data.loaders.pipeline import write_connection
+
     if batch.status != "applied":
         return
     domains = (batch.domain,) if batch.domain in DOMAINS else None
-    summary = evaluate_rules(conn, now=utcnow(), domains=domains)
+    with write_connection(engine) as conn:
+        summary = evaluate_rules(conn, now=utcnow(), domains=domains)
     log.info("batch %s: rules evaluated %s", batch.batch_id, summary)
 
 
@@ -37,5 +43,5 @@ def alert_check(engine, now: dt.datetime) -> None:
 
 
 def register_hooks(registry) -> None:
-    registry.register("after_batch", after_batch, name=HOOK_NAME)
+    registry.register("after_commit", after_commit, name=HOOK_NAME)
     registry.register("alert_check", alert_check, name=HOOK_NAME)

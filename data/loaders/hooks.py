@@ -1,12 +1,17 @@
 """Extension points of the loaders and the scheduler, filled by other parts of the product.
 
-Three points:
+Four points:
 
 * ``after_batch`` — called inside every batch's transaction once its facts and roll-ups are
   written: ``hook(conn, batch)`` with ``batch`` a :class:`~data.loaders.batch_record.BatchResult`.
   The threshold checks ("checks run after every load") plug in here. A hook runs in a
   savepoint: if it raises, its own writes are undone, the failure is written on the batch and
   logged, and the data of the batch is still committed — a broken rule must not stop data.
+* ``after_commit`` — called once an applied batch is committed, outside any transaction:
+  ``hook(engine, batch)``. Work that reads what the batch wrote but must not hold its write
+  lock or slow its commit plugs in here: the threshold checks ("checks run after every load"),
+  which on a province take as long as the load itself. A failing hook is logged; the data are
+  committed already, and the scheduled ``alert_check`` catches up.
 * ``alert_check`` — the scheduled check: ``hook(engine, now)``.
 * ``weekly_snapshot`` — the weekly report: ``hook(engine, now)``.
 
@@ -25,7 +30,7 @@ from dataclasses import dataclass
 
 log = logging.getLogger("aocc.hooks")
 
-HOOK_POINTS = ("after_batch", "alert_check", "weekly_snapshot")
+HOOK_POINTS = ("after_batch", "after_commit", "alert_check", "weekly_snapshot")
 PLUGIN_MODULES = ("data.alerts.hooks", "data.snapshots.hooks")
 
 

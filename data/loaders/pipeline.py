@@ -213,6 +213,8 @@ def run_batch(
         log_result(result)
         return result
     log_result(result)
+    if result.status == "applied":
+        _run_after_commit_hooks(engine, result)
     return result
 
 
@@ -499,6 +501,13 @@ def _month_slices(day_from: dt.date, day_to: dt.date) -> Iterator[tuple[dt.date,
         end = min(day_to, next_month - dt.timedelta(days=1))
         yield start, end
         start = end + dt.timedelta(days=1)
+
+
+def _run_after_commit_hooks(engine: Engine, result: BatchResult) -> None:
+    """The ``after_commit`` hooks of an applied batch: its data are committed, so a failure is
+    logged and leaves them as they are."""
+    for name, exc in hook_registry.registry.run("after_commit", engine, result):
+        log.warning("after-commit hook %s failed for batch %s: %s", name, result.batch_id, exc)
 
 
 def _run_after_batch_hooks(conn: Connection, result: BatchResult) -> None:

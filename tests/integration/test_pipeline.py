@@ -277,6 +277,33 @@ def test_after_batch_hooks_run_inside_the_batch_and_a_failing_hook_keeps_the_dat
     } in message["issues"]
 
 
+def test_after_commit_hooks_run_once_the_batch_is_committed_and_a_failure_keeps_it(world, tmp_path):
+    """The threshold checks run here: outside the batch's transaction (another connection sees
+    its rows), only for an applied batch, and a failing hook neither undoes nor fails the batch."""
+    seen = []
+
+    def check(engine, batch):
+        with engine.connect() as other:  # a separate connection: committed data only
+            count = other.execute(sa.text("SELECT count(*) FROM meter_reading")).scalar()
+            status = other.execute(sa.text("SELECT status FROM load_batch WHERE id = :b"), {"b": batch.batch_id})
+            seen.append((batch.batch_id, count, status.scalar()))
+
+    def broken(engine, batch):
+        raise RuntimeError("rule 42 divided by zero")
+
+    hook_registry.register("after_commit", check, name="test.check")
+    hook_registry.register("after_commit", broken, name="test.broken")
+    try:
+        result = load_file(get_engine(world), write(tmp_path, "r.csv", hourly_csv()), now=NOW)
+        refused = load_file(get_engine(world), write(tmp_path, "bad.csv", "nothing,we,know\n1,2,3\n"), now=NOW)
+    finally:
+        hook_registry.unregister("after_commit", "test.check")
+        hook_registry.unregister("after_commit", "test.broken")
+    assert result.status == "applied" and refused.status != "applied"
+    assert seen == [(result.batch_id, 24, "applied")]
+    assert scalar(world, "SELECT count(*) FROM meter_reading") == 24
+
+
 def test_records_from_a_sql_or_simulator_source_use_the_same_checks(world):
     engine = get_engine(world)
     records = [

@@ -41,7 +41,7 @@ def test_a_failing_hook_does_not_stop_the_next_and_is_reported():
 def test_unknown_point_is_refused():
     with pytest.raises(KeyError):
         HookRegistry(plugin_modules=()).register("before_lunch", print)
-    assert HOOK_POINTS == ("after_batch", "alert_check", "weekly_snapshot")
+    assert HOOK_POINTS == ("after_batch", "after_commit", "alert_check", "weekly_snapshot")
 
 
 def test_plugins_register_on_first_use_and_missing_plugins_are_skipped(monkeypatch):
