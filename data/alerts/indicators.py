@@ -236,6 +236,18 @@ def _pieces(start: dt.date, end: dt.date, *, tail: bool = False) -> list[tuple[s
     return pieces
 
 
+def _merged(pieces: list[tuple[str, str, dt.date, dt.date, int]]) -> list[tuple[str, str, dt.date, dt.date, int]]:
+    """Adjacent daily pieces of the same sign as one range scan (a baseline's two partial months)."""
+    merged = pieces[:1]
+    for piece in pieces[1:]:
+        table, period, lo, hi, sign = merged[-1]
+        if table == piece[0] == "rollup_daily" and sign == piece[4] and piece[2] == hi + dt.timedelta(days=1):
+            merged[-1] = (table, period, lo, piece[3], sign)
+        else:
+            merged.append(piece)
+    return merged
+
+
 _ID_TABLES = {"org": "org_node", "building": "building", "vehicle": "vehicle"}
 
 
@@ -255,14 +267,22 @@ def _flow_aggregate(
             column = f"{tag}{i}"
             columns.append(column)
             metric_p = q.bind(metric)
-            for table, period, lo, hi, sign in _pieces(start, end, tail=tag == "c"):
+            for table, period, lo, hi, sign in _merged(_pieces(start, end, tail=tag == "c")):
+                total = "SUM(r.value)" if sign > 0 else "-SUM(r.value)"
+                where = f"r.metric_id = {metric_p} AND r.entity_kind = {kind_p} AND r.{period} BETWEEN {q.day(lo)} AND {q.day(hi)}"
+                if q.dialect == "postgresql":
+                    # A seek per entity, always: with a semi-join PostgreSQL may scan the whole index
+                    # section when it expects few rows (a tail: 90 ms, not 10). No rows: a NULL, ignored.
+                    parts.append(
+                        f"SELECT i.id AS entity_id, '{column}' AS w, (SELECT {total} FROM {table} r "
+                        f"WHERE {where} AND r.entity_id = i.id) AS value FROM ({ids}) i (id)"
+                    )
+                    continue
                 # Summed per entity inside the piece: the rows come in primary-key order, so the
                 # GROUP BY streams, and the outer one only folds a few rows per entity.
-                total = "SUM(r.value)" if sign > 0 else "-SUM(r.value)"
                 parts.append(
                     f"SELECT r.entity_id, '{column}' AS w, {total} AS value FROM {table} r "
-                    f"WHERE r.metric_id = {metric_p} AND r.entity_kind = {kind_p} AND r.entity_id IN ({ids}) "
-                    f"AND r.{period} BETWEEN {q.day(lo)} AND {q.day(hi)} GROUP BY r.entity_id"
+                    f"WHERE {where} AND r.entity_id IN ({ids}) GROUP BY r.entity_id"
                 )
     sums = ", ".join(f"SUM(CASE WHEN w = '{c}' THEN value END) AS {c}" for c in columns)
     return f"SELECT entity_id, {sums} FROM ({' UNION ALL '.join(parts)}) u GROUP BY entity_id", columns
@@ -389,14 +409,16 @@ def _offhours_unrequested(q: _Sql, start: dt.date, end: dt.date) -> tuple[str, s
     Only a day with an after-hours or an unrequested trip can count (with neither the day's term
     is ``max(0, −trips) = 0``), so the read starts from those two sparse metrics (a few per cent
     of the vehicle-days) and looks the day's trips up by primary key, instead of grouping every
-    vehicle-day of the three metrics."""
+    vehicle-day of the three metrics. Both count subsets of the day's trips, so a day with only one
+    has ``max(0, n − trips) = 0`` too: only days with both (≈ 1 % at province scale) are looked up."""
     off, unrequested = q.bind("vehicle.offhours_trips"), q.bind("vehicle.unrequested_trips")
     per_day = (
         f"SELECT entity_id, day, SUM(CASE WHEN metric_id = {off} THEN value ELSE 0 END) AS m0, "
         f"SUM(CASE WHEN metric_id = {unrequested} THEN value ELSE 0 END) AS m1 FROM rollup_daily "
         f"WHERE metric_id IN ({off}, {unrequested}) AND entity_kind = 'vehicle' "
         f"AND entity_id IN (SELECT id FROM vehicle) AND day BETWEEN {q.day(start)} AND {q.day(end)} "
-        "GROUP BY entity_id, day"
+        f"GROUP BY entity_id, day HAVING SUM(CASE WHEN metric_id = {off} THEN value ELSE 0 END) > 0 "
+        f"AND SUM(CASE WHEN metric_id = {unrequested} THEN value ELSE 0 END) > 0"
     )
     term = "pd.m0 + pd.m1 - COALESCE(t.value, 0)"
     agg = (
