@@ -5,7 +5,7 @@ Every run covers the time since the previous one (at most ``max_catchup_hours``)
 * an hourly reading for each active hourly electricity meter for every hour boundary crossed,
   from the building's recent daily consumption and an office load curve, with noise;
 * a daily reading for each daily meter (water, gas, heat) at each local midnight crossed;
-* trips that ended in the window, mostly in working hours and with an approved request;
+* trips that ended in the window, mostly in working hours, each with an approved request;
 * now and then a refuel or a charge.
 
 Occasionally (``anomaly_rate`` per run) it produces one of the shapes the product must catch:
@@ -260,6 +260,11 @@ def _vehicle_events(conn, seed, start, end, zone, anomaly, cfg) -> tuple[list[di
         select(TripRequest.org_id, TripRequest.code).order_by(TripRequest.id.desc()).limit(5000)
     ):
         requests.setdefault(org_id, []).append(code)
+    # An org whose requests are all older than those still gets one of its own.
+    for org_id, code in conn.execute(
+        select(TripRequest.org_id, func.max(TripRequest.code)).group_by(TripRequest.org_id)
+    ):
+        requests.setdefault(org_id, [code])
     trips_per_vehicle_day = float(cfg.get("trips_per_vehicle_day", 0.6))
     trips, fuels = [], []
     slot = _floor(start, 5) + dt.timedelta(minutes=5)
@@ -281,7 +286,9 @@ def _vehicle_events(conn, seed, start, end, zone, anomaly, cfg) -> tuple[list[di
                     "start_ts": start_ts.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0),
                     "end_ts": end_ts.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0),
                     "km": km,
-                    "request_code": rng.choice(codes) if codes and rng.random() < 0.97 else None,
+                    # Every ordinary trip has its approved request: a trip without one is an
+                    # anomaly (the alert rules fire on it), made only by the anomaly shapes below.
+                    "request_code": rng.choice(codes) if codes else None,
                     "purpose": "公务出行",
                     "driver_name": None,
                 }

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from config import load_config
 from data.db import get_engine
 from data.loaders import ensure_sources, register_sql_source, run_source
-from data.loaders.simulator import ANOMALY_SHAPES, _readings
+from data.loaders.simulator import ANOMALY_SHAPES, _readings, _vehicle_events
 from data.loaders.sources import SourceSpec, default_sources, pending_files
 
 from loader_world import NOW, build_world, hourly_csv
@@ -221,3 +221,23 @@ def test_simulator_anomaly_shapes(world):
     assert total(night) > total(clean) * 1.5
     assert max(r["value"] for r in spike) > 20 * max(r["value"] for r in clean)
     assert set(ANOMALY_SHAPES) == {"night_load", "spike", "offhours_trip", "fuel_mismatch"}
+
+
+def test_the_simulators_ordinary_trips_all_have_a_request(world):
+    """The demo's background is clean: only the off-hours anomaly makes a trip without a request,
+    which the default alert rules then find; ordinary trips, day or night, never do."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Asia/Shanghai")
+    start = dt.datetime(2026, 11, 19, 16, 0, tzinfo=UTC)  # a whole local day, night included
+    end = start + dt.timedelta(days=1)
+    cfg = {"trips_per_vehicle_day": 40}
+    with get_engine(world).begin() as conn:  # the second agency gets a request of its own
+        conn.execute(
+            sa.text("INSERT INTO trip_request (id, code, org_id) SELECT 99, 'REQ-A2', org_id FROM vehicle WHERE id = 2")
+        )
+    with get_engine(world).connect() as conn:
+        ordinary, _ = _vehicle_events(conn, 7, start, end, zone, None, cfg)
+        anomalous, _ = _vehicle_events(conn, 7, start, end, zone, "offhours_trip", cfg)
+    assert ordinary and all(t["request_code"] for t in ordinary)
+    assert [t for t in anomalous if not t["request_code"]]
