@@ -15,13 +15,12 @@ Target (PRODUCT.md): all threshold rules over all entities ≤ 1 s.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import statistics
 import time
 
 from benchmarks.province import AS_OF, ensure_province
-from benchmarks.results import Result, record, today
+from benchmarks.results import Result, per_database_main, today
 
 TARGET_S = 1.0
 
@@ -93,21 +92,9 @@ def bench_database(database: str, *, runs: int = 7, log=print) -> list[Result]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.bench_alerts",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    return per_database_main(
+        argv, prog="python -m benchmarks.bench_alerts", doc=__doc__, bench=bench_database, default=7
     )
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--no-record", action="store_true")
-    args = parser.parse_args(argv)
-    results = []
-    for database in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
-        results += bench_database(database, runs=args.runs)
-    if not args.no_record:
-        record(results)
-    return 0
 
 
 if __name__ == "__main__":

@@ -15,13 +15,11 @@ it must not grow with requests).
 
 from __future__ import annotations
 
-import argparse
-
 import psutil
 
 from benchmarks.bench_callbacks import BENCH_USER, PAGES, page_requests
 from benchmarks.province import ensure_province
-from benchmarks.results import Result, record, today
+from benchmarks.results import Result, per_database_main, today
 from benchmarks.worker import HttpClient, bench_account, running_worker, sign_in
 
 TARGET_MB = 500
@@ -94,21 +92,9 @@ def bench_database(database: str, *, rounds: int, url: str | None = None, log=pr
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.bench_memory",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    return per_database_main(
+        argv, prog="python -m benchmarks.bench_memory", doc=__doc__, bench=bench_database, repeat="rounds", default=60
     )
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--rounds", type=int, default=60)
-    parser.add_argument("--no-record", action="store_true")
-    args = parser.parse_args(argv)
-    results = []
-    for database in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
-        results += bench_database(database, rounds=args.rounds)
-    if not args.no_record:
-        record(results)
-    return 0
 
 
 if __name__ == "__main__":

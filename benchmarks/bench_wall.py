@@ -15,13 +15,12 @@ Target (PRODUCT.md): ≤ 2 s. The figure is the median of ``--runs`` runs.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import statistics
 import time
 
 from benchmarks.province import ensure_province
-from benchmarks.results import Result, record, today
+from benchmarks.results import Result, per_database_main, today
 from benchmarks.worker import bench_account, running_worker
 
 TARGET_S = 2.0
@@ -115,21 +114,7 @@ def bench_database(database: str, *, runs: int, url: str | None = None, log=prin
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.bench_wall",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--no-record", action="store_true")
-    args = parser.parse_args(argv)
-    results = []
-    for database in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
-        results += bench_database(database, runs=args.runs)
-    if not args.no_record:
-        record(results)
-    return 0
+    return per_database_main(argv, prog="python -m benchmarks.bench_wall", doc=__doc__, bench=bench_database, default=7)
 
 
 if __name__ == "__main__":

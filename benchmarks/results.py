@@ -114,3 +114,23 @@ def write_markdown(entries: list[dict], path: Path = MARKDOWN_PATH) -> None:
     if notes.exists():
         lines.append("\n" + notes.read_text(encoding="utf-8"))
     path.write_text("".join(lines), encoding="utf-8")
+
+
+def per_database_main(
+    argv: list[str] | None, *, prog: str, doc: str | None, bench, repeat: str = "runs", default: int = 7
+) -> int:
+    """The command line every per-database benchmark shares: ``--database sqlite|postgresql|both``,
+    ``--<repeat> N`` (passed to ``bench(database, <repeat>=N)``) and ``--no-record``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(f"--{repeat}", type=int, default=default)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args(argv)
+    results = []
+    for database in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
+        results += bench(database, **{repeat: getattr(args, repeat)})
+    if not args.no_record:
+        record(results)
+    return 0
