@@ -13,6 +13,7 @@ cannot pass.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -61,24 +63,24 @@ def _registered_paths() -> list[str]:
     return [line for line in out.stdout.splitlines() if line.startswith("/")]
 
 
-@pytest.fixture(scope="module")
-def fresh_demo(tmp_path_factory):
-    """``(base URL, accounts, server log path)`` of ``manage.py run`` on a new demo."""
-    require_browser()
-    var = tmp_path_factory.mktemp("fresh-var")
+@contextlib.contextmanager
+def running_app(var: Path, settings: dict[str, str], ready: Callable[[], bool]) -> Iterator[tuple[str, dict]]:
+    """``manage.py run`` on an empty ``var`` directory with ``settings`` over the environment, as
+    ``make run`` starts it; yields ``(base URL, environment)`` once ``ready()`` holds, and stops the
+    web process and its scheduler afterwards. Its output goes to ``var/server.log``."""
     port = _free_port()
     log_path = var / "server.log"
     env = {
         **os.environ,
         "AOCC_VAR_DIR": str(var),
-        "AOCC_DEMO": "1",
         "AOCC_PORT": str(port),
         "AOCC_HOST": "127.0.0.1",
         "AOCC_REFRESH_SECONDS": "3600",
         "PYTHONUNBUFFERED": "1",
+        **settings,
     }
-    env.pop("DATABASE_URL", None)
-    env.pop("AOCC_DATA_DIR", None)
+    for name in ("DATABASE_URL", "AOCC_DATA_DIR", "AOCC_DROP_DIR"):
+        env.pop(name, None)
     with open(log_path, "w", encoding="utf-8") as log:
         server = subprocess.Popen(
             [sys.executable, "manage.py", "run"],
@@ -90,24 +92,31 @@ def fresh_demo(tmp_path_factory):
         )
     try:
         deadline = time.monotonic() + 300
-        while "serving http://" not in log_path.read_text(encoding="utf-8"):
+        while "serving http://" not in log_path.read_text(encoding="utf-8") or not ready():
             if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("manage.py run did not start:\n" + log_path.read_text(encoding="utf-8")[-4000:])
+                pytest.fail("manage.py run did not get ready:\n" + log_path.read_text(encoding="utf-8")[-4000:])
             time.sleep(0.5)
-        while not _scheduler_sources(var / "aocc.sqlite3"):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the scheduler registered no source:\n" + log_path.read_text(encoding="utf-8")[-4000:])
-            time.sleep(0.5)
-        accounts = {
-            m.group(1): (m.group(2), m.group(4)) for m in ACCOUNT_LINE.finditer(log_path.read_text(encoding="utf-8"))
-        }
-        yield f"http://127.0.0.1:{port}", accounts, log_path
+        yield f"http://127.0.0.1:{port}", env
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # the web process and its scheduler
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def fresh_demo(tmp_path_factory):
+    """``(base URL, accounts, server log path)`` of ``manage.py run`` on a new demo, once the
+    scheduler has registered its sources."""
+    require_browser()
+    var = tmp_path_factory.mktemp("fresh-var")
+    with running_app(var, {"AOCC_DEMO": "1"}, lambda: bool(_scheduler_sources(var / "aocc.sqlite3"))) as (base, _env):
+        log_path = var / "server.log"
+        accounts = {
+            m.group(1): (m.group(2), m.group(4)) for m in ACCOUNT_LINE.finditer(log_path.read_text(encoding="utf-8"))
+        }
+        yield base, accounts, log_path
 
 
 def _scheduler_sources(database: Path) -> list[str]:

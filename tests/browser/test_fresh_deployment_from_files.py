@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-from test_fresh_demo_every_page import _driver, _free_port, _problems, _registered_paths, _settled, _sign_in
+from test_fresh_demo_every_page import _driver, _problems, _registered_paths, _settled, _sign_in, running_app
 
 from db_support import require_browser
 
@@ -42,46 +42,13 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def fresh_install(tmp_path_factory):
-    """``(base URL, var dir, server log path, environment)`` of ``manage.py run`` without the demo."""
+    """``(base URL, var dir, server log path, environment)`` of ``manage.py run`` without the demo,
+    once its drop folders are registered."""
     require_browser()
     var = tmp_path_factory.mktemp("fresh-install")
-    port = _free_port()
-    log_path = var / "server.log"
-    env = {
-        **os.environ,
-        "AOCC_VAR_DIR": str(var),
-        "AOCC_DEMO": "0",
-        "SECRET_KEY": secrets.token_hex(32),
-        "AOCC_PORT": str(port),
-        "AOCC_HOST": "127.0.0.1",
-        "AOCC_REFRESH_SECONDS": "3600",
-        "AOCC_DROP_INTERVAL_SECONDS": "2",
-        "PYTHONUNBUFFERED": "1",
-    }
-    for name in ("DATABASE_URL", "AOCC_DATA_DIR", "AOCC_DROP_DIR"):
-        env.pop(name, None)
-    with open(log_path, "w", encoding="utf-8") as log:
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "run"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 180
-        while "serving http://" not in log_path.read_text(encoding="utf-8") or not _drop_folders(var):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("manage.py run did not start:\n" + log_path.read_text(encoding="utf-8")[-4000:])
-            time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}", var, log_path, env
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+    settings = {"AOCC_DEMO": "0", "SECRET_KEY": secrets.token_hex(32), "AOCC_DROP_INTERVAL_SECONDS": "2"}
+    with running_app(var, settings, lambda: bool(_drop_folders(var))) as (base, env):
+        yield base, var, var / "server.log", env
 
 
 def _database(var: Path) -> Path:
