@@ -18,7 +18,7 @@ from data.scope import OrgNotFound, Scope, resolve_org
 ORG_COLUMNS = ["org_id", "parent_id", "level", "admin_level", "name_zh", "name_en", "path", "depth"]
 
 
-def _org_select():
+def org_select():
     return select(
         OrgNode.id,
         OrgNode.parent_id,
@@ -39,7 +39,7 @@ def fetch_org(conn: Connection, scope: Scope, org_id: int | None) -> dict:
         OutOfScope: ``org_id`` is outside the scope.
     """
     resolved = resolve_org(conn, scope, org_id)
-    row = conn.execute(_org_select().where(OrgNode.id == resolved)).first()
+    row = conn.execute(org_select().where(OrgNode.id == resolved)).first()
     if row is None:  # the scope's own root is gone (or the tree was never loaded)
         raise OrgNotFound(f"org node {resolved} does not exist")
     return dict(zip(ORG_COLUMNS, row))
@@ -61,7 +61,7 @@ def fetch_breadcrumb(conn: Connection, scope: Scope, org_id: int | None) -> pd.D
     """
     node = fetch_org(conn, scope, org_id)
     ids = [int(part) for part in node["path"].strip("/").split("/") if part]
-    rows = conn.execute(_org_select().where(OrgNode.id.in_(ids))).all()
+    rows = conn.execute(org_select().where(OrgNode.id.in_(ids))).all()
     frame = pd.DataFrame(rows, columns=ORG_COLUMNS)
     frame = frame[frame["path"].map(scope.contains)]
     return frame.sort_values("depth").reset_index(drop=True)
@@ -78,7 +78,7 @@ def fetch_children(conn: Connection, scope: Scope, org_id: int | None) -> pd.Dat
     """
     node_id = resolve_org(conn, scope, org_id)
     rows = conn.execute(
-        _org_select()
+        org_select()
         .add_columns(OrgNode.sort_order)
         .where(OrgNode.parent_id == node_id)
         .order_by(OrgNode.sort_order, OrgNode.id)
