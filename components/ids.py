@@ -77,3 +77,66 @@ def kpi_tile(metric_id=ALL) -> dict:
 def kpi_source(metric_id=ALL) -> dict:
     """The tile's "sources" link: provenance attaches here by metric id."""
     return {"type": KPI_SOURCE, "metric": metric_id}
+
+
+# --- declared pages (views/): panels and the period bar -----------------------------------------------
+VIEW_STORE = "aocc-view"  # the page's view request (the URL's query values), one per page
+PANEL_GRAPH = "aocc-panel-graph"
+PANEL_GRID = "aocc-panel-grid"
+PANEL_LIST = "aocc-panel-list"  # a panel drawn as components (the node's open alerts)
+PANEL_FRESH = "aocc-panel-fresh"  # "数据截至 …" under a panel's title
+PANEL_EXPORT = "aocc-panel-export"
+PANEL_DOWNLOAD = "aocc-panel-download"
+PERIOD_KIND = "aocc-period-kind"
+PERIOD_RANGE = "aocc-period-range"
+PERIOD_COMPARE = "aocc-period-compare"
+INDICATOR = "aocc-indicator"
+
+
+def view_store(page=ALL) -> dict:
+    return _page_id(VIEW_STORE, page)
+
+
+def _panel_id(kind: str, page, panel) -> dict:
+    return {"type": kind, "page": page, "panel": panel}
+
+
+def panel_graph(page=ALL, panel=ALL) -> dict:
+    return _panel_id(PANEL_GRAPH, page, panel)
+
+
+def panel_grid(page=ALL, panel=ALL) -> dict:
+    return _panel_id(PANEL_GRID, page, panel)
+
+
+def panel_list(page=ALL, panel=ALL) -> dict:
+    return _panel_id(PANEL_LIST, page, panel)
+
+
+def panel_fresh(page=ALL, panel=ALL) -> dict:
+    return _panel_id(PANEL_FRESH, page, panel)
+
+
+def panel_download(page=ALL, panel=ALL) -> dict:
+    return _panel_id(PANEL_DOWNLOAD, page, panel)
+
+
+def panel_export(page=ALL, panel=ALL, file_format=ALL) -> dict:
+    """An export button of a grid panel; ``file_format`` is ``csv`` or ``xlsx``."""
+    return {"type": PANEL_EXPORT, "page": page, "panel": panel, "format": file_format}
+
+
+def period_kind(page=ALL) -> dict:
+    return _page_id(PERIOD_KIND, page)
+
+
+def period_range(page=ALL) -> dict:
+    return _page_id(PERIOD_RANGE, page)
+
+
+def period_compare(page=ALL) -> dict:
+    return _page_id(PERIOD_COMPARE, page)
+
+
+def indicator(page=ALL) -> dict:
+    return _page_id(INDICATOR, page)
