@@ -15,6 +15,7 @@ PACKAGES = (
     "callbacks",
     "security",
     "components",
+    "views",
     "presentation",
     "data",
     "jobs",
