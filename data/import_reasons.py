@@ -59,6 +59,10 @@ ROW_REASONS: dict[str, tuple[str, ...]] = {
     # Space and quota master data (office rooms, housing units, quotas): data/loaders/facts/master_space.py
     "org_not_agency": ("column", "code", "level"),
     "quota_order": ("column", "limit", "benchmark", "guide"),
+    # Weather (daily temperatures per city): data/loaders/facts/weather.py
+    "unknown_city": ("column", "code"),
+    "org_not_city": ("column", "code", "level"),
+    "temperature_order": ("column", "min", "mean", "max"),
 }
 
 # File-level issues: recorded on the batch (``LoadBatch.message``), shown on the data page.

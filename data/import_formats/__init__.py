@@ -10,7 +10,8 @@ unit of that column's values. ``docs/import-formats.md`` documents the same tabl
 - ``common``: the fields several formats share (org and building codes, plate, staff number …);
 - ``master``: master data (org units, buildings, meters, vehicles, staff), loaded first;
 - ``master_space``: master data naming those (office rooms, housing units, vehicle and energy quotas);
-- ``energy``, ``vehicle``, ``asset``, ``housing``: each domain's formats;
+- ``energy``, ``vehicle``, ``asset``, ``housing``: each domain's formats (``weather``: the energy
+  domain's daily temperatures per city);
 - ``header``: header matching (normalize_header, match_header, detect_fact, choice_index …).
 
 Shared by the loaders (which read files with them) and the data page's reads (which re-check a
@@ -19,7 +20,7 @@ quarantined row's header); imports nothing of the database.
 
 from __future__ import annotations
 
-from data.import_formats import asset, energy, housing, master, master_space, vehicle
+from data.import_formats import asset, energy, housing, master, master_space, vehicle, weather
 from data.import_formats.asset import ASSET_STATUS_CHOICES
 from data.import_formats.energy import METER_KIND_CHOICES
 from data.import_formats.field import FIELD_KINDS, FORMATS, FactFormat, Field, _register
@@ -36,7 +37,7 @@ from data.import_formats.master import MASTER_DOMAIN
 
 # The registration order is the order of FACTS, which the upload page and the tests follow:
 # master data first, in dependency order (org units, buildings, meters, vehicles, staff).
-for _domain in (master, master_space, energy, vehicle, asset, housing):
+for _domain in (master, master_space, energy, weather, vehicle, asset, housing):
     for _fmt in _domain.DOMAIN_FORMATS:
         _register(_fmt)
 del _domain, _fmt

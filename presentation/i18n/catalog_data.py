@@ -329,6 +329,16 @@ MESSAGES = {
         "能耗定额须满足 引导值 ≤ 基准值 ≤ 约束值（引导值 {guide}，基准值 {benchmark}，约束值 {limit}）",
         "An energy quota needs guide ≤ benchmark ≤ limit (guide {guide}, benchmark {benchmark}, limit {limit})",
     ),
+    # weather (daily temperatures per city)
+    "data.reason.unknown_city": ("城市编码“{code}”不存在", "Unknown city code “{code}”"),
+    "data.reason.org_not_city": (
+        "「{column}」“{code}”不是市级机构（{level}），气象数据须按城市填报",
+        "“{code}” in “{column}” is not a city ({level}): weather is given per city",
+    ),
+    "data.reason.temperature_order": (
+        "气温须满足 最低气温 ≤ 日均气温 ≤ 最高气温（最低 {min}℃，日均 {mean}℃，最高 {max}℃）",
+        "Temperatures need min ≤ mean ≤ max (min {min} °C, mean {mean} °C, max {max} °C)",
+    ),
     # --- file-level issues (batches) ---------------------------------------------------------------
     "data.issue.encoding_unknown": (
         "文件编码无法识别（{detail}），请另存为 UTF-8 或 GBK 编码的 CSV",

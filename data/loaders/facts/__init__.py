@@ -3,8 +3,8 @@
 The package is split by domain: ``base`` (settings, the batch context, ``Handler``),
 ``master_org``, ``master_site``, ``master_fleet`` (master data: org units, buildings and meters,
 vehicles and staff; ``master_common`` and ``master_moves`` shared by them), ``meter_reading`` and ``meter_columns`` (meter readings, row-wise and column-wise), ``vehicle``
-(trips, fuel, maintenance), ``asset`` (assets, movements) and ``housing`` (office occupancy,
-leases). ``HANDLERS`` maps each fact of ``formats.FORMATS`` to its handler.
+(trips, fuel, maintenance), ``asset`` (assets, movements), ``housing`` (office occupancy,
+leases) and ``weather`` (daily temperatures per city). ``HANDLERS`` maps each fact of ``formats.FORMATS`` to its handler.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from .master_space import EnergyQuotaHandler, HousingUnitHandler, OfficeRoomHand
 from .meter_columns import MeterInfo, MeterTable, Readings, write_readings
 from .meter_reading import ENERGY_METRIC_BY_KIND, MeterReadingHandler
 from .vehicle import FuelHandler, MaintenanceHandler, TripHandler
+from .weather import WeatherDailyHandler
 
 HANDLERS: dict[str, type[Handler]] = {
     h.fact: h
@@ -45,6 +46,7 @@ HANDLERS: dict[str, type[Handler]] = {
         VehicleQuotaHandler,
         EnergyQuotaHandler,
         MeterReadingHandler,
+        WeatherDailyHandler,
         TripHandler,
         FuelHandler,
         MaintenanceHandler,
@@ -84,6 +86,7 @@ __all__ = [
     "StaffHandler",
     "TripHandler",
     "VehicleHandler",
+    "WeatherDailyHandler",
     "WriteResult",
     "write_readings",
 ]
