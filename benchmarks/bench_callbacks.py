@@ -46,21 +46,21 @@ def _post(client, body: dict) -> dict:
     return response.get_json()
 
 
-def page_requests(client, path: str) -> list[CallbackRequest]:
-    """The callbacks a browser fires when it opens ``path``, with their real payloads."""
+def page_requests(client, path: str, search: str = "") -> list[CallbackRequest]:
+    """The callbacks a browser fires when it opens ``path`` + ``search``, with their real payloads."""
     dependencies = client.get("/_dash-dependencies").get_json()
     shell = client.get("/_dash-layout").get_json()
     state = PageState([shell])
     location = state.props.get("_pages_location")
     if location is None:
         raise RuntimeError("the shell has no pages location; is use_pages on?")
-    location.update(pathname=path, search="", href=f"http://localhost{path}", hash="")
+    location.update(pathname=path, search=search, href=f"http://localhost{path}{search}", hash="")
     router = [r for r in build_requests(dependencies, state) if r.name == ROUTER_OUTPUT]
     if not router:
         raise RuntimeError("the pages router callback was not found")
     page_layout = _post(client, router[0].body)["response"]["_pages_content"]["children"]
     state = PageState([shell, page_layout])
-    state.props["_pages_location"].update(pathname=path, search="", href=f"http://localhost{path}", hash="")
+    state.props["_pages_location"].update(pathname=path, search=search, href=f"http://localhost{path}{search}", hash="")
     return build_requests(dependencies, state)
 
 
@@ -131,7 +131,7 @@ def bench_database(database: str, *, repeat: int, raw_repeat: int, url: str | No
     results = []
     for page, path in PAGES.items():
         requests = page_requests(client, path)
-        if not any('"type":"aocc-kpi-row"' in r.name for r in requests):
+        if not any('"type":"aocc-kpi-row"' in r.name or '"type":"aocc-view-tiles"' in r.name for r in requests):
             # A payload the harness could not build would otherwise drop out of the figures unseen.
             raise RuntimeError(f"{page}: the page's data callback was not among the requests built")
         timings = time_requests(client, requests, repeat=repeat)
@@ -178,4 +178,98 @@ def bench_database(database: str, *, repeat: int, raw_repeat: int, url: str | No
                 note=f"raw p50 {raw.p50:.0f} ms over {raw_repeat} runs vs sum of callback p50 {page_p50:.1f} ms",
             )
         )
+    results += bench_declared_views(client, engine, database, repeat=repeat, command=command, log=log)
     return results
+
+
+# --- declared pages: every callback of a view, at every drill level ---------------------------------
+
+PEER_PANEL = '"panel":"peers"'
+
+
+def declared_views(conn) -> list[tuple[str, str, str]]:
+    """``(label, path, search)`` of the declared pages' views the benchmark opens: each page at
+    the province, at its first city, at an agency with buildings or vehicles, and at one building
+    and one vehicle (the drill-down a leader clicks through)."""
+    import sqlalchemy as sa
+
+    city = conn.execute(sa.text("SELECT id FROM org_node WHERE level = 'city' ORDER BY id LIMIT 1")).scalar()
+    building, building_org = conn.execute(sa.text("SELECT id, org_id FROM building ORDER BY id LIMIT 1")).one()
+    vehicle, vehicle_org = conn.execute(
+        sa.text("SELECT id, org_id FROM vehicle WHERE retired_on IS NULL ORDER BY id LIMIT 1")
+    ).one()
+    return [
+        ("energy province", "/energy", ""),
+        ("energy city", "/energy", f"?org={city}"),
+        ("energy agency", "/energy", f"?org={building_org}"),
+        ("energy building", "/energy", f"?building={building}"),
+        ("vehicles province", "/vehicles", ""),
+        ("vehicles city", "/vehicles", f"?org={city}"),
+        ("vehicles agency", "/vehicles", f"?org={vehicle_org}"),
+        ("vehicles vehicle", "/vehicles", f"?vehicle={vehicle}"),
+    ]
+
+
+def bench_declared_views(client, engine, database: str, *, repeat: int, command: str, log=print) -> list:
+    """Per-callback p50 and p95 of every request a declared view fires on load (the pages router,
+    the shell's, the tiles and each panel), and the peer comparison's p50 at the province.
+
+    Targets (issue #18): every callback ≤ 10 ms p50 over HTTP; the peer comparison ≤ 15 ms p50;
+    (PRODUCT.md) p95 ≤ 50 ms.
+    """
+    from benchmarks.results import Result, today
+
+    with engine.connect() as conn:
+        views = declared_views(conn)
+    results = []
+    for label, path, search in views:
+        requests = page_requests(client, path, search)
+        timings = time_requests(client, requests, repeat=repeat)
+        for timing in sorted(timings, key=lambda t: -t.p50):
+            log(f"  {database:<10} {label:<18} p50 {timing.p50:6.2f} ms  p95 {timing.p95:6.2f} ms  {timing.name[:100]}")
+        worst = max(timings, key=lambda t: t.p50)
+        worst_p95 = max(t.p95 for t in timings)
+        note = (
+            f"{len(timings)} callbacks on load ({path}{search or ''}), {repeat} runs each; slowest p50: "
+            f"{_short(worst.name)}; sum of p50 {sum(t.p50 for t in timings):.1f} ms"
+        )
+        common = dict(unit="ms", database=database, scale="province", date=today(), command=command, note=note)
+        results.append(
+            Result(
+                name=f"slowest callback p50: {label}",
+                value=round(worst.p50, 2),
+                target="≤ 10 ms",
+                met=worst.p50 <= 10,
+                **common,
+            )
+        )
+        results.append(
+            Result(
+                name=f"callback p95 (worst): {label}",
+                value=round(worst_p95, 2),
+                target="≤ 50 ms",
+                met=worst_p95 <= 50,
+                **common,
+            )
+        )
+        peers = [t for t in timings if PEER_PANEL in t.name]
+        if label.endswith("province") and peers:
+            peer = peers[0]
+            results.append(
+                Result(
+                    name=f"peer comparison p50 (units x 12 months): {label.split()[0]}",
+                    value=round(peer.p50, 2),
+                    target="≤ 15 ms",
+                    met=peer.p50 <= 15,
+                    **{**common, "note": f"the peers panel's callback over HTTP, {repeat} runs; p95 {peer.p95:.1f} ms"},
+                )
+            )
+    return results
+
+
+def _short(name: str) -> str:
+    import re
+
+    match = re.search(r'"type":"([a-z-]+)"', name)
+    binding = name.rsplit("[", 1)[-1].rstrip("]") if name.endswith("]") else ""
+    return f"{match.group(1) if match else name[:40]} {binding}".strip()

@@ -69,38 +69,39 @@ def _match_keys(component_id: Any) -> list[str]:
     return [k for k, v in component_id.items() if isinstance(v, list) and v == ["MATCH"]]
 
 
-def _bind_match(dep: dict, state: PageState) -> dict | None:
-    """The callback with its MATCH wildcards replaced by the first component that fits, as the
-    renderer fires one request per matching component; None when nothing on the page matches."""
-    patterns = [_parse_id(i["id"]) for i in dep["inputs"]]
-    keyed = next((p for p in patterns if _match_keys(p)), None)
+def _bind_matches(dep: dict, state: PageState) -> list[dict]:
+    """The callback once per set of components its MATCH wildcards fit, as the renderer fires one
+    request per matching output (a panel callback whose outputs match on page and panel fires
+    once per panel); empty when nothing on the page matches."""
+    outputs = [oid for oid, _ in _split_output(dep["output"])]
+    inputs = [_parse_id(i["id"]) for i in dep["inputs"]]
+    keyed = next((p for p in outputs + inputs if _match_keys(p)), None)
     if keyed is None:
-        return dep
-    concrete = next((cid for cid in state.ids if _matches(keyed, cid)), None)
-    if concrete is None:
-        return None
-    binding = {k: concrete[k] for k in _match_keys(keyed)}
+        return [dep]
+    bound_specs = []
+    for concrete in (cid for cid in state.ids if _matches(keyed, cid)):
+        binding = {k: concrete[k] for k in _match_keys(keyed)}
 
-    def bind(raw: str) -> str:
-        pattern = _parse_id(raw)
-        if not _match_keys(pattern):
-            return raw
-        return json.dumps(
-            {k: binding.get(k, v) if v == ["MATCH"] else v for k, v in pattern.items()},
-            sort_keys=True,
-            separators=(",", ":"),
-        )
+        def bind(raw: str, binding=binding) -> str:
+            pattern = _parse_id(raw)
+            if not _match_keys(pattern):
+                return raw
+            return json.dumps(
+                {k: binding.get(k, v) if v == ["MATCH"] else v for k, v in pattern.items()},
+                sort_keys=True,
+                separators=(",", ":"),
+            )
 
-    bound = dict(dep)
-    bound["inputs"] = [{**i, "id": bind(i["id"])} for i in dep["inputs"]]
-    bound["state"] = [{**i, "id": bind(i["id"])} for i in dep.get("state", [])]
-    parts = _split_output(dep["output"])
-    rendered = [
-        f"{bind(json.dumps(oid, sort_keys=True, separators=(',', ':')) if isinstance(oid, dict) else oid)}.{prop}"
-        for oid, prop in parts
-    ]
-    bound["bound_output"] = rendered
-    return bound
+        bound = dict(dep)
+        bound["inputs"] = [{**i, "id": bind(i["id"])} for i in dep["inputs"]]
+        bound["state"] = [{**i, "id": bind(i["id"])} for i in dep.get("state", [])]
+        bound["bound_output"] = [
+            f"{bind(json.dumps(oid, sort_keys=True, separators=(',', ':')) if isinstance(oid, dict) else oid)}.{prop}"
+            for oid, prop in _split_output(dep["output"])
+        ]
+        bound["binding"] = binding
+        bound_specs.append(bound)
+    return bound_specs
 
 
 def _parse_id(raw: str) -> Any:
@@ -155,51 +156,55 @@ def build_requests(
             continue
         if any(dep["output"].startswith(prefix) or f"..{prefix}" in dep["output"] for prefix in skip_outputs):
             continue
-        spec = _bind_match(dep, state)
-        if spec is None:
-            continue
-        inputs, ok = [], True
-        for item in spec["inputs"]:
-            dep_id = _parse_id(item["id"]) if isinstance(item["id"], str) else item["id"]
-            found, value = state.resolve(dep_id, item["property"])
-            if not found:
-                ok = False
-                break
-            inputs.append(
-                value if is_wildcard(dep_id) else {"id": dep_id, "property": item["property"], "value": value}
-            )
-        if not ok or not inputs:
-            continue
-        states = []
-        for item in spec.get("state", []):
-            dep_id = _parse_id(item["id"]) if isinstance(item["id"], str) else item["id"]
-            found, value = state.resolve(dep_id, item["property"])
-            if not found:
-                ok = False
-                break
-            states.append(
-                value if is_wildcard(dep_id) else {"id": dep_id, "property": item["property"], "value": value}
-            )
-        if not ok:
-            continue
-        outputs = []
-        split = (
-            [(_parse_id(part.rsplit(".", 1)[0]), part.rsplit(".", 1)[1]) for part in spec["bound_output"]]
-            if "bound_output" in spec
-            else _split_output(dep["output"])
-        )
-        for oid, prop in split:
-            if is_wildcard(oid):  # a wildcard output names every matching component
-                outputs.append([{"id": cid, "property": prop} for cid in state.ids if _matches(oid, cid)])
-            else:
-                outputs.append({"id": oid, "property": prop})
-        first = spec["inputs"][0]
-        body = {
-            "output": dep["output"],
-            "outputs": outputs if dep["output"].startswith("..") else outputs[0],
-            "inputs": inputs,
-            "state": states,
-            "changedPropIds": [f"{first['id']}.{first['property']}"],
-        }
-        requests.append(CallbackRequest(name=dep["output"], body=body))
+        for spec in _bind_matches(dep, state):
+            request = _request(dep, spec, state)
+            if request is not None:
+                requests.append(request)
     return requests
+
+
+def _request(dep: dict, spec: dict, state: PageState) -> CallbackRequest | None:
+    """The request body of one (bound) callback, or None when an input is missing."""
+    inputs, ok = [], True
+    for item in spec["inputs"]:
+        dep_id = _parse_id(item["id"]) if isinstance(item["id"], str) else item["id"]
+        found, value = state.resolve(dep_id, item["property"])
+        if not found:
+            ok = False
+            break
+        inputs.append(value if is_wildcard(dep_id) else {"id": dep_id, "property": item["property"], "value": value})
+    if not ok or not inputs:
+        return None
+    states = []
+    for item in spec.get("state", []):
+        dep_id = _parse_id(item["id"]) if isinstance(item["id"], str) else item["id"]
+        found, value = state.resolve(dep_id, item["property"])
+        if not found:
+            ok = False
+            break
+        states.append(value if is_wildcard(dep_id) else {"id": dep_id, "property": item["property"], "value": value})
+    if not ok:
+        return None
+    outputs = []
+    split = (
+        [(_parse_id(part.rsplit(".", 1)[0]), part.rsplit(".", 1)[1]) for part in spec["bound_output"]]
+        if "bound_output" in spec
+        else _split_output(dep["output"])
+    )
+    for oid, prop in split:
+        if is_wildcard(oid):  # a wildcard output names every matching component
+            outputs.append([{"id": cid, "property": prop} for cid in state.ids if _matches(oid, cid)])
+        else:
+            outputs.append({"id": oid, "property": prop})
+    first = spec["inputs"][0]
+    body = {
+        "output": dep["output"],
+        "outputs": outputs if dep["output"].startswith("..") else outputs[0],
+        "inputs": inputs,
+        "state": states,
+        "changedPropIds": [f"{first['id']}.{first['property']}"],
+    }
+    name = dep["output"]
+    if spec.get("binding"):
+        name = f"{name} [{' '.join(str(v) for v in spec['binding'].values())}]"
+    return CallbackRequest(name=name, body=body)
