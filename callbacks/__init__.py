@@ -20,14 +20,17 @@ from . import (
     assets,
     data_center,
     energy,
+    grid_export,
     housing,
     overview,
     shell,
     vehicles,
+    view_page,
 )
 
 CALLBACK_MODULES = (
     shell,
+    view_page,
     overview,
     energy,
     vehicles,
@@ -40,6 +43,7 @@ CALLBACK_MODULES = (
     admin_audit,
     admin_notifications,
     admin_rules,
+    grid_export,
 )
 
 

@@ -113,8 +113,10 @@ def panel_list(page=ALL, panel=ALL) -> dict:
     return _panel_id(PANEL_LIST, page, panel)
 
 
-def panel_fresh(page=ALL, panel=ALL) -> dict:
-    return _panel_id(PANEL_FRESH, page, panel)
+def panel_fresh(page=ALL, panel=ALL, kind=ALL) -> dict:
+    """A panel's freshness line; ``kind`` is the panel's kind (``graph``, ``grid``, ``alerts``), so
+    the callback of each kind of panel owns its own lines."""
+    return {"type": PANEL_FRESH, "page": page, "panel": panel, "kind": kind}
 
 
 def panel_download(page=ALL, panel=ALL) -> dict:
@@ -140,3 +142,25 @@ def period_compare(page=ALL) -> dict:
 
 def indicator(page=ALL) -> dict:
     return _page_id(INDICATOR, page)
+VIEW_TILES = "aocc-view-tiles"
+VIEW_STATUS = "aocc-view-status"
+VIEW_INTERVAL = "aocc-view-interval"
+VIEW_DRILL = "aocc-view-drill"
+
+
+def view_tiles(page=ALL) -> dict:
+    """The KPI row of a declared page (its own type, so its pattern never overlaps ``kpi_row``)."""
+    return _page_id(VIEW_TILES, page)
+
+
+def view_status(page=ALL) -> dict:
+    return _page_id(VIEW_STATUS, page)
+
+
+def view_interval(page=ALL) -> dict:
+    return _page_id(VIEW_INTERVAL, page)
+
+
+def view_drill(page=ALL) -> dict:
+    """A declared page's drill-down chooser (children, buildings or vehicles)."""
+    return _page_id(VIEW_DRILL, page)
