@@ -12,6 +12,7 @@ MESSAGES = {
     "grid.export.csv_title": ("按当前筛选和排序导出为 CSV", "Export the rows shown (filtered and sorted) as CSV"),
     "grid.export.xlsx_title": ("按当前筛选和排序导出为 Excel", "Export the rows shown (filtered and sorted) as Excel"),
     "grid.export.unit": ("单位：{name}", "Unit: {name}"),
+    "grid.export.indicator": ("指标：{name}", "Indicator: {name}"),
     "grid.export.period": ("统计期：{start} 至 {end}", "Period: {start} to {end}"),
     "grid.export.as_of": ("数据截至：{day}", "Data as of: {day}"),
     "grid.export.exported_at": ("导出时间：{time}", "Exported at: {time}"),
