@@ -31,7 +31,12 @@ COLUMNS = (
 
 def _panel(**kwargs) -> PanelSpec:
     return PanelSpec(
-        key="ranking", title_key="grid.export.sheet", kind="grid", fetch=lambda conn, view: None, columns=COLUMNS, **kwargs
+        key="ranking",
+        title_key="grid.export.sheet",
+        kind="grid",
+        fetch=lambda conn, view: None,
+        columns=COLUMNS,
+        **kwargs,
     )
 
 

@@ -27,7 +27,14 @@ COLUMNS = (
     ("phone", "联系电话", "personal"),
 )
 RECORDS = [
-    {"name": HYPERLINK, "kwh": 12345.678, "share": 0.1234, "day": "2026-11-20", "phone": "+86 138****0000", "_row_id": "0"},
+    {
+        "name": HYPERLINK,
+        "kwh": 12345.678,
+        "share": 0.1234,
+        "day": "2026-11-20",
+        "phone": "+86 138****0000",
+        "_row_id": "0",
+    },
     {"name": "甲市", "kwh": -3, "share": -0.05, "day": "2026-11-19", "phone": "-", "_drill": "org:2"},
     {"name": "@SUM(A1:A9)", "kwh": None, "share": None, "day": None, "phone": None},
 ]
@@ -64,7 +71,9 @@ def _csv_rows(data: bytes) -> list[list[str]]:
 
 
 def test_csv_has_bom_title_lines_chinese_header_and_grid_formatting():
-    rows = _csv_rows(table_csv_bytes(RECORDS, COLUMNS, lang="zh", title_lines=("能耗监测 · 排名", "=cmd|' /C calc'!A0")))
+    rows = _csv_rows(
+        table_csv_bytes(RECORDS, COLUMNS, lang="zh", title_lines=("能耗监测 · 排名", "=cmd|' /C calc'!A0"))
+    )
     assert rows[0] == ["能耗监测 · 排名"]
     assert rows[1] == ["'=cmd|' /C calc'!A0"]  # title lines are neutralized too
     assert rows[2] == []
@@ -86,7 +95,9 @@ def _sheet(data: bytes):
 
 
 def test_xlsx_numbers_are_numbers_and_formulas_stay_strings():
-    sheet = _sheet(table_xlsx_bytes(RECORDS, COLUMNS, lang="zh", title_lines=("能耗监测", "单位：甲市"), sheet_name="排名"))
+    sheet = _sheet(
+        table_xlsx_bytes(RECORDS, COLUMNS, lang="zh", title_lines=("能耗监测", "单位：甲市"), sheet_name="排名")
+    )
     assert sheet.title == "排名"
     assert sheet["A1"].value == "能耗监测" and sheet["A2"].value == "单位：甲市"
     header = [c.value for c in sheet[4]]
