@@ -338,7 +338,9 @@ def projection_summary(projection: Projection | None) -> dict:
             "guide_kgce": None,
             "exceed_month": None,
             "exceed_pct": None,
+            "limit_passed": False,
         }
+    used = sum(m.actual for m in projection.months if m.actual is not None)
     return {
         "status": projection.status,
         "projected_total_kgce": projection.projected_total,
@@ -347,6 +349,7 @@ def projection_summary(projection: Projection | None) -> dict:
         "guide_kgce": projection.guide,
         "exceed_month": projection.exceed_month,
         "exceed_pct": projection.exceed_pct,
+        "limit_passed": projection.limit is not None and used > projection.limit,
     }
 
 
@@ -361,7 +364,8 @@ def fetch_energy_projection_summary(
         ``projected_total_kgce``, ``limit_kgce``, ``benchmark_kgce``, ``guide_kgce`` (kgce,
         None when unknown), ``exceed_month`` (date, first of the month in which the cumulative
         total passes the limit; None if it does not), ``exceed_pct`` (``(projected − limit) /
-        limit`` as a fraction: 0.12 is 12 % over; None without a quota).
+        limit`` as a fraction: 0.12 is 12 % over; None without a quota), ``limit_passed`` (bool:
+        what has been used already exceeds the limit).
     """
     return projection_summary(_projection(conn, node, as_of, basis))
 
