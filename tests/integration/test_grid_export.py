@@ -89,7 +89,7 @@ def app(sqlite_url, monkeypatch):
                         samples=1,
                     )
                 )
-    monkeypatch.setattr(views.registry, "DECLARED_PAGES", {"energy": f"{__name__}:STUB_PAGE"})
+    monkeypatch.setitem(views.registry.DECLARED_PAGES, "energy", f"{__name__}:STUB_PAGE")
     return make_app(sqlite_url)
 
 
@@ -209,3 +209,37 @@ def test_callback_is_registered_with_pattern_ids(app):
     spec = app.callback_map[outputs[0]]
     assert {json.loads(i["id"])["type"] for i in spec["inputs"]} == {ids.PANEL_EXPORT}
     assert [json.loads(s["id"])["type"] for s in spec["state"]] == [ids.PANEL_GRID, ids.VIEW_STORE]
+
+
+def _post_export(client, deps, file_format: str, shown, query):
+    """A hand-made ``/_dash-update-component`` request, as the browser sends it for a click."""
+    spec = next(d for d in deps if ids.PANEL_DOWNLOAD in d["output"])
+    buttons = [ids.panel_export("energy", "ranking", f) for f in ("csv", "xlsx")]
+    clicked_id = ids.panel_export("energy", "ranking", file_format)
+    payload = {
+        "output": spec["output"],
+        "outputs": {"id": ids.panel_download("energy", "ranking"), "property": "data"},
+        "inputs": [
+            [{"id": b, "property": "n_clicks", "value": 1 if b == clicked_id else 0} for b in buttons],
+        ],
+        "state": [
+            {"id": ids.panel_grid("energy", "ranking"), "property": "virtualRowData", "value": shown},
+            {"id": ids.view_store("energy"), "property": "data", "value": query},
+        ],
+        "changedPropIds": [json.dumps(clicked_id, sort_keys=True, separators=(",", ":")) + ".n_clicks"],
+    }
+    return client.post("/_dash-update-component", json=payload, headers={"Origin": "http://localhost"})
+
+
+def test_export_over_http_as_the_browser_sends_it(app, sqlite_url):
+    from security_support import dependencies, seed_accounts, signed_in_client
+
+    seed_accounts(sqlite_url)
+    rows = _server_rows(app, {"org": "2"})
+    leader = signed_in_client(app, "leader")
+    response = _post_export(leader, dependencies(leader), "csv", [rows[1]], {"org": "2"})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    (download,) = (v["data"] for v in response.get_json()["response"].values())
+    assert _csv(download)[-1] == ["'" + HYPERLINK, "800.0", "25.0%"]
+    viewer = signed_in_client(app, "viewer")  # role viewer: no export permission
+    assert _post_export(viewer, dependencies(viewer), "csv", [rows[1]], {"org": "2"}).status_code == 403
