@@ -7,6 +7,7 @@
   wall        first complete render of the wall screen in headless Chromium (benchmarks/bench_wall.py)
   hostile     refusal time of hostile XLSX files, loader memory on large files (benchmarks/bench_hostile.py)
   alerts      every default alert rule over every entity (benchmarks/bench_alerts.py)
+  baseline    energy baseline accuracy, demo buildings and real meters vs CalTRACK (benchmarks/bench_baseline.py)
   all         callbacks, ingest, memory, the wall screen and the alert rules
 
 Results are written to benchmarks/results.json and BENCHMARKS.md unless --no-record.
@@ -23,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=("build", "callbacks", "ingest", "memory", "wall", "hostile", "alerts", "all"))
+    parser.add_argument(
+        "what", choices=("build", "callbacks", "ingest", "memory", "wall", "hostile", "alerts", "baseline", "all")
+    )
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--repeat", type=int, default=30, help="timed runs per callback")
     parser.add_argument("--raw-repeat", type=int, default=3, help="timed runs per raw-table view")
@@ -52,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
             results += bench_alerts.bench_database(database, runs=7)
     if args.what == "hostile":  # fresh SQLite databases of its own: not per --database
         results += bench_hostile.bench(runs=15)
+    if args.what == "baseline":  # a fresh small demo and eemeter's samples: not per --database
+        from benchmarks import bench_baseline
+
+        results += bench_baseline.demo_results(20) + bench_baseline.real_results()
     if results and not args.no_record:
         record(results)
         print(f"recorded {len(results)} figures in benchmarks/results.json and BENCHMARKS.md")
