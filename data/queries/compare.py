@@ -64,7 +64,8 @@ def _nansum(parts) -> np.ndarray:
     return np.where(present.any(axis=0), np.where(present, stacked, 0.0).sum(axis=0), NAN)
 
 
-def _ratio(numerator, denominator, scale: float = 1.0) -> np.ndarray:
+def ratio_array(numerator, denominator, scale: float = 1.0) -> np.ndarray:
+    """``numerator / denominator × scale`` element-wise, NaN where the denominator is 0 or missing."""
     numerator, denominator = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(denominator != 0, numerator / np.where(denominator != 0, denominator, 1.0) * scale, NAN)
@@ -109,16 +110,17 @@ DERIVATIONS: dict[str, Derivation] = {
     "energy.co2_t": Derivation(("energy.electricity_kwh", "energy.gas_m3", "vehicle.fuel_l"), _co2_t, True),
     "energy.night_share": Derivation(
         ("energy.night_electricity_kwh", "energy.electricity_kwh"),
-        lambda v, c: _ratio(v["energy.night_electricity_kwh"], v["energy.electricity_kwh"], 100.0),
+        lambda v, c: ratio_array(v["energy.night_electricity_kwh"], v["energy.electricity_kwh"], 100.0),
     ),
     "vehicle.cost_per_km": Derivation(
         ("vehicle.energy_cost_yuan", "vehicle.maintenance_cost_yuan", "vehicle.km"),
-        lambda v, c: _ratio(
+        lambda v, c: ratio_array(
             _nansum([v["vehicle.energy_cost_yuan"], v["vehicle.maintenance_cost_yuan"]]), v["vehicle.km"], 100.0
         ),
     ),
     "vehicle.nev_share": Derivation(
-        ("vehicle.nev_fleet", "vehicle.fleet"), lambda v, c: _ratio(v["vehicle.nev_fleet"], v["vehicle.fleet"], 100.0)
+        ("vehicle.nev_fleet", "vehicle.fleet"),
+        lambda v, c: ratio_array(v["vehicle.nev_fleet"], v["vehicle.fleet"], 100.0),
     ),
 }
 
@@ -241,7 +243,7 @@ def fetch_metric_trend(conn: Connection, view: ViewContext, metric_id: str, *, m
             "month": shown,
             "value": value,
             "value_prev_year": prev,
-            "yoy_pct": _ratio(value - prev, np.abs(prev), 100.0),
+            "yoy_pct": ratio_array(value - prev, np.abs(prev), 100.0),
             "is_partial": [month == current and partial for month in shown],
         },
         columns=TREND_COLUMNS,
@@ -324,7 +326,7 @@ def _ranked(
             "name_en": [u[2] for u in units],
             "value": value,
             "value_compare": compare,
-            "change_pct": _ratio(value - compare, np.abs(compare), 100.0),
+            "change_pct": ratio_array(value - compare, np.abs(compare), 100.0),
             "is_current": [current == (kind, i) for i in ids],
         }
     )
@@ -508,6 +510,7 @@ __all__ = [
     "fetch_peer_position",
     "metric_bases",
     "period_windows",
+    "ratio_array",
     "view_entity",
     "window_arrays",
 ]
