@@ -22,7 +22,7 @@ from .common import axis, base_layout, make_empty_figure, value_scale
 #: Bars or matrix rows a panel shows at its own height; beyond that the figure grows with them.
 ROWS_IN_PANEL = 12
 # The matrix's colour ramp per theme: from a faint tint of the theme's primary to the primary.
-_RAMP_LOW = {"light": "#eff6ff", "dark": "#0b2236"}
+RAMP_LOW = {"light": "#eff6ff", "dark": "#0b2236"}
 
 
 def unvalidated_figure(traces: list[dict], layout: dict) -> go.Figure:
@@ -291,7 +291,7 @@ def make_peer_matrix_figure(
         hovertemplate=f"%{{text}}<br>%{{x|{month_format}}}: %{{z:,.2f}} {axis_unit}<extra></extra>",
         texttemplate="%{z:,.3~g}" if rows <= ROWS_IN_PANEL else None,
         textfont={"size": max(10, round(size * 0.8))},
-        colorscale=[[0.0, _RAMP_LOW[theme]], [1.0, colors["primary"]]],
+        colorscale=[[0.0, RAMP_LOW[theme]], [1.0, colors["primary"]]],
         colorbar={"title": {"text": axis_unit}, "thickness": 12, "outlinewidth": 0},
         xgap=1,
         ygap=1,
