@@ -19,12 +19,10 @@ from . import (
     alerts,
     assets,
     data_center,
-    energy,
     grid_export,
     housing,
     overview,
     shell,
-    vehicles,
     view_page,
 )
 
@@ -32,8 +30,6 @@ CALLBACK_MODULES = (
     shell,
     view_page,
     overview,
-    energy,
-    vehicles,
     assets,
     housing,
     alerts,

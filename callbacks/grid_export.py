@@ -30,7 +30,7 @@ from presentation.i18n import has, t
 from security import require_permission
 from security.context import current_engine, current_language, current_scope
 from views.registry import get_page
-from views.render import DRILL, ROW_ID, panels_for, render_panel, resolve_page_view
+from views.render import DRILL, ROW_ID, page_localizer, panels_for, render_panel, resolve_page_view
 from views.spec import PageSpec, PanelSpec
 
 from ._common import local_now
@@ -162,7 +162,7 @@ def build_panel_export(
         view = resolve_page_view(conn, scope, page, query)
         if panel.key not in {p.key for p in panels_for(page, view)}:
             raise ExportRefused(f"panel {page_key}/{panel_key} is not shown for this view")
-        records = render_panel(conn, view, panel, lang=lang, theme="light").records
+        records = render_panel(conn, view, panel, lang=lang, theme="light", localize=page_localizer(page)).records
     rows = shown_records(records, shown if isinstance(shown, list) else None)
     columns = export_columns(panel, lang=lang)
     lines = export_title_lines(page, panel, view, lang=lang, exported_at=local_now().strftime("%Y-%m-%d %H:%M"))

@@ -31,7 +31,7 @@ from presentation.i18n import t
 from presentation.theme import chart_font_size
 from security.context import current_engine, current_language, current_scope
 from views.registry import get_page
-from views.render import drill_of_row_id, page_request, page_tiles, render_panel, resolve_page_view
+from views.render import drill_of_row_id, page_localizer, page_request, page_tiles, render_panel, resolve_page_view
 from views.spec import parse_drill_target
 from views.state import drilled, view_search, with_period
 
@@ -93,7 +93,9 @@ def _render(kind: str, n_intervals, query, theme, viewport):
         with current_engine().connect() as conn:
             view = resolve_page_view(conn, current_scope(), page, query)
             panel = page.panel(output["panel"])
-            rendered = render_panel(conn, view, panel, lang=lang, theme=theme, font_size=font_size)
+            rendered = render_panel(
+                conn, view, panel, lang=lang, theme=theme, font_size=font_size, localize=page_localizer(page)
+            )
     except (OutOfScope, PermissionError):
         return _panel_failure(kind, "refused", lang, theme, font_size, n_intervals)
     except OrgNotFound:

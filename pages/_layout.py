@@ -30,6 +30,7 @@ from security.context import (
     current_user_info,
     has_permission,
 )
+from security.guard import collecting_callback_ids
 from views.registry import get_page
 from views.render import page_request, panels_for, resolve_page_view
 from views.spec import PageSpec, drill_target
@@ -88,7 +89,8 @@ def view_layout(page_key: str, query: dict):
     breadcrumb, drill chooser, period bar and panels; the panels' data arrive from
     ``callbacks.view_page``.
 
-    Outside a request (Dash validating its callbacks) the frame holds every panel of the page.
+    When Dash collects the ids of every page to validate its callbacks (outside any callback),
+    the frame holds every panel of the page and reads nothing.
     A refused, unknown or failing view is shown as such, never as another unit's data.
     """
     page = get_page(page_key)
@@ -98,7 +100,7 @@ def view_layout(page_key: str, query: dict):
     query = {key: str(value) for key, value in (query or {}).items() if key in QUERY_KEYS and value is not None}
     frame = dict(lang=lang, theme=theme, refresh_seconds=refresh, query=query)
     heading = t(f"page.{page.key}.heading", lang)
-    if not flask.has_request_context():
+    if not flask.has_request_context() or collecting_callback_ids():
         return build_view_page(page, panels=page.panels, heading=heading, **frame)
     try:
         with current_engine().connect() as conn:

@@ -1,8 +1,8 @@
-"""The energy page (/energy): total energy (tce), electricity, intensity per m² and per person, night
-share, CO₂; monthly electricity with year on year.
+"""The energy page (/energy), declared in ``views/energy.py``: tiles, panels and drill levels
+(province → city → county → agency → building → its hourly load against its baseline).
 
-Takes ``?org=<org node id>`` (default: the user's scope root); the figures come from
-``callbacks/energy.py`` and refresh on the page's interval.
+The URL holds the view (``?org=``/``?building=``, ``period``, ``end``, ``start``, ``cmp``,
+``metric``; see ``views/state.py``); ``callbacks/view_page.py`` fills the panels.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import dash
 
 from components.shell import PAGE_PATHS
-from pages._layout import domain_layout
+from pages._layout import view_layout
 from presentation.i18n import DEFAULT_LANGUAGE, t
 from security.context import current_language
 
@@ -26,5 +26,5 @@ dash.register_page(
 )
 
 
-def layout(org=None, **_query):
-    return domain_layout("energy", org=org, chart_title_key="chart.energy_trend")
+def layout(**query):
+    return view_layout("energy", query)

@@ -1,8 +1,8 @@
-"""The vehicles page (/vehicles): fleet against quota, utilization, mileage, cost per 100 km, new-
-energy share, trips outside working hours; trips and mileage by month.
+"""The vehicles page (/vehicles), declared in ``views/vehicles.py``: tiles, panels and drill levels
+(province → city → county → agency → vehicle → its trip log).
 
-Takes ``?org=<org node id>`` (default: the user's scope root); the figures come from
-``callbacks/vehicles.py`` and refresh on the page's interval.
+The URL holds the view (``?org=``/``?vehicle=``, ``period``, ``end``, ``start``, ``cmp``,
+``metric``; see ``views/state.py``); ``callbacks/view_page.py`` fills the panels.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import dash
 
 from components.shell import PAGE_PATHS
-from pages._layout import domain_layout
+from pages._layout import view_layout
 from presentation.i18n import DEFAULT_LANGUAGE, t
 from security.context import current_language
 
@@ -26,5 +26,5 @@ dash.register_page(
 )
 
 
-def layout(org=None, **_query):
-    return domain_layout("vehicles", org=org, chart_title_key="chart.vehicle_trend")
+def layout(**query):
+    return view_layout("vehicles", query)

@@ -163,6 +163,13 @@ def may_render_page(permission: str) -> bool:
     """
     if has_permission(permission):
         return True
+    return collecting_callback_ids()
+
+
+def collecting_callback_ids() -> bool:
+    """Whether Dash is calling a layout outside any callback: once, at the first signed-in
+    request, to collect every page's component ids for callback validation. A layout must then
+    hold every component its callbacks name, whoever the request's user is."""
     try:
         dash.ctx.triggered_id  # noqa: B018 - raises outside a callback
     except (MissingCallbackContextException, LookupError):

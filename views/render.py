@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,24 +84,43 @@ def _cell(value: Any, column: GridColumn | None) -> Any:
     return value
 
 
-def grid_records(frame: pd.DataFrame, columns: tuple[GridColumn, ...]) -> list[dict]:
+def _source_column(frame: pd.DataFrame, field: str, lang: str) -> str | None:
+    # A name declared as ``name_zh`` is read from ``name_en`` for English readers when the query
+    # returns both, so one declaration serves both languages.
+    if lang == "en" and field.endswith("_zh") and f"{field[:-3]}_en" in frame.columns:
+        return f"{field[:-3]}_en"
+    return field if field in frame.columns else None
+
+
+def grid_records(frame: pd.DataFrame, columns: tuple[GridColumn, ...], *, lang: str = "zh") -> list[dict]:
     """A grid panel's rows as the grid takes them: only the declared columns (a query's other
     columns never reach the browser), plus ``_drill`` (the row's drill target, where it has one)
-    and ``_row_id`` (stable within the result, so an export can name exactly the rows shown)."""
+    and ``_row_id`` (stable within the result, so an export can name exactly the rows shown).
+    A ``*_zh`` name column shows its ``*_en`` twin in English."""
     if frame is None or frame.empty:
         return []
-    fields = [c.field for c in columns]
     by_field = {c.field: c for c in columns}
-    present = [f for f in fields if f in frame.columns]
+    sources = {c.field: _source_column(frame, c.field, lang) for c in columns}
+    present = [f for f, source in sources.items() if source is not None]
     drills = frame[DRILL].tolist() if DRILL in frame.columns else [None] * len(frame)
     records = []
-    for index, values in enumerate(zip(*(frame[f].tolist() for f in present))):
+    for index, values in enumerate(zip(*(frame[sources[f]].tolist() for f in present))):
         row = {f: _cell(v, by_field[f]) for f, v in zip(present, values)}
-        row[ROW_ID] = str(index)
-        if drills[index]:
-            row[DRILL] = drills[index]
+        drill = drills[index] if isinstance(drills[index], str) and drills[index] else None
+        # The grid's row id carries the drill target, so a click (dash-ag-grid's cellClicked
+        # names the row by id only) can drill without the rows being sent back.
+        row[ROW_ID] = f"{index}|{drill}" if drill else str(index)
+        if drill:
+            row[DRILL] = drill
         records.append(row)
     return records
+
+
+def drill_of_row_id(row_id) -> str | None:
+    """The drill target a grid row's id carries (see ``grid_records``), or None."""
+    if not isinstance(row_id, str) or "|" not in row_id:
+        return None
+    return row_id.split("|", 1)[1]
 
 
 @dataclass
@@ -120,6 +139,11 @@ class RenderedPage:
     panels: list[RenderedPanel]
 
 
+def page_localizer(page: PageSpec):
+    """The page's grid localizer (``extra["localize"]``), or None."""
+    return page.extra.get("localize")
+
+
 def page_tiles(conn: Connection, view: ViewContext, page: PageSpec) -> pd.DataFrame:
     """The KPI frame of the tiles ``page`` declares for ``view``'s entity kind (empty without data)."""
     tiles = page.tiles.get(view.entity_kind)
@@ -129,15 +153,25 @@ def page_tiles(conn: Connection, view: ViewContext, page: PageSpec) -> pd.DataFr
 
 
 def render_panel(
-    conn: Connection, view: ViewContext, panel: PanelSpec, *, lang: str, theme: str, font_size=None
+    conn: Connection,
+    view: ViewContext,
+    panel: PanelSpec,
+    *,
+    lang: str,
+    theme: str,
+    font_size=None,
+    localize: Callable[[pd.DataFrame, str], pd.DataFrame] | None = None,
 ) -> RenderedPanel:
-    """One panel read and drawn for ``view``."""
+    """One panel read and drawn for ``view``; ``localize(frame, lang)`` (a page's
+    ``extra["localize"]``) writes a grid's coded values as labels in the reader's language."""
     frame = panel_frame(conn, view, panel)
+    if localize is not None and panel.kind == "grid" and not frame.empty:
+        frame = localize(frame, lang)
     rendered = RenderedPanel(panel, frame)
     if panel.kind == "graph":
         rendered.figure = panel_figure(frame, view, panel, lang=lang, theme=theme, font_size=font_size)
     elif panel.kind == "grid":
-        rendered.records = grid_records(frame, panel.columns)
+        rendered.records = grid_records(frame, panel.columns, lang=lang)
     return rendered
 
 
@@ -171,7 +205,9 @@ __all__ = [
     "ROW_ID",
     "RenderedPage",
     "RenderedPanel",
+    "drill_of_row_id",
     "grid_records",
+    "page_localizer",
     "page_request",
     "page_tiles",
     "panel_figure",

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from data.catalog import get_metric
 from presentation.format import unit_label
 from presentation.i18n import has, t
 from presentation.theme import palette
@@ -46,7 +47,7 @@ def make_fleet_class_figure(
         return make_empty_figure(lang=lang, theme=theme, font_size=font_size)
     colors = palette(theme)
     labels = [class_label(c, lang) for c in df["vehicle_class"]]
-    vehicles = unit_label("辆", lang)
+    vehicles = unit_label(get_metric("vehicle.fleet").unit, lang)
     fleet_name, quota_name = t("vehicle_page.series.fleet", lang), t("vehicle_page.series.quota", lang)
     nev_name = t("vehicle_page.series.nev_share", lang)
     over = df["over_quota"].to_numpy(dtype=float) > 0
@@ -124,7 +125,7 @@ def make_vehicle_daily_figure(
     days = np.asarray(df["day"].to_numpy(), dtype="datetime64[D]").astype(str).tolist()
     km_name = t("series.km", lang)
     energy_name = t(f"vehicle_page.series.{energy}", lang)
-    trips = unit_label("次", lang)
+    trips = unit_label(get_metric("vehicle.trips").unit, lang)
     traces = [
         {
             "type": "bar",
