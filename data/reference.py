@@ -92,6 +92,16 @@ ENERGY_COEFFICIENTS: tuple[tuple[str, float, str, str, str, str], ...] = (
     ),
     ("petrol_tco2_per_l", 0.002264, "tCO₂/L", "汽油排放因子", "Petrol emission factor", "IPCC 2006 default"),
     ("diesel_tco2_per_l", 0.002676, "tCO₂/L", "柴油排放因子", "Diesel emission factor", "IPCC 2006 default"),
+    (
+        # Prices the extra kWh of baseline anomalies (data.baseline.store); set it to the tariff the
+        # agencies actually pay.
+        "electricity_price_yuan_per_kwh",
+        0.8,
+        "元/kWh",
+        "电价（一般工商业平均到户电价）",
+        "Electricity price (average general commercial tariff)",
+        "默认估算值（非官方）：一般工商业到户电价多在0.6–1.0元/kWh之间，请按本单位实际电价修改",
+    ),
 )
 
 # (code, value, unit, name_zh, name_en, source)

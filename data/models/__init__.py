@@ -22,6 +22,8 @@ from .auth import User as User
 from .base import Base as Base
 from .base import UTCDateTime as UTCDateTime
 from .base import utcnow as utcnow
+from .baseline import BuildingBaseline as BuildingBaseline
+from .baseline import EnergyAnomaly as EnergyAnomaly
 from .energy import CalendarDay as CalendarDay
 from .energy import Meter as Meter
 from .energy import MeterReading as MeterReading
