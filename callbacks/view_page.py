@@ -59,6 +59,7 @@ def update_view_tiles(n_intervals, query):
         with current_engine().connect() as conn:
             view = resolve_page_view(conn, current_scope(), page, query)
             tiles = page_tiles(conn, view, page)
+        children = build_kpi_tiles(tiles, lang=lang)
     except (OutOfScope, PermissionError):
         return [build_error(lang, message_key="state.out_of_scope")], []
     except OrgNotFound:
@@ -67,7 +68,7 @@ def update_view_tiles(n_intervals, query):
         log.exception("page %s: reading the tiles failed (%r)", page.key, query)
         status = build_status_error(now, lang=lang)
         return (no_update, status) if n_intervals else ([build_error(lang)], status)
-    return build_kpi_tiles(tiles, lang=lang), build_status_line(view.as_of, now, lang=lang)
+    return children, build_status_line(view.as_of, now, lang=lang)
 
 
 def _panel_failure(kind: str, exc_kind: str, lang: str, theme, font_size, n_intervals):
@@ -96,6 +97,12 @@ def _render(kind: str, n_intervals, query, theme, viewport):
             rendered = render_panel(
                 conn, view, panel, lang=lang, theme=theme, font_size=font_size, localize=page_localizer(page)
             )
+        if kind == "graph":
+            body = rendered.figure
+        elif kind == "grid":
+            body = rendered.records
+        else:
+            body = build_alerts_panel(rendered.frame, lang=lang)
     except (OutOfScope, PermissionError):
         return _panel_failure(kind, "refused", lang, theme, font_size, n_intervals)
     except OrgNotFound:
@@ -103,12 +110,6 @@ def _render(kind: str, n_intervals, query, theme, viewport):
     except Exception:  # noqa: BLE001 - logged with its traceback and shown as a failure
         log.exception("page %s: panel %s failed (%r)", output["page"], output["panel"], query)
         return _panel_failure(kind, "error", lang, theme, font_size, n_intervals)
-    if kind == "graph":
-        body = rendered.figure
-    elif kind == "grid":
-        body = rendered.records
-    else:
-        body = build_alerts_panel(rendered.frame, lang=lang)
     return body, _fresh_line(view, lang)
 
 
@@ -134,7 +135,7 @@ def _day(value) -> dt.date | None:
         return None
 
 
-def update_view_url(drills, clicks, cells, kinds, starts, ends, compares, metrics, queries):
+def update_view_url(drills, clicks, cells, kinds, ends, starts, range_ends, compares, metrics, queries):
     """The URL's query after a navigation: a drill (chooser, chart point, grid row), a period,
     comparison or indicator change. Anything that names no target leaves the URL alone."""
     trigger = ctx.triggered_id
@@ -165,6 +166,9 @@ def update_view_url(drills, clicks, cells, kinds, starts, ends, compares, metric
         return view_search(drilled(request, *target))
     if kind == ids.PERIOD_KIND:
         return view_search(with_period(request, period=value))
+    if kind == ids.PERIOD_END:
+        end = _day(value)
+        return no_update if end is None else view_search(with_period(request, end=end))
     if kind == ids.PERIOD_RANGE:
         start = _day(ctx.triggered[0]["value"]) if ctx.triggered[0]["prop_id"].endswith(".start_date") else None
         end = _day(ctx.triggered[0]["value"]) if ctx.triggered[0]["prop_id"].endswith(".end_date") else None
@@ -206,6 +210,7 @@ def register(app: Dash) -> None:
         Input(ids.panel_graph(ALL, ALL), "clickData"),
         Input(ids.panel_grid(ALL, ALL), "cellClicked"),
         Input(ids.period_kind(ALL), "value"),
+        Input(ids.period_end(ALL), "date"),
         Input(ids.period_range(ALL), "start_date"),
         Input(ids.period_range(ALL), "end_date"),
         Input(ids.period_compare(ALL), "value"),

@@ -55,7 +55,10 @@ def column_header(column: GridColumn, lang: str) -> str:
     (a percent column's "%" is in its cells)."""
     title = t(column.title_key, lang)
     if column.unit and not (column.kind == "percent" and column.unit == "%"):
-        return f"{title} ({unit_label(column.unit, lang)})"
+        unit = unit_label(column.unit, lang)
+        if unit in title:  # the title already names its unit ("建筑面积（m²）")
+            return title
+        return f"{title} ({unit})"
     return title
 
 

@@ -164,3 +164,9 @@ def view_interval(page=ALL) -> dict:
 def view_drill(page=ALL) -> dict:
     """A declared page's drill-down chooser (children, buildings or vehicles)."""
     return _page_id(VIEW_DRILL, page)
+PERIOD_END = "aocc-period-end"
+
+
+def period_end(page=ALL) -> dict:
+    """The last day of a day/week/month/year period (a custom period uses ``period_range``)."""
+    return _page_id(PERIOD_END, page)

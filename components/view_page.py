@@ -111,13 +111,24 @@ def build_period_bar(
                     html.Span(
                         t("view.period.range" if custom else "view.period.end", lang), className="aocc-view__label"
                     ),
+                    dcc.DatePickerSingle(
+                        id=ids.period_end(page.key),
+                        date=end.isoformat() if end else None,
+                        display_format="YYYY-MM-DD",
+                        first_day_of_week=1,
+                        placeholder=t("view.period.end", lang),
+                        className="aocc-view__dates" + (" aocc-view__dates--hidden" if custom else ""),
+                        **bounds,
+                    ),
                     dcc.DatePickerRange(
                         id=ids.period_range(page.key),
                         start_date=(start or end).isoformat() if custom and (start or end) else None,
-                        end_date=end.isoformat() if end else None,
+                        end_date=end.isoformat() if custom and end else None,
                         display_format="YYYY-MM-DD",
                         first_day_of_week=1,
-                        className="aocc-view__dates" + ("" if custom else " aocc-view__dates--end-only"),
+                        start_date_placeholder_text=t("view.period.start", lang),
+                        end_date_placeholder_text=t("view.period.end", lang),
+                        className="aocc-view__dates" + ("" if custom else " aocc-view__dates--hidden"),
                         **bounds,
                     ),
                 ],

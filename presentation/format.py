@@ -81,15 +81,16 @@ def reference_text(metric_id: str, value, reference, reference_kind: str, unit: 
     """The comparison line under the value ("同比 ▲3.2%", "编制 120辆" …), or "" when there is none."""
     if is_missing(reference) or not reference_kind:
         return ""
-    if reference_kind == "yoy":
+    if reference_kind in ("yoy", "prev"):  # the same period a year earlier, or the one before
         if is_missing(value) or (reference == 0 and unit != "%"):
             return ""
         if unit == "%":
             delta = value - reference
-            return t("kpi.yoy_pp", lang, delta=f"{'▲' if delta > 0 else '▼' if delta < 0 else ''}{abs(delta):.1f}")
+            arrow = "▲" if delta > 0 else "▼" if delta < 0 else ""
+            return t(f"kpi.{reference_kind}_pp", lang, delta=f"{arrow}{abs(delta):.1f}")
         change = (value - reference) / abs(reference) * 100.0
         arrow = "▲" if change > 0 else "▼" if change < 0 else ""
-        return t("kpi.yoy", lang, delta=f"{arrow}{abs(change):.1f}%")
+        return t(f"kpi.{reference_kind}", lang, delta=f"{arrow}{abs(change):.1f}%")
     if reference_kind == "quota":
         if metric_id == "vehicle.fleet":
             key = "kpi.ref.fleet_quota"

@@ -20,15 +20,19 @@ from data.queries.energy_panels import (
     fetch_energy_heatmap,
     fetch_energy_intensity,
 )
+from data.queries.energy_projection import fetch_projection, projection_frame, projection_summary
 from data.queries.kpi import empty_kpis
 from data.queries.period import Periods
+from presentation.energy_text import projection_sentence
 from presentation.figures.compare import make_metric_trend_figure, make_peer_matrix_figure, make_ranking_figure
 from presentation.figures.energy_panels import (
     make_energy_breakdown_figure,
     make_energy_heatmap_figure,
     make_energy_intensity_figure,
 )
+from presentation.figures.energy_projection import make_energy_projection_figure
 
+from .panels import open_alerts_panel
 from .spec import GridColumn, PageSpec, PanelSpec, TileSpec
 
 INDICATORS = (
@@ -64,6 +68,25 @@ def fetch_ranking(conn, view):
 
 def fetch_peers(conn, view):
     return fetch_peer_matrix(conn, view, indicator(view), leaf="building")
+
+
+def fetch_projection_panel(conn, view):
+    """The node's year-end projection for the year the period ends in, as of its last day of data
+    (the whole year, for a year that is over); the summary rides along in ``attrs``."""
+    projection = fetch_projection(conn, view.node, view.period.end)
+    frame = projection_frame(projection)
+    frame.attrs["summary"] = projection_summary(projection)
+    return frame
+
+
+def make_projection_figure(df, *, lang, theme, font_size=None):
+    """The projection chart, titled with its sentence ("按当前进度，预计10月超出约束值12%")."""
+    figure = make_energy_projection_figure(df, lang=lang, theme=theme, font_size=font_size)
+    summary = df.attrs.get("summary")
+    if summary:
+        figure.layout.title = {"text": projection_sentence(summary, lang), "x": 0, "xanchor": "left"}
+        figure.layout.margin.t = max(figure.layout.margin.t or 0, 56)
+    return figure
 
 
 def indicator_options(view) -> dict:
@@ -154,6 +177,7 @@ ENERGY_PAGE = PageSpec(
             org_levels=("agency",),
             drills="building",
         ),
+        open_alerts_panel(show_at=("org", "building")),
         PanelSpec(
             key="peers",
             title_key="energy_page.peers.title",
@@ -192,6 +216,14 @@ ENERGY_PAGE = PageSpec(
             fetch=fetch_energy_intensity,
             build=make_energy_intensity_figure,
             show_at=("org", "building"),
+        ),
+        PanelSpec(
+            key="projection",
+            title_key="energy_page.projection.title",
+            hint_key="energy_page.projection.hint",
+            kind="graph",
+            fetch=fetch_projection_panel,
+            build=make_projection_figure,
         ),
         PanelSpec(
             key="buildings",

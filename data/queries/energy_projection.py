@@ -272,6 +272,12 @@ def _inputs(conn: Connection, org_id: int, as_of: dt.date) -> tuple[dict, dict] 
     return ytd_by_month, expected
 
 
+def fetch_projection(conn: Connection, node: dict, as_of: dt.date, basis: str | None = None) -> Projection | None:
+    """The node's ``Projection`` for ``as_of``'s year (None without energy data this year): what
+    ``fetch_energy_projection`` and ``fetch_energy_projection_summary`` present, read once."""
+    return _projection(conn, node, as_of, basis)
+
+
 def _projection(conn: Connection, node: dict, as_of: dt.date, basis: str | None) -> Projection | None:
     inputs = _inputs(conn, node["org_id"], as_of)
     if inputs is None:
@@ -377,6 +383,7 @@ __all__ = [
     "Projection",
     "fetch_energy_projection",
     "fetch_energy_projection_summary",
+    "fetch_projection",
     "fetch_quota_tiers",
     "project_year_end",
     "projection_frame",

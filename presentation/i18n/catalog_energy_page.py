@@ -83,4 +83,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "energy_page.col.kwh": ("用电量（kWh）", "Electricity (kWh)"),
     "energy_page.col.kgce_per_m2": ("单位面积能耗（kgce/m²）", "kgce/m²"),
     "energy_page.col.change": ("用电较对比期", "Electricity change"),
+    "energy_page.projection.title": ("年度定额预测", "Year-end projection against the quota"),
+    "energy_page.projection.hint": (
+        "本年累计用能按当前进度推算至年底，对照约束值、基准值、引导值",
+        "This year's energy so far, projected to the year end at its present pace, against the limit, benchmark and guide",
+    ),
 }

@@ -9,6 +9,7 @@ MESSAGES = {
     "view.period.year": ("年", "Year"),
     "view.period.custom": ("自定义", "Custom"),
     "view.period.end": ("截止日期", "Period ending"),
+    "view.period.start": ("开始日期", "Start date"),
     "view.period.range": ("起止日期", "From – to"),
     "view.compare": ("对比", "Compare with"),
     "view.compare.yoy": ("同比", "Same period last year"),
@@ -17,6 +18,14 @@ MESSAGES = {
     "view.period.text": ("{start} 至 {end}", "{start} to {end}"),
     "view.period.text_day": ("{start}", "{start}"),
     "view.compare.text": ("对比 {start} 至 {end}", "compared with {start} to {end}"),
+    # --- a tile's period, when it follows the period bar ----------------------------------------------
+    "period.day": ("当日", "Day"),
+    "period.week": ("本周", "Week"),
+    "period.month": ("当月", "Month"),
+    "period.year": ("当年", "Year"),
+    "period.custom": ("所选期间", "Selected period"),
+    "kpi.prev": ("环比 {delta}", "vs previous {delta}"),
+    "kpi.prev_pp": ("环比 {delta} 个百分点", "vs previous {delta} pp"),
     # --- drilling ----------------------------------------------------------------------------------
     "view.drill.placeholder": ("下钻到…", "Drill down to…"),
     "view.drill.buildings": ("下钻到建筑…", "Drill down to a building…"),
