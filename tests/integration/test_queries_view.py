@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from conftest import DEMO_AS_OF
 
 from data.db import get_engine
 from data.models import Building, OrgNode, Vehicle
@@ -14,8 +15,6 @@ from data.queries.period import domain_periods
 from data.queries.view import ViewRequest, resolve_view
 from data.queries.view_header import fetch_drill_targets, fetch_view_path
 from data.scope import OrgNotFound, OutOfScope, root_node, scope_for_org
-
-from conftest import DEMO_AS_OF
 
 
 @pytest.fixture
