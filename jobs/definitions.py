@@ -10,6 +10,7 @@ one-line message for the job history.
 | ``alert_notify``     | every minute                 | ``data.alerts.notify.dispatch_pending`` (e-mail, webhooks) |
 | ``weekly_snapshot``  | Mondays 06:00 local          | the ``weekly_snapshot`` hooks (filled by the snapshot module) |
 | ``housekeeping``     | daily 04:20 local            | drop job-run history older than 90 days          |
+| ``energy_baseline``  | daily 01:30 local            | refit week-old or missing baselines, yesterday's anomalies |
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from functools import partial
 
 from data.alerts.notify import dispatch_pending
 from data.backup import backup_database
+from data.baseline.store import refresh_baselines
 from data.calendar import calendar_for
 from data.db import Engine
 from data.jobrun import delete_runs_before, fetch_sources_to_run
@@ -99,6 +101,14 @@ def housekeeping_job(engine: Engine, now: dt.datetime) -> str:
     return f"{removed} job runs older than {JOB_HISTORY_DAYS} days removed"
 
 
+def energy_baseline_job(engine: Engine, now: dt.datetime, *, config) -> str:
+    c = refresh_baselines(engine, now=now, calendar=calendar_for(config.timezone))
+    return (
+        f"baselines fitted {c['fitted']}, skipped {c['skipped']}; "
+        f"{c['anomalies']} anomalies in {c['buildings']} buildings for the previous day"
+    )
+
+
 def fixed_jobs(config) -> list[JobSpec]:
     h, m = parse_hhmm(getattr(config, "backup_time", "02:30"))
     return [
@@ -113,6 +123,12 @@ def fixed_jobs(config) -> list[JobSpec]:
         JobSpec("alert_notify", Every(60), partial(alert_notify_job, config=config), "alert notifications"),
         JobSpec("weekly_snapshot", WeeklyAt(0, 6, 0), partial(hook_job, point="weekly_snapshot"), "weekly snapshot"),
         JobSpec("housekeeping", DailyAt(4, 20), housekeeping_job, "prune old job history"),
+        JobSpec(
+            "energy_baseline",
+            DailyAt(1, 30),
+            partial(energy_baseline_job, config=config),
+            "energy baselines and anomalies",
+        ),
     ]
 
 

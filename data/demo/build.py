@@ -22,6 +22,7 @@ from ..rollup import insert_frame, rebuild_all
 from ..seed import seed_reference
 from .anomalies import plan_anomalies
 from .assets import write_assets
+from .baseline import write_baselines
 from .context import BatchRegistry, BuildContext
 from .energy import write_calendar_and_weather, write_quotas, write_readings
 from .housing import write_housing
@@ -90,6 +91,7 @@ def build_demo(
                 log.info("demo facts written after %.1f s; rebuilding roll-ups", time.perf_counter() - started)
                 rebuild_all(conn, as_of=as_of, calendar=calendar)
                 _sync_sequences(conn)
+                counts.update(write_baselines(conn, as_of=as_of, days=spec.days, calendar=calendar))
                 _seed_alerts(conn, as_of, calendar)
                 for table in ("rollup_daily", "rollup_monthly", "rollup_hourly_profile", "rollup_provenance"):
                     counts[table] = conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one()

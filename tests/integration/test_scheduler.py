@@ -211,6 +211,7 @@ def test_fixed_jobs_and_hooks(sqlite_url, tmp_path):
         "alert_notify",
         "weekly_snapshot",
         "housekeeping",
+        "energy_baseline",
     }
     assert ids["backup"].schedule == DailyAt(3, 45)
     from data.loaders import hook_registry
