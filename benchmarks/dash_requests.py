@@ -146,6 +146,11 @@ class PageState:
         return True, props.get(prop)
 
 
+def _fired_by_location(dep: dict) -> bool:
+    # The pages router waits for its Location's first pathname, which the browser sets on load.
+    return any(item["id"] == "_pages_location" for item in dep["inputs"])
+
+
 def build_requests(
     dependencies: list[dict], state: PageState, *, skip_outputs: tuple[str, ...] = ()
 ) -> list[CallbackRequest]:
@@ -154,6 +159,8 @@ def build_requests(
     for dep in dependencies:
         if dep.get("clientside_function"):
             continue
+        if dep.get("prevent_initial_call") and not _fired_by_location(dep):
+            continue  # the browser fires these on a user's action, not on load
         if any(dep["output"].startswith(prefix) or f"..{prefix}" in dep["output"] for prefix in skip_outputs):
             continue
         for spec in _bind_matches(dep, state):

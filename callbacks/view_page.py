@@ -142,6 +142,8 @@ def update_view_url(drills, clicks, cells, kinds, ends, starts, range_ends, comp
     if not isinstance(trigger, dict):
         return no_update
     page_key = trigger.get("page")
+    if not isinstance(page_key, str):  # a hand-made request naming a pattern, not a component
+        return no_update
     try:
         page = get_page(page_key)
     except KeyError:

@@ -63,10 +63,16 @@ class PostgresDatabase:
         self.base_url = base_url
         self.url = _admin_url(base_url, self.name)
 
-    def create(self) -> str:
+    def create(self, *, template_url: str | None = None) -> str:
+        """Create the database, empty or as a copy of ``template_url``'s database (which must have
+        no open connection: its engine is disposed first)."""
         admin = sa.create_engine(self.base_url, isolation_level="AUTOCOMMIT")
+        template = ""
+        if template_url is not None:
+            dispose_engine(template_url)
+            template = f' TEMPLATE "{sa.engine.make_url(template_url).database}"'
         with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{self.name}"{template}'))
         admin.dispose()
         return self.url
 

@@ -21,7 +21,7 @@ from security.context import UserInfo, acting_as
 from rollup_rows import rollup_db  # noqa: F401  (fixture)
 
 SECRET = "callback-tests-" + "x" * 32
-PAGES = ("overview", "energy", "vehicles", "assets", "housing")
+PAGES = ("overview", "assets", "housing")  # energy and vehicles are declared pages: test_view_pages_http.py
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +83,9 @@ def test_page_callback_returns_tiles_figure_and_status(rollup_db, make_app, page
 def test_language_and_theme_reach_the_outputs(rollup_db, make_app):
     app = make_app(rollup_db.url)
     with request(app, lang="en"):
-        tiles, figure, status = update("energy")(0, "3", "dark")
-    assert tiles[0].children[0].children[0].children == "Total energy"
-    assert figure.data[0].name == "This year"
+        tiles, figure, status = update("assets")(0, "3", "dark")
+    assert tiles[0].children[0].children[0].children == "Assets"
+    assert figure.data[0].name == "In use or pending disposal"
     assert figure.layout.font.color == "#e2e8f0"
     assert status[0].children == "Data as of 2026-11-20"
 
@@ -102,7 +102,7 @@ def test_overview_links_keep_the_unit(rollup_db, make_app):
 def test_unit_outside_the_scope_is_refused(rollup_db, make_app, org):
     app = make_app(rollup_db.url)
     with request(app, scope_org_id=3):
-        tiles, figure, status = update("energy")(0, org, "light")
+        tiles, figure, status = update("assets")(0, org, "light")
     (block,) = tiles
     assert getattr(block, "data-state") == "error"
     assert block.children[1].children == "无权查看该单位，或该单位不存在"
@@ -113,9 +113,9 @@ def test_unit_outside_the_scope_is_refused(rollup_db, make_app, org):
 def test_county_user_sees_the_county(rollup_db, make_app):
     app = make_app(rollup_db.url)
     with request(app, scope_org_id=3):
-        mine, _, _ = update("vehicles")(0, None, "light")
+        mine, _, _ = update("assets")(0, None, "light")
     with request(app, scope_org_id=1):
-        same, _, _ = update("vehicles")(0, "3", "light")
+        same, _, _ = update("assets")(0, "3", "light")
     assert as_json(mine) == as_json(same)
 
 
@@ -172,7 +172,7 @@ def test_a_user_whose_scope_root_is_gone_sees_no_data(rollup_db, make_app):
     is loaded) is "暂无数据", not a failure and not a refusal."""
     app = make_app(rollup_db.url)
     with request(app, scope_org_id=999):
-        tiles, figure, _ = update("energy")(0, None, "light")
+        tiles, figure, _ = update("assets")(0, None, "light")
     (block,) = tiles
     assert getattr(block, "data-state") == "empty"
     assert figure.layout.annotations[0].text == "暂无数据"
@@ -292,8 +292,8 @@ def test_wall_charts_take_their_text_size_from_the_screen(rollup_db, make_app):
     chart text, a 1920 one 18 px, the desk theme its own size whatever the screen."""
     app = make_app(rollup_db.url)
     with request(app):
-        _, wall_4k, _ = update("energy")(0, None, "dark", {"width": 3840, "height": 2160})
-        _, wall_hd, _ = update("energy")(0, None, "dark", {"width": 1920, "height": 1080})
-        _, desk, _ = update("energy")(0, None, "light", {"width": 3840, "height": 2160})
+        _, wall_4k, _ = update("assets")(0, None, "dark", {"width": 3840, "height": 2160})
+        _, wall_hd, _ = update("assets")(0, None, "dark", {"width": 1920, "height": 1080})
+        _, desk, _ = update("assets")(0, None, "light", {"width": 3840, "height": 2160})
     assert wall_4k.layout.font.size == 36 and wall_hd.layout.font.size == 18
     assert desk.layout.font.size == 13
