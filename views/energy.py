@@ -32,6 +32,7 @@ from presentation.figures.energy_panels import (
 )
 from presentation.figures.energy_projection import make_energy_projection_figure
 
+from .energy_baseline import ANOMALIES_PANEL, LOAD_PROFILE_PANEL
 from .panels import open_alerts_panel
 from .spec import GridColumn, PageSpec, PanelSpec, TileSpec
 
@@ -235,6 +236,8 @@ ENERGY_PAGE = PageSpec(
             width=2,
             drills="building",
         ),
+        LOAD_PROFILE_PANEL,
+        ANOMALIES_PANEL,
     ),
     leaf="building",
     indicators=INDICATORS,

@@ -1,6 +1,7 @@
 """Stored baselines and anomalies on SQLite and PostgreSQL: a fit is stored and round-trips, the
 injected excesses are found with the right extra kWh (and nothing else), re-running changes
-nothing, and the nightly step refits only what is stale."""
+nothing, and the nightly step refits only what is stale; the energy page's reads (load profile,
+anomaly list) within the view's period and scope."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from baseline_world import (  # noqa: F401  (world_url is a fixture)
     SPIKE_DAY,
     SPIKE_KWH_PER_HOUR,
     TODAY,
+    view,
     world_url,
 )
 
@@ -25,6 +27,15 @@ from data.baseline import BaselineModel
 from data.baseline.history import fetch_building_history
 from data.baseline.store import detect_anomalies, fit_building_baselines, load_models, refresh_baselines
 from data.db import get_engine
+from data.queries.energy_baseline import (
+    ANOMALY_COLUMNS,
+    PROFILE_COLUMNS,
+    fetch_building_load_profile,
+    fetch_energy_anomalies,
+)
+from data.scope import OutOfScope
+from views.energy_baseline import ANOMALY_GRID, fetch_anomaly_rows
+from views.render import grid_records
 
 PRICE = 0.8
 FIT_AT = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)
@@ -117,3 +128,75 @@ def test_the_nightly_step_refits_only_stale_models_and_detects_yesterday(fitted)
     finally:  # the module's other tests expect the first fit
         fit_building_baselines(engine, today=TODAY, now=FIT_AT, calendar=CAL)
         detect_anomalies(engine, first_day=TODAY, last_day=LAST_DAY, calendar=CAL)
+
+
+# --- the page's reads ----------------------------------------------------------------------------
+
+
+def test_the_load_profile_holds_the_period_hours_with_expected_values(fitted, world_url):
+    engine, _, _ = fitted
+    start, end = SPIKE_DAY - dt.timedelta(days=2), SPIKE_DAY + dt.timedelta(days=1)
+    v = view(world_url, building_id=10, period="custom", start=start, end=end)
+    with engine.connect() as conn:
+        frame = fetch_building_load_profile(conn, v)
+        history = fetch_building_history(conn, 10, start, end, calendar=CAL)
+        model = load_models(conn, [10])[10]
+    assert list(frame.columns) == PROFILE_COLUMNS
+    assert len(frame) == 4 * 24 and frame["ts"].iloc[0] == pd.Timestamp(start)
+    assert frame.attrs == {"first_day": start, "last_day": end, "clipped": False}
+    assert frame["actual_kwh"].to_numpy() == pytest.approx(history["kwh"].to_numpy())
+    assert frame["expected_kwh"].to_numpy() == pytest.approx(model.predict(history)["expected_kwh"].to_numpy())
+    assert (frame["lower_kwh"] <= frame["expected_kwh"]).all() and (frame["expected_kwh"] <= frame["upper_kwh"]).all()
+    spike = frame[frame["ts"].dt.date == SPIKE_DAY]
+    assert (spike["actual_kwh"] > spike["upper_kwh"]).sum() >= 20  # 30 kWh more in every hour
+
+
+def test_a_long_period_shows_its_last_31_days_and_an_org_view_none(fitted, world_url):
+    engine, _, _ = fitted
+    with engine.connect() as conn:
+        long = fetch_building_load_profile(
+            conn, view(world_url, building_id=10, period="custom", start=TODAY - dt.timedelta(days=50), end=LAST_DAY)
+        )
+        org = fetch_building_load_profile(conn, view(world_url, building_id=None, org_id=3))
+    assert len(long) == 31 * 24 and long.attrs["clipped"] is True
+    assert long.attrs["first_day"] == LAST_DAY - dt.timedelta(days=30)
+    assert org.empty and list(org.columns) == PROFILE_COLUMNS
+
+
+def test_anomalies_of_a_building_and_of_an_org_subtree(fitted, world_url):
+    engine, _, _ = fitted
+    month = {"period": "custom", "start": TODAY, "end": LAST_DAY}
+    with engine.connect() as conn:
+        province = fetch_energy_anomalies(conn, view(world_url, building_id=None, **month))
+        agency = fetch_energy_anomalies(conn, view(world_url, building_id=None, org_id=3, **month))
+        clean = fetch_energy_anomalies(conn, view(world_url, building_id=None, org_id=4, **month))
+        building = fetch_energy_anomalies(conn, view(world_url, building_id=10, **month))
+        one_day = fetch_energy_anomalies(conn, view(world_url, building_id=10, period="day", end=SPIKE_DAY))
+        labelled = fetch_anomaly_rows(conn, view(world_url, building_id=10, **month))
+    assert list(province.columns) == ANOMALY_COLUMNS
+    assert len(province) == len(_table(engine, "energy_anomaly")) > 0
+    assert list(province["extra_kwh"]) == sorted(province["extra_kwh"], reverse=True)
+    assert set(province["_drill"]) == {"building:10"} and set(province["code"]) == {"B10"}
+    pd.testing.assert_frame_equal(agency, province)
+    pd.testing.assert_frame_equal(building, province)
+    assert clean.empty and list(clean.columns) == ANOMALY_COLUMNS
+    assert set(one_day["day"]) == {SPIKE_DAY} and set(one_day["kind"]) == {"above_baseline", "night"}
+    records = grid_records(labelled, ANOMALY_GRID, lang="en")
+    first = records[0]
+    assert first["name_zh"] == "Building 10" and first["kind_label_zh"] in {
+        "Above the baseline",
+        "Holiday load",
+        "Night load",
+    }
+    assert grid_records(labelled, ANOMALY_GRID, lang="zh")[0]["kind_label_zh"] in {
+        "超出基线",
+        "节假日负荷异常",
+        "夜间负荷异常",
+    }
+
+
+def test_a_building_outside_the_scope_is_refused(fitted, world_url):
+    with pytest.raises(OutOfScope):
+        view(world_url, building_id=10, root=4)
+    with pytest.raises(OutOfScope):
+        view(world_url, building_id=None, org_id=3, root=4)
