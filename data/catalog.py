@@ -410,6 +410,18 @@ METRICS: tuple[Metric, ...] = (
 # data sources of every domain; its id carries "energy" only because ids are prefixed by a domain.
 ALERT_METRICS: tuple[Metric, ...] = (
     _m(
+        "energy.anomaly_extra_kwh",
+        "energy",
+        "超出基线电量",
+        "Electricity above the baseline",
+        "kWh",
+        "derived",
+        "formula",
+        "up",
+        "energy",
+        "Σ over the window's days of the day's largest energy_anomaly.extra_kwh (actual − baseline expectation)",
+    ),
+    _m(
         "energy.meter_silent_days",
         "energy",
         "表计无读数天数",

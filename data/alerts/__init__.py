@@ -11,4 +11,7 @@
 * ``hooks``       evaluation after every applied batch and every 5 minutes (``alert_check``)
 * ``lifecycle``   what people do to alerts (acknowledge, assign, note, resolve)
 * ``notify``, ``silences``, ``channels``  notifications, silences and mute timings
+* ``anomaly_indicators``  baseline anomalies (``energy_anomaly``) as an indicator, registered here
 """
+
+from . import anomaly_indicators as anomaly_indicators  # registers its indicator family

@@ -1,24 +1,22 @@
 """Indicators for many entities at once: the figure a rule, a KPI colour or an export compares,
 computed for every entity of a kind in ONE set-based SQL statement.
 
-``indicator_values(conn, metric_id, entity_kind, *, scope_org_id, scope_filter, window, as_of)``
-returns a DataFrame with ``INDICATOR_COLUMNS``: ``entity_kind, entity_id, org_id, entity_code,
-entity_name_zh, entity_name_en, value, reference`` (``reference`` is the baseline of a change
-comparison, the quota of ``ytd_pace``, the indicator's own yardstick — 1 for fuel against mileage —
-or NaN).
+``indicator_values(conn, metric_id, entity_kind, *, scope_org_id, scope_filter, window, as_of)`` returns a
+DataFrame with ``INDICATOR_COLUMNS``: ``entity_kind, entity_id, org_id, entity_code, entity_name_zh,
+entity_name_en, value, reference`` (``reference`` is the baseline of a change comparison, the quota of
+``ytd_pace``, the indicator's own yardstick — 1 for fuel against mileage — or NaN).
 
 Families (``INDICATORS`` says which metric supports which entity kinds and windows):
 
-* flows (``rollup_daily`` / ``rollup_monthly``: whole months from the monthly table, partial months
-  from the daily one) for org, building and vehicle; derived ratios of flows (night share);
-  total energy and its intensities per m² and per person (coefficients from
-  ``energy_coefficient``), with ``ytd_pace`` against ``energy_quota``;
-* org states (``rollup_monthly`` at the as-of month) and their ratios (idle rate, area per person,
-  occupancy, new-energy share, vehicles over quota);
-* entity states read from the small state tables at the as-of day: assets (idle days, idle, no
-  custodian, days since audit), office rooms (area over standard), housing units (overstaying,
-  leases expiring), vehicles (maintenance overdue, fuel against the odometer), meters (days
-  without readings) and data sources (silence in multiples of ``stale_after_seconds``).
+* flows (``rollup_daily`` / ``rollup_monthly``: whole months from the monthly table, partial months from
+  the daily one) for org, building and vehicle; derived ratios of flows (night share); total energy and
+  its intensities per m² and per person (``energy_coefficient``), ``ytd_pace`` against ``energy_quota``;
+* org states (``rollup_monthly`` at the as-of month), ratios (idle rate, m²/person, occupancy, NEV share, over quota);
+* entity states from the small state tables at the as-of day: assets (idle days, idle, no custodian, days
+  since audit), office rooms (area over standard), housing units (overstaying, leases expiring), vehicles
+  (maintenance overdue, fuel against the odometer), meters (days without readings), data sources (silence
+  in multiples of ``stale_after_seconds``);
+* families kept in modules of their own, registered in ``FAMILY_SQL`` (``anomaly_indicators``).
 
 Metrics a vehicle counts (trips …) treat a missing roll-up row as 0; energy treats it as no data.
 Clock-based figures (meter silence, source staleness) use ``now``; everything else the as-of day.
@@ -99,6 +97,7 @@ _RATIOS = {  # derived org states: (numerator, denominator or None, scale, "rati
 }
 
 INDICATORS: dict[str, Indicator] = {}
+FAMILY_SQL: dict = {}  # family -> (q, indicator, kind, window, as_of, now) -> (joins, value_sql, reference_sql)
 for _id in (
     "energy.electricity_kwh",
     "energy.night_electricity_kwh",
@@ -399,7 +398,8 @@ def _family_sql(q: _Sql, ind: Indicator, kind: str, window: Window, as_of, now, 
             f"WHERE z.ts >= {q.ts(ts_from)} AND z.km > 0 GROUP BY vehicle_id"
         )
         return f"LEFT JOIN ({agg}) x ON x.vehicle_id = e.id", "(x.fuel / NULLIF(x.km * e.rated / 100.0, 0))", "1.0"
-    return _entity_sql(q, ind.metric_id, kind, as_of, now, d)
+    handler = FAMILY_SQL.get(fam)
+    return handler(q, ind, kind, window, as_of, now) if handler else _entity_sql(q, ind.metric_id, kind, as_of, now, d)
 
 
 def _offhours_unrequested(q: _Sql, start: dt.date, end: dt.date) -> tuple[str, str, str]:
