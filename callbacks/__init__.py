@@ -21,7 +21,6 @@ from . import (
     data_center,
     grid_export,
     housing,
-    overview,
     shell,
     view_page,
 )
@@ -29,7 +28,6 @@ from . import (
 CALLBACK_MODULES = (
     shell,
     view_page,
-    overview,
     assets,
     housing,
     alerts,

@@ -18,17 +18,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import dash
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, no_update
 
 from components import ids
-from components.alert_panel import build_alerts_panel
-from components.kpi import build_kpi_tiles
-from components.shell import build_status_error, build_status_line
+from components.alert_panel import build_alerts_panel, build_ticker
+from components.alerts import TICKER
+from components.kpi import build_kpi_tiles, build_overview_groups
+from components.shell import DOMAIN_PAGES, PAGE_PATHS, build_status_error, build_status_line
 from components.states import build_empty, build_error
+from data.queries.alerts import PANEL_LIMIT, fetch_firing_alerts
 from data.scope import OrgNotFound, OutOfScope
 from presentation.figures.common import make_message_figure
 from presentation.i18n import t
 from presentation.theme import chart_font_size
+from security import require_permission
 from security.context import current_engine, current_language, current_scope
 from views.registry import get_page
 from views.render import drill_of_row_id, page_localizer, page_request, page_tiles, render_panel, resolve_page_view
@@ -59,7 +63,7 @@ def update_view_tiles(n_intervals, query):
         with current_engine().connect() as conn:
             view = resolve_page_view(conn, current_scope(), page, query)
             tiles = page_tiles(conn, view, page)
-        children = build_kpi_tiles(tiles, lang=lang)
+        children = _tiles(page, view, tiles, lang)
     except (OutOfScope, PermissionError):
         return [build_error(lang, message_key="state.out_of_scope")], []
     except OrgNotFound:
@@ -69,6 +73,36 @@ def update_view_tiles(n_intervals, query):
         status = build_status_error(now, lang=lang)
         return (no_update, status) if n_intervals else ([build_error(lang)], status)
     return children, build_status_line(view.as_of, now, lang=lang)
+
+
+def _domain_hrefs(org_id: int) -> dict[str, str]:
+    """Each domain page's link for the unit shown (the overview's tile groups link there)."""
+    return {domain: dash.get_relative_path(PAGE_PATHS[key]) + f"?org={org_id}" for domain, key in DOMAIN_PAGES.items()}
+
+
+def _tiles(page, view, tiles, lang: str) -> list:
+    spec = page.tiles.get(view.entity_kind)
+    if spec is not None and spec.layout == "groups":
+        return build_overview_groups(tiles, lang=lang, hrefs=_domain_hrefs(view.org_id))
+    return build_kpi_tiles(tiles, lang=lang)
+
+
+@require_permission("view")
+def update_view_ticker(n_intervals, query):
+    """The wall's ticker: the newest firing alerts of the unit shown, critical first (the theme
+    shows it on the wall only)."""
+    page = get_page("overview")
+    lang = current_language()
+    try:
+        with current_engine().connect() as conn:
+            view = resolve_page_view(conn, current_scope(), page, query)
+            alerts = fetch_firing_alerts(conn, view.scope, org_id=view.org_id, limit=PANEL_LIMIT)
+        return build_ticker(alerts, lang=lang)
+    except (OutOfScope, PermissionError, OrgNotFound):
+        return []
+    except Exception:  # noqa: BLE001 - logged; a refresh keeps the last good line
+        log.exception("page %s: reading the ticker's alerts failed (%r)", page.key, query)
+        return no_update if n_intervals else []
 
 
 def _panel_failure(kind: str, exc_kind: str, lang: str, theme, font_size, n_intervals):
@@ -206,6 +240,11 @@ def register(app: Dash) -> None:
             State(ids.THEME_STORE, "data"),
             State(ids.VIEWPORT_STORE, "data"),
         )(update)
+    app.callback(
+        Output(TICKER, "children"),
+        Input(ids.view_interval("overview"), "n_intervals"),
+        State(ids.view_store("overview"), "data"),
+    )(update_view_ticker)
     app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
         Input(ids.view_drill(ALL), "value"),

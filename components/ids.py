@@ -142,6 +142,8 @@ def period_compare(page=ALL) -> dict:
 
 def indicator(page=ALL) -> dict:
     return _page_id(INDICATOR, page)
+
+
 VIEW_TILES = "aocc-view-tiles"
 VIEW_STATUS = "aocc-view-status"
 VIEW_INTERVAL = "aocc-view-interval"
@@ -164,6 +166,8 @@ def view_interval(page=ALL) -> dict:
 def view_drill(page=ALL) -> dict:
     """A declared page's drill-down chooser (children, buildings or vehicles)."""
     return _page_id(VIEW_DRILL, page)
+
+
 PERIOD_END = "aocc-period-end"
 
 

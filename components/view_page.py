@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dash import dcc, html
 
 from components import ids
+from components.alert_panel import build_ticker_frame
 from components.grid import build_grid_panel
 from components.shell import dropdown_labels, graph_config
 from components.states import build_empty, build_error, build_loading
@@ -181,6 +182,7 @@ def build_panel_card(page: PageSpec, panel: PanelSpec, *, lang: str, theme: str)
             ),
             type="dot",
             delay_show=300,
+            parent_className="aocc-panel__body",
         )
     elif panel.kind == "grid":
         body = build_grid_panel(page.key, panel, lang=lang, theme=theme)
@@ -209,6 +211,7 @@ def build_view_page(
     query: Mapping[str, str],
     panels: Sequence[PanelSpec],
     heading: str,
+    subtitle: str | None = None,
     crumbs: Sequence[Mapping] = (),
     drill_options: Sequence[Mapping] = (),
     drill_more: int = 0,
@@ -221,7 +224,7 @@ def build_view_page(
     Args:
         query: the URL's query values (kept in the page's view store for its callbacks).
         panels: the panels shown for the entity (``views.render.panels_for``).
-        heading: the page heading with the entity's name (``能耗监测 · 示范市``).
+        heading: the page heading (``能耗监测``); subtitle: the entity shown (``示范市``).
         crumbs: the breadcrumb (``build_view_breadcrumb``).
         drill_options: what one level down can be opened.
         period: ``kind``, ``start``, ``end``, ``compare``, ``metric``, ``first_day``, ``as_of`` of
@@ -229,9 +232,12 @@ def build_view_page(
         org_id: the org node shown (for the KPI tiles' provenance links).
         message: ``refused`` / ``empty`` / ``error``: the page cannot be shown, and says why.
     """
+    title = [html.H1(heading, className="aocc-page__title")]
+    if subtitle:
+        title.append(html.Span(subtitle, className="aocc-page__entity"))
     head = html.Div(
         [
-            html.H1(heading, className="aocc-page__title"),
+            html.Div(title, className="aocc-page__heading"),
             html.Div(id=ids.view_status(page.key), className="aocc-page__status", role="status"),
         ],
         className="aocc-page__head",
@@ -262,7 +268,8 @@ def build_view_page(
         html.Section(
             build_loading(lang),
             id=ids.view_tiles(page.key),
-            className=f"aocc-kpis aocc-kpis--{page.key}",
+            className=f"aocc-kpis aocc-kpis--{page.key}"
+            + (" aocc-kpis--groups" if any(t.layout == "groups" for t in page.tiles.values()) else ""),
             **{"aria-label": t("page.kpi_region", lang)},
         ),
         html.Div(
@@ -270,6 +277,7 @@ def build_view_page(
             className="aocc-panels",
             **{"aria-label": t("view.panels", lang)},
         ),
+        *([build_ticker_frame(lang)] if page.extra.get("ticker") else []),
         dcc.Interval(id=ids.view_interval(page.key), interval=max(int(refresh_seconds), 1) * 1000, n_intervals=0),
     ]
     return html.Div(children, className=f"aocc-page aocc-page--{page.key} aocc-view", **{"data-page": page.key})

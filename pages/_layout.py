@@ -167,7 +167,8 @@ def view_header(page: PageSpec, view, request, path, targets, total: int, *, lan
             "as_of": view.as_of,
         }
     return {
-        "heading": f"{t(f'page.{page.key}.heading', lang)} · {name}",
+        "heading": t(f"page.{page.key}.heading", lang),
+        "subtitle": name,
         "crumbs": crumbs,
         "drill_options": options,
         "drill_more": max(0, total - len(options)),

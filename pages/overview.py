@@ -1,18 +1,16 @@
-"""The overview page (/): landing page: headline tiles of all four domains, the monthly electricity
-trend, the newest firing alerts (critical first) and, on the wall, a ticker of them.
+"""The overview page (/), declared in ``views/overview.py``: headline tiles of all four domains,
+the monthly electricity trend, the unit's open alerts and, on the wall, a ticker of firing ones.
 
-Takes ``?org=<org node id>`` (default: the user's scope root); the figures come from
-``callbacks/overview.py`` and refresh on the page's interval.
+Takes ``?org=<org node id>`` (default: the user's scope root); ``callbacks/view_page.py`` fills
+it and refreshes it on the page's interval.
 """
 
 from __future__ import annotations
 
 import dash
 
-from components.alert_panel import build_alerts_panel_frame, build_ticker_frame
 from components.shell import PAGE_PATHS
-from components.states import build_loading
-from pages._layout import domain_layout
+from pages._layout import view_layout
 from presentation.i18n import DEFAULT_LANGUAGE, t
 from security.context import current_language
 
@@ -28,12 +26,5 @@ dash.register_page(
 )
 
 
-def layout(org=None, **_query):
-    lang = current_language()
-    return domain_layout(
-        "overview",
-        org=org,
-        chart_title_key="chart.energy_trend",
-        aside=[build_alerts_panel_frame(lang, loading=build_loading(lang))],
-        footer=[build_ticker_frame(lang)],
-    )
+def layout(**query):
+    return view_layout("overview", query)

@@ -155,6 +155,7 @@ ENERGY_PAGE = PageSpec(
             show_at=("org", "building"),
             width=2,
         ),
+        LOAD_PROFILE_PANEL,
         PanelSpec(
             key="ranking",
             title_key="energy_page.ranking.title",
@@ -236,7 +237,6 @@ ENERGY_PAGE = PageSpec(
             width=2,
             drills="building",
         ),
-        LOAD_PROFILE_PANEL,
         ANOMALIES_PANEL,
     ),
     leaf="building",

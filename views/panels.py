@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from data.catalog import DOMAINS
 from data.queries.alerts import PANEL_LIMIT, fetch_alerts
 from data.queries.view import ViewContext
 
@@ -22,7 +23,7 @@ def fetch_open_alerts(conn: Connection, view: ViewContext, *, limit: int = PANEL
         conn,
         view.scope,
         org_id=view.org_id,
-        domains=(view.domain,),
+        domains=(view.domain,) if view.domain in DOMAINS else None,  # the overview shows every domain's
         states=OPEN_STATES,
         limit=limit if view.entity_kind == "org" else 500,
     )

@@ -9,6 +9,7 @@ from .spec import PageSpec
 
 #: page key -> "module:attribute" of its declaration
 DECLARED_PAGES: dict[str, str] = {
+    "overview": "views.overview:OVERVIEW_PAGE",
     "energy": "views.energy:ENERGY_PAGE",
     "vehicles": "views.vehicles:VEHICLES_PAGE",
 }

@@ -118,10 +118,14 @@ class PanelSpec:
 @dataclass(frozen=True)
 class TileSpec:
     """The KPI tiles of one entity kind: the metric ids shown, in order, and the query that reads
-    them (``fetch(conn, view) -> KPI frame`` with ``data.queries.kpi.KPI_COLUMNS``)."""
+    them (``fetch(conn, view) -> KPI frame`` with ``data.queries.kpi.KPI_COLUMNS``).
+
+    ``layout`` is ``tiles`` (one row) or ``groups`` (grouped by the frame's ``domain`` column,
+    each group linking to its domain's page for the same unit: the overview)."""
 
     metrics: tuple[str, ...]
     fetch: Fetch
+    layout: str = "tiles"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ from .common import axis, base_layout, make_empty_figure, value_scale
 
 #: Bars or matrix rows a panel shows at its own height; beyond that the figure grows with them.
 ROWS_IN_PANEL = 12
+#: The units a wall panel shows (the largest ones): a wall's text is read from 5 m, and a panel
+#: there neither scrolls nor grows, so more rows would print their names over each other.
+WALL_ROWS = 10
 # The matrix's colour ramp per theme: from a faint tint of the theme's primary to the primary.
 RAMP_LOW = {"light": "#eff6ff", "dark": "#0b2236"}
 
@@ -35,6 +38,21 @@ def unvalidated_figure(traces: list[dict], layout: dict) -> go.Figure:
     and is sent to the browser with each panel."""
     layout["template"] = {"layout": {"hoverlabel": {"align": "left"}}}
     return go.Figure(data=traces, layout=layout, _validate=False)
+
+
+def month_ticks(months: list[str], lang: str) -> dict:
+    """Axis ticks for a run of months (ISO first days): the month alone ("3月", "Mar"), with the
+    year under the first month and under every January. Twelve full dates side by side do not fit
+    a half-width panel or a wall at 5 m without turning sideways; these stay level."""
+    texts = []
+    for i, month in enumerate(months):
+        year, number = int(month[:4]), int(month[5:7])
+        short = t("fmt.month_short", lang, month=number if lang == "zh" else MONTH_NAMES[number - 1])
+        texts.append(f"{short}<br>{year}" if i == 0 or number == 1 else short)
+    return {"tickmode": "array", "tickvals": months, "ticktext": texts, "tickangle": 0}
+
+
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _is_empty(df: pd.DataFrame | None, columns) -> bool:
@@ -138,7 +156,7 @@ def make_metric_trend_figure(
     layout = base_layout(theme, lang, font_size=font_size)
     layout.update(
         bargap=0.35,
-        xaxis=axis(theme, lang, type="date", tickformat=t("fmt.month_axis", lang), dtick="M1", showgrid=False),
+        xaxis=axis(theme, lang, type="date", showgrid=False, **month_ticks(months, lang)),
         yaxis=axis(theme, lang, title={"text": axis_unit}, rangemode="tozero"),
         hovermode="x unified",
     )
@@ -182,8 +200,13 @@ def make_ranking_figure(
     current = df["is_current"].to_numpy(dtype=bool)[order] if "is_current" in df else np.zeros(len(df), bool)
     if highlight:
         current = current | (drills == highlight)
-    divisor, axis_unit = _scale(value, unit, lang)
     changes = df["change_pct"].to_numpy(dtype=float)[order] if "change_pct" in df else np.full(len(df), np.nan)
+    wall = normalize_theme(theme) == "dark"
+    if wall and len(value) > WALL_ROWS:
+        keep = np.arange(len(value)) < WALL_ROWS
+        keep |= current  # the unit in question stays on screen, even when it ranks lower
+        value, drills, names, current, changes = value[keep], drills[keep], names[keep], current[keep], changes[keep]
+    divisor, axis_unit = _scale(value, unit, lang)
     change_text = _change_labels(changes)
     compare = t("compare.change", lang)
     bar = dict(
@@ -192,14 +215,18 @@ def make_ranking_figure(
         y=drills,
         orientation="h",
         marker={"color": np.where(current, colors["accent"], colors["primary"])},
-        texttemplate="%{x:,.3~g}",
+        # Whole numbers once the bars reach 100 (no "4.4e+3"); at the chart's own size, never
+        # shrunk to fit the bar's end.
+        texttemplate="%{x:,.0f}" if np.nanmax(np.abs(value / divisor)) >= 100 else "%{x:,.3~g}",
         textposition="outside",
+        constraintext="none",
+        textfont={"size": size},
         cliponaxis=False,
         customdata=np.column_stack([drills.astype(str), names.astype(str), change_text]),
         hovertemplate=f"%{{customdata[1]}}<br>%{{x:,.2f}} {axis_unit}<br>{compare}: %{{customdata[2]}}<extra></extra>",
     )
     layout = base_layout(theme, lang, font_size=font_size)
-    height = _grown_height(len(df), size)
+    height = None if wall else _grown_height(len(value), size)
     layout.update(
         showlegend=False,
         bargap=0.25,
@@ -271,6 +298,9 @@ def make_peer_matrix_figure(
     size = font_size or FONT_SIZES[theme]
     colors = palette(theme)
     z, drills, months, first = _grid(df)
+    if theme == "dark" and len(drills) > WALL_ROWS:  # the wall shows the largest units
+        top = np.sort(np.argsort(-np.nan_to_num(np.nansum(z, axis=1), nan=-np.inf), kind="stable")[:WALL_ROWS])
+        z, drills, first = z[top], drills[top], first[top]
     rows, cols = z.shape
     divisor, axis_unit = _scale(z.reshape(-1), unit, lang)
     z = z / divisor
@@ -298,10 +328,10 @@ def make_peer_matrix_figure(
         hoverongaps=False,
     )
     layout = base_layout(theme, lang, font_size=font_size)
-    height = _grown_height(rows, size)
+    height = None if theme == "dark" else _grown_height(rows, size)
     layout.update(
         margin={"l": 16, "r": 16, "t": 24, "b": 16, "pad": 4},
-        xaxis=axis(theme, lang, type="date", tickformat=t("fmt.month_axis", lang), dtick="M1", showgrid=False),
+        xaxis=axis(theme, lang, type="date", showgrid=False, **month_ticks(x, lang)),
         yaxis=axis(
             theme,
             lang,

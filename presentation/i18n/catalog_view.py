@@ -26,13 +26,17 @@ MESSAGES = {
     "period.custom": ("所选期间", "Selected period"),
     "kpi.prev": ("环比 {delta}", "vs previous {delta}"),
     "kpi.prev_pp": ("环比 {delta} 个百分点", "vs previous {delta} pp"),
+    "fmt.month_short": ("{month}月", "{month}"),  # English passes the month's short name
     # --- drilling ----------------------------------------------------------------------------------
     "view.drill.placeholder": ("下钻到…", "Drill down to…"),
     "view.drill.buildings": ("下钻到建筑…", "Drill down to a building…"),
     "view.drill.vehicles": ("下钻到车辆…", "Drill down to a vehicle…"),
     "view.drill.none": ("已是最下级", "Nothing further down"),
     "view.drill.more": ("另有 {n} 项未列出，请在表格中查找", "{n} more not listed; find them in the table"),
-    "view.drill.hint": ("点击图中的单位或表格中的行可下钻", "Click a unit in a chart or a row in a table to drill down"),
+    "view.drill.hint": (
+        "点击图中的单位或表格中的行可下钻",
+        "Click a unit in a chart or a row in a table to drill down",
+    ),
     "view.entity.building": ("建筑", "Building"),
     "view.entity.vehicle": ("车辆", "Vehicle"),
     # --- panels ------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from security.context import UserInfo, acting_as
 from rollup_rows import rollup_db  # noqa: F401  (fixture)
 
 SECRET = "callback-tests-" + "x" * 32
-PAGES = ("overview", "assets", "housing")  # energy and vehicles are declared pages: test_view_pages_http.py
+PAGES = ("assets", "housing")  # the overview, energy and vehicles are declared: test_view_pages_http.py
 
 
 @pytest.fixture(scope="module")
@@ -88,14 +88,6 @@ def test_language_and_theme_reach_the_outputs(rollup_db, make_app):
     assert figure.data[0].name == "In use or pending disposal"
     assert figure.layout.font.color == "#e2e8f0"
     assert status[0].children == "Data as of 2026-11-20"
-
-
-def test_overview_links_keep_the_unit(rollup_db, make_app):
-    app = make_app(rollup_db.url)
-    with request(app):
-        groups, _, _ = update("overview")(0, "2", "light")
-    link = groups[0].children[0].children[1]
-    assert link.href == "/energy?org=2"
 
 
 @pytest.mark.parametrize("org", ["2", "6", "999", "abc", "-1"])

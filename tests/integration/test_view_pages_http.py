@@ -104,6 +104,8 @@ def panel_answers(answers: dict, kind: str) -> list[tuple[str, dict]]:
 def views(world):
     b, v = world["building"], world["vehicle"]
     return [
+        ("/", ""),
+        ("/", f"?org={world['city']}"),
         ("/energy", ""),
         ("/energy", f"?org={world['city']}"),
         ("/energy", f"?org={b.org_id}&period=year"),
@@ -149,3 +151,11 @@ def test_a_county_user_is_refused_a_building_outside_the_county(world):
     assert not panel_answers(answers, "aocc-panel-graph")  # the refused view has no panel to fill
     own = post_all(client, "/energy", "")
     assert panel_answers(own, "aocc-panel-graph")
+
+
+def test_the_overview_groups_link_to_each_domain_page_for_the_same_unit(world):
+    client = client_for(world["url"], "leader")
+    answers = post_all(client, "/", f"?org={world['city']}")
+    tiles = json.dumps(panel_answers(answers, "aocc-view-tiles"), ensure_ascii=False)
+    for path in ("/energy", "/vehicles", "/assets", "/housing"):
+        assert f"{path}?org={world['city']}" in tiles, path

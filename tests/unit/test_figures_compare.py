@@ -13,6 +13,7 @@ import pytest
 
 from presentation.figures.compare import (
     ROWS_IN_PANEL,
+    WALL_ROWS,
     make_metric_trend_figure,
     make_peer_matrix_figure,
     make_ranking_figure,
@@ -110,9 +111,19 @@ def test_ranking_bars_sorted_with_drill_targets_and_highlight():
 
 
 def test_ranking_grows_with_many_units():
-    figure = make_ranking_figure(ranking_frame(59), lang="zh", theme="dark", unit="kWh", font_size=18)
+    figure = make_ranking_figure(ranking_frame(59), lang="zh", theme="light", unit="kWh", font_size=18)
     assert figure.layout.height > 59 * 18
     assert len(figure.data[0].x) == 59
+
+
+def test_the_wall_ranks_its_largest_ten_and_keeps_the_unit_in_question():
+    frame = ranking_frame(59)
+    last = frame.sort_values("value")["drill"].iloc[0]
+    figure = make_ranking_figure(frame, lang="zh", theme="dark", unit="kWh", font_size=36, highlight=last)
+    (bar,) = figure.data
+    assert len(bar.x) == WALL_ROWS + 2 and last in list(bar.y)  # the current unit and the highlighted one stay
+    assert figure.layout.height is None  # a wall panel neither grows nor scrolls
+    assert bar.textfont.size == 36 and bar.constraintext == "none"
 
 
 def test_peer_matrix_cells_carry_drill_targets():
@@ -127,7 +138,9 @@ def test_peer_matrix_cells_carry_drill_targets():
 
 
 def test_peer_matrix_of_59_units_and_a_shuffled_frame():
-    figure = make_peer_matrix_figure(matrix_frame(59, 12), lang="en", theme="dark", unit="kWh", font_size=18)
+    wall = make_peer_matrix_figure(matrix_frame(59, 12), lang="en", theme="dark", unit="kWh", font_size=36)
+    assert np.asarray(wall.data[0].z).shape == (WALL_ROWS, 12) and wall.layout.height is None
+    figure = make_peer_matrix_figure(matrix_frame(59, 12), lang="en", theme="light", unit="kWh", font_size=18)
     assert np.asarray(figure.data[0].z).shape == (59, 12)
     assert figure.data[0].texttemplate is None and figure.layout.height > 59 * 18
     shuffled = matrix_frame().sample(frac=1.0, random_state=3)

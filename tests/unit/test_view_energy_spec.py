@@ -53,7 +53,8 @@ def test_the_declaration():
 @pytest.mark.parametrize("panel", ENERGY_PAGE.panels, ids=lambda p: p.key)
 def test_every_panel_has_its_query_builder_and_messages(panel):
     assert list(inspect.signature(panel.fetch).parameters)[:2] == ["conn", "view"]
-    for key in (panel.title_key, panel.hint_key, *(column.title_key for column in panel.columns)):
+    hint = (panel.hint_key,) if panel.hint_key else ()  # a hint is optional (the alerts list needs none)
+    for key in (panel.title_key, *hint, *(column.title_key for column in panel.columns)):
         assert key in CATALOG and all(CATALOG[key]), key
     if panel.kind == "graph":
         parameters = inspect.signature(panel.build).parameters
@@ -70,7 +71,16 @@ def test_panels_by_level():
     building = [p.key for p in ENERGY_PAGE.panels_at("building")]
     assert "building_ranking" in agency and "ranking" not in agency and "peers" not in agency
     assert {"ranking", "peers", "buildings"} <= set(province) and "building_ranking" not in province
-    assert building == ["trend", "building_ranking", "breakdown", "heatmap", "intensity"]
+    assert building == [
+        "trend",
+        "load_profile",
+        "building_ranking",
+        "alerts",
+        "breakdown",
+        "heatmap",
+        "intensity",
+        "anomalies",
+    ]
 
 
 def test_options_follow_the_selected_indicator():
