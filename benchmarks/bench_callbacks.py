@@ -136,7 +136,7 @@ def bench_database(database: str, *, repeat: int, raw_repeat: int, url: str | No
             raise RuntimeError(f"{page}: the page's data callback was not among the requests built")
         timings = time_requests(client, requests, repeat=repeat)
         for timing in timings:
-            log(f"  {database:<10} {page:<9} p50 {timing.p50:7.2f} ms  p95 {timing.p95:7.2f} ms  {timing.name[:90]}")
+            log(f"  {database:<10} {page:<9} p50 {timing.p50:7.2f} ms  p95 {timing.p95:7.2f} ms  {_short(timing.name)}")
         worst_p95 = max(t.p95 for t in timings)
         page_p50 = sum(t.p50 for t in timings)
 
@@ -226,7 +226,7 @@ def bench_declared_views(client, engine, database: str, *, repeat: int, command:
         requests = page_requests(client, path, search)
         timings = time_requests(client, requests, repeat=repeat)
         for timing in sorted(timings, key=lambda t: -t.p50):
-            log(f"  {database:<10} {label:<18} p50 {timing.p50:6.2f} ms  p95 {timing.p95:6.2f} ms  {timing.name[:100]}")
+            log(f"  {database:<10} {label:<18} p50 {timing.p50:6.2f} ms  p95 {timing.p95:6.2f} ms  {_short(timing.name)}")
         worst = max(timings, key=lambda t: t.p50)
         worst_p95 = max(t.p95 for t in timings)
         note = (

@@ -20,6 +20,7 @@ import logging
 
 import dash
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
 
 from components import ids
 from components.alert_panel import build_alerts_panel, build_ticker
@@ -45,7 +46,12 @@ log = logging.getLogger("aocc.callbacks")
 
 
 def _output_id(index: int = 0) -> dict:
-    return ctx.outputs_list[index]["id"]
+    """The concrete id of the output this request is for; a hand-made request that names a
+    pattern instead of a component is not answered."""
+    output = ctx.outputs_list[index]["id"]
+    if not all(isinstance(value, str) for value in output.values()):
+        raise PreventUpdate
+    return output
 
 
 def _fresh_line(view, lang: str) -> str:

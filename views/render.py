@@ -52,8 +52,9 @@ def panels_for(page: PageSpec, view: ViewContext) -> tuple[PanelSpec, ...]:
 
 
 def panel_frame(conn: Connection, view: ViewContext, panel: PanelSpec) -> pd.DataFrame:
-    """The panel's rows for ``view`` (empty when the domain has no data yet)."""
-    if not view.has_data:
+    """The panel's rows for ``view`` (empty when the domain has no data yet; an alerts list is read
+    whatever the data, since a stale source is an alert of its own)."""
+    if not view.has_data and panel.kind != "alerts":
         return pd.DataFrame()
     return panel.fetch(conn, view)
 

@@ -201,23 +201,44 @@ def test_an_operator_in_scope_acknowledges_assigns_notes_and_resolves(site):
     assert "指派给 op_a 用户" in history and "已联系物业" in history and "已确认 → 已关闭" in history
 
 
+def _overview_panel(client, org=None):
+    """The overview's open-alerts panel, requested as the browser does (concrete ids)."""
+    store = {"org": str(org)} if org is not None else {}
+    panel = {"type": "aocc-panel-list", "page": "overview", "panel": "alerts"}
+    fresh = {"type": "aocc-panel-fresh", "page": "overview", "panel": "alerts", "kind": "alerts"}
+    key = json.dumps(panel, sort_keys=True, separators=(",", ":"))
+    payload = {
+        "output": find_callback(dependencies(client), "aocc-panel-list")["output"],
+        "outputs": [{"id": panel, "property": "children"}, {"id": fresh, "property": "children"}],
+        "inputs": [{"id": {"type": "aocc-view-interval", "page": "overview"}, "property": "n_intervals", "value": 0}],
+        "state": [
+            {"id": {"type": "aocc-view", "page": "overview"}, "property": "data", "value": store},
+            {"id": "aocc-theme", "property": "data", "value": "light"},
+            {"id": "aocc-viewport", "property": "data", "value": None},
+        ],
+        "changedPropIds": [],
+    }
+    response = client.post("/_dash-update-component", json=payload, headers={"Origin": "http://localhost"})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return json.dumps(response.get_json()["response"][key], ensure_ascii=False)
+
+
 def test_overview_panel_and_ticker_show_firing_alerts_critical_first(site):
     app, _url, tokens = site
-    values = {'{"page":"overview","type":"aocc-interval"}.n_intervals': 0}
+    values = {
+        '{"page":"overview","type":"aocc-view-interval"}.n_intervals': 0,
+        '{"page":"overview","type":"aocc-view"}.data': {},
+    }
     for client in (_client(app, "operator"), _wall(app, tokens)):
-        response = call_callback(client, dependencies(client), "overview-alerts-panel.children", values)
-        assert response.status_code == 200
-        out = response.get_json()["response"]
-        panel = json.dumps(out["overview-alerts-panel"], ensure_ascii=False)
+        panel = _overview_panel(client)
         order = [panel.index(f'"data-alert-id": "{i}"') for i in (1, 6, 2)]
         assert order == sorted(order) and "/alerts?alert=1" in panel
-        ticker = json.dumps(out["overview-alerts-ticker"], ensure_ascii=False)
+        response = call_callback(client, dependencies(client), "overview-alerts-ticker.children", values)
+        assert response.status_code == 200
+        ticker = json.dumps(response.get_json()["response"]["overview-alerts-ticker"], ensure_ascii=False)
         assert "用电量偏高" in ticker and "aocc-ticker__track" in ticker
     county = _client(app, "county")  # county A1: alert 1 fires there
-    values_b = {**values, '{"page":"overview","type":"aocc-org"}.data': 3}
-    out = call_callback(county, dependencies(county), "overview-alerts-panel.children", values_b)
-    assert '"data-alert-id": "1"' in _text(out)
+    assert '"data-alert-id": "1"' in _overview_panel(county, org=3)
     cityadmin = _client(app, "cityadmin")
-    values_empty = {**values, '{"page":"overview","type":"aocc-org"}.data': 4}  # county A2: nothing firing
-    out = call_callback(cityadmin, dependencies(cityadmin), "overview-alerts-panel.children", values_empty)
-    assert "暂无告警" in _text(out)
+    other = _overview_panel(cityadmin, org=4)  # county A2: none of county A1's alerts
+    assert all(f'"data-alert-id": "{i}"' not in other for i in (1, 6))
