@@ -22,6 +22,7 @@ from components.kpi import build_kpi_tiles
 from components.shell import build_status_error, build_status_line
 from components.states import build_empty, build_error
 from data.calendar import calendar_for
+from data.db import read_connection
 from data.scope import OrgNotFound, OutOfScope, Scope
 from presentation.figures.common import make_message_figure
 from presentation.i18n import t
@@ -85,7 +86,7 @@ def render_page(
     try:
         org_id = parse_org(org)
         scope = current_scope()
-        with current_engine().connect() as conn:
+        with read_connection(current_engine()) as conn:
             kpis, chart = fetch(conn, scope, org_id)
         status = build_status_line(as_of_of(kpis), now, lang=lang)
         return build_kpis(kpis, lang), make_figure(chart, lang=lang, theme=theme, font_size=font_size), status

@@ -24,6 +24,7 @@ from dash.exceptions import PreventUpdate
 from components import ids
 from components.grid import column_header
 from data.catalog import METRICS_BY_ID
+from data.db import read_connection
 from data.scope import NotInScope
 from presentation.export import ExportColumn, table_csv_bytes, table_xlsx_bytes
 from presentation.i18n import has, t
@@ -158,7 +159,7 @@ def build_panel_export(
         raise ExportRefused(f"panel {page_key}/{panel_key} does not export")
     query = view_query if isinstance(view_query, Mapping) else {}
     scope = current_scope()
-    with current_engine().connect() as conn:
+    with read_connection(current_engine()) as conn:
         view = resolve_page_view(conn, scope, page, query)
         if panel.key not in {p.key for p in panels_for(page, view)}:
             raise ExportRefused(f"panel {page_key}/{panel_key} is not shown for this view")

@@ -13,6 +13,7 @@ from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, ctx
 
 from components import ids
 from components.shell import build_breadcrumb, build_drill_options, nav_links_state
+from data.db import read_connection
 from data.queries import fetch_breadcrumb, fetch_children
 from data.scope import NotInScope
 from presentation.i18n import t
@@ -46,7 +47,7 @@ def update_org_bar(org):
     try:
         org_id = parse_org(org)
         scope = current_scope()
-        with current_engine().connect() as conn:
+        with read_connection(current_engine()) as conn:
             path = fetch_breadcrumb(conn, scope, org_id)
             children = fetch_children(conn, scope, org_id)
     except (PermissionError, NotInScope):  # nobody signed in, or a unit refused or unknown

@@ -28,6 +28,7 @@ from components.alerts import TICKER
 from components.kpi import build_kpi_tiles, build_overview_groups
 from components.shell import DOMAIN_PAGES, PAGE_PATHS, build_status_error, build_status_line
 from components.states import build_empty, build_error
+from data.db import read_connection
 from data.queries.alerts import PANEL_LIMIT, fetch_firing_alerts
 from data.scope import OrgNotFound, OutOfScope
 from presentation.figures.common import make_message_figure
@@ -66,7 +67,7 @@ def update_view_tiles(n_intervals, query):
     lang = current_language()
     now = local_now()
     try:
-        with current_engine().connect() as conn:
+        with read_connection(current_engine()) as conn:
             view = resolve_page_view(conn, current_scope(), page, query)
             tiles = page_tiles(conn, view, page)
         children = _tiles(page, view, tiles, lang)
@@ -100,7 +101,7 @@ def update_view_ticker(n_intervals, query):
     page = get_page("overview")
     lang = current_language()
     try:
-        with current_engine().connect() as conn:
+        with read_connection(current_engine()) as conn:
             view = resolve_page_view(conn, current_scope(), page, query)
             alerts = fetch_firing_alerts(conn, view.scope, org_id=view.org_id, limit=PANEL_LIMIT)
         return build_ticker(alerts, lang=lang)
@@ -131,7 +132,7 @@ def _render(kind: str, n_intervals, query, theme, viewport):
     lang = current_language()
     font_size = chart_font_size(theme, (viewport or {}).get("width"))
     try:
-        with current_engine().connect() as conn:
+        with read_connection(current_engine()) as conn:
             view = resolve_page_view(conn, current_scope(), page, query)
             panel = page.panel(output["panel"])
             rendered = render_panel(

@@ -58,6 +58,9 @@ class Account:
     must_change_password: bool
     # Set when the request was authenticated by a wall-display device token.
     device_token_id: int | None = None
+    # The scope node's path, read with the account, so a request's scope needs no look-up of
+    # its own (None when the node is gone: the scope then says OrgNotFound).
+    scope_path: str | None = None
 
 
 # --- passwords --------------------------------------------------------------------------------
@@ -132,6 +135,7 @@ def account_of(session: Session, user: User, device_token_id: int | None = None)
         language=user.language or "zh",
         must_change_password=bool(user.must_change_password),
         device_token_id=device_token_id,
+        scope_path=session.scalar(select(OrgNode.path).where(OrgNode.id == user.scope_org_id)),
     )
 
 

@@ -17,6 +17,7 @@ import flask
 
 from components.shell import THEME_COOKIE, build_app_shell, build_page, collect_nav_items
 from components.view_page import build_view_page
+from data.db import read_connection
 from data.frames import frame_records
 from data.queries.view_header import fetch_drill_targets, fetch_view_path
 from data.scope import OrgNotFound, OutOfScope
@@ -103,7 +104,7 @@ def view_layout(page_key: str, query: dict):
     if not flask.has_request_context() or collecting_callback_ids():
         return build_view_page(page, panels=page.panels, heading=heading, **frame)
     try:
-        with current_engine().connect() as conn:
+        with read_connection(current_engine()) as conn:
             view = resolve_page_view(conn, current_scope(), page, query)
             path = fetch_view_path(conn, view)
             targets, total = fetch_drill_targets(conn, view, leaf=page.leaf)

@@ -34,6 +34,7 @@ class UserInfo:
     user_id: int | None = None
     language: str | None = None
     is_device: bool = False
+    scope_path: str | None = None  # read with the account; None: look it up
 
     @property
     def is_authenticated(self) -> bool:
@@ -71,6 +72,7 @@ def user_info_for(account) -> UserInfo:
         user_id=account.id,
         language=account.language,
         is_device=account.device_token_id is not None,
+        scope_path=getattr(account, "scope_path", None),
     )
 
 
@@ -134,9 +136,13 @@ def current_scope() -> Scope:
             "no signed-in user: current_scope() needs a request with a login, "
             "or security.context.acting_as(...) outside a request"
         )
-    engine = get_engine(current_config().database_url) if flask.has_app_context() else _engine_outside_request()
-    with engine.connect() as conn:
-        scope = scope_for_org(conn, user.scope_org_id, can_view_personal_data="view_personal_data" in user.permissions)
+    personal = "view_personal_data" in user.permissions
+    if user.scope_path is not None:  # read with the account on this request
+        scope = Scope(org_id=user.scope_org_id, org_path=user.scope_path, can_view_personal_data=personal)
+    else:
+        engine = get_engine(current_config().database_url) if flask.has_app_context() else _engine_outside_request()
+        with engine.connect() as conn:
+            scope = scope_for_org(conn, user.scope_org_id, can_view_personal_data=personal)
     if flask.has_request_context():
         flask.g.aocc_scope = scope
     return scope

@@ -236,6 +236,9 @@ ENERGY_PAGE = PageSpec(
             columns=BUILDING_GRID,
             width=2,
             drills="building",
+            # A county's or an agency's buildings: a province holds thousands, which the ranking
+            # and the peer matrix compare by unit instead.
+            org_levels=("county", "agency"),
         ),
         ANOMALIES_PANEL,
     ),

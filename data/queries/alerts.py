@@ -12,6 +12,7 @@ then the newest (fired, else opened) first.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable
 
@@ -154,6 +155,7 @@ def _named(conn: Connection, rows) -> list[list]:
     return named
 
 
+@functools.lru_cache(maxsize=1)
 def _alert_select():
     """Every alert with the names the page shows (``ALERT_COLUMNS``), before scope and filters;
     the entity's names are placeholders that ``_named`` fills for the rows chosen."""

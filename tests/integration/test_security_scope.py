@@ -48,7 +48,55 @@ def _key(page: str, kind: str) -> str:
     return json.dumps({"page": page, "type": kind}, separators=(",", ":"))
 
 
+DECLARED = ("overview", "energy", "vehicles")  # pages drawn from views/: tiles and panels of their own
+
+
+def _post(client, deps, output_part: str, outputs: list[dict], inputs: list[dict], state: list[dict]) -> dict:
+    spec = [d for d in deps if output_part in d["output"]]
+    assert len(spec) == 1, output_part
+    payload = {"output": spec[0]["output"], "outputs": outputs, "inputs": inputs, "state": state, "changedPropIds": []}
+    response = client.post("/_dash-update-component", json=payload, headers={"Origin": "http://localhost"})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return response.get_json()["response"]
+
+
+def declared_outputs(client, page: str, org) -> dict:
+    """A declared page's tiles and trend chart, requested as the browser does, under the keys the
+    older pages use (``aocc-kpi-row``, ``aocc-chart``)."""
+    deps = dependencies(client)
+    store = {"type": "aocc-view", "page": page}
+    query = {} if org is None else {"org": str(org)}
+    interval = [{"id": {"type": "aocc-view-interval", "page": page}, "property": "n_intervals", "value": 0}]
+    tiles_id, status_id = {"type": "aocc-view-tiles", "page": page}, {"type": "aocc-view-status", "page": page}
+    tiles = _post(
+        client,
+        deps,
+        '"type":"aocc-view-tiles"',
+        [{"id": tiles_id, "property": "children"}, {"id": status_id, "property": "children"}],
+        interval,
+        [{"id": store, "property": "data", "value": query}],
+    )
+    graph = {"type": "aocc-panel-graph", "page": page, "panel": "trend"}
+    fresh = {"type": "aocc-panel-fresh", "page": page, "panel": "trend", "kind": "graph"}
+    chart = _post(
+        client,
+        deps,
+        '"type":"aocc-panel-graph"',
+        [{"id": graph, "property": "figure"}, {"id": fresh, "property": "children"}],
+        interval,
+        [
+            {"id": store, "property": "data", "value": query},
+            {"id": "aocc-theme", "property": "data", "value": "light"},
+            {"id": "aocc-viewport", "property": "data", "value": None},
+        ],
+    )
+    key = lambda component: json.dumps(component, sort_keys=True, separators=(",", ":"))  # noqa: E731
+    return {_key(page, "aocc-kpi-row"): tiles[key(tiles_id)], _key(page, "aocc-chart"): chart[key(graph)]}
+
+
 def page_outputs(client, page: str, org) -> dict:
+    if page in DECLARED:
+        return declared_outputs(client, page, org)
     deps = dependencies(client)
     values = {
         _key(page, "aocc-interval") + ".n_intervals": 0,
