@@ -238,7 +238,21 @@ TRIP_LOG_COLUMNS = (
 )
 
 
-def _grid(key: str, fetch, columns, *, show_at=("org",), width: int = 2, drills: str | None = "vehicle") -> PanelSpec:
+#: The org levels whose vehicles are listed one by one. A province holds 5,000 vehicles and a
+#: city hundreds: there the charts compare units, and the lists open one county down.
+LIST_LEVELS = ("county", "agency")
+
+
+def _grid(
+    key: str,
+    fetch,
+    columns,
+    *,
+    show_at=("org",),
+    width: int = 2,
+    drills: str | None = "vehicle",
+    org_levels: tuple[str, ...] | None = LIST_LEVELS,
+) -> PanelSpec:
     return PanelSpec(
         key=key,
         title_key=f"vehicle_page.{key}.title",
@@ -247,6 +261,7 @@ def _grid(key: str, fetch, columns, *, show_at=("org",), width: int = 2, drills:
         fetch=_localized(fetch),
         columns=columns,
         show_at=show_at,
+        org_levels=org_levels,
         width=width,
         drills=drills,
     )

@@ -11,6 +11,7 @@ from presentation.i18n import t
 from presentation.theme import palette
 
 from .common import axis, base_layout, make_empty_figure, value_scale
+from .compare import month_ticks, unvalidated_figure
 
 # Tier -> (column of the frame, catalog key, palette colour): the limit in the "bad" colour.
 TIER_LINES = (
@@ -68,7 +69,8 @@ def make_energy_projection_figure(
     traces = []
     if done:
         traces.append(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=[months[i] for i in done],
                 y=[cumulative[i] for i in done],
                 name=actual_name,
@@ -82,7 +84,8 @@ def make_energy_projection_figure(
         # From the last month that is over, so that the dashed part continues the solid one.
         dashed = ([done[-1]] if done else []) + to_come
         traces.append(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=[months[i] for i in dashed],
                 y=[cumulative[i] for i in dashed],
                 name=projected_name,
@@ -96,7 +99,8 @@ def make_energy_projection_figure(
         label = t(key, lang)
         level = value / scale
         traces.append(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=[months[0], months[-1]],
                 y=[level, level],
                 name=label,
@@ -110,8 +114,8 @@ def make_energy_projection_figure(
         )
     layout = base_layout(theme, lang, font_size=font_size)
     layout.update(
-        xaxis=axis(theme, lang, type="date", tickformat=t("fmt.month_axis", lang), dtick="M1", showgrid=False),
+        xaxis=axis(theme, lang, type="date", showgrid=False, **month_ticks(months, lang)),
         yaxis=axis(theme, lang, title={"text": axis_unit}, rangemode="tozero"),
         hovermode="x unified",
     )
-    return go.Figure(data=traces, layout=layout)
+    return unvalidated_figure(traces, layout)
