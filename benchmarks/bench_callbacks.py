@@ -184,27 +184,31 @@ def bench_database(database: str, *, repeat: int, raw_repeat: int, url: str | No
 
 # --- declared pages: every callback of a view, at every drill level ---------------------------------
 
-PEER_PANEL = '"panel":"peers"'
+PEER_PANEL = " peers]"  # the request name ends with its binding: "[<page> peers]"
 
 
 def declared_views(conn) -> list[tuple[str, str, str]]:
-    """``(label, path, search)`` of the declared pages' views the benchmark opens: each page at
-    the province, at its first city, at an agency with buildings or vehicles, and at one building
-    and one vehicle (the drill-down a leader clicks through)."""
+    """``(label, path, search)`` of the declared pages' views the benchmark opens: the overview,
+    and each domain page at the province, its first city and county, an agency with buildings or
+    vehicles, and one building and one vehicle (the drill-down a leader clicks through)."""
     import sqlalchemy as sa
 
     city = conn.execute(sa.text("SELECT id FROM org_node WHERE level = 'city' ORDER BY id LIMIT 1")).scalar()
+    county = conn.execute(sa.text("SELECT id FROM org_node WHERE level = 'county' ORDER BY id LIMIT 1")).scalar()
     building, building_org = conn.execute(sa.text("SELECT id, org_id FROM building ORDER BY id LIMIT 1")).one()
     vehicle, vehicle_org = conn.execute(
         sa.text("SELECT id, org_id FROM vehicle WHERE retired_on IS NULL ORDER BY id LIMIT 1")
     ).one()
     return [
+        ("overview province", "/", ""),
         ("energy province", "/energy", ""),
         ("energy city", "/energy", f"?org={city}"),
+        ("energy county", "/energy", f"?org={county}"),
         ("energy agency", "/energy", f"?org={building_org}"),
         ("energy building", "/energy", f"?building={building}"),
         ("vehicles province", "/vehicles", ""),
         ("vehicles city", "/vehicles", f"?org={city}"),
+        ("vehicles county", "/vehicles", f"?org={county}"),
         ("vehicles agency", "/vehicles", f"?org={vehicle_org}"),
         ("vehicles vehicle", "/vehicles", f"?vehicle={vehicle}"),
     ]
@@ -226,7 +230,9 @@ def bench_declared_views(client, engine, database: str, *, repeat: int, command:
         requests = page_requests(client, path, search)
         timings = time_requests(client, requests, repeat=repeat)
         for timing in sorted(timings, key=lambda t: -t.p50):
-            log(f"  {database:<10} {label:<18} p50 {timing.p50:6.2f} ms  p95 {timing.p95:6.2f} ms  {_short(timing.name)}")
+            log(
+                f"  {database:<10} {label:<18} p50 {timing.p50:6.2f} ms  p95 {timing.p95:6.2f} ms  {_short(timing.name)}"
+            )
         worst = max(timings, key=lambda t: t.p50)
         worst_p95 = max(t.p95 for t in timings)
         note = (
@@ -252,7 +258,7 @@ def bench_declared_views(client, engine, database: str, *, repeat: int, command:
                 **common,
             )
         )
-        peers = [t for t in timings if PEER_PANEL in t.name]
+        peers = [t for t in timings if t.name.endswith(PEER_PANEL)]
         if label.endswith("province") and peers:
             peer = peers[0]
             results.append(
