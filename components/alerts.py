@@ -115,11 +115,16 @@ def _signed_pct(value) -> str:
 
 
 def drill_href(row: dict) -> str:
-    """The entity's drill-down view: its domain page for the alert's org; a data source's alert
-    goes to the data center."""
+    """The entity's drill-down view: its domain page for the building or vehicle, or else for the
+    alert's unit; a data source's alert goes to the data center."""
     if row.get("entity_kind") == "source":
         return "/data"
     page = DOMAIN_PAGES.get(row.get("domain"), "overview")
+    kind = row.get("entity_kind")
+    # A building's or a vehicle's alert opens that building or vehicle on its page (both pages
+    # drill that far); anything else opens its unit.
+    if (kind, page) in (("building", "energy"), ("vehicle", "vehicles")) and row.get("entity_id") is not None:
+        return f"{PAGE_PATHS[page]}?{kind}={int(row['entity_id'])}"
     return f"{PAGE_PATHS[page]}?org={int(row['org_id'])}"
 
 

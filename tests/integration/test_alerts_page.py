@@ -131,7 +131,7 @@ def test_detail_shows_values_history_link_and_actions_only_to_operators(site):
     for viewer in (_client(app, "viewer"), _wall(app, tokens)):
         out = _detail(viewer, 1)
         text = json.dumps(out["alerts-detail"], ensure_ascii=False)
-        assert "用电量偏高" in text and "/energy?org=7" in text and "1,720 kWh" in text and "规则版本 v2" in text
+        assert "用电量偏高" in text and "/energy?building=1" in text and "1,720 kWh" in text and "规则版本 v2" in text
         assert out["alerts-actions"]["hidden"] is True and out["alerts-buttons"]["children"] == []
     operator = _detail(_client(app, "op_a"), 1)
     assert operator["alerts-actions"]["hidden"] is False
