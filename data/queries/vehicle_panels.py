@@ -160,11 +160,11 @@ def working_days_after(conn: Connection, last: list[dt.date | None], through: dt
     first = min(min(known), through)
     numbers = np.arange(np.datetime64(first, "D"), np.datetime64(through, "D") + 1).astype(np.int64)
     cumulative = np.cumsum(workday_flags(conn, numbers).astype(np.int64))  # working days in [first, day]
-    base = numbers[0]
-    for i, day in enumerate(last):
-        if day is not None:
-            index = (np.datetime64(day, "D").astype(np.int64)) - base
-            out[i] = cumulative[-1] - (cumulative[index] if 0 <= index < len(cumulative) else 0)
+    present = np.array([d is not None for d in last], dtype=bool)
+    index = np.array([d for d in last if d is not None], dtype="datetime64[D]").astype(np.int64) - numbers[0]
+    inside = (index >= 0) & (index < len(cumulative))
+    before = np.where(inside, cumulative[np.clip(index, 0, len(cumulative) - 1)], 0)
+    out[present] = cumulative[-1] - before
     return out
 
 
@@ -247,13 +247,23 @@ def fetch_vehicle_list(conn: Connection, view: ViewContext) -> pd.DataFrame:
     """
     day = reference_day(view)
     stmt = subtree_vehicles(
-        view, *IDENTITY_SELECT, Vehicle.model, Vehicle.status, Vehicle.acquired_on, _last_trip_day(day).label("last")
+        view,
+        *IDENTITY_SELECT,
+        Vehicle.model,
+        Vehicle.status,
+        Vehicle.acquired_on,
+        _last_trip_day(day).label("last"),
+        func.count().over().label("total"),  # the vehicles before the cap, in the same statement
     ).order_by(OrgNode.path, Vehicle.plate)
-    total = conn.execute(subtree_vehicles(view, func.count())).scalar_one()
-    frame = _frame(conn.execute(stmt.limit(VEHICLE_LIST_LIMIT)))
-    if frame.empty:
+    result = conn.execute(stmt.limit(VEHICLE_LIST_LIMIT))
+    names = list(result.keys())
+    rows = result.fetchall()
+    if not rows:
         return pd.DataFrame(columns=VEHICLE_LIST_COLUMNS)
-    ids = [int(v) for v in frame["vehicle_id"]]
+    at = {name: i for i, name in enumerate(names)}
+    columns = list(zip(*rows))
+    ids = [int(v) for v in columns[at["vehicle_id"]]]
+    data = {name: list(columns[at[name]]) for name in (*_IDENTITY[1:], "model", "status")}
     if view.period is not None:
         period = view.period
         sums = flow_sums(conn, _LIST_FLOWS, ids, {"p": (period.start, period.end)}, entity_kind="vehicle")
@@ -261,18 +271,24 @@ def fetch_vehicle_list(conn: Connection, view: ViewContext) -> pd.DataFrame:
         for metric, column in zip(
             _LIST_FLOWS, ("km", "trips", "used_days", "energy_cost_yuan", "maintenance_cost_yuan")
         ):
-            frame[column] = [sums.get(("p", v, metric), 0.0) for v in ids]
-        frame["utilization"] = frame["used_days"] / workdays if workdays else np.nan
-        cost = frame["energy_cost_yuan"] + frame["maintenance_cost_yuan"]
-        frame["cost_per_100km"] = (cost / frame["km"].where(frame["km"] > 0) * 100.0).astype(float)
+            data[column] = np.array([sums.get(("p", v, metric), 0.0) for v in ids], dtype=float)
+        data["utilization"] = data["used_days"] / workdays if workdays else np.full(len(ids), np.nan)
+        km = data["km"]
+        cost = data["energy_cost_yuan"] + data["maintenance_cost_yuan"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            data["cost_per_100km"] = np.where(km > 0, cost / np.where(km > 0, km, 1.0) * 100.0, np.nan)
     else:
         for column in ("km", "trips", "used_days", "utilization", "energy_cost_yuan", "maintenance_cost_yuan"):
-            frame[column] = np.nan
-        frame["cost_per_100km"] = np.nan
-    frame["last_trip_on"] = [_as_date(v) for v in frame["last"]]
-    frame["idle_workdays"] = working_days_after(conn, _idle_since(frame), day)
-    frame["total"] = int(total)
-    return with_drill(frame)[VEHICLE_LIST_COLUMNS]
+            data[column] = np.full(len(ids), np.nan)
+        data["cost_per_100km"] = np.full(len(ids), np.nan)
+    last = [_as_date(v) for v in columns[at["last"]]]
+    acquired = [_as_date(v) for v in columns[at["acquired_on"]]]
+    data["last_trip_on"] = last
+    since = [t or (a - dt.timedelta(days=1) if a else None) for t, a in zip(last, acquired)]
+    data["idle_workdays"] = working_days_after(conn, since, day)
+    data["total"] = np.full(len(ids), int(columns[at["total"]][0]), dtype=np.int64)
+    data["_drill"] = [f"vehicle:{v}" for v in ids]
+    return pd.DataFrame(data, columns=VEHICLE_LIST_COLUMNS)
 
 
 def _day_numbers(start: dt.date, end: dt.date) -> np.ndarray:

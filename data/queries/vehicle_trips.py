@@ -76,37 +76,44 @@ def _calendar_days(conn: Connection, start: dt.date, end: dt.date) -> dict[dt.da
     return out
 
 
-def _with_local_times(conn: Connection, trips: pd.DataFrame) -> pd.DataFrame:
-    """Local start/end, local day and the reason flags of each trip (``start_ts``/``end_ts``
-    aware UTC, ``request_id``), converted as arrays (a row at a time costs a zone lookup each)."""
+def _local_times(conn: Connection, start_ts, end_ts, no_request: np.ndarray):
+    """Local start/end (``datetime64[s]``), local day (``datetime64[D]``) and the reason flags
+    (space-separated codes, ``""`` for none) of trips given as sequences of aware UTC stamps,
+    converted as arrays (a row at a time costs a zone lookup each)."""
     calendar = configured_calendar()
-    trips = trips.copy()
 
-    def wall(column: str) -> np.ndarray:
-        utc = pd.to_datetime(trips[column], utc=True).dt.tz_localize(None).to_numpy()
+    def wall(values) -> np.ndarray:
+        utc = pd.to_datetime(pd.Series(values), utc=True).dt.tz_localize(None).to_numpy()
         return calendar.local_wall(utc)
 
-    start, end = wall("start_ts"), wall("end_ts")
+    start, end = wall(start_ts), wall(end_ts)
     day = start.astype("datetime64[D]")
-    hour = ((start - day) // np.timedelta64(1, "h")).astype(np.int64)
-    trips["start_local"] = start.astype("datetime64[s]").astype(object)
-    trips["end_local"] = end.astype("datetime64[s]").astype(object)
-    trips["day"] = day.astype(object)
-    days = _calendar_days(conn, min(trips["day"]), max(trips["day"])) if len(trips) else {}
-    no_request = trips["request_id"].isna().to_numpy()
-    flags = []
-    for d, h, unrequested in zip(trips["day"], hour.tolist(), no_request.tolist()):
-        workday, holiday = days[d]
-        codes = []
-        if workday and not WORK_FROM_HOUR <= h < WORK_TO_HOUR:
-            codes.append("after_hours")
-        if not workday:
-            codes.append("holiday" if holiday else "weekend")
-        if unrequested:
-            codes.append("no_request")
-        flags.append(" ".join(codes))
-    trips["flags"] = flags
-    return trips
+    hour = (start - day) // np.timedelta64(1, "h")
+    if not len(day):
+        return start.astype("datetime64[s]"), end.astype("datetime64[s]"), day, np.array([], dtype=object)
+    first, last = day.min(), day.max()
+    days = _calendar_days(conn, first.item(), last.item())
+    workday = np.array([w for w, _ in days.values()], dtype=bool)  # days in order from ``first``
+    holiday = np.array([h for _, h in days.values()], dtype=bool)
+    index = (day - first).astype(np.int64)
+    on_workday, on_holiday = workday[index], holiday[index]
+    after_hours = on_workday & ((hour < WORK_FROM_HOUR) | (hour >= WORK_TO_HOUR))
+    # one code per combination: after hours (1), weekend (2) / holiday (4), no request (8)
+    combo = (
+        after_hours.astype(np.int64)
+        + np.where(on_workday, 0, np.where(on_holiday, 4, 2))
+        + np.asarray(no_request, dtype=bool).astype(np.int64) * 8
+    )
+    names = [
+        " ".join(
+            code
+            for code, bit in (("after_hours", 1), ("weekend", 2), ("holiday", 4), ("no_request", 8))
+            if n & bit
+        )
+        for n in range(16)
+    ]
+    flags = np.array(names, dtype=object)[combo]
+    return start.astype("datetime64[s]"), end.astype("datetime64[s]"), day, flags
 
 
 _TRIP_SELECT = (
@@ -174,23 +181,38 @@ def fetch_trips_flagged(conn: Connection, view: ViewContext) -> pd.DataFrame:
     rest = days[len(chosen) :]
     calendar = configured_calendar()
     first, last = min(d for _, d in chosen), max(d for _, d in chosen)
-    frame = _frame(
-        conn.execute(
-            subtree_vehicles(view, *IDENTITY_SELECT[1:], *_TRIP_SELECT)
-            .join(Trip, Trip.vehicle_id == Vehicle.id)
-            .where(
-                Trip.vehicle_id.in_(sorted({v for v, _ in chosen})),
-                Trip.start_ts >= calendar.day_start_utc(first),
-                Trip.start_ts < calendar.day_start_utc(last + dt.timedelta(days=1)),
-            )
+    result = conn.execute(
+        subtree_vehicles(view, *IDENTITY_SELECT[1:], *_TRIP_SELECT)
+        .join(Trip, Trip.vehicle_id == Vehicle.id)
+        .where(
+            Trip.vehicle_id.in_(sorted({v for v, _ in chosen})),
+            Trip.start_ts >= calendar.day_start_utc(first),
+            Trip.start_ts < calendar.day_start_utc(last + dt.timedelta(days=1)),
         )
     )
-    if frame.empty:
+    names = list(result.keys())
+    rows = result.fetchall()
+    if not rows:
         return pd.DataFrame(columns=FLAGGED_TRIP_COLUMNS)
-    frame = _with_local_times(conn, frame)
-    wanted = set(chosen)
-    keep = [(int(v), d) in wanted and bool(f) for v, d, f in zip(frame["vehicle_id"], frame["day"], frame["flags"])]
-    frame = frame[keep].sort_values(["start_local", "vehicle_id"], ascending=[False, True]).reset_index(drop=True)
+    at = {name: i for i, name in enumerate(names)}
+    columns = list(zip(*rows))
+    vehicle_ids = np.asarray(columns[at["vehicle_id"]], dtype=np.int64)
+    no_request = np.array([r is None for r in columns[at["request_id"]]], dtype=bool)
+    start, end, day, flags = _local_times(conn, columns[at["start_ts"]], columns[at["end_ts"]], no_request)
+    # only the trips of the chosen vehicle-days with a reason, newest first (vehicle id on a tie)
+    day_number = day.astype(np.int64)
+    base = int(np.datetime64(first, "D").astype(np.int64))
+    span = int(np.datetime64(last, "D").astype(np.int64)) - base + 1
+    chosen_keys = np.array([v * span + (np.datetime64(d, "D").astype(np.int64) - base) for v, d in chosen], dtype=np.int64)
+    inside = (day_number >= base) & (day_number < base + span)
+    keep = inside & np.isin(vehicle_ids * span + (day_number - base), chosen_keys) & (flags != "")
+    kept = np.flatnonzero(keep)
+    order = kept[np.lexsort((vehicle_ids[kept], -start[kept].astype(np.int64)))]
+    frame = pd.DataFrame([rows[i] for i in order], columns=names)
+    frame["start_local"] = start[order].astype(object)
+    frame["end_local"] = end[order].astype(object)
+    frame["day"] = day[order].astype(object)
+    frame["flags"] = list(flags[order])
     counted = len(frame)
     rest_bound = sum(min(n_trips, n_off + n_unrequested) for *_, n_off, n_unrequested, n_trips in rest)
     frame = mask_frame(frame.head(FLAGGED_TRIPS_LIMIT).copy(), view.scope)
@@ -226,7 +248,12 @@ def fetch_trip_log(conn: Connection, view: ViewContext) -> pd.DataFrame:
     )
     path = view.node["path"]
     in_scope = (OrgNode.path >= path, OrgNode.path < path + "~")
-    base = select(*_TRIP_SELECT, TripRequest.code.label("request_code"), TripRequest.approved_at)
+    base = select(
+        *_TRIP_SELECT,
+        TripRequest.code.label("request_code"),
+        TripRequest.approved_at,
+        func.count().over().label("total"),  # the trips before the cap, in the same statement
+    )
     stmt = (
         base.join(Vehicle, Vehicle.id == Trip.vehicle_id)
         .join(OrgNode, OrgNode.id == Vehicle.org_id)
@@ -235,23 +262,26 @@ def fetch_trip_log(conn: Connection, view: ViewContext) -> pd.DataFrame:
         .order_by(Trip.start_ts.desc())
         .limit(TRIP_LOG_LIMIT)
     )
-    frame = _frame(conn.execute(stmt))
-    if frame.empty:
+    result = conn.execute(stmt)
+    names = list(result.keys())
+    rows = result.fetchall()
+    if not rows:
         return pd.DataFrame(columns=TRIP_LOG_COLUMNS)
-    total = conn.execute(
-        select(func.count())
-        .select_from(Trip)
-        .join(Vehicle, Vehicle.id == Trip.vehicle_id)
-        .join(OrgNode, OrgNode.id == Vehicle.org_id)
-        .where(*where, *in_scope)
-    ).scalar_one()
-    frame = _with_local_times(conn, frame)
+    at = {name: i for i, name in enumerate(names)}
+    columns = list(zip(*rows))
+    no_request = np.array([r is None for r in columns[at["request_id"]]], dtype=bool)
+    start, end, day, flags = _local_times(conn, columns[at["start_ts"]], columns[at["end_ts"]], no_request)
+    frame = pd.DataFrame(rows, columns=names)
+    frame["start_local"] = start.astype(object)
+    frame["end_local"] = end.astype(object)
+    frame["day"] = day.astype(object)
+    frame["flags"] = list(flags)
     frame["request_status"] = [
-        "none" if pd.isna(code) else ("pending" if pd.isna(approved) else "approved")
-        for code, approved in zip(frame["request_code"], frame["approved_at"])
+        "none" if code is None else ("pending" if approved is None else "approved")
+        for code, approved in zip(columns[at["request_code"]], columns[at["approved_at"]])
     ]
     frame = mask_frame(frame, view.scope)
-    frame["total"] = int(total)
+    frame["total"] = int(columns[at["total"]][0])
     return frame[TRIP_LOG_COLUMNS]
 
 
