@@ -118,7 +118,9 @@ def view_layout(page_key: str, query: dict):
         return build_view_page(page, panels=(), heading=heading, message="error", **frame)
     request = page_request(page, query)
     header = view_header(page, view, request, path, targets, total, lang=lang)
-    return build_view_page(page, panels=panels_for(page, view), **header, **frame)
+    # A wall screen (the dark theme) shows the page's wall panels on one screen; desks get them all.
+    panels = panels_for(page, view, wall=theme == "dark")
+    return build_view_page(page, panels=panels, **header, **frame)
 
 
 def view_href(page: PageSpec, request) -> str:

@@ -146,6 +146,7 @@ ENERGY_PAGE = PageSpec(
     panels=(
         PanelSpec(
             key="trend",
+            wall=True,
             title_key="energy_page.trend.title",
             hint_key="energy_page.trend.hint",
             kind="graph",
@@ -158,6 +159,7 @@ ENERGY_PAGE = PageSpec(
         LOAD_PROFILE_PANEL,
         PanelSpec(
             key="ranking",
+            wall=True,
             title_key="energy_page.ranking.title",
             hint_key="energy_page.ranking.hint",
             kind="graph",
@@ -203,6 +205,7 @@ ENERGY_PAGE = PageSpec(
         ),
         PanelSpec(
             key="heatmap",
+            wall=True,
             title_key="energy_page.heatmap.title",
             hint_key="energy_page.heatmap.hint",
             kind="graph",

@@ -53,6 +53,7 @@ LOAD_PROFILE_PANEL = PanelSpec(
     build=make_load_profile_figure,
     show_at=("building",),
     width=2,
+    wall=True,
 )
 
 ANOMALIES_PANEL = PanelSpec(

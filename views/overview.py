@@ -46,6 +46,7 @@ OVERVIEW_PAGE = PageSpec(
     panels=(
         PanelSpec(
             key="trend",
+            wall=True,
             title_key="chart.energy_trend",
             kind="graph",
             fetch=fetch_electricity_trend,

@@ -43,6 +43,7 @@ def open_alerts_panel(*, show_at: tuple[str, ...] = ("org",), width: int = 1) ->
         show_at=show_at,
         width=width,
         export=False,
+        wall=True,
     )
 
 

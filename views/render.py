@@ -46,9 +46,10 @@ def resolve_page_view(conn: Connection, scope: Scope, page: PageSpec, query: Map
     return view if view.metric else view.with_metric(page.default_metric())
 
 
-def panels_for(page: PageSpec, view: ViewContext) -> tuple[PanelSpec, ...]:
-    """The panels ``page`` shows for ``view``'s entity (an org node at its level, a building, a vehicle)."""
-    return page.panels_at(view.entity_kind, view.node.get("level"))
+def panels_for(page: PageSpec, view: ViewContext, *, wall: bool = False) -> tuple[PanelSpec, ...]:
+    """The panels ``page`` shows for ``view``'s entity (an org node at its level, a building, a
+    vehicle); on a wall screen, only its wall panels."""
+    return page.panels_at(view.entity_kind, view.node.get("level"), wall=wall)
 
 
 def panel_frame(conn: Connection, view: ViewContext, panel: PanelSpec) -> pd.DataFrame:
@@ -185,9 +186,11 @@ def render_page(
     lang: str = "zh",
     theme: str = "light",
     font_size=None,
+    wall: bool = False,
 ) -> RenderedPage:
     """A whole declared page for ``query`` (the URL's values: org, period, indicator …): its tiles
-    and every panel it shows there, read and drawn — what the wall and the snapshot render.
+    and every panel it shows there (its wall panels only, with ``wall``), read and drawn — what
+    the wall and the snapshot render.
 
     Raises:
         KeyError: no page ``page_key`` is declared.

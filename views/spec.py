@@ -85,6 +85,8 @@ class PanelSpec:
         hint_key: a line under the title saying what the panel answers (message key).
         drills: the kind of entity a click opens (None: not clickable).
         export: a grid panel offers CSV and XLSX export.
+        wall: the panel is on the page's wall-screen version (dark theme), which shows the tiles
+            and its wall panels on one screen that never scrolls; lists and detail stay on desks.
     """
 
     key: str
@@ -100,6 +102,7 @@ class PanelSpec:
     hint_key: str | None = None
     drills: str | None = None
     export: bool = True
+    wall: bool = False
 
     def __post_init__(self):
         if self.kind not in PANEL_KINDS:
@@ -160,8 +163,8 @@ class PageSpec:
                 return panel
         raise KeyError(f"page {self.key} has no panel {key!r}")
 
-    def panels_at(self, entity_kind: str, org_level: str | None = None) -> tuple[PanelSpec, ...]:
-        return tuple(p for p in self.panels if p.shows_at(entity_kind, org_level))
+    def panels_at(self, entity_kind: str, org_level: str | None = None, *, wall: bool = False) -> tuple[PanelSpec, ...]:
+        return tuple(p for p in self.panels if p.shows_at(entity_kind, org_level) and (p.wall or not wall))
 
     def default_metric(self) -> str | None:
         return self.indicators[0] if self.indicators else None

@@ -278,6 +278,7 @@ VEHICLES_PAGE = PageSpec(
     panels=(
         PanelSpec(
             key="trend",
+            wall=True,
             title_key="vehicle_page.trend.title",
             hint_key="vehicle_page.trend.hint",
             kind="graph",
@@ -288,6 +289,7 @@ VEHICLES_PAGE = PageSpec(
         ),
         PanelSpec(
             key="ranking",
+            wall=True,
             title_key="vehicle_page.ranking.title",
             hint_key="vehicle_page.ranking.hint",
             kind="graph",
@@ -310,6 +312,7 @@ VEHICLES_PAGE = PageSpec(
         ),
         PanelSpec(
             key="fleet_class",
+            wall=True,
             title_key="vehicle_page.fleet_class.title",
             hint_key="vehicle_page.fleet_class.hint",
             kind="graph",
@@ -324,6 +327,7 @@ VEHICLES_PAGE = PageSpec(
         _grid("idle", fetch_idle_vehicles, IDLE_COLUMNS, width=1),
         PanelSpec(
             key="daily",
+            wall=True,
             title_key="vehicle_page.daily.title",
             hint_key="vehicle_page.daily.hint",
             kind="graph",

@@ -170,6 +170,7 @@ def test_out_of_scope_org_is_refused(dash_duo, login_as, pages_url, app_factory)
     app = _make_app(app_factory, pages_url)
     login_as(app, "leader", path="/energy?org=999999")
     wait = WebDriverWait(dash_duo.driver, 15)
-    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".aocc-kpis .aocc-state--error"))
-    assert "无权查看" in dash_duo.find_element(".aocc-kpis").text
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".aocc-page--energy .aocc-state--error"))
+    assert "无权查看" in dash_duo.find_element(".aocc-page--energy").text
+    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, ".aocc-page--energy .aocc-kpi__number")
     assert dash_duo.get_logs() == []

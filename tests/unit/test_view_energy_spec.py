@@ -70,7 +70,8 @@ def test_panels_by_level():
     province = [p.key for p in ENERGY_PAGE.panels_at("org", "province")]
     building = [p.key for p in ENERGY_PAGE.panels_at("building")]
     assert "building_ranking" in agency and "ranking" not in agency and "peers" not in agency
-    assert {"ranking", "peers", "buildings"} <= set(province) and "building_ranking" not in province
+    assert {"ranking", "peers"} <= set(province) and "building_ranking" not in province
+    assert "buildings" not in province and "buildings" in agency  # a province holds thousands
     assert building == [
         "trend",
         "load_profile",
@@ -90,3 +91,10 @@ def test_options_follow_the_selected_indicator():
     assert trend == {"metric_id": "energy.co2_t", "unit": "tCO₂"}
     ranking = ENERGY_PAGE.panel("building_ranking").options(view(entity_kind="building", entity_id=10))
     assert ranking["highlight"] == "building:10" and ranking["unit"] == "kWh"
+
+
+def test_the_wall_version_fits_one_screen():
+    """A wall screen shows the tiles and at most four panels (two rows of two), no list."""
+    for entity_kind, level in (("org", "province"), ("org", "agency"), ("building", None)):
+        wall = ENERGY_PAGE.panels_at(entity_kind, level, wall=True)
+        assert 1 <= len(wall) <= 4 and all(panel.kind != "grid" for panel in wall), (entity_kind, [p.key for p in wall])
