@@ -73,17 +73,23 @@ def fetch_building_load_profile(conn: Connection, view: ViewContext) -> pd.DataF
         reading), ``expected_kwh``, ``lower_kwh``, ``upper_kwh`` (the prediction band; NaN where
         the hour has no temperature), one row per hour of the window. ``attrs`` says which days:
         ``first_day``, ``last_day`` and ``clipped`` (True when the period was longer and only its
-        last days are shown). Empty for an org view, without data, or without a stored model.
+        last days are shown) and ``has_model`` (False: the building has no fitted baseline yet, and
+        the expected columns are NaN: its hours are still shown). Empty for an org view or
+        without data.
     """
     window = profile_window(view)
     if view.entity_kind != "building" or window is None:
         return _empty_profile()
     _check_scope(view)
     model = load_models(conn, [view.entity_id]).get(view.entity_id)
-    if model is None:
-        return _empty_profile()
     history = fetch_building_history(conn, view.entity_id, *window)
-    predicted = model.predict(history)
+    if history.empty or history["kwh"].isna().all():
+        return _empty_profile()
+    if model is None:  # the hourly series stands on its own until the nightly fit has a model
+        nan = np.full(len(history), np.nan)
+        predicted = pd.DataFrame({"expected_kwh": nan, "lower_kwh": nan, "upper_kwh": nan}, index=history.index)
+    else:
+        predicted = model.predict(history)
     frame = pd.DataFrame(
         {
             "ts": history["ts"],
@@ -93,7 +99,9 @@ def fetch_building_load_profile(conn: Connection, view: ViewContext) -> pd.DataF
             "upper_kwh": predicted["upper_kwh"],
         }
     )
-    frame.attrs.update(first_day=window[0], last_day=window[1], clipped=window[0] > view.period.start)
+    frame.attrs.update(
+        first_day=window[0], last_day=window[1], clipped=window[0] > view.period.start, has_model=model is not None
+    )
     return frame
 
 

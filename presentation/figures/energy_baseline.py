@@ -124,11 +124,15 @@ def make_load_profile_figure(
         yaxis=axis(theme, lang, title={"text": "kWh"}, rangemode="tozero"),
         hovermode="x unified",
     )
+    notes = []
     if df.attrs.get("clipped"):
-        first = df.attrs.get("first_day")
+        notes.append(t("energy_baseline.clipped", lang, days=len(df) // 24, start=str(df.attrs.get("first_day"))))
+    if df.attrs.get("has_model") is False:
+        notes.append(t("energy_baseline.no_model", lang))
+    if notes:
         layout["annotations"] = [
             {
-                "text": t("energy_baseline.clipped", lang, days=len(df) // 24, start=str(first)),
+                "text": "；".join(notes) if lang == "zh" else "; ".join(notes),
                 "xref": "paper",
                 "yref": "paper",
                 "x": 1,

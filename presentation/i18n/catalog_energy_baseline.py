@@ -34,4 +34,8 @@ MESSAGES = {
     "energy_page.col.expected_kwh": ("基线预期", "Expected"),
     "energy_page.col.extra_kwh": ("超出电量", "Extra"),
     "energy_page.col.extra_cost": ("超出电费", "Extra cost"),
+    "energy_baseline.no_model": (
+        "该建筑尚无基线模型（需至少四周逐时数据，每晚拟合）",
+        "No baseline for this building yet (needs four weeks of hourly data; fitted nightly)",
+    ),
 }

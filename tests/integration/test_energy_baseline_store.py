@@ -143,12 +143,26 @@ def test_the_load_profile_holds_the_period_hours_with_expected_values(fitted, wo
         model = load_models(conn, [10])[10]
     assert list(frame.columns) == PROFILE_COLUMNS
     assert len(frame) == 4 * 24 and frame["ts"].iloc[0] == pd.Timestamp(start)
-    assert frame.attrs == {"first_day": start, "last_day": end, "clipped": False}
+    assert frame.attrs == {"first_day": start, "last_day": end, "clipped": False, "has_model": True}
     assert frame["actual_kwh"].to_numpy() == pytest.approx(history["kwh"].to_numpy())
     assert frame["expected_kwh"].to_numpy() == pytest.approx(model.predict(history)["expected_kwh"].to_numpy())
     assert (frame["lower_kwh"] <= frame["expected_kwh"]).all() and (frame["expected_kwh"] <= frame["upper_kwh"]).all()
     spike = frame[frame["ts"].dt.date == SPIKE_DAY]
     assert (spike["actual_kwh"] > spike["upper_kwh"]).sum() >= 20  # 30 kWh more in every hour
+
+
+def test_a_building_without_a_model_still_shows_its_hours(fitted, world_url):
+    engine, _, _ = fitted
+    start, end = SPIKE_DAY - dt.timedelta(days=1), SPIKE_DAY
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        conn.execute(sa.text("DELETE FROM building_baseline WHERE building_id = 10"))
+        frame = fetch_building_load_profile(
+            conn, view(world_url, building_id=10, period="custom", start=start, end=end)
+        )
+        transaction.rollback()
+    assert len(frame) == 2 * 24 and frame.attrs["has_model"] is False
+    assert frame["actual_kwh"].notna().all() and frame["expected_kwh"].isna().all()
 
 
 def test_a_long_period_shows_its_last_31_days_and_an_org_view_none(fitted, world_url):
