@@ -68,10 +68,14 @@ def make_energy_breakdown_figure(
         )
     layout = base_layout(theme, lang, font_size=font_size)
     layout.pop("xaxis"), layout.pop("yaxis")
+    # The total sits in the hole; water (not energy) under the chart, where a long line fits.
     layout["annotations"] = [
-        {"text": "<br>".join(lines), "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "font": {"size": size, "color": colors["text"]}}
+        {"text": lines[0], "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "font": {"size": size, "color": colors["text"]}}
+    ][: 1 if len(energy) else 0] + [
+        {"text": line, "showarrow": False, "x": 0.5, "y": -0.02, "xref": "paper", "yref": "paper", "yanchor": "top", "font": {"size": size, "color": colors["muted"]}}
+        for line in lines[1 if len(energy) else 0 :]
     ]  # fmt: skip
-    layout["margin"] = {"l": 8, "r": 8, "t": 32, "b": 8}
+    layout["margin"] = {"l": 8, "r": 8, "t": 32, "b": 8 + (2 * size if len(water) else 0)}
     return unvalidated_figure(traces, layout)
 
 

@@ -65,7 +65,9 @@ def test_breakdown_donut_without_water_and_water_written_apart():
     (pie,) = figure.data
     assert pie.type == "pie" and list(pie.labels) == ["电力", "天然气"]
     assert list(pie.values) == pytest.approx([1.229, 0.607])
-    assert "用水量" in figure.layout.annotations[0].text and "m³" in figure.layout.annotations[0].text
+    total, water = figure.layout.annotations
+    assert "吨标准煤" in total.text and total.y == 0.5  # the total in the hole
+    assert "用水量" in water.text and "m³" in water.text and water.y < 0  # water under the chart
 
 
 def test_heatmap_is_weekdays_by_hours():
