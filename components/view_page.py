@@ -170,7 +170,9 @@ def build_period_bar(
     )
 
 
-def build_panel_card(page: PageSpec, panel: PanelSpec, *, lang: str, theme: str) -> html.Section:
+def build_panel_card(
+    page: PageSpec, panel: PanelSpec, *, lang: str, theme: str, can_export: bool = True
+) -> html.Section:
     """One panel's card: title, hint, freshness line and its body (graph, grid or list)."""
     if panel.kind == "graph":
         body = dcc.Loading(
@@ -185,7 +187,7 @@ def build_panel_card(page: PageSpec, panel: PanelSpec, *, lang: str, theme: str)
             parent_className="aocc-panel__body",
         )
     elif panel.kind == "grid":
-        body = build_grid_panel(page.key, panel, lang=lang, theme=theme)
+        body = build_grid_panel(page.key, panel, lang=lang, theme=theme, can_export=can_export)
     else:
         body = html.Div(build_loading(lang), id=ids.panel_list(page.key, panel.key), className="aocc-panel__list")
     head = [html.H2(t(panel.title_key, lang), className="aocc-card__title")]
@@ -218,6 +220,7 @@ def build_view_page(
     period: Mapping | None = None,
     org_id: int | None = None,
     message: str | None = None,
+    can_export: bool = True,
 ) -> html.Div:
     """A declared page before its data arrives.
 
@@ -231,6 +234,7 @@ def build_view_page(
             the resolved view, for the period bar (None: no data yet, no bar).
         org_id: the org node shown (for the KPI tiles' provenance links).
         message: ``refused`` / ``empty`` / ``error``: the page cannot be shown, and says why.
+        can_export: the user may export tables (grids offer CSV and XLSX buttons only then).
     """
     title = [html.H1(heading, className="aocc-page__title")]
     if subtitle:
@@ -273,7 +277,7 @@ def build_view_page(
             **{"aria-label": t("page.kpi_region", lang)},
         ),
         html.Div(
-            [build_panel_card(page, panel, lang=lang, theme=theme) for panel in panels],
+            [build_panel_card(page, panel, lang=lang, theme=theme, can_export=can_export) for panel in panels],
             className="aocc-panels",
             **{"aria-label": t("view.panels", lang)},
         ),

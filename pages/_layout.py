@@ -120,7 +120,7 @@ def view_layout(page_key: str, query: dict):
     header = view_header(page, view, request, path, targets, total, lang=lang)
     # A wall screen (the dark theme) shows the page's wall panels on one screen; desks get them all.
     panels = panels_for(page, view, wall=theme == "dark")
-    return build_view_page(page, panels=panels, **header, **frame)
+    return build_view_page(page, panels=panels, can_export=has_permission("export"), **header, **frame)
 
 
 def view_href(page: PageSpec, request) -> str:

@@ -319,7 +319,9 @@ def make_peer_matrix_figure(
         customdata=drill_grid,
         text=name_grid,
         hovertemplate=f"%{{text}}<br>%{{x|{month_format}}}: %{{z:,.2f}} {axis_unit}<extra></extra>",
-        texttemplate="%{z:,.3~g}" if rows <= ROWS_IN_PANEL else None,
+        texttemplate=(
+            ("%{z:,.0f}" if np.nanmax(np.abs(z)) >= 100 else "%{z:,.3~g}") if rows <= ROWS_IN_PANEL else None
+        ),
         textfont={"size": max(10, round(size * 0.8))},
         colorscale=[[0.0, RAMP_LOW[theme]], [1.0, colors["primary"]]],
         colorbar={"title": {"text": axis_unit}, "thickness": 12, "outlinewidth": 0},
