@@ -8,9 +8,9 @@ it. One building is renamed to a formula beforehand; the CSV (with its BOM) carr
 apostrophe and the XLSX as a quote-prefixed string, never a formula. A viewer, who may not
 export, sees no export buttons.
 
-Two checks fail today on product bugs and are marked ``xfail(strict=True)`` with the reason, so
-they turn red the day the bug is fixed and the marker can go: the org tiles do not follow the
-period bar, and every role gets the export buttons.
+One check fails today on a product bug and is marked ``xfail(strict=True)`` with the reason, so
+it turns red the day the bug is fixed and the marker can go: the org tiles do not follow the
+period bar.
 """
 
 from __future__ import annotations
@@ -209,11 +209,6 @@ def test_electricity_tile_follows_the_period_like_the_grid(dash_duo, login_as, d
     assert abs(shown_tile - sum(shown)) <= tile_rounding + 0.5 * len(shown)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug (issue 18): components/view_page.py build_panel_card calls build_grid_panel without "
-    "can_export, so every role gets the CSV/XLSX buttons (the server refuses a viewer's export with 403)",
-)
 def test_viewer_sees_no_export_buttons(dash_duo, login_as, demo_copy_url, app_factory):
     agency = _agency_with_most_buildings(demo_copy_url)
     app = make_app(app_factory, demo_copy_url)
