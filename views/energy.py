@@ -9,20 +9,16 @@ trend, the ranking and the peer matrix.
 
 from __future__ import annotations
 
-from data.alerts.kpi_rules import with_kpi_status
 from data.catalog import get_metric
 from data.queries.compare import fetch_child_ranking, fetch_metric_trend, fetch_peer_matrix
-from data.queries.energy import energy_kpis
 from data.queries.energy_panels import (
     fetch_agency_buildings,
-    fetch_building_energy_tiles,
     fetch_energy_breakdown,
     fetch_energy_heatmap,
     fetch_energy_intensity,
 )
 from data.queries.energy_projection import fetch_projection, projection_frame, projection_summary
-from data.queries.kpi import empty_kpis
-from data.queries.period import Periods
+from data.queries.energy_tiles import fetch_energy_period_tiles
 from presentation.energy_text import projection_sentence
 from presentation.figures.compare import make_metric_trend_figure, make_peer_matrix_figure, make_ranking_figure
 from presentation.figures.energy_panels import (
@@ -53,10 +49,8 @@ def indicator(view) -> str:
 
 
 def fetch_org_tiles(conn, view):
-    """The org node's tiles: ``data.queries.energy.energy_kpis`` as of the view's data, judged by the alert rules."""
-    if view.as_of is None:
-        return empty_kpis()
-    return with_kpi_status(conn, energy_kpis(conn, view.node, Periods(view.as_of, first_day=view.first_day)))
+    """The unit's tiles for the period picked (``data.queries.energy_tiles``), judged by the alert rules."""
+    return fetch_energy_period_tiles(conn, view)
 
 
 def fetch_trend(conn, view):
@@ -134,13 +128,13 @@ ENERGY_PAGE = PageSpec(
         ),
         "building": TileSpec(
             metrics=(
-                "energy.electricity_kwh",
                 "energy.total_kgce",
+                "energy.electricity_kwh",
                 "energy.kgce_per_m2",
                 "energy.night_share",
                 "energy.co2_t",
             ),
-            fetch=fetch_building_energy_tiles,
+            fetch=fetch_energy_period_tiles,
         ),
     },
     panels=(

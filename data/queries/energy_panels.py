@@ -24,7 +24,6 @@ from data.models import Building, CalendarDay, EnergyQuota, OrgNode, RollupDaily
 from data.models.rollup import PROFILE_HOUR_COLUMNS
 
 from .compare import NAN, combine, metric_bases, period_windows, ratio_array, view_entity, window_arrays
-from .kpi import empty_kpis, kpi_frame
 from .org import subtree_dimensions
 from .reference import fetch_coefficients, fetch_plan_targets
 
@@ -310,73 +309,12 @@ def fetch_agency_buildings(conn: Connection, view) -> pd.DataFrame:
     return frame.sort_values("kwh", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
 
 
-# --- a building's tiles ----------------------------------------------------------------------------------
-
-
-def _period_code(view) -> str:
-    """The tile's period label: month or year to date where the period is one, else the selection."""
-    period = view.period
-    if period.end == view.as_of and period.kind == "month" and period.start.day == 1:
-        return "mtd"
-    if period.end == view.as_of and period.kind == "year" and (period.start.month, period.start.day) == (1, 1):
-        return "ytd"
-    return "selected"
-
-
-def fetch_building_energy_tiles(conn: Connection, view) -> pd.DataFrame:
-    """A building's KPI tiles (``KPI_COLUMNS`` of ``data.queries.kpi``), in display order:
-
-    * ``energy.electricity_kwh`` over the period; reference the comparison period
-      (``reference_kind`` ``yoy``, or ``prev`` for the previous period)
-    * ``energy.total_kgce`` over the period, in tce; the same reference
-    * ``energy.kgce_per_m2`` over the last twelve months; reference its unit's quota limit
-      (``quota``) or else the 2020 national baseline (``baseline``)
-    * ``energy.night_share`` over the period, %; the same reference as electricity
-    * ``energy.co2_t`` over the period; the same reference
-
-    Empty (no rows) for a view that is not a building, or without data.
-    """
-    if view.entity_kind != "building" or not view.has_data:
-        return empty_kpis()
-    entity_id = int(view.entity_id)
-    windows = period_windows(view)
-    windows["l12m"] = last_twelve_months(view.period.end)
-    bases = sorted(
-        set(metric_bases(TOTAL)) | set(metric_bases("energy.co2_t")) | set(metric_bases("energy.night_share"))
-    )
-    arrays = window_arrays(conn, bases, "building", [entity_id], windows)
-    coefficients = fetch_coefficients(conn)
-
-    def value(metric: str, window: str, scale: float = 1.0) -> float:
-        if window not in arrays or (window == "l12m" and not view.covers(windows["l12m"][0])):
-            return NAN
-        return float(combine(metric, arrays[window], coefficients)[0]) * scale
-
-    floor = float((view.entity or {}).get("floor_area_m2") or 0)
-    quota = conn.execute(_QUOTA_TIERS, {"org_id": view.org_id, "year": view.period.end.year}).all()
-    limits = {basis: float(limit) for basis, limit, _, _ in quota}
-    if "per_m2" in limits:
-        reference, reference_kind = limits["per_m2"], "quota"
-    else:
-        reference, reference_kind = fetch_plan_targets(conn)["baseline_2020_kgce_per_m2"], "baseline"
-    code, compared = _period_code(view), "yoy" if view.compare == "yoy" else "prev"
-    rows = [
-        {"metric_id": ELECTRICITY, "period": code, "value": value(ELECTRICITY, "cur"), "reference": value(ELECTRICITY, "cmp"), "reference_kind": compared},
-        {"metric_id": TOTAL, "period": code, "unit": "tce", "value": value(TOTAL, "cur", 1e-3), "reference": value(TOTAL, "cmp", 1e-3), "reference_kind": compared},
-        {"metric_id": "energy.kgce_per_m2", "period": "l12m", "value": float(ratio_array(value(TOTAL, "l12m"), floor)), "reference": reference, "reference_kind": reference_kind},
-        {"metric_id": "energy.night_share", "period": code, "value": value("energy.night_share", "cur"), "reference": value("energy.night_share", "cmp"), "reference_kind": compared},
-        {"metric_id": "energy.co2_t", "period": code, "value": value("energy.co2_t", "cur"), "reference": value("energy.co2_t", "cmp"), "reference_kind": compared},
-    ]  # fmt: skip
-    return kpi_frame(rows, view.as_of, view.org_id)
-
-
 __all__ = [
     "BREAKDOWN_COLUMNS",
     "BUILDING_COLUMNS",
     "HEATMAP_COLUMNS",
     "INTENSITY_COLUMNS",
     "fetch_agency_buildings",
-    "fetch_building_energy_tiles",
     "fetch_energy_breakdown",
     "fetch_energy_heatmap",
     "fetch_energy_intensity",

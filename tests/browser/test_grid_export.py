@@ -8,9 +8,7 @@ it. One building is renamed to a formula beforehand; the CSV (with its BOM) carr
 apostrophe and the XLSX as a quote-prefixed string, never a formula. A viewer, who may not
 export, sees no export buttons.
 
-One check fails today on a product bug and is marked ``xfail(strict=True)`` with the reason, so
-it turns red the day the bug is fixed and the marker can go: the org tiles do not follow the
-period bar.
+The unit's tiles follow the period bar like the grid beside them (checked at period=year).
 """
 
 from __future__ import annotations
@@ -191,12 +189,6 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug (issue 18): an org node's energy tiles keep fixed windows (本月, 本年累计, 近12个月 "
-    "as of the data's last day; views/energy.py fetch_org_tiles -> energy_kpis(Periods(view.as_of))) and ignore "
-    "the period bar, so at period=year the 用电量 tile shows the month while the buildings grid shows the year",
-)
 def test_electricity_tile_follows_the_period_like_the_grid(dash_duo, login_as, demo_copy_url, app_factory):
     agency = _agency_with_most_buildings(demo_copy_url)
     app = make_app(app_factory, demo_copy_url)

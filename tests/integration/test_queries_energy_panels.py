@@ -25,11 +25,11 @@ from data.queries.energy_panels import (
     HEATMAP_COLUMNS,
     INTENSITY_COLUMNS,
     fetch_agency_buildings,
-    fetch_building_energy_tiles,
     fetch_energy_breakdown,
     fetch_energy_heatmap,
     fetch_energy_intensity,
 )
+from data.queries.energy_tiles import fetch_energy_period_tiles
 from data.queries.kpi import KPI_COLUMNS
 from data.reference import ENERGY_COEFFICIENTS, PLAN_TARGETS
 
@@ -135,11 +135,11 @@ def test_buildings_grid(world):
 
 
 def test_building_tiles(world):
-    tiles = _run(world, fetch_building_energy_tiles, world.view(building_id=10)).set_index("metric_id")
+    tiles = _run(world, fetch_energy_period_tiles, world.view(building_id=10)).set_index("metric_id")
     assert list(tiles.reset_index().columns) == KPI_COLUMNS
     assert list(tiles.index) == [
-        "energy.electricity_kwh",
         "energy.total_kgce",
+        "energy.electricity_kwh",
         "energy.kgce_per_m2",
         "energy.night_share",
         "energy.co2_t",
@@ -155,6 +155,24 @@ def test_building_tiles(world):
     assert tiles.loc["energy.co2_t", "value"] == pytest.approx(
         1500 * COEF["grid_tco2_per_mwh"] / 1000 + 150 * COEF["gas_tco2_per_m3"]
     )
-    previous = _run(world, fetch_building_energy_tiles, world.view(building_id=12, compare="prev", period="week"))
-    assert set(previous["reference_kind"]) == {"prev", "baseline"} and set(previous["period"]) == {"selected", "l12m"}
-    assert _run(world, fetch_building_energy_tiles, world.view(4)).empty
+    previous = _run(world, fetch_energy_period_tiles, world.view(building_id=12, compare="prev", period="week"))
+    assert set(previous["reference_kind"]) == {"prev", "baseline"} and set(previous["period"]) == {"week", "l12m"}
+
+
+def test_org_tiles_follow_the_period(world):
+    """The unit's tiles sum its subtree over the period the user picked, like its buildings grid."""
+    month = _run(world, fetch_energy_period_tiles, world.view(2)).set_index("metric_id")
+    year = _run(world, fetch_energy_period_tiles, world.view(2, period="year")).set_index("metric_id")
+    assert list(month.index) == [
+        "energy.total_kgce",
+        "energy.electricity_kwh",
+        "energy.kgce_per_m2",
+        "energy.kgce_per_person",
+        "energy.night_share",
+        "energy.co2_t",
+    ]
+    assert "status" in month.columns and month.loc["energy.electricity_kwh", "period"] == "mtd"
+    assert year.loc["energy.electricity_kwh", "period"] == "ytd"
+    grid = _run(world, fetch_agency_buildings, world.view(2, period="year"))
+    assert year.loc["energy.electricity_kwh", "value"] == pytest.approx(grid["kwh"].sum())
+    assert year.loc["energy.electricity_kwh", "value"] > month.loc["energy.electricity_kwh", "value"]
