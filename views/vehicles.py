@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from data.alerts.kpi_rules import with_kpi_status
 from data.catalog import get_metric
 from data.queries.compare import fetch_child_ranking, fetch_metric_trend, fetch_peer_matrix
-from data.queries.period import Periods
+from data.queries.period import period_code, picked_periods
 from data.queries.vehicle import vehicle_kpis
 from data.queries.vehicle_panels import (
     fetch_fleet_by_class,
@@ -118,9 +118,16 @@ def _localized(fetch: Callable[[Connection, ViewContext], pd.DataFrame]):
 
 
 def fetch_org_tiles(conn: Connection, view: ViewContext) -> pd.DataFrame:
-    """The unit's six vehicle KPI tiles (``data.queries.vehicle.vehicle_kpis``) as of the view's
-    data day, coloured by the alert rules."""
-    return with_kpi_status(conn, vehicle_kpis(conn, view.node, Periods(view.as_of, first_day=view.first_day)))
+    """The unit's six vehicle KPI tiles (``data.queries.vehicle.vehicle_kpis``) for the period
+    picked (its month- and year-to-date windows become the period, their year-earlier twins the
+    comparison period, the fleet is counted at the period's end), coloured by the alert rules."""
+    if not view.has_data:
+        return with_kpi_status(conn, vehicle_kpis(conn, view.node, None))
+    frame = vehicle_kpis(conn, view.node, picked_periods(view))
+    code = period_code(view)
+    frame["period"] = [code if p in ("mtd", "ytd") else p for p in frame["period"]]
+    frame["reference_kind"] = [view.compare if k == "yoy" else k for k in frame["reference_kind"]]
+    return with_kpi_status(conn, frame)
 
 
 def _metric(view: ViewContext) -> str:

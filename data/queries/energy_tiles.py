@@ -18,24 +18,13 @@ from .compare import combine, metric_bases, period_windows, ratio_array, window_
 from .energy_panels import _QUOTA_TIERS, last_twelve_months
 from .kpi import NAN, empty_kpis, kpi_frame
 from .org import subtree_dimensions
+from .period import period_code
 from .reference import fetch_coefficients, fetch_plan_targets
 
 ELECTRICITY = "energy.electricity_kwh"
 TOTAL = "energy.total_kgce"
 NIGHT_SHARE = "energy.night_share"
 CO2 = "energy.co2_t"
-
-
-def _period_code(view) -> str:
-    """The tile's period label: 本月 / 本年累计 where the period is the month or year to date,
-    else the period's kind (当日, 本周, 当月, 当年, 所选期间)."""
-    period = view.period
-    to_date = period.end == view.as_of
-    if to_date and period.kind == "month" and period.start.day == 1:
-        return "mtd"
-    if to_date and period.kind == "year" and (period.start.month, period.start.day) == (1, 1):
-        return "ytd"
-    return period.kind
 
 
 def fetch_energy_period_tiles(conn: Connection, view) -> pd.DataFrame:
@@ -80,7 +69,7 @@ def fetch_energy_period_tiles(conn: Connection, view) -> pd.DataFrame:
     def intensity_reference(basis: str, baseline: str) -> tuple[float, str]:
         return (limits[basis], "quota") if basis in limits else (targets[baseline], "baseline")
 
-    code, compared = _period_code(view), "yoy" if view.compare == "yoy" else "prev"
+    code, compared = period_code(view), "yoy" if view.compare == "yoy" else "prev"
     per_m2_ref, per_m2_kind = intensity_reference("per_m2", "baseline_2020_kgce_per_m2")
     rows = [
         {"metric_id": TOTAL, "period": code, "unit": "tce", "value": value(TOTAL, "cur", 1e-3),

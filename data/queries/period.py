@@ -80,6 +80,52 @@ class Periods:
         return {name: self.window(name) for name in names}
 
 
+@dataclass(frozen=True)
+class PickedPeriods(Periods):
+    """``Periods`` whose to-date windows are a period a user picked: ``mtd`` and ``ytd`` are
+    ``start`` .. ``end`` and their ``_py`` twins the comparison period (the same days a year
+    earlier, or the period before), with ``as_of`` the period's last day (so ``l12m`` and state
+    measures end there). A domain's KPI reads then follow the period bar without a second copy
+    of their formulas."""
+
+    start: dt.date | None = None
+    compare_start: dt.date | None = None
+    compare_end: dt.date | None = None
+
+    def window(self, name: str) -> tuple[dt.date, dt.date]:
+        base, _, prior = name.partition("_")
+        if base in ("mtd", "ytd") and self.start is not None:
+            if prior == "py":
+                return self.compare_start, self.compare_end
+            return self.start, self.as_of
+        return super().window(name)
+
+
+def picked_periods(view) -> PickedPeriods:
+    """The ``PickedPeriods`` of a resolved ``data.queries.view.ViewContext`` (with data)."""
+    period, compare = view.period, view.compare_period
+    return PickedPeriods(
+        period.end,
+        first_day=view.first_day,
+        start=period.start,
+        compare_start=compare.start,
+        compare_end=compare.end,
+    )
+
+
+def period_code(view) -> str:
+    """A tile's period label for a picked period: 本月 / 本年累计 (``mtd``, ``ytd``) where the
+    period is the month or year to date, else the period's kind (``day``, ``week``, ``month``,
+    ``year``, ``custom``: 当日, 本周, 当月, 当年, 所选期间)."""
+    period = view.period
+    to_date = period.end == view.as_of
+    if to_date and period.kind == "month" and period.start.day == 1:
+        return "mtd"
+    if to_date and period.kind == "year" and (period.start.month, period.start.day) == (1, 1):
+        return "ytd"
+    return period.kind
+
+
 def fetch_as_of(conn: Connection, org_id: int, metric_ids: tuple[str, ...] | None = None) -> dt.date | None:
     """The latest day present in the roll-ups for ``org_id`` (see ``rollup_read.fetch_data_span``)."""
     return fetch_data_span(conn, org_id, metric_ids)[1]
@@ -96,4 +142,12 @@ def domain_periods(conn: Connection, scope: Scope, domain: str | None, as_of: dt
     return Periods(as_of or last, first_day=first)
 
 
-__all__ = ["ANCHOR_METRICS", "Periods", "domain_periods", "fetch_as_of"]
+__all__ = [
+    "ANCHOR_METRICS",
+    "Periods",
+    "PickedPeriods",
+    "domain_periods",
+    "fetch_as_of",
+    "period_code",
+    "picked_periods",
+]

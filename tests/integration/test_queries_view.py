@@ -113,3 +113,32 @@ def test_the_breadcrumb_stops_at_the_scope_root_and_an_agency_drills_to_its_buil
     assert set(children["kind"]) == {"org"} and world["agency"] in children["id"].tolist()
     building = resolve_view(conn, world["county"], "energy", ViewRequest(building_id=world["building"]))
     assert fetch_drill_targets(conn, building, leaf="building")[1] == 0
+
+
+def test_the_vehicle_tiles_follow_the_period_picked(world):
+    """A unit's mileage tile for a custom period equals its vehicles' trips of those days in the
+    raw trip table; the month-to-date label becomes the period's."""
+    from data.calendar import configured_calendar
+    from views.vehicles import fetch_org_tiles
+
+    conn, calendar = world["conn"], configured_calendar()
+    start, end = dt.date(2026, 10, 1), dt.date(2026, 11, 15)
+    view = resolve_view(
+        conn, world["county"], "vehicle", ViewRequest(period="custom", start=start, end=end, compare="prev")
+    )
+    tiles = fetch_org_tiles(conn, view).set_index("metric_id")
+    county_path = conn.execute(sa.select(OrgNode.path).where(OrgNode.id == world["county_id"])).scalar_one()
+    raw_km = conn.execute(
+        sa.text(
+            "SELECT COALESCE(SUM(t.km), 0) FROM trip t JOIN vehicle v ON v.id = t.vehicle_id "
+            "JOIN org_node o ON o.id = v.org_id WHERE o.path LIKE :p AND t.start_ts >= :lo AND t.start_ts < :hi"
+        ),
+        {
+            "p": county_path + "%",
+            "lo": calendar.day_start_utc_naive(start),
+            "hi": calendar.day_start_utc_naive(end + dt.timedelta(days=1)),
+        },
+    ).scalar_one()
+    assert tiles.loc["vehicle.km", "value"] == pytest.approx(float(raw_km), rel=1e-9)
+    assert tiles.loc["vehicle.km", "period"] == "custom" and tiles.loc["vehicle.km", "reference_kind"] == "prev"
+    assert "status" in tiles.columns
