@@ -138,7 +138,12 @@ def bench_database(database: str, *, repeat: int, raw_repeat: int, url: str | No
         for timing in timings:
             log(f"  {database:<10} {page:<9} p50 {timing.p50:7.2f} ms  p95 {timing.p95:7.2f} ms  {_short(timing.name)}")
         worst_p95 = max(t.p95 for t in timings)
-        page_p50 = sum(t.p50 for t in timings)
+        # The raw view computes the tiles and the trend; on a declared page those are two of its
+        # callbacks (the other panels show more than the raw view computes), so the ratio is
+        # taken over the callbacks that draw what the raw view computes: the shell's, the
+        # router's, the tiles' and the trend panel's.
+        like_for_like = [t for t in timings if "aocc-panel-" not in t.name or t.name.endswith(" trend]")]
+        page_p50 = sum(t.p50 for t in like_for_like)
 
         def raw_view(view=RAW_VIEWS[page]):
             with engine.connect() as conn:
@@ -147,9 +152,13 @@ def bench_database(database: str, *, repeat: int, raw_repeat: int, url: str | No
         raw = time_function(raw_view, repeat=raw_repeat)
         ratio = raw.p50 / page_p50 if page_p50 else float("inf")
         log(
-            f"  {database:<10} {page:<9} {len(timings)} callbacks, sum of p50 {page_p50:.1f} ms; raw tables p50 {raw.p50:.0f} ms; ratio {ratio:.0f}x"
+            f"  {database:<10} {page:<9} {len(timings)} callbacks, sum of p50 of the {len(like_for_like)} drawing the raw "
+            f"view's figures {page_p50:.1f} ms; raw tables p50 {raw.p50:.0f} ms; ratio {ratio:.0f}x"
         )
-        note = f"{len(timings)} callbacks on load, {repeat} runs each; sum of p50 {page_p50:.1f} ms"
+        note = (
+            f"{len(timings)} callbacks on load, {repeat} runs each; sum of p50 of the {len(like_for_like)} that draw "
+            f"the raw view's figures (shell, router, tiles, trend) {page_p50:.1f} ms"
+        )
         results.append(
             Result(
                 name=f"callback p95 (worst on page): {page}",
