@@ -106,9 +106,7 @@ def _local_times(conn: Connection, start_ts, end_ts, no_request: np.ndarray):
     )
     names = [
         " ".join(
-            code
-            for code, bit in (("after_hours", 1), ("weekend", 2), ("holiday", 4), ("no_request", 8))
-            if n & bit
+            code for code, bit in (("after_hours", 1), ("weekend", 2), ("holiday", 4), ("no_request", 8)) if n & bit
         )
         for n in range(16)
     ]
@@ -203,7 +201,9 @@ def fetch_trips_flagged(conn: Connection, view: ViewContext) -> pd.DataFrame:
     day_number = day.astype(np.int64)
     base = int(np.datetime64(first, "D").astype(np.int64))
     span = int(np.datetime64(last, "D").astype(np.int64)) - base + 1
-    chosen_keys = np.array([v * span + (np.datetime64(d, "D").astype(np.int64) - base) for v, d in chosen], dtype=np.int64)
+    chosen_keys = np.array(
+        [v * span + (np.datetime64(d, "D").astype(np.int64) - base) for v, d in chosen], dtype=np.int64
+    )
     inside = (day_number >= base) & (day_number < base + span)
     keep = inside & np.isin(vehicle_ids * span + (day_number - base), chosen_keys) & (flags != "")
     kept = np.flatnonzero(keep)
