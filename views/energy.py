@@ -10,7 +10,7 @@ trend, the ranking and the peer matrix.
 from __future__ import annotations
 
 from data.catalog import get_metric
-from data.queries.compare import fetch_child_ranking, fetch_metric_trend, fetch_peer_matrix
+from data.queries.compare import fetch_metric_trend, fetch_peer_matrix
 from data.queries.energy_panels import (
     fetch_agency_buildings,
     fetch_energy_breakdown,
@@ -20,7 +20,7 @@ from data.queries.energy_panels import (
 from data.queries.energy_projection import fetch_projection, projection_frame, projection_summary
 from data.queries.energy_tiles import fetch_energy_period_tiles
 from presentation.energy_text import projection_sentence
-from presentation.figures.compare import make_metric_trend_figure, make_peer_matrix_figure, make_ranking_figure
+from presentation.figures.compare import make_metric_trend_figure, make_peer_matrix_figure
 from presentation.figures.energy_panels import (
     make_energy_breakdown_figure,
     make_energy_heatmap_figure,
@@ -29,7 +29,7 @@ from presentation.figures.energy_panels import (
 from presentation.figures.energy_projection import make_energy_projection_figure
 
 from .energy_baseline import ANOMALIES_PANEL, LOAD_PROFILE_PANEL
-from .panels import open_alerts_panel
+from .panels import fetch_ranking_with_position, make_ranking_with_position_figure, open_alerts_panel
 from .spec import GridColumn, PageSpec, PanelSpec, TileSpec
 
 INDICATORS = (
@@ -58,7 +58,7 @@ def fetch_trend(conn, view):
 
 
 def fetch_ranking(conn, view):
-    return fetch_child_ranking(conn, view, indicator(view), leaf="building")
+    return fetch_ranking_with_position(conn, view, indicator(view), leaf="building")
 
 
 def fetch_peers(conn, view):
@@ -158,7 +158,7 @@ ENERGY_PAGE = PageSpec(
             hint_key="energy_page.ranking.hint",
             kind="graph",
             fetch=fetch_ranking,
-            build=make_ranking_figure,
+            build=make_ranking_with_position_figure,
             options=ranking_options,
             org_levels=ABOVE_AGENCY,
             drills="org",
@@ -169,7 +169,7 @@ ENERGY_PAGE = PageSpec(
             hint_key="energy_page.building_ranking.hint",
             kind="graph",
             fetch=fetch_ranking,
-            build=make_ranking_figure,
+            build=make_ranking_with_position_figure,
             options=ranking_options,
             show_at=("org", "building"),
             org_levels=("agency",),

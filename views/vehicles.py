@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from data.alerts.kpi_rules import with_kpi_status
 from data.catalog import get_metric
-from data.queries.compare import fetch_child_ranking, fetch_metric_trend, fetch_peer_matrix
+from data.queries.compare import fetch_metric_trend, fetch_peer_matrix
 from data.queries.period import period_code, picked_periods
 from data.queries.vehicle import vehicle_kpis
 from data.queries.vehicle_panels import (
@@ -36,11 +36,11 @@ from data.queries.vehicle_trips import (
     fetch_vehicle_tiles,
 )
 from data.queries.view import ViewContext
-from presentation.figures.compare import make_metric_trend_figure, make_peer_matrix_figure, make_ranking_figure
+from presentation.figures.compare import make_metric_trend_figure, make_peer_matrix_figure
 from presentation.figures.vehicle_panels import make_fleet_class_figure, make_vehicle_daily_figure
 from presentation.i18n import DEFAULT_LANGUAGE, has, t
 
-from .panels import open_alerts_panel
+from .panels import fetch_ranking_with_position, make_ranking_with_position_figure, open_alerts_panel
 from .spec import GridColumn, PageSpec, PanelSpec, TileSpec
 
 ORG_TILE_METRICS = (
@@ -139,7 +139,7 @@ def fetch_trend(conn: Connection, view: ViewContext) -> pd.DataFrame:
 
 
 def fetch_ranking(conn: Connection, view: ViewContext) -> pd.DataFrame:
-    return fetch_child_ranking(conn, view, _metric(view), leaf="vehicle")
+    return fetch_ranking_with_position(conn, view, _metric(view), leaf="vehicle")
 
 
 def fetch_peers(conn: Connection, view: ViewContext) -> pd.DataFrame:
@@ -301,7 +301,7 @@ VEHICLES_PAGE = PageSpec(
             hint_key="vehicle_page.ranking.hint",
             kind="graph",
             fetch=fetch_ranking,
-            build=make_ranking_figure,
+            build=make_ranking_with_position_figure,
             options=_metric_options,
             show_at=("org", "vehicle"),
             drills="org",

@@ -45,6 +45,10 @@ MESSAGES = {
     "view.panel.refused": ("无权查看该单位", "You may not view this unit"),
     "view.panels": ("分析面板", "Panels"),
     "view.panel.alerts": ("未关闭告警", "Open alerts"),
+    "view.rank.position": (
+        "{name}在同级 {count} 个单位中排第 {rank} 位",
+        "{name} ranks {rank} of {count} among its peers",
+    ),
     "view.export.csv": ("导出 CSV", "Export CSV"),
     "view.export.xlsx": ("导出 Excel", "Export Excel"),
 }

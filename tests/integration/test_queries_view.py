@@ -142,3 +142,25 @@ def test_the_vehicle_tiles_follow_the_period_picked(world):
     assert tiles.loc["vehicle.km", "value"] == pytest.approx(float(raw_km), rel=1e-9)
     assert tiles.loc["vehicle.km", "period"] == "custom" and tiles.loc["vehicle.km", "reference_kind"] == "prev"
     assert "status" in tiles.columns
+
+
+def test_the_ranking_says_where_the_unit_stands_among_its_peers(world):
+    """标杆管理: a county's ranking panel names its place among the city's counties; the user's
+    own scope root has none (its siblings are outside the scope); a building's is read off the
+    ranking of its agency's buildings."""
+    from views.panels import fetch_ranking_with_position, make_ranking_with_position_figure
+
+    conn = world["conn"]
+    county = resolve_view(conn, world["province"], "energy", ViewRequest(org_id=world["county_id"]))
+    frame = fetch_ranking_with_position(conn, county, "energy.electricity_kwh", leaf="building")
+    position = frame.attrs["position"]
+    assert 1 <= position["rank"] <= position["count"]
+    figure = make_ranking_with_position_figure(frame, lang="zh", theme="light", unit="kWh")
+    assert f"排第 {position['rank']} 位" in figure.layout.title.text
+    own_root = resolve_view(conn, world["county"], "energy", ViewRequest())
+    assert (
+        "position" not in fetch_ranking_with_position(conn, own_root, "energy.electricity_kwh", leaf="building").attrs
+    )
+    building = resolve_view(conn, world["province"], "energy", ViewRequest(building_id=world["building"]))
+    ranked = fetch_ranking_with_position(conn, building, "energy.electricity_kwh", leaf="building")
+    assert ranked.attrs["position"]["rank"] == int(ranked.loc[ranked["is_current"], "rank"].iloc[0])
