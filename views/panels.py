@@ -55,10 +55,12 @@ def fetch_ranking_with_position(conn: Connection, view: ViewContext, metric_id: 
     return frame
 
 
-def make_ranking_with_position_figure(df, *, lang, theme, font_size=None, **options):
+def make_ranking_with_position_figure(df, *, lang, theme, font_size=None, unit="", highlight=None, metric_id=None):
     """The ranking chart titled with the entity's place among its peers ("江临省财政厅在同级 47 个
     单位中排第 3 位"), when it has one."""
-    figure = make_ranking_figure(df, lang=lang, theme=theme, font_size=font_size, **options)
+    figure = make_ranking_figure(
+        df, lang=lang, theme=theme, font_size=font_size, unit=unit, highlight=highlight, metric_id=metric_id
+    )
     position = df.attrs.get("position")
     if position:
         name = position["name_zh"] if lang == "zh" else position["name_en"]
