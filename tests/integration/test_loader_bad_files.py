@@ -115,9 +115,10 @@ def test_wrong_encoding_binary_file(drop):
 def test_wrong_encoding_big5_header_is_not_guessed(drop):
     result = drop("big5.csv", csv_bytes(["表計編號,時間,用電量\n", "E-B001,2026-11-20 01:00,1\n"], "big5"))
     # Big5 bytes read as GBK are mojibake: the header is not recognised and the message lists
-    # what was found, rather than guessing at columns
-    assert result.status == "failed" and result.issues[-1].code == "header_not_found"
-    assert "表計編號" not in issue_texts(result)[-1] and "缺少必需的列" in issue_texts(result)[-1]
+    # what was found, rather than guessing at columns. The energy folder takes two formats
+    # (meter readings and weather), so it cannot say which one's columns are missing.
+    assert result.status == "failed" and result.issues[-1].code == "unknown_fact"
+    assert "表計編號" not in issue_texts(result)[-1] and "无法识别文件内容属于哪类数据" in issue_texts(result)[-1]
     assert readings(drop.url) == 0
 
 

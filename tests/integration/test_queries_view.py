@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from conftest import DEMO_AS_OF
 
 from data.db import get_engine
 from data.models import Building, OrgNode, Vehicle
@@ -15,6 +14,8 @@ from data.queries.period import domain_periods
 from data.queries.view import ViewRequest, resolve_view
 from data.queries.view_header import fetch_drill_targets, fetch_view_path
 from data.scope import OrgNotFound, OutOfScope, root_node, scope_for_org
+
+DEMO_AS_OF = dt.date(2026, 11, 20)  # tests/conftest.py builds the demo as of this day
 
 
 @pytest.fixture
