@@ -144,3 +144,32 @@ def test_hourly_temperature_from_daily_min_and_max():
     assert (np.diff(third[:6]) < 0).all() and third[0] < 22.5
     assert 20.0 < hourly.iloc[47]["temp_c"] < 23.5
     assert hourly["ts"].iloc[0] == pd.Timestamp("2026-07-01 00:00")
+
+
+def test_recent_history_weighs_more_after_a_drift(year):
+    # The base load drops by 5 kWh for the last two months of the history: the recency-weighted
+    # fit predicts near the new level, the unweighted one halfway between the two.
+    train = year[year["ts"] < "2026-06-01"].copy()
+    late = train["ts"] >= "2026-04-01"
+    train.loc[late, "kwh"] -= 5.0
+    test = year[year["ts"] >= "2026-06-01"].assign(kwh=lambda f: f["kwh"] - 5.0)
+    weighted = fit_baseline(train, half_life_days=30.0)
+    plain = fit_baseline(train, half_life_days=None)
+    bias_weighted = abs(nmbe(test["kwh"], weighted.predict(test)["expected_kwh"]))
+    bias_plain = abs(nmbe(test["kwh"], plain.predict(test)["expected_kwh"]))
+    assert bias_weighted < bias_plain / 3
+    assert weighted.half_life_days == 30.0 and plain.half_life_days is None
+    # The in-sample bias is 0 as the fit weighs the rows.
+    assert abs(weighted.fit_metrics["nmbe"]) < 1e-9 and abs(plain.fit_metrics["nmbe"]) < 1e-9
+    again = BaselineModel.from_json(weighted.to_json())
+    assert again.half_life_days == 30.0
+
+
+def test_recency_weights_halve_every_half_life():
+    from data.baseline.model import recency_weights
+
+    ts = pd.to_datetime(["2026-01-01", "2026-03-02", "2026-05-01"])
+    assert np.allclose(recency_weights(ts, 60.0), [0.25, 0.5, 1.0])
+    assert np.allclose(recency_weights(ts, None), 1.0)
+    with pytest.raises(ValueError, match="positive"):
+        recency_weights(ts, 0.0)
