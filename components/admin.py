@@ -71,7 +71,7 @@ def _grid(grid_id: str, columns: list[dict], lang: str, *, selectable: bool, hei
         id=grid_id,
         rowData=[],
         columnDefs=columns,
-        getRowId="params.data.id",
+        getRowId="params.data.id + ''",  # a string, as AG Grid wants (a number is cast, with a warning)
         defaultColDef={"sortable": True, "resizable": True, "filter": False},
         dashGridOptions=options,
         columnSize="responsiveSizeToFit",

@@ -284,7 +284,7 @@ def _grid(lang: str) -> dag.AgGrid:
         id=GRID,
         rowData=[],
         columnDefs=rule_columns(lang),
-        getRowId="params.data.id",
+        getRowId="params.data.id + ''",  # a string, as AG Grid wants (a number is cast, with a warning)
         defaultColDef={"sortable": True, "resizable": True, "filter": False, "tooltipField": None},
         dashGridOptions={
             "localeText": {"noRowsToShow": t("rules.no_rules", lang), "loadingOoo": t("admin.loading", lang)},

@@ -283,7 +283,7 @@ def build_alerts_grid(lang: str) -> dag.AgGrid:
         id=GRID,
         rowData=[],
         columnDefs=columns,
-        getRowId="params.data.alert_id",
+        getRowId="params.data.alert_id + ''",  # a string, as AG Grid wants (a number is cast, with a warning)
         defaultColDef={"sortable": True, "resizable": True, "filter": False},
         dashGridOptions={
             "localeText": {"noRowsToShow": t("alerts.no_rows", lang), "loadingOoo": t("alerts.loading", lang)},
