@@ -136,6 +136,7 @@ def make_metric_trend_figure(
             marker={"color": colors["primary"], "opacity": np.where(df["is_partial"].to_numpy(bool), 0.55, 1.0)},
             text=labels,
             textposition="outside",
+            constraintext="none",  # at the chart's text size, never shrunk to the bar's width
             cliponaxis=False,
             textfont={"color": _change_colors(changes, metric_id, colors)},
             customdata=labels,
