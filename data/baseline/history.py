@@ -62,8 +62,10 @@ def fetch_hourly_kwh(
     (``data.rollup``), so it belongs to the local hour of ``T − interval``."""
     start = calendar.day_start_utc(first_day)
     end = calendar.day_start_utc(last_day + dt.timedelta(days=1))
+    # The stored UTC instants as plain datetimes: the column type's per-row conversion to aware
+    # datetimes cost a fifth of a building's load profile, and numpy wants them naive anyway.
     rows = conn.execute(
-        sa.select(MeterReading.ts, MeterReading.value, Meter.interval_minutes)
+        sa.select(sa.type_coerce(MeterReading.ts, sa.DateTime), MeterReading.value, Meter.interval_minutes)
         .join(Meter, Meter.id == MeterReading.meter_id)
         .where(
             Meter.building_id == building_id,
@@ -74,10 +76,10 @@ def fetch_hourly_kwh(
     ).all()
     if not rows:
         return pd.DataFrame({"ts": pd.Series([], dtype="datetime64[us]"), "kwh": pd.Series([], dtype=float)})
-    ts = np.array([r.ts.replace(tzinfo=None) for r in rows], dtype="datetime64[us]")
-    interval = np.array([r.interval_minutes for r in rows], dtype=np.int64).astype("timedelta64[m]")
+    ts = np.array([r[0] for r in rows], dtype="datetime64[us]")
+    interval = np.array([r[2] for r in rows], dtype=np.int64).astype("timedelta64[m]")
     local = calendar.local_wall(ts - interval.astype("timedelta64[us]")).astype("datetime64[h]")
-    frame = pd.DataFrame({"ts": local.astype("datetime64[us]"), "kwh": [float(r.value) for r in rows]})
+    frame = pd.DataFrame({"ts": local.astype("datetime64[us]"), "kwh": np.array([r[1] for r in rows], dtype=float)})
     return frame.groupby("ts", as_index=False)["kwh"].sum().sort_values("ts", ignore_index=True)
 
 
