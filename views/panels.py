@@ -22,18 +22,15 @@ def fetch_open_alerts(conn: Connection, view: ViewContext, *, limit: int = PANEL
     """The open (firing or acknowledged) alerts of the view's domain in the node's subtree, critical
     first, newest first; for a building or vehicle, only that entity's (``data.queries.alerts``
     columns). Read whatever the period: an open alert is open now."""
-    alerts = fetch_alerts(
+    return fetch_alerts(
         conn,
         view.scope,
         org_id=view.org_id,
         domains=(view.domain,) if view.domain in DOMAINS else None,  # the overview shows every domain's
         states=OPEN_STATES,
-        limit=limit if view.entity_kind == "org" else 500,
+        entity=None if view.entity_kind == "org" else (view.entity_kind, view.entity_id),
+        limit=limit,
     )
-    if view.entity_kind != "org" and not alerts.empty:
-        mine = (alerts["entity_kind"] == view.entity_kind) & (alerts["entity_id"] == view.entity_id)
-        alerts = alerts[mine].head(limit).reset_index(drop=True)
-    return alerts
 
 
 def fetch_ranking_with_position(conn: Connection, view: ViewContext, metric_id: str, *, leaf: str) -> pd.DataFrame:

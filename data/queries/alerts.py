@@ -245,12 +245,14 @@ def fetch_alerts(
     states: Iterable[str] | str | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
+    entity: tuple[str, int] | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> pd.DataFrame:
     """The alerts of the scope (of ``org_id``'s subtree when given) that pass the filters.
 
     A filter left ``None`` (or empty) does not filter. ``domains`` are catalog domains (via the
-    rule's metric); ``since``/``until`` bound when the alert opened (UTC, ``until`` exclusive).
+    rule's metric); ``since``/``until`` bound when the alert opened (UTC, ``until`` exclusive);
+    ``entity`` (kind, id) keeps one building's, vehicle's … alerts.
 
     Returns:
         DataFrame with ``ALERT_COLUMNS``, open before resolved, critical first among open, newest
@@ -272,6 +274,8 @@ def fetch_alerts(
         stmt = stmt.where(Alert.opened_at >= since)
     if until is not None:
         stmt = stmt.where(Alert.opened_at < until)
+    if entity is not None:
+        stmt = stmt.where(Alert.entity_kind == entity[0], Alert.entity_id == int(entity[1]))
     rows = _named(conn, conn.execute(_ordered(stmt).limit(int(limit))).all())
     return pd.DataFrame([_alert_row(r) for r in rows], columns=ALERT_COLUMNS)
 

@@ -17,7 +17,7 @@ compared like with like.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -153,7 +153,6 @@ class ViewContext:
     compare: str = DEFAULT_COMPARISON
     compare_period: Period | None = None
     metric: str | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def org_id(self) -> int:

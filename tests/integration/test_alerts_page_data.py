@@ -192,6 +192,8 @@ def test_filters(world):
         assert ids(since=NOW - 4 * H) == [1, 2, 5, 6]
         assert ids(since=NOW - 12 * H, until=NOW - 4 * H) == [3, 4]
         assert ids(severities=["warning"], domains=["energy"], states=["firing"]) == [2]
+        assert ids(entity=("building", 1)) == [1, 4]  # a building's page
+        assert ids(entity=("vehicle", 1)) == [3]  # a vehicle's page
         with pytest.raises(OutOfScope):
             fetch_alerts(conn, _scope(world, 2), org_id=5)
 
