@@ -54,9 +54,11 @@ from .reference import MetricDefinition as MetricDefinition
 from .reference import OfficeSpaceStandard as OfficeSpaceStandard
 from .reference import PlanTarget as PlanTarget
 from .rollup import DataVersion as DataVersion
+from .rollup import RollupAssetCategory as RollupAssetCategory
 from .rollup import RollupDaily as RollupDaily
 from .rollup import RollupHourlyProfile as RollupHourlyProfile
 from .rollup import RollupMonthly as RollupMonthly
+from .rollup import RollupOfficeRank as RollupOfficeRank
 from .rollup import RollupProvenance as RollupProvenance
 from .vehicle import FuelRecord as FuelRecord
 from .vehicle import InsurancePolicy as InsurancePolicy

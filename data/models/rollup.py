@@ -114,3 +114,38 @@ class DataVersion(Base):
 
     domain: Mapped[str] = mapped_column(String(16), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RollupAssetCategory(Base):
+    """An org node's assets by registered category at each month end (subtree totals)."""
+
+    __tablename__ = "rollup_asset_category"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[float] = mapped_column(Float)
+    original_value_yuan: Mapped[float] = mapped_column(Float)
+    net_value_yuan: Mapped[float] = mapped_column(Float)
+    idle_count: Mapped[float] = mapped_column(Float)
+    warehouse_count: Mapped[float] = mapped_column(Float)
+
+
+class RollupOfficeRank(Base):
+    """An org node's office occupants by administrative level and rank at each month end
+    (subtree totals): area occupied (a shared room split evenly), allowed by the standard, above
+    it, and how many occupants sit in rooms over the standard."""
+
+    __tablename__ = "rollup_office_rank"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    admin_level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    rank_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    occupants: Mapped[float] = mapped_column(Float)
+    area_m2: Mapped[float] = mapped_column(Float)
+    allowed_m2: Mapped[float] = mapped_column(Float)
+    over_m2: Mapped[float] = mapped_column(Float)
+    over_occupants: Mapped[float] = mapped_column(Float)
