@@ -24,6 +24,8 @@ class AssetCategory(Base):
     useful_life_years: Mapped[int] = mapped_column(Integer)
     depreciation_method: Mapped[str] = mapped_column(String(24), default="straight_line")
     residual_rate: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Asset(Base):

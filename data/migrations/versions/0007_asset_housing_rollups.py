@@ -17,6 +17,8 @@ Create Date: 2026-12-06 11:20:00.000000
 import sqlalchemy as sa
 from alembic import op
 
+from data.models.base import UTCDateTime
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -24,6 +26,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("asset_category") as batch:
+        batch.add_column(sa.Column("updated_at", UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("updated_by", sa.String(length=64), nullable=True))
     op.create_table(
         "rollup_asset_category",
         sa.Column("org_id", sa.Integer(), nullable=False),
@@ -56,3 +61,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("rollup_office_rank")
     op.drop_table("rollup_asset_category")
+    with op.batch_alter_table("asset_category") as batch:
+        batch.drop_column("updated_by")
+        batch.drop_column("updated_at")
