@@ -26,9 +26,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("asset_category") as batch:
-        batch.add_column(sa.Column("updated_at", UTCDateTime(), nullable=True))
-        batch.add_column(sa.Column("updated_by", sa.String(length=64), nullable=True))
+    # Plain ADD COLUMN: a batch rebuild of the table would trip the assets' foreign keys on SQLite.
+    op.add_column("asset_category", sa.Column("updated_at", UTCDateTime(), nullable=True))
+    op.add_column("asset_category", sa.Column("updated_by", sa.String(length=64), nullable=True))
     op.create_table(
         "rollup_asset_category",
         sa.Column("org_id", sa.Integer(), nullable=False),
@@ -61,6 +61,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("rollup_office_rank")
     op.drop_table("rollup_asset_category")
-    with op.batch_alter_table("asset_category") as batch:
-        batch.drop_column("updated_by")
-        batch.drop_column("updated_at")
+    op.execute("ALTER TABLE asset_category DROP COLUMN updated_by")
+    op.execute("ALTER TABLE asset_category DROP COLUMN updated_at")
