@@ -114,17 +114,28 @@ def _signed_pct(value) -> str:
     return "—" if is_missing(value) else f"{float(value):+,.0f}%"
 
 
+#: (alert entity kind, page) -> the page's URL parameter for that entity
+ENTITY_VIEWS = {
+    ("building", "energy"): "building",
+    ("vehicle", "vehicles"): "vehicle",
+    ("asset", "assets"): "asset",
+    ("building", "housing"): "building",
+    ("room", "housing"): "room",
+    ("housing_unit", "housing"): "dwelling",
+}
+
+
 def drill_href(row: dict) -> str:
     """The entity's drill-down view: its domain page for the building or vehicle, or else for the
     alert's unit; a data source's alert goes to the data center."""
     if row.get("entity_kind") == "source":
         return "/data"
     page = DOMAIN_PAGES.get(row.get("domain"), "overview")
-    kind = row.get("entity_kind")
-    # A building's or a vehicle's alert opens that building or vehicle on its page (both pages
-    # drill that far); anything else opens its unit.
-    if (kind, page) in (("building", "energy"), ("vehicle", "vehicles")) and row.get("entity_id") is not None:
-        return f"{PAGE_PATHS[page]}?{kind}={int(row['entity_id'])}"
+    # An alert on an entity its domain page drills to opens that entity there (a building, a
+    # vehicle, an asset, an office room, a turnover-housing unit); anything else opens its unit.
+    parameter = ENTITY_VIEWS.get((row.get("entity_kind"), page))
+    if parameter is not None and row.get("entity_id") is not None:
+        return f"{PAGE_PATHS[page]}?{parameter}={int(row['entity_id'])}"
     return f"{PAGE_PATHS[page]}?org={int(row['org_id'])}"
 
 

@@ -18,7 +18,7 @@ from components.grid import build_grid_panel
 from components.shell import dropdown_labels, graph_config
 from components.states import build_empty, build_error, build_loading
 from data.catalog import get_metric
-from presentation.i18n import t
+from presentation.i18n import has, t
 from views.spec import PageSpec, PanelSpec
 
 PERIOD_KINDS = ("day", "week", "month", "year", "custom")
@@ -49,8 +49,9 @@ def build_drill_chooser(page_key: str, options: Sequence[Mapping], *, lang: str,
     vehicles); ``options`` are ``{"label", "value": drill target}``."""
     if not options:
         placeholder = t("view.drill.none", lang)
-    elif leaf and str(options[0]["value"]).startswith(f"{leaf}:"):
-        placeholder = t(f"view.drill.{leaf}s", lang)
+    elif (kind := str(options[0]["value"]).partition(":")[0]) != "org" and has(f"view.drill.{kind}s"):
+        # What lies below an agency (its buildings, vehicles, assets) or a building (its rooms).
+        placeholder = t(f"view.drill.{kind}s", lang)
     else:
         placeholder = t("view.drill.placeholder", lang)
     chooser = dcc.Dropdown(

@@ -107,7 +107,7 @@ def view_layout(page_key: str, query: dict):
         with read_connection(current_engine()) as conn:
             view = resolve_page_view(conn, current_scope(), page, query)
             path = fetch_view_path(conn, view)
-            targets, total = fetch_drill_targets(conn, view, leaf=page.leaf)
+            targets, total = fetch_drill_targets(conn, view, leaf=page.leaf, below=page.below.get(view.entity_kind, ()))
     except (OutOfScope, PermissionError):
         log.warning("page %s: view %r refused for this user", page_key, query)
         return build_view_page(page, panels=(), heading=heading, message="refused", **frame)
@@ -150,6 +150,23 @@ def view_header(page: PageSpec, view, request, path, targets, total: int, *, lan
         for row in frame_records(path)
     ]
     name = _name(view.node, lang)
+    building = (
+        view.entity.get("building_id") if view.entity is not None and view.entity_kind in ("room", "dwelling") else None
+    )
+    if building is not None and view.entity.get("building_name_zh"):
+        # A room or a housing unit sits in a building, which has its own view one level up.
+        label = (
+            t("view.entity.building", lang)
+            + " "
+            + (
+                view.entity["building_name_zh"]
+                if lang == "zh"
+                else view.entity["building_name_en"] or view.entity["building_name_zh"]
+            )
+        )
+        crumbs.append(
+            {"name_zh": label, "name_en": label, "href": view_href(page, drilled(request, "building", building))}
+        )
     if view.entity is not None:
         kind = t(f"view.entity.{view.entity_kind}", lang)
         label = f"{kind} {_name(view.entity, lang)}"

@@ -16,6 +16,9 @@ from presentation.i18n import t
 from .spec import PanelSpec
 
 OPEN_STATES = ("firing", "acknowledged")
+#: A view's entity kind -> the kind its alerts are raised on (a turnover-housing unit's are on
+#: ``housing_unit``).
+ALERT_ENTITY_KINDS = {"dwelling": "housing_unit"}
 
 
 def fetch_open_alerts(conn: Connection, view: ViewContext, *, limit: int = PANEL_LIMIT) -> pd.DataFrame:
@@ -28,7 +31,9 @@ def fetch_open_alerts(conn: Connection, view: ViewContext, *, limit: int = PANEL
         org_id=view.org_id,
         domains=(view.domain,) if view.domain in DOMAINS else None,  # the overview shows every domain's
         states=OPEN_STATES,
-        entity=None if view.entity_kind == "org" else (view.entity_kind, view.entity_id),
+        entity=None
+        if view.entity_kind == "org"
+        else (ALERT_ENTITY_KINDS.get(view.entity_kind, view.entity_kind), view.entity_id),
         limit=limit,
     )
 

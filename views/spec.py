@@ -9,7 +9,8 @@ A new panel is one ``PanelSpec`` in a page's ``panels`` plus its query and build
   unit, the indicator's unit) as plain values, since builders never see a connection.
 
 Points of a graph panel and rows of a grid panel carry a drill target (``"org:12"``,
-``"building:345"``, ``"vehicle:9"``; see ``drill_target``): clicking one opens that entity on
+``"building:345"``, ``"vehicle:9"``, ``"asset:7"``, ``"room:88"``, ``"dwelling:4"``; see
+``drill_target``): clicking one opens that entity on
 the same page, keeping the period.
 """
 
@@ -22,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 PANEL_KINDS = ("graph", "grid", "alerts")
-DRILL_KINDS = ("org", "building", "vehicle")
+DRILL_KINDS = ("org", "building", "vehicle", "asset", "room", "dwelling")
 
 Fetch = Callable[..., pd.DataFrame]  # (conn, view: ViewContext) -> frame
 Build = Callable[..., Any]  # (frame, *, lang, theme, font_size, **options) -> go.Figure
@@ -141,7 +142,9 @@ class PageSpec:
         path: the URL path.
         tiles: the tiles per entity kind (``org``, ``building``, ``vehicle``).
         panels: the panels, in reading order.
-        leaf: the entity below the org tree's agencies (``building``, ``vehicle``), or None.
+        leaf: the entity below the org tree's agencies (``building``, ``vehicle``, ``asset``), or None.
+        below: what each leaf entity kind opens in turn (the housing page: a building's office
+            rooms and turnover-housing units, ``{"building": ("room", "dwelling")}``).
         indicators: the metric ids a user can choose for the trend and the ranking; the first
             is the default.
         periods: whether the page has the period selector.
@@ -156,6 +159,7 @@ class PageSpec:
     indicators: tuple[str, ...] = ()
     periods: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)
+    below: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def panel(self, key: str) -> PanelSpec:
         for panel in self.panels:

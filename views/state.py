@@ -3,8 +3,9 @@
 The query string holds the whole view, so a copied link opens exactly the same view and the
 browser's back button walks back through drills and period changes:
 
-* ``org=<id>``, or ``building=<id>`` / ``vehicle=<id>`` (an entity under an org; the org is
-  then implied by the entity and left out);
+* ``org=<id>``, or ``building=<id>`` / ``vehicle=<id>`` / ``asset=<id>`` / ``room=<id>`` (an
+  office room) / ``dwelling=<id>`` (a turnover-housing unit): an entity under an org, whose org
+  is then implied by the entity and left out;
 * ``period=day|week|month|year|custom``, ``end=YYYY-MM-DD`` (the period's last day; absent: the
   latest day of the data), ``start=YYYY-MM-DD`` for a custom period;
 * ``cmp=yoy|prev``; ``metric=<catalog id>`` (the indicator of the trend and the ranking).
@@ -21,10 +22,19 @@ from collections.abc import Mapping
 from dataclasses import replace
 from urllib.parse import urlencode
 
-from data.queries.view import COMPARISONS, DEFAULT_COMPARISON, DEFAULT_PERIOD, PERIOD_KINDS, ViewRequest
+from data.queries.view import (
+    COMPARISONS,
+    DEFAULT_COMPARISON,
+    DEFAULT_PERIOD,
+    LEAF_KINDS,
+    PERIOD_KINDS,
+    ViewRequest,
+    request_entity,
+)
 from data.scope import OutOfScope
 
-QUERY_KEYS = ("org", "building", "vehicle", "period", "start", "end", "cmp", "metric")
+QUERY_KEYS = ("org", *LEAF_KINDS, "period", "start", "end", "cmp", "metric")
+_CLEARED = {f"{kind}_id": None for kind in LEAF_KINDS}
 
 
 def _entity_id(value) -> int | None:
@@ -56,17 +66,20 @@ def parse_view_request(query: Mapping | None, *, indicators: tuple[str, ...] = (
         indicators: the page's selectable indicators; another ``metric`` is dropped.
 
     Raises:
-        OutOfScope: ``org``, ``building`` or ``vehicle`` is not a positive whole number.
+        OutOfScope: ``org`` or the entity's id is not a positive whole number.
     """
     query = query or {}
-    building = _entity_id(query.get("building"))
-    vehicle = None if building is not None else _entity_id(query.get("vehicle"))
+    entity: dict[str, int] = {}
+    for kind in LEAF_KINDS:  # the first entity named wins; the others are ignored
+        entity_id = _entity_id(query.get(kind))
+        if entity_id is not None:
+            entity = {f"{kind}_id": entity_id}
+            break
     period = query.get("period") if query.get("period") in PERIOD_KINDS else DEFAULT_PERIOD
     metric = query.get("metric") if query.get("metric") in indicators else None
     return ViewRequest(
-        org_id=None if building or vehicle else _entity_id(query.get("org")),
-        building_id=building,
-        vehicle_id=vehicle,
+        org_id=None if entity else _entity_id(query.get("org")),
+        **entity,
         period=period,
         start=_day(query.get("start")) if period == "custom" else None,
         end=_day(query.get("end")),
@@ -78,10 +91,9 @@ def parse_view_request(query: Mapping | None, *, indicators: tuple[str, ...] = (
 def view_query(request: ViewRequest) -> dict[str, str]:
     """The query values of ``request``, defaults left out (so the plain page URL stays plain)."""
     values: dict[str, str] = {}
-    if request.building_id is not None:
-        values["building"] = str(request.building_id)
-    elif request.vehicle_id is not None:
-        values["vehicle"] = str(request.vehicle_id)
+    named = request_entity(request)
+    if named is not None:
+        values[named[0]] = str(named[1])
     elif request.org_id is not None:
         values["org"] = str(request.org_id)
     if request.period != DEFAULT_PERIOD:
@@ -104,15 +116,13 @@ def view_search(request: ViewRequest) -> str:
 
 
 def drilled(request: ViewRequest, kind: str, entity_id: int) -> ViewRequest:
-    """``request`` moved to another org node, building or vehicle, keeping its period,
+    """``request`` moved to another org node or entity (``LEAF_KINDS``), keeping its period,
     comparison and indicator."""
-    cleared = replace(request, org_id=None, building_id=None, vehicle_id=None)
+    cleared = replace(request, org_id=None, **_CLEARED)
     if kind == "org":
         return replace(cleared, org_id=int(entity_id))
-    if kind == "building":
-        return replace(cleared, building_id=int(entity_id))
-    if kind == "vehicle":
-        return replace(cleared, vehicle_id=int(entity_id))
+    if kind in LEAF_KINDS:
+        return replace(cleared, **{f"{kind}_id": int(entity_id)})
     raise ValueError(f"unknown drill kind {kind!r}")
 
 

@@ -1,5 +1,5 @@
-"""What a declared page shows, resolved once per request: the entity (an org node, or one building
-or vehicle under it), the reporting period and its comparison period, and the selected indicator.
+"""What a declared page shows, resolved once per request: the entity (an org node, or one building,
+vehicle, asset, office room or turnover-housing unit under it), the reporting period and its comparison period, and the selected indicator.
 
 A page's URL says what to show (``?org=12&building=345&period=month&end=2026-11-30&cmp=yoy``);
 ``ViewRequest`` carries those values as plain, untrusted data, and ``resolve_view`` turns them
@@ -19,11 +19,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from data.calendar import add_months, month_end, month_start, shift_years
-from data.models import Building, OrgNode, Vehicle
+from data.models import Asset, Building, HousingUnit, OfficeRoom, OrgNode, Vehicle
 from data.scope import OrgNotFound, OutOfScope, Scope
 
 from .org import ORG_COLUMNS, org_select
@@ -32,7 +32,9 @@ from .rollup_read import fetch_data_span
 
 PERIOD_KINDS = ("day", "week", "month", "year", "custom")
 COMPARISONS = ("yoy", "prev")
-ENTITY_KINDS = ("org", "building", "vehicle")
+ENTITY_KINDS = ("org", "building", "vehicle", "asset", "room", "dwelling")
+#: The entity kinds below the org tree, in the order a URL's parameters are read.
+LEAF_KINDS = ENTITY_KINDS[1:]
 DEFAULT_PERIOD = "month"
 DEFAULT_COMPARISON = "yoy"
 #: The longest custom period a page accepts: two years of days is what the roll-ups answer quickly.
@@ -43,13 +45,17 @@ MAX_CUSTOM_DAYS = 731
 class ViewRequest:
     """What the URL asks for, as plain values (validated by ``resolve_view``).
 
-    ``building_id`` and ``vehicle_id`` are exclusive; ``org_id`` None means the scope's root.
+    ``building_id``, ``vehicle_id``, ``asset_id``, ``room_id`` (an office room) and
+    ``dwelling_id`` (a turnover-housing unit) are exclusive; ``org_id`` None means the scope's root.
     ``end`` anchors the period (its last day); None means the latest day of the data.
     """
 
     org_id: int | None = None
     building_id: int | None = None
     vehicle_id: int | None = None
+    asset_id: int | None = None
+    room_id: int | None = None
+    dwelling_id: int | None = None
     period: str = DEFAULT_PERIOD
     start: dt.date | None = None  # custom periods only
     end: dt.date | None = None
@@ -129,11 +135,14 @@ class ViewContext:
         domain: the catalog domain (``energy``, ``vehicle`` …) whose roll-ups anchor ``as_of``.
         scope: the user's scope (panels that list people mask by it).
         node: the org node shown (a row of ``fetch_org``); for a building or a vehicle, its unit.
-        entity_kind: ``org``, ``building`` or ``vehicle``.
-        entity_id: the org node's, building's or vehicle's id.
-        entity: the building's or vehicle's row (``id``, ``code``, ``name_zh``, ``name_en``,
-            ``org_id``, plus ``floor_area_m2`` for a building, ``vehicle_class``, ``energy_type``,
-            ``rated_consumption`` for a vehicle); None for an org node.
+        entity_kind: ``org`` or one of ``LEAF_KINDS``.
+        entity_id: the org node's or the entity's id.
+        entity: the entity's row (``id``, ``code``, ``name_zh``, ``name_en``, ``org_id``, plus
+            ``floor_area_m2`` for a building; ``vehicle_class``, ``energy_type``,
+            ``rated_consumption`` for a vehicle; ``category_id``, ``status``, ``building_id`` for an
+            asset; ``building_id``, ``building_name_zh``/``_en``, ``usable_area_m2``, ``purpose``
+            for a room; ``building_id``, ``building_name_zh``/``_en``, ``area_m2``, ``rooms``,
+            ``monthly_rent_yuan``, ``status`` for a dwelling); None for an org node.
         as_of: the latest day of the domain's data at the scope root (None: no data yet).
         first_day: where that data begins.
         period: the reporting period (None when there is no data).
@@ -182,38 +191,117 @@ _VEHICLE = select(
     Vehicle.energy_type,
     Vehicle.rated_consumption,
 )
+_ASSET = select(
+    Asset.id,
+    Asset.code,
+    Asset.name_zh,
+    func.coalesce(Asset.name_en, Asset.name_zh),
+    Asset.org_id,
+    Asset.category_id,
+    Asset.status,
+    Asset.building_id,
+)
+_ROOM = select(
+    OfficeRoom.id,
+    OfficeRoom.room_no,
+    OfficeRoom.org_id,
+    OfficeRoom.building_id,
+    Building.name_zh,
+    Building.name_en,
+    OfficeRoom.usable_area_m2,
+    OfficeRoom.purpose,
+).join(Building, Building.id == OfficeRoom.building_id)
+_DWELLING = select(
+    HousingUnit.id,
+    HousingUnit.code,
+    HousingUnit.org_id,
+    HousingUnit.building_id,
+    Building.name_zh,
+    Building.name_en,
+    HousingUnit.area_m2,
+    HousingUnit.rooms,
+    HousingUnit.monthly_rent_yuan,
+    HousingUnit.status,
+).outerjoin(Building, Building.id == HousingUnit.building_id)
+
+# kind -> (statement, its primary key column, the names of its row's values)
+_ENTITY_READS = {
+    "building": (_BUILDING, Building.id, ["id", "code", "name_zh", "name_en", "org_id", "floor_area_m2"]),
+    "vehicle": (
+        _VEHICLE,
+        Vehicle.id,
+        ["id", "plate", "model", "org_id", "vehicle_class", "energy_type", "rated_consumption"],
+    ),
+    "asset": (_ASSET, Asset.id, ["id", "code", "name_zh", "name_en", "org_id", "category_id", "status", "building_id"]),
+    "room": (
+        _ROOM,
+        OfficeRoom.id,
+        ["id", "code", "org_id", "building_id", "building_name_zh", "building_name_en", "usable_area_m2", "purpose"],
+    ),
+    "dwelling": (
+        _DWELLING,
+        HousingUnit.id,
+        [
+            "id",
+            "code",
+            "org_id",
+            "building_id",
+            "building_name_zh",
+            "building_name_en",
+            "area_m2",
+            "rooms",
+            "monthly_rent_yuan",
+            "status",
+        ],
+    ),
+}
 
 
 def _entity_row(conn: Connection, kind: str, entity_id: int) -> dict:
-    if kind == "building":
-        row = conn.execute(_BUILDING.where(Building.id == entity_id)).first()
-        if row is None:
-            raise OrgNotFound(f"building {entity_id} does not exist")
-        return dict(zip(["id", "code", "name_zh", "name_en", "org_id", "floor_area_m2"], row))
-    row = conn.execute(_VEHICLE.where(Vehicle.id == entity_id)).first()
+    statement, key, names = _ENTITY_READS[kind]
+    row = conn.execute(statement.where(key == entity_id)).first()
     if row is None:
-        raise OrgNotFound(f"vehicle {entity_id} does not exist")
-    values = dict(zip(["id", "plate", "model", "org_id", "vehicle_class", "energy_type", "rated_consumption"], row))
-    # A vehicle is named by its plate in both languages.
-    return {**values, "code": values["plate"], "name_zh": values["plate"], "name_en": values["plate"]}
+        raise OrgNotFound(f"{kind} {entity_id} does not exist")
+    values = dict(zip(names, row))
+    if kind == "vehicle":  # a vehicle is named by its plate in both languages
+        return {**values, "code": values["plate"], "name_zh": values["plate"], "name_en": values["plate"]}
+    if kind == "room":  # a room by its building and number: "综合楼 305"
+        return {
+            **values,
+            "name_zh": f"{values['building_name_zh']} {values['code']}",
+            "name_en": f"{values['building_name_en'] or values['building_name_zh']} {values['code']}",
+        }
+    if kind == "dwelling":  # a turnover-housing unit by its code
+        return {**values, "name_zh": values["code"], "name_en": values["code"]}
+    return values
+
+
+def request_entity(request: ViewRequest) -> tuple[str, int] | None:
+    """The entity below the org tree a request names, as ``(kind, id)`` (the first of
+    ``LEAF_KINDS`` given), or None for an org node."""
+    for kind in LEAF_KINDS:
+        entity_id = getattr(request, f"{kind}_id")
+        if entity_id is not None:
+            return kind, int(entity_id)
+    return None
 
 
 def resolve_view(conn: Connection, scope: Scope, domain: str, request: ViewRequest) -> ViewContext:
     """``request`` resolved within ``scope`` for a page of ``domain``.
 
     Raises:
-        OutOfScope: the org node, building or vehicle lies outside the scope (or, for an org
-            node, does not exist: a hand-edited URL learns nothing about other ids).
-        OrgNotFound: the building or vehicle does not exist, or there is no org tree yet.
+        OutOfScope: the org node or the entity lies outside the scope (or, for an org node, does
+            not exist: a hand-edited URL learns nothing about other ids).
+        OrgNotFound: the entity does not exist, or there is no org tree yet.
         ValueError: never for bad request values; unknown period kinds, comparisons and
             inverted ranges fall back to the defaults.
     """
     entity_kind, entity_id, entity = "org", None, None
     org_id = request.org_id
-    if request.building_id is not None or request.vehicle_id is not None:
-        entity_kind = "building" if request.building_id is not None else "vehicle"
-        entity_id = request.building_id if entity_kind == "building" else request.vehicle_id
-        entity = _entity_row(conn, entity_kind, int(entity_id))
+    named = request_entity(request)
+    if named is not None:
+        entity_kind, entity_id = named
+        entity = _entity_row(conn, entity_kind, entity_id)
         org_id = entity["org_id"]
     node = _node(conn, scope, org_id)
     anchors = ANCHOR_METRICS.get(domain, ())
@@ -262,11 +350,13 @@ __all__ = [
     "DEFAULT_COMPARISON",
     "DEFAULT_PERIOD",
     "ENTITY_KINDS",
+    "LEAF_KINDS",
     "MAX_CUSTOM_DAYS",
     "PERIOD_KINDS",
     "Period",
     "ViewContext",
     "ViewRequest",
     "make_period",
+    "request_entity",
     "resolve_view",
 ]

@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
-from data.models import Building, OrgNode, Vehicle
+from data.models import Asset, Building, HousingUnit, OfficeRoom, OrgNode, Vehicle
 
 from .view import ViewContext
 
@@ -39,6 +39,32 @@ _VEHICLES = (
     .limit(DRILL_LIMIT)
 )
 
+_ASSETS = (
+    select(Asset.id, Asset.name_zh, func.coalesce(Asset.name_en, Asset.name_zh), func.count().over().label("total"))
+    .where(Asset.org_id == bindparam("org_id"), Asset.status != "disposed")
+    .order_by(Asset.code)
+    .limit(DRILL_LIMIT)
+)
+_ROOMS = (
+    select(
+        OfficeRoom.id,
+        OfficeRoom.room_no,
+        OfficeRoom.room_no,
+        func.count().over().label("total"),
+    )
+    .where(OfficeRoom.building_id == bindparam("building_id"))
+    .order_by(OfficeRoom.room_no)
+    .limit(DRILL_LIMIT)
+)
+_DWELLINGS = (
+    select(HousingUnit.id, HousingUnit.code, HousingUnit.code, func.count().over().label("total"))
+    .where(HousingUnit.building_id == bindparam("building_id"))
+    .order_by(HousingUnit.code)
+    .limit(DRILL_LIMIT)
+)
+_LEAVES = {"building": _BUILDINGS, "vehicle": _VEHICLES, "asset": _ASSETS}
+_BELOW = {"room": _ROOMS, "dwelling": _DWELLINGS}
+
 
 def fetch_view_path(conn: Connection, view: ViewContext) -> pd.DataFrame:
     """The org nodes from the scope root down to the view's node, root first.
@@ -53,27 +79,37 @@ def fetch_view_path(conn: Connection, view: ViewContext) -> pd.DataFrame:
     return frame[["org_id", "name_zh", "name_en"]].reset_index(drop=True)
 
 
-def fetch_drill_targets(conn: Connection, view: ViewContext, *, leaf: str | None) -> tuple[pd.DataFrame, int]:
+def fetch_drill_targets(
+    conn: Connection, view: ViewContext, *, leaf: str | None, below: tuple[str, ...] = ()
+) -> tuple[pd.DataFrame, int]:
     """What the view's entity opens one level down, and how many there are in all.
 
     A node's child units; for a node without children (an agency), its buildings (``leaf`` is
-    ``building``) or its vehicles in service (``vehicle``), at most ``DRILL_LIMIT`` of them. A
-    building or vehicle has nothing below it.
+    ``building``), its vehicles in service (``vehicle``) or its assets not disposed of (``asset``),
+    at most ``DRILL_LIMIT`` of them. An entity opens the kinds ``below`` names (a building on the
+    housing page: its office rooms and its turnover-housing units), at most ``DRILL_LIMIT`` of each.
 
     Returns:
         (DataFrame with ``kind``, ``id``, ``name_zh``, ``name_en``; the total count).
     """
     columns = ["kind", "id", "name_zh", "name_en"]
     if view.entity_kind != "org":
-        return pd.DataFrame(columns=columns), 0
+        if view.entity_kind != "building" or not below:
+            return pd.DataFrame(columns=columns), 0
+        records, total = [], 0
+        for kind in below:
+            rows = conn.execute(_BELOW[kind], {"building_id": view.entity_id}).all()
+            records += [(kind, *row[:3]) for row in rows]
+            total += int(rows[0][3]) if rows else 0
+        return pd.DataFrame(records, columns=columns), total
     params = {"org_id": view.org_id}
     rows = conn.execute(_CHILDREN, params).all()
     if rows:
         frame = pd.DataFrame([("org", *row) for row in rows], columns=columns)
         return frame, len(frame)
-    if leaf not in ("building", "vehicle"):
+    if leaf not in _LEAVES:
         return pd.DataFrame(columns=columns), 0
-    rows = conn.execute(_BUILDINGS if leaf == "building" else _VEHICLES, params).all()
+    rows = conn.execute(_LEAVES[leaf], params).all()
     frame = pd.DataFrame([(leaf, *row[:3]) for row in rows], columns=columns)
     return frame, int(rows[0][3]) if rows else 0
 

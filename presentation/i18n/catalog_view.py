@@ -31,6 +31,8 @@ MESSAGES = {
     "view.drill.placeholder": ("下钻到…", "Drill down to…"),
     "view.drill.buildings": ("下钻到建筑…", "Drill down to a building…"),
     "view.drill.vehicles": ("下钻到车辆…", "Drill down to a vehicle…"),
+    "view.drill.assets": ("下钻到资产…", "Drill down to an asset…"),
+    "view.drill.rooms": ("下钻到办公室或周转房…", "Drill down to an office room or turnover unit…"),
     "view.drill.none": ("已是最下级", "Nothing further down"),
     "view.drill.more": ("另有 {n} 项未列出，请在表格中查找", "{n} more not listed; find them in the table"),
     "view.drill.hint": (
@@ -39,6 +41,9 @@ MESSAGES = {
     ),
     "view.entity.building": ("建筑", "Building"),
     "view.entity.vehicle": ("车辆", "Vehicle"),
+    "view.entity.asset": ("资产", "Asset"),
+    "view.entity.room": ("办公室", "Office room"),
+    "view.entity.dwelling": ("周转房", "Turnover unit"),
     # --- panels ------------------------------------------------------------------------------------
     "view.panel.as_of": ("数据截至 {day}", "Data as of {day}"),
     "view.panel.no_data_yet": ("尚无数据", "No data yet"),

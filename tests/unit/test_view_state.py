@@ -80,10 +80,10 @@ def test_drill_targets():
     assert drill_target("org", 12) == "org:12"
     assert parse_drill_target("building:345") == ("building", 345)
     assert parse_drill_target(["vehicle:9", "extra"]) == ("vehicle", 9)
-    for junk in (None, "", "org:", "org:x", "asset:3", 12, [], {"kind": "org"}):
+    for junk in (None, "", "org:", "org:x", "lease:3", 12, [], {"kind": "org"}):
         assert parse_drill_target(junk) is None
     with pytest.raises(ValueError):
-        drill_target("asset", 1)
+        drill_target("lease", 1)
 
 
 @pytest.mark.parametrize(
@@ -122,3 +122,18 @@ def test_periods(kind, end, as_of, start, expected):
 def test_comparison_periods_cover_the_same_days(period, how, expected):
     other = period.comparison(how)
     assert (other.start, other.end) == expected
+
+
+def test_entities_below_the_org_tree_round_trip_through_the_url():
+    from views.state import drilled, parse_view_request, view_query
+
+    for kind in ("asset", "room", "dwelling"):
+        request = parse_view_request({kind: "41", "org": "3", "period": "year"})
+        assert getattr(request, f"{kind}_id") == 41 and request.org_id is None
+        assert view_query(request) == {kind: "41", "period": "year"}
+        back = drilled(request, "org", 3)
+        assert back.org_id == 3 and getattr(back, f"{kind}_id") is None and back.period == "year"
+    # A room drilled from a building clears the building, keeping the period.
+    room = drilled(parse_view_request({"building": "5", "cmp": "prev"}), "room", 8)
+    assert (room.building_id, room.room_id, room.compare) == (None, 8, "prev")
+    assert parse_drill_target("dwelling:4") == ("dwelling", 4)
