@@ -1,0 +1,127 @@
+"""Messages of the housing page's turnover-housing panels and cross-checks (views/housing_lists.py):
+panel titles and hints, grid columns, coded values (status, lease state, problems), figure text,
+and the units the dwelling's tenants tile shows its recorded status with."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- panels ----------------------------------------------------------------------------------
+    "housing_lists.lease_expiry.title": ("租约到期预警", "Leases expiring"),
+    "housing_lists.lease_expiry.hint": (
+        "期末在住租约中30、60、90天内到期的份数（累计，90天含30天）",
+        "Current leases ending within 30, 60 and 90 days of the period's end (cumulative)",
+    ),
+    "housing_lists.leases_expiring.title": ("即将到期租约", "Leases about to expire"),
+    "housing_lists.leases_expiring.hint": (
+        "90天内到期的在住租约，按到期日排列，点击进入该住房",
+        "Current leases ending within 90 days, soonest first; click to open the dwelling",
+    ),
+    "housing_lists.overstaying.title": ("逾期未腾退", "Tenants overstaying"),
+    "housing_lists.overstaying.hint": (
+        "租约已到期仍未搬离的租户，逾期最久的在前",
+        "Tenants still living in after their lease ended, longest over first",
+    ),
+    "housing_lists.arrears.title": ("欠缴租金", "Rent arrears"),
+    "housing_lists.arrears.hint": (
+        "在住租户欠缴的租金及相当于几个月租金，欠款最多的在前",
+        "Current tenants' unpaid rent and how many months of rent it is, largest first",
+    ),
+    "housing_lists.waiting.title": ("轮候名单", "Waiting list"),
+    "housing_lists.waiting.hint": (
+        "期末仍在轮候的申请人，等待最久的在前",
+        "Applicants waiting at the period's end, longest first",
+    ),
+    "housing_lists.waiting_time.title": ("轮候时长", "Waiting time"),
+    "housing_lists.waiting_time.hint": (
+        "当前轮候人员按已等待时长分布；标题为近12个月配租申请的等待天数",
+        "People waiting now by how long they have waited; the title gives the days waited by allocations of the last 12 months",
+    ),
+    "housing_lists.occupancy.title": ("下级单位周转房入住率", "Occupancy by unit"),
+    "housing_lists.occupancy.hint": (
+        "期末已入住套数占周转住房套数的比例，由高到低，点击进入该单位",
+        "Occupied units as a share of turnover units at the period's end, highest first; click to open the unit",
+    ),
+    "housing_lists.dwellings.title": ("周转住房明细", "Turnover housing units"),
+    "housing_lists.dwellings.hint": (
+        "本单位（或本楼）的周转住房及当前租户，点击查看租住记录",
+        "The unit's (or building's) turnover housing and current tenants; click for the tenant history",
+    ),
+    "housing_lists.tenant_history.title": ("租住记录", "Tenant history"),
+    "housing_lists.tenant_history.hint": ("该住房的全部租约，最近的在前", "Every lease of this dwelling, latest first"),
+    "housing_lists.staff_crosscheck.title": ("人员核对", "Staff cross-check"),
+    "housing_lists.staff_crosscheck.hint": (
+        "办公室在用人员与单位人员名单比对：不在名单、属其他单位、已离开或同时占用两间办公室，点击进入该房间",
+        "Office occupants against the staff lists: unknown, on another unit's list, left, or in two rooms; click to open the room",
+    ),
+    "housing_lists.lease_crosscheck.title": ("租住核对", "Lease cross-check"),
+    "housing_lists.lease_crosscheck.hint": (
+        "住房登记状态与在住租约比对：登记已入住无租约、空置或维修中有租约、租约重叠、承租人不属服务范围",
+        "Recorded status against current leases: occupied without a lease, a lease on an available or repair unit, "
+        "overlapping leases, a tenant outside the served units",
+    ),
+    # --- columns ---------------------------------------------------------------------------------
+    "housing_lists.col.unit_code": ("房号", "Unit"),
+    "housing_lists.col.building": ("楼宇", "Building"),
+    "housing_lists.col.owner": ("产权单位", "Owner"),
+    "housing_lists.col.tenant": ("承租人", "Tenant"),
+    "housing_lists.col.tenant_org": ("承租人单位", "Tenant's unit"),
+    "housing_lists.col.rent": ("月租金", "Monthly rent"),
+    "housing_lists.col.ends_on": ("到期日", "Ends on"),
+    "housing_lists.col.starts_on": ("起租日", "Starts on"),
+    "housing_lists.col.moved_out_on": ("腾退日", "Moved out on"),
+    "housing_lists.col.days_left": ("剩余天数", "Days left"),
+    "housing_lists.col.window": ("到期区间", "Window"),
+    "housing_lists.col.days_over": ("逾期天数", "Days over"),
+    "housing_lists.col.arrears": ("欠缴金额", "Arrears"),
+    "housing_lists.col.arrears_months": ("相当月数", "Months of rent"),
+    "housing_lists.col.applicant": ("申请人", "Applicant"),
+    "housing_lists.col.applicant_org": ("申请单位", "Applying unit"),
+    "housing_lists.col.applied_on": ("申请日期", "Applied on"),
+    "housing_lists.col.days_waiting": ("已等待天数", "Days waiting"),
+    "housing_lists.col.area": ("面积", "Area"),
+    "housing_lists.col.rooms": ("居室", "Rooms"),
+    "housing_lists.col.status": ("登记状态", "Recorded status"),
+    "housing_lists.col.lease_ends_on": ("租约到期", "Lease ends"),
+    "housing_lists.col.lease_state": ("租约状态", "Lease state"),
+    "housing_lists.col.overstay_days": ("超期居住天数", "Days overstayed"),
+    "housing_lists.col.person": ("使用人", "Occupant"),
+    "housing_lists.col.staff_no": ("人员编号", "Staff no."),
+    "housing_lists.col.room": ("房间", "Room"),
+    "housing_lists.col.room_org": ("房间所属单位", "Room's unit"),
+    "housing_lists.col.staff_org": ("名单所属单位", "Listed by"),
+    "housing_lists.col.left_on": ("离开日期", "Left on"),
+    "housing_lists.col.problems": ("问题", "What is wrong"),
+    # --- coded values ----------------------------------------------------------------------------
+    "housing_lists.status.available": ("空置", "Available"),
+    "housing_lists.status.occupied": ("已入住", "Occupied"),
+    "housing_lists.status.repair": ("维修中", "Under repair"),
+    "housing_lists.lease_state.future": ("未起租", "Not started"),
+    "housing_lists.lease_state.current": ("在住", "Current"),
+    "housing_lists.lease_state.overstaying": ("逾期未腾退", "Overstaying"),
+    "housing_lists.lease_state.ended": ("已腾退", "Moved out"),
+    "housing_lists.problem.unknown_staff": ("不在任何人员名单", "On no staff list"),
+    "housing_lists.problem.other_unit": ("属其他单位名单", "On another unit's list"),
+    "housing_lists.problem.left": ("已离开本单位", "Has left the unit"),
+    "housing_lists.problem.two_rooms": ("同时占用两间办公室", "Occupies two rooms"),
+    "housing_lists.problem.occupied_no_lease": ("登记已入住但无租约", "Occupied without a lease"),
+    "housing_lists.problem.available_with_lease": ("登记空置但有租约", "Available but leased"),
+    "housing_lists.problem.repair_with_lease": ("维修中但有租约", "Under repair but leased"),
+    "housing_lists.problem.overlapping": ("同一住房租约重叠", "Overlapping leases"),
+    "housing_lists.problem.tenant_outside": ("承租人不属服务范围", "Tenant outside the served units"),
+    # --- figures ---------------------------------------------------------------------------------
+    "housing_lists.expiry.within": ("{days}天内", "Within {days} days"),
+    "housing_lists.wait_bucket.lt90": ("3个月以内", "Under 3 months"),
+    "housing_lists.wait_bucket.90_180": ("3–6个月", "3–6 months"),
+    "housing_lists.wait_bucket.180_365": ("6–12个月", "6–12 months"),
+    "housing_lists.wait_bucket.365_730": ("1–2年", "1–2 years"),
+    "housing_lists.wait_bucket.ge730": ("2年以上", "Over 2 years"),
+    "housing_lists.wait.summary": (
+        "近12个月配租 {count} 户：等待中位数 {median} 天，平均 {mean} 天",
+        "{count} allocated in the last 12 months: median wait {median} days, average {mean} days",
+    ),
+    "housing_lists.wait.none_allocated": ("近12个月无配租", "No allocation in the last 12 months"),
+    # --- the dwelling's tenants tile: its unit names the recorded status ------------------------
+    "unit.dwelling.available": ("户 · 登记空置", "· recorded available"),
+    "unit.dwelling.occupied": ("户 · 登记已入住", "· recorded occupied"),
+    "unit.dwelling.repair": ("户 · 登记维修中", "· recorded under repair"),
+}
