@@ -53,8 +53,11 @@ contributed). A monthly row is the sum of that month's daily rows.
   and ``used_vehicle_days`` have a row for each vehicle-day with trips; ``offhours_trips`` and
   ``unrequested_trips`` only where they are not 0 (their ``samples`` is the day's trip count); fuel
   and maintenance metrics for each vehicle-day with such records. A missing row means 0.
-* Assets, per ``org`` only (the receiving unit): ``asset.redeployed_count`` and
-  ``asset.redeploy_saved_yuan`` from ``asset_movement`` rows of kind ``redeploy``.
+* Assets, per ``org`` only, from ``asset_movement``: ``asset.redeployed_count`` and
+  ``asset.redeploy_saved_yuan`` (kind ``redeploy``, at the receiving unit),
+  ``asset.warehouse_inflow_count`` (kind ``to_warehouse``), ``asset.disposed_count`` and
+  ``asset.disposed_value_yuan`` (kind ``dispose``, the asset's original value), both at the unit
+  the asset leaves (``from_org_id``, else ``to_org_id``).
 
 State metrics (``kind="state"``)
 --------------------------------
@@ -67,8 +70,12 @@ domain gets a row for every state metric of that domain (zeros included). Defini
   electric or plug-in hybrid); ``vehicle.quota``: the sum of ``vehicle_quota.approved``.
 * ``asset.*``: assets acquired by t, excluding those disposed by t. An asset's status at t is its
   current ``status`` if ``status_since <= t``, else ``in_use`` (no earlier history is kept on the
-  row). Net value is straight-line: ``original × (1 − (1 − residual_rate) × min(1, age / life))``
-  with age in days / 365.25. ``asset.audit_overdue_count``: assets held for more than 365 days
+  row). Net value is ``data.depreciation.net_values`` by the category's method
+  (straight line, double declining balance or none), useful life and residual rate, charged by
+  month from the acquisition month. ``rollup_asset_category`` holds the same assets per org node
+  and registered category (count, original and net value, idle, in the warehouse) at each month
+  end, written with the asset states (``asset_category``).
+  ``asset.audit_overdue_count``: assets held for more than 365 days
   whose latest audit on or before t (``asset_audit`` or ``asset.last_audit_on``) is more than
   365 days old, or missing. ``asset.no_custodian_count``: in-use assets without a custodian.
 * ``housing.office_*``: office rooms (``purpose = 'office'``); occupants are occupancies with

@@ -43,7 +43,13 @@ VEHICLE_FLOW_METRICS = (
     "vehicle.energy_cost_yuan",
     "vehicle.maintenance_cost_yuan",
 )
-ASSET_FLOW_METRICS = ("asset.redeployed_count", "asset.redeploy_saved_yuan")
+ASSET_FLOW_METRICS = (
+    "asset.redeployed_count",
+    "asset.redeploy_saved_yuan",
+    "asset.warehouse_inflow_count",
+    "asset.disposed_count",
+    "asset.disposed_value_yuan",
+)
 STATE_DOMAINS = tuple(d for d in DOMAINS if any(m.domain == d and m.kind == "state" for m in METRICS))
 STATE_METRICS = MappingProxyType(
     {domain: tuple(m.id for m in METRICS if m.domain == domain and m.kind == "state") for domain in STATE_DOMAINS}

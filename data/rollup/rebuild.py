@@ -38,7 +38,13 @@ def rebuild_all(conn: Connection, *, as_of: dt.date, calendar: Calendar | None =
     def done(step: str) -> None:
         log.info("rebuild_all: %s done at %.1f s", step, time.perf_counter() - started)
 
-    for table in ("rollup_daily", "rollup_monthly", "rollup_hourly_profile", "rollup_provenance"):
+    for table in (
+        "rollup_daily",
+        "rollup_monthly",
+        "rollup_hourly_profile",
+        "rollup_provenance",
+        "rollup_asset_category",
+    ):
         conn.execute(sa.text(f"DELETE FROM {table}"))
     provenance: list[pd.DataFrame] = []
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from ..calendar import Calendar, configured_calendar
 from .asset import _refresh_asset_flows
+from .asset_category import category_rows, held_assets, load_assets, write_category_rows
 from .metrics import AUDIT_OVERDUE_DAYS, EXPIRING_WITHIN_DAYS, STATE_DOMAINS, STATE_METRICS
 from .periods import _day_number
 from .store import _Db, bump_data_version
@@ -68,6 +69,11 @@ def _write_states(
                 )
             else:
                 _insert_rollup(db, "rollup_monthly", frame)
+            if domain == "asset":
+                held = getattr(evaluate, "held_assets", None)
+                month = at.replace(day=1)
+                categories = category_rows(db, held, month, restrict) if held is not None else None
+                write_category_rows(db, categories, month, restrict, replace=replace)
 
 
 def _state_rows(db: _Db, own: pd.DataFrame, domain: str, month: dt.date, restrict: set[int] | None) -> pd.DataFrame:
@@ -127,15 +133,7 @@ def _vehicle_states(db: _Db):
 
 
 def _asset_states(db: _Db):
-    assets = db.fetch(
-        f"SELECT a.id, a.org_id, a.status, {db.sel_day('a.status_since')}, a.original_value_yuan, "
-        f"{db.sel_day('a.acquired_on')}, CASE WHEN a.custodian_name IS NULL OR a.custodian_name = '' THEN 1 ELSE 0 END, "
-        f"{db.sel_day('a.last_audit_on')}, c.useful_life_years, c.residual_rate "
-        "FROM asset a JOIN asset_category c ON c.id = a.category_id",
-        {},
-        ["id", "org_id", "status", "since", "value", "acquired", "no_custodian", "last_audit", "life", "residual"],
-        day_columns=["since", "acquired"],
-    )
+    assets = load_assets(db)
     assets["last_audit"] = _nullable_days(db, assets["last_audit"])
     audits = db.fetch(
         f"SELECT asset_id, {db.sel_day('audited_on')} FROM asset_audit", {}, ["id", "day"], day_columns=["day"]
@@ -143,18 +141,9 @@ def _asset_states(db: _Db):
 
     def evaluate(at: dt.date) -> pd.DataFrame:
         t = _day_number(at)
-        status = np.where(assets["since"].to_numpy() <= t, assets["status"].to_numpy(), "in_use")
-        held = (assets["acquired"].to_numpy() <= t) & (status != "disposed")
-        a = assets[held].copy()
-        status = status[held]
-        age_years = (t - a["acquired"].to_numpy()) / 365.25
-        life = a["life"].to_numpy(dtype=float)
-        used = np.where(life > 0, np.minimum(1.0, age_years / np.where(life > 0, life, 1.0)), 1.0)
-        a["net"] = a["value"].to_numpy(dtype=float) * (
-            1.0 - (1.0 - a["residual"].fillna(0.0).to_numpy(dtype=float)) * used
-        )
-        a["idle"] = (status == "idle").astype(np.int64)
-        a["warehouse"] = (status == "warehouse").astype(np.int64)
+        # Status at t and net value by the category's depreciation method (asset_category.held_assets).
+        a = held_assets(assets, at)
+        status = a["state"].to_numpy()
         a["orphan"] = ((status == "in_use") & (a["no_custodian"].to_numpy() == 1)).astype(np.int64)
         done = audits[audits["day"] <= t].groupby("id")["day"].max()
         last = np.fmax(
@@ -167,7 +156,7 @@ def _asset_states(db: _Db):
         per_org = a.groupby("org_id", as_index=False)[
             ["n", "value", "net", "idle", "warehouse", "orphan", "overdue"]
         ].sum()
-        return _long(
+        rows = _long(
             per_org,
             {
                 "asset.count": "n",
@@ -180,6 +169,10 @@ def _asset_states(db: _Db):
             },
             "n",
         )
+        # For rollup_asset_category, written beside these rows. Not in ``rows.attrs``: pandas
+        # compares attrs when it combines frames, and a DataFrame there cannot be compared.
+        evaluate.held_assets = a
+        return rows
 
     return evaluate
 

@@ -492,7 +492,8 @@ def test_state_metrics_at_a_date(facts):
         assert state("asset.idle_count", 4) == 1
         assert state("asset.no_custodian_count", 3) == 1
         assert state("asset.audit_overdue_count", 1) == 1  # Y was never audited; X was, 303 days ago
-        assert state("asset.net_value_yuan", 3) == pytest.approx(1000 * (1 - 1856 / 365.25 / 10))
+        # straight line over 10 years, charged by month: March 2021 .. March 2026 is 61 months
+        assert state("asset.net_value_yuan", 3) == pytest.approx(1000 * (1 - 61 / 120))
         assert state("housing.office_area_m2", 3) == 59.0
         assert state("housing.office_occupants", 1) == 3
         assert state("housing.over_standard_rooms", 1) == 1
