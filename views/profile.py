@@ -10,9 +10,10 @@ status, office area per person against the standard) in a 2 × 2 grid.
 
 Nothing here reads a table itself: the tiles are the domain pages' own tile reads (so a number
 on the profile is the number on the domain page for the same unit and period), the panels are
-the domain pages' queries and figure builders, and the rank is
-``data.queries.compare.fetch_child_ranking`` of the unit's parent — the same ranking
-``fetch_peer_position`` reads, kept whole so the peers' median comes with it.
+the domain pages' queries and figure builders, and the rank reads what
+``data.queries.compare.fetch_peer_position`` reads (``window_arrays`` over the parent's children,
+``combine`` for a derived metric), for all of a domain's indicators at once and with every peer's
+value kept, so the peers' median comes with it.
 """
 
 from __future__ import annotations
@@ -26,14 +27,15 @@ from sqlalchemy.engine import Connection
 from data.alerts.kpi_rules import with_kpi_status
 from data.catalog import get_metric
 from data.queries.asset import asset_kpis, fetch_asset_status_by_child
-from data.queries.compare import DERIVATIONS, fetch_child_ranking
+from data.queries.compare import DERIVATIONS, combine, metric_bases, ratio_array, window_arrays
 from data.queries.energy_tiles import fetch_energy_period_tiles
 from data.queries.housing import fetch_office_area_by_child, housing_kpis
 from data.queries.kpi import KPI_COLUMNS, empty_kpis
-from data.queries.org import fetch_org
+from data.queries.org import fetch_children
 from data.queries.period import period_code, picked_periods
+from data.queries.reference import fetch_coefficients
 from data.queries.vehicle_panels import fetch_fleet_by_class
-from data.queries.view import ViewContext
+from data.queries.view import ViewContext, ViewRequest, resolve_view
 from presentation.figures.asset import make_asset_status_figure
 from presentation.figures.common import base_layout, make_message_figure
 from presentation.figures.compare import unvalidated_figure
@@ -89,6 +91,43 @@ PEER_COLUMNS = [
 ]
 
 
+# --- each domain's own view of the period --------------------------------------------------------
+
+
+def domain_view(conn: Connection, view: ViewContext, domain: str) -> ViewContext:
+    """``view`` as the page of ``domain`` resolves the same URL: the period cut at that domain's
+    own as-of day (energy may end a day before the vehicles), so the profile's energy and vehicle
+    figures are the very figures of those pages. Asset and housing anchor on every flow, as the
+    profile does, and read ``view`` itself."""
+    if not view.has_data or view.domain == domain:
+        return view
+    period = view.period
+    request = ViewRequest(
+        org_id=view.org_id,
+        period=period.kind,
+        start=period.start if period.kind == "custom" else None,
+        end=period.end,
+        compare=view.compare,
+        metric=view.metric,
+    )
+    return resolve_view(conn, view.scope, domain, request)
+
+
+def in_domain(domain: str, fetch):
+    """``fetch(conn, view)`` run on ``domain_view(conn, view, domain)``."""
+
+    def read(conn: Connection, view: ViewContext) -> pd.DataFrame:
+        return fetch(conn, domain_view(conn, view, domain))
+
+    read.__name__ = read.__qualname__ = fetch.__name__
+    read.__doc__ = fetch.__doc__
+    return read
+
+
+#: The domains whose pages anchor their as-of day on their own flows (``ANCHOR_METRICS``).
+OWN_AS_OF = ("energy", "vehicle")
+
+
 # --- tiles --------------------------------------------------------------------------------------
 
 
@@ -128,8 +167,8 @@ def fetch_profile_tiles(conn: Connection, view: ViewContext) -> pd.DataFrame:
         return empty_kpis()
     assets, housing = _state_domain_tiles(conn, view)
     frames = {
-        "energy": fetch_energy_period_tiles(conn, view),
-        "vehicle": fetch_vehicle_tiles(conn, view),
+        "energy": fetch_energy_period_tiles(conn, domain_view(conn, view, "energy")),
+        "vehicle": fetch_vehicle_tiles(conn, domain_view(conn, view, "vehicle")),
         "asset": assets,
         "housing": housing,
     }
@@ -143,24 +182,32 @@ def fetch_profile_tiles(conn: Connection, view: ViewContext) -> pd.DataFrame:
 # --- rank among peers ---------------------------------------------------------------------------
 
 
-def _parent_view(conn: Connection, view: ViewContext) -> ViewContext:
-    """The view of the unit's parent for the same period (its children are the unit's peers);
-    without a comparison period, which the rank does not use."""
-    parent = fetch_org(conn, view.scope, int(view.node["parent_id"]))
-    return replace(view, node=parent, entity_kind="org", entity_id=parent["org_id"], entity=None, compare_period=None)
-
-
-def _child_values(conn: Connection, parent: ViewContext, metric_id: str) -> pd.Series:
-    """``metric_id`` of each child of ``parent`` over its period (index: org id; NaN: no value)."""
+def _bases(metric_id: str) -> tuple[str, ...]:
     if metric_id in STATE_RATIOS and metric_id not in DERIVATIONS:
-        numerator, denominator, scale = STATE_RATIOS[metric_id]
-        top, bottom = (_child_values(conn, parent, m) for m in (numerator, denominator))
-        top, bottom = top.align(bottom)
-        return (top / bottom.where(bottom != 0) * scale).astype(float)
-    ranking = fetch_child_ranking(conn, parent, metric_id, leaf=None)
-    if ranking.empty:
-        return pd.Series(dtype=float)
-    return pd.Series(ranking["value"].to_numpy(dtype=float), index=ranking["entity_id"].astype(int).to_numpy())
+        return STATE_RATIOS[metric_id][:2]
+    return metric_bases(metric_id)
+
+
+def _peer_values(conn: Connection, view: ViewContext, peers: list[int], metrics: list[str]) -> dict[str, pd.Series]:
+    """Each of ``metrics`` over ``view.period`` for each of the ``peers`` (org ids): the reads and
+    formulas of ``data.queries.compare.fetch_child_ranking`` (``window_arrays``, ``combine``),
+    for all the metrics of one domain in one pass. NaN: no value."""
+    if not view.has_data or not peers:
+        return {m: pd.Series(np.nan, index=peers, dtype=float) for m in metrics}
+    bases = sorted({b for m in metrics for b in _bases(m)})
+    window = {"cur": (view.period.start, view.period.end)}
+    arrays = window_arrays(conn, bases, "org", peers, window)["cur"]
+    needs = any(DERIVATIONS[m].needs_coefficients for m in metrics if m in DERIVATIONS)
+    coefficients = fetch_coefficients(conn) if needs else {}
+    values = {}
+    for metric_id in metrics:
+        if metric_id in STATE_RATIOS and metric_id not in DERIVATIONS:
+            numerator, denominator, scale = STATE_RATIOS[metric_id]
+            series = ratio_array(arrays[numerator], arrays[denominator], scale)
+        else:
+            series = combine(metric_id, {b: arrays[b] for b in metric_bases(metric_id)}, coefficients)
+        values[metric_id] = pd.Series(series, index=peers, dtype=float)
+    return values
 
 
 def peer_standing(values: pd.Series, org_id: int, bad_direction: str) -> dict:
@@ -205,12 +252,21 @@ def fetch_peer_ranks(conn: Connection, view: ViewContext) -> pd.DataFrame:
     if not view.has_data:
         return pd.DataFrame(columns=PEER_COLUMNS)
     at_root = view.node["parent_id"] is None or view.org_id == view.scope.org_id
-    parent = None if at_root else _parent_view(conn, view)
+    values: dict[str, pd.Series] = {}
+    if not at_root:
+        # The parent lies in the scope (the unit is not its root). A unit retired before the period
+        # has no value in it, so it is not counted, as fetch_child_ranking leaves it out.
+        peers = [int(i) for i in fetch_children(conn, view.scope, int(view.node["parent_id"]))["org_id"]]
+        by_domain: dict[str, list[str]] = {}
+        for metric_id in RANK_INDICATORS:
+            by_domain.setdefault(get_metric(metric_id).domain, []).append(metric_id)
+        for domain, metrics in by_domain.items():
+            seen = domain_view(conn, view, domain) if domain in OWN_AS_OF else view
+            values.update(_peer_values(conn, seen, peers, metrics))
     records = []
     for metric_id in RANK_INDICATORS:
         metric = get_metric(metric_id)
-        values = pd.Series(dtype=float) if parent is None else _child_values(conn, parent, metric_id)
-        standing = peer_standing(values, view.org_id, metric.bad_direction)
+        standing = peer_standing(values.get(metric_id, pd.Series(dtype=float)), view.org_id, metric.bad_direction)
         records.append(
             {
                 "metric_id": metric_id,
@@ -347,8 +403,8 @@ PROFILE_PAGE = PageSpec(
         # every domain's open alerts (the page's domain is none of the four); on the wall the
         # four domain panels fill the screen
         replace(open_alerts_panel(), wall=False),
-        _domain_panel("energy", fetch_projection_panel, make_projection_figure),
-        _domain_panel("vehicle", fetch_fleet_by_class, make_fleet_class_figure),
+        _domain_panel("energy", in_domain("energy", fetch_projection_panel), make_projection_figure),
+        _domain_panel("vehicle", in_domain("vehicle", fetch_fleet_by_class), make_fleet_class_figure),
         _domain_panel("asset", fetch_asset_status, make_asset_status_figure),
         _domain_panel("housing", fetch_office_area, make_office_area_figure),
     ),
@@ -360,6 +416,7 @@ __all__ = [
     "PROFILE_PAGE",
     "RANK_INDICATORS",
     "TILE_GROUPS",
+    "domain_view",
     "fetch_peer_ranks",
     "fetch_profile_tiles",
     "make_peer_rank_figure",
