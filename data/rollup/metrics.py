@@ -14,6 +14,8 @@ WORK_FROM_HOUR = 8  # local working hours are [08:00, 18:00) on working days
 WORK_TO_HOUR = 18
 AUDIT_OVERDUE_DAYS = 365
 EXPIRING_WITHIN_DAYS = 90
+#: The lease horizons counted as states: ``housing.expiring_<days>d``, leases ending within [t, t + days].
+EXPIRING_HORIZONS = (30, 60, EXPIRING_WITHIN_DAYS)
 
 ENERGY_FLOW_METRICS = (
     "energy.electricity_kwh",
@@ -82,6 +84,13 @@ FACT_METRICS = MappingProxyType(
             "housing.over_standard_area_m2",
             "housing.vacant_rooms",
         ),
-        "lease": ("housing.occupied_units", "housing.expiring_90d", "housing.overstaying", "housing.arrears_yuan"),
+        "lease": (
+            "housing.occupied_units",
+            "housing.expiring_30d",
+            "housing.expiring_60d",
+            "housing.expiring_90d",
+            "housing.overstaying",
+            "housing.arrears_yuan",
+        ),
     }
 )

@@ -13,7 +13,8 @@ from sqlalchemy.engine import Connection
 from ..calendar import Calendar, configured_calendar
 from .asset import _refresh_asset_flows
 from .asset_category import category_rows, held_assets, load_assets, write_category_rows
-from .metrics import AUDIT_OVERDUE_DAYS, EXPIRING_WITHIN_DAYS, STATE_DOMAINS, STATE_METRICS
+from .metrics import AUDIT_OVERDUE_DAYS, EXPIRING_HORIZONS, STATE_DOMAINS, STATE_METRICS
+from .office_rank import occupant_shares, office_rank_rows, room_standard, write_office_rank_rows
 from .periods import _day_number
 from .store import _Db, bump_data_version
 from .tables import _insert_rollup, _replace_rows
@@ -54,6 +55,8 @@ def _write_states(
         evaluate = compute(db)
         for at in dates:
             own = evaluate(at)  # own_org_id, metric_id, value, samples
+            # A frame in attrs would be compared by every pandas concat that carries them: take it out.
+            office_shares = own.attrs.pop("office_shares", None)
             frame = _state_rows(db, own, domain, at.replace(day=1), restrict)
             if replace:
                 _replace_rows(
@@ -69,6 +72,10 @@ def _write_states(
                 )
             else:
                 _insert_rollup(db, "rollup_monthly", frame)
+            if domain == "housing":
+                month = at.replace(day=1)
+                ranks = office_rank_rows(db, office_shares, month, restrict)
+                write_office_rank_rows(db, ranks, month, restrict)
             if domain == "asset":
                 held = getattr(evaluate, "held_assets", None)
                 month = at.replace(day=1)
@@ -224,15 +231,9 @@ def _housing_states(db: _Db):
     def evaluate(at: dt.date) -> pd.DataFrame:
         t = _day_number(at)
         active = occupancy[(occupancy["since"] <= t) & ~(occupancy["until"] <= t)]
-        per_room = active.groupby("room_id").agg(occupants=("rank_code", "size"), limit=("limit", "max"))
-        r = rooms.join(per_room, on="room_id")
-        r["occupants"] = r["occupants"].fillna(0).astype(np.int64)
-        occupied = r["occupants"] > 0
-        allowed = r["limit"] * r["occupants"]
-        over = occupied & r["limit"].notna() & (r["area"] > allowed + 1e-9)
-        r["over"] = over.astype(np.int64)
-        r["over_area"] = np.where(over, r["area"] - allowed, 0.0)
-        r["vacant"] = (~occupied).astype(np.int64)
+        # The room standard (office_rank.room_standard) judges both these states and rollup_office_rank.
+        r = room_standard(rooms, active)
+        r["vacant"] = (r["occupants"] == 0).astype(np.int64)
         r["n"] = 1
         office = r.groupby("org_id", as_index=False)[["n", "area", "occupants", "over", "over_area", "vacant"]].sum()
         office_rows = _long(
@@ -248,18 +249,20 @@ def _housing_states(db: _Db):
         )
 
         current = leases[(leases["starts"] <= t) & ~(leases["moved_out"] <= t)]
-        current = current.assign(
-            occupied=1,
-            expiring=((current["ends"] >= t) & (current["ends"] <= t + EXPIRING_WITHIN_DAYS)).astype(np.int64),
-            overstaying=(current["ends"] < t).astype(np.int64),
-        )
+        expiring = {
+            f"expiring_{days}": ((current["ends"] >= t) & (current["ends"] <= t + days)).astype(np.int64)
+            for days in EXPIRING_HORIZONS
+        }
+        current = current.assign(occupied=1, overstaying=(current["ends"] < t).astype(np.int64), **expiring)
         per_unit = current.groupby("unit_id").agg(
             occupied=("occupied", "max"),
-            expiring=("expiring", "sum"),
             overstaying=("overstaying", "sum"),
             arrears=("arrears", "sum"),
+            **{name: (name, "sum") for name in expiring},
         )
-        u = units.join(per_unit, on="unit_id").fillna({"occupied": 0, "expiring": 0, "overstaying": 0, "arrears": 0.0})
+        u = units.join(per_unit, on="unit_id").fillna(
+            {"occupied": 0, "overstaying": 0, "arrears": 0.0, **{name: 0 for name in expiring}}
+        )
         u["n"] = 1
         waiting = applications[
             (applications["applied"] <= t)
@@ -268,7 +271,7 @@ def _housing_states(db: _Db):
                 | ((applications["status"] == "allocated") & (applications["allocated"] > t))
             )
         ]
-        per_org = u.groupby("org_id", as_index=False)[["n", "occupied", "expiring", "overstaying", "arrears"]].sum()
+        per_org = u.groupby("org_id", as_index=False)[["n", "occupied", *expiring, "overstaying", "arrears"]].sum()
         queue = waiting.groupby("org_id", as_index=False).size().rename(columns={"size": "waiting"})
         per_org = per_org.merge(queue, on="org_id", how="outer").fillna(0)
         housing_rows = _long(
@@ -277,12 +280,14 @@ def _housing_states(db: _Db):
                 "housing.units": "n",
                 "housing.occupied_units": "occupied",
                 "housing.waiting": "waiting",
-                "housing.expiring_90d": "expiring",
+                **{f"housing.expiring_{days}d": f"expiring_{days}" for days in EXPIRING_HORIZONS},
                 "housing.overstaying": "overstaying",
                 "housing.arrears_yuan": "arrears",
             },
             "n",
         )
-        return pd.concat([office_rows, housing_rows], ignore_index=True)
+        rows = pd.concat([office_rows, housing_rows], ignore_index=True)
+        rows.attrs["office_shares"] = occupant_shares(r, active)  # for rollup_office_rank, written beside these
+        return rows
 
     return evaluate

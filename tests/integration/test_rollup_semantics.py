@@ -502,6 +502,7 @@ def test_state_metrics_at_a_date(facts):
         assert state("housing.units", 4) == 3 and state("housing.occupied_units", 4) == 2
         assert state("housing.overstaying", 1) == 1
         assert state("housing.expiring_90d", 1) == 1
+        assert state("housing.expiring_60d", 1) == 0 and state("housing.expiring_30d", 1) == 0  # 61 days left
         assert state("housing.arrears_yuan", 4) == 300.0
         assert state("housing.waiting", 4) == 1  # the other was allocated on 10 March
         assert state("housing.units", 3) == 0  # office rooms but no turnover housing: zeros, not gaps
@@ -510,6 +511,52 @@ def test_state_metrics_at_a_date(facts):
         rollup.refresh_state(conn, domains=("asset",), as_of=D(2026, 1, 31))
     with facts.connect() as conn:
         assert _monthly(conn, "asset.idle_count", "org", 4)["2026-01"] == 0  # idle only since 10 February
+
+
+def _office_ranks(conn, org_id, month) -> dict:
+    rows = conn.execute(
+        sa.text(
+            "SELECT admin_level, rank_code, occupants, area_m2, allowed_m2, over_m2, over_occupants "
+            "FROM rollup_office_rank WHERE org_id = :o AND month = :m"
+        ),
+        {"o": org_id, "m": month},
+    ).all()
+    return {(level, rank): tuple(float(v) for v in values) for level, rank, *values in rows}
+
+
+def test_leases_expiring_within_30_60_and_90_days(facts):
+    with facts.begin() as conn:
+        rollup.refresh_state(conn, domains=("housing",), as_of=D(2026, 4, 15))
+    with facts.connect() as conn:
+        april = {m: _monthly(conn, m, "org", 4).get("2026-04") for m in rollup.STATE_METRICS["housing"]}
+    # lease 2 ends 31 May: 46 days after 15 April
+    assert (april["housing.expiring_30d"], april["housing.expiring_60d"], april["housing.expiring_90d"]) == (0, 1, 1)
+
+
+def test_office_rank_rows_split_shared_rooms_and_total_the_office_states(facts):
+    with facts.begin() as conn:
+        rollup.refresh_state(conn, domains=("housing",), as_of=D(2026, 3, 31))
+    with facts.connect() as conn:
+        ranks = _office_ranks(conn, 1, D(2026, 3, 1))
+        # room 101 (30 m², one bureau head, limit 24): 6 m² over; room 102 (20 m², a bureau head
+        # and a below-bureau officer): 10 m² each, within the bureau head's 24 × 2
+        assert ranks == {
+            ("city", "bureau_head"): (2.0, 40.0, 48.0, 6.0, 1.0),
+            ("city", "below_bureau"): (1.0, 10.0, 9.0, 0.0, 0.0),
+        }
+        for org in (1, 2, 3):
+            rows = _office_ranks(conn, org, D(2026, 3, 1)).values()
+            assert sum(r[0] for r in rows) == _monthly(conn, "housing.office_occupants", "org", org)["2026-03"]
+            assert sum(r[3] for r in rows) == pytest.approx(
+                _monthly(conn, "housing.over_standard_area_m2", "org", org)["2026-03"]
+            )
+        assert _office_ranks(conn, 4, D(2026, 3, 1)) == {}  # no offices under agency 4
+    with facts.begin() as conn:  # a refresh of the same month replaces its rows, and so does a rebuild
+        rollup.refresh_state(conn, domains=("housing",), as_of=D(2026, 3, 31), org_ids=[3])
+        rollup.rebuild_all(conn, as_of=D(2026, 3, 31))
+    with facts.connect() as conn:
+        assert _office_ranks(conn, 1, D(2026, 3, 1)) == ranks
+        assert _office_ranks(conn, 1, D(2026, 2, 1))[("city", "below_bureau")][0] == 1.0
 
 
 def test_provenance_is_recorded_for_the_org_and_its_ancestors(facts):
