@@ -14,6 +14,7 @@ from . import (
     admin_audit,
     admin_devices,
     admin_notifications,
+    admin_reference,
     admin_rules,
     admin_users,
     alerts,
@@ -37,6 +38,7 @@ CALLBACK_MODULES = (
     admin_audit,
     admin_notifications,
     admin_rules,
+    admin_reference,
     grid_export,
 )
 

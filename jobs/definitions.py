@@ -11,6 +11,7 @@ one-line message for the job history.
 | ``weekly_snapshot``  | Mondays 06:00 local          | the ``weekly_snapshot`` hooks (filled by the snapshot module) |
 | ``housekeeping``     | daily 04:20 local            | drop job-run history older than 90 days          |
 | ``energy_baseline``  | daily 01:30 local            | refit week-old or missing baselines, yesterday's anomalies |
+| ``reference_recompute``| every 30 seconds           | earlier months' states after a reference-data edit (``data.rollup.recompute``) |
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from .runner import JobSpec
 from .schedule import DailyAt, Every, WeeklyAt, parse_hhmm
 
 ALERT_CHECK_SECONDS = 300
+# How soon an edit of the reference data reaches the earlier months (the current one is immediate).
+REFERENCE_RECOMPUTE_SECONDS = 30
 # Sources the scheduler runs; ``demo_generator`` and ``manual`` sources only label batches.
 RUNNABLE_KINDS = ("file_drop", "sql", "simulator")
 JOB_HISTORY_DAYS = 90
@@ -109,6 +112,16 @@ def energy_baseline_job(engine: Engine, now: dt.datetime, *, config) -> str:
     )
 
 
+def reference_recompute_job(engine: Engine, now: dt.datetime, *, config) -> str:
+    from data.rollup.recompute import run_pending_recomputes
+
+    today = calendar_for(config.timezone).local_day(now)
+    served, months = run_pending_recomputes(engine, as_of=today, now=lambda: dt.datetime.now(dt.UTC))
+    if not served:
+        return "no recompute requested"
+    return f"{served} request(s) served: states recomputed for {len(months)} months up to {today.isoformat()}"
+
+
 def fixed_jobs(config) -> list[JobSpec]:
     h, m = parse_hhmm(getattr(config, "backup_time", "02:30"))
     return [
@@ -128,6 +141,12 @@ def fixed_jobs(config) -> list[JobSpec]:
             DailyAt(1, 30),
             partial(energy_baseline_job, config=config),
             "energy baselines and anomalies",
+        ),
+        JobSpec(
+            "reference_recompute",
+            Every(REFERENCE_RECOMPUTE_SECONDS),
+            partial(reference_recompute_job, config=config),
+            "state roll-ups after reference-data edits",
         ),
     ]
 

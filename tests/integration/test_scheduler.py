@@ -212,6 +212,7 @@ def test_fixed_jobs_and_hooks(sqlite_url, tmp_path):
         "weekly_snapshot",
         "housekeeping",
         "energy_baseline",
+        "reference_recompute",
     }
     assert ids["backup"].schedule == DailyAt(3, 45)
     from data.loaders import hook_registry
