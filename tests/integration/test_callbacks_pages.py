@@ -267,7 +267,7 @@ def test_app_shell_for_the_request(rollup_db, make_app):
     viewer = shell_for(user(), "aocc_lang=en")
     assert viewer.className == "aocc-app theme-light" and viewer.lang == "en"
     keys = nav_keys(viewer)
-    assert keys[:5] == ["nav.overview", "nav.energy", "nav.vehicles", "nav.assets", "nav.housing"]
+    assert keys[:6] == ["nav.overview", "nav.energy", "nav.vehicles", "nav.assets", "nav.housing", "nav.profile"]
     assert store(viewer, ids.NAV_STORE).data["nav.energy"]["org_scoped"] is True
     assert store(viewer, ids.LANG_STORE).data == "en"
     wall = shell_for(UserInfo("wall", "大屏", "wall", frozenset({"view", "wall"}), 1))

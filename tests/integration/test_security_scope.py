@@ -25,7 +25,7 @@ from security_support import PASSWORD, call_callback, dependencies, make_app, si
 COUNTY = 3  # 乙县, under city 2
 CITY = 2
 OTHER_CITY = 6
-SCOPED_PAGES = ("overview", "energy", "vehicles", "assets", "housing")
+SCOPED_PAGES = ("overview", "energy", "vehicles", "assets", "housing", "profile")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,9 @@ def _key(page: str, kind: str) -> str:
     return json.dumps({"page": page, "type": kind}, separators=(",", ":"))
 
 
-DECLARED = ("overview", "energy", "vehicles")  # pages drawn from views/: tiles and panels of their own
+DECLARED = ("overview", "energy", "vehicles", "profile")  # pages drawn from views/: tiles and panels of their own
+#: the chart compared per declared page (the trend, where the page has one)
+CHART_PANEL = {"profile": "energy"}
 
 
 def _post(client, deps, output_part: str, outputs: list[dict], inputs: list[dict], state: list[dict]) -> dict:
@@ -76,8 +78,9 @@ def declared_outputs(client, page: str, org) -> dict:
         interval,
         [{"id": store, "property": "data", "value": query}],
     )
-    graph = {"type": "aocc-panel-graph", "page": page, "panel": "trend"}
-    fresh = {"type": "aocc-panel-fresh", "page": page, "panel": "trend", "kind": "graph"}
+    panel = CHART_PANEL.get(page, "trend")
+    graph = {"type": "aocc-panel-graph", "page": page, "panel": panel}
+    fresh = {"type": "aocc-panel-fresh", "page": page, "panel": panel, "kind": "graph"}
     chart = _post(
         client,
         deps,
@@ -137,7 +140,7 @@ def test_county_user_sees_exactly_the_county_totals(scoped_app, page):
     assert strip_links(mine[tiles]["children"]) != strip_links(whole[tiles]["children"])
 
 
-@pytest.mark.parametrize("page", ("overview", "energy"))
+@pytest.mark.parametrize("page", ("overview", "energy", "profile"))
 def test_county_user_cannot_reach_outside_the_county(scoped_app, page):
     app, _db = scoped_app
     county = signed_in_client(app, "county_leader")
