@@ -177,12 +177,14 @@ def _movement_discrepancies(assets: pd.DataFrame, moves: pd.DataFrame) -> list[d
     register = assets.set_index("asset_id")
     rows: list[dict] = []
     calendar = configured_calendar()
+    sent = set(moves.loc[moves["kind"] == "to_warehouse", "asset_id"]) if not moves.empty else set()
     if not moves.empty:
         moves = moves.sort_values(["asset_id", "ts", "id"])
         by_status = moves[moves["to_status"].notna()].groupby("asset_id").tail(1)
         for move in by_status.itertuples(index=False):
             status = register.at[move.asset_id, "status"]
-            if move.to_status != status:
+            # A warehoused asset never sent there is listed once, as that (below).
+            if move.to_status != status and not (status == "warehouse" and move.asset_id not in sent):
                 rows.append(
                     _row(move.asset_id, "status_vs_movement", status, calendar.local_day(move.ts), move.to_status)
                 )
@@ -192,7 +194,6 @@ def _movement_discrepancies(assets: pd.DataFrame, moves: pd.DataFrame) -> list[d
                 kind = "redeploy_unit" if move.kind == "redeploy" else "unit_vs_movement"
                 row = _row(move.asset_id, kind, register.at[move.asset_id, "status"], calendar.local_day(move.ts))
                 rows.append({**row, "source_org_id": int(move.to_org_id)})
-    sent = set(moves.loc[moves["kind"] == "to_warehouse", "asset_id"]) if not moves.empty else set()
     for asset in assets[assets["status"] == "warehouse"].itertuples(index=False):
         if asset.asset_id not in sent:
             rows.append(_row(asset.asset_id, "warehouse_without_movement", "warehouse", as_date(asset.status_since)))

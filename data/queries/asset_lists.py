@@ -154,7 +154,10 @@ def subtree_org_ids(conn: Connection, view: ViewContext) -> list[int]:
     the scope check; the asset reads then filter on the indexed ``asset.org_id``."""
     check_scope(view)
     path = view.node["path"]
-    return [int(v) for v in conn.execute(select(OrgNode.id).where(OrgNode.path >= path, OrgNode.path < path + "~"))]
+    return [
+        int(v)
+        for v in conn.execute(select(OrgNode.id).where(OrgNode.path >= path, OrgNode.path < path + "~")).scalars()
+    ]
 
 
 def identity_select():
