@@ -334,53 +334,15 @@ METRICS: tuple[Metric, ...] = (
         "asset",
         "months from the acquisition month to the valuation day inclusive, capped at the useful life × 12",
     ),
-    _m(
-        "asset.days_in_use",
-        "asset",
-        "在用天数",
-        "Days in use",
-        "天",
-        "derived",
-        "formula",
-        "none",
-        "asset",
-        "valuation day − status_since (acquired_on when the status began later), for an asset in use",
-    ),
-    _m(
-        "asset.days_in_warehouse",
-        "asset",
-        "在仓天数",
-        "Days in the warehouse",
-        "天",
-        "derived",
-        "formula",
-        "up",
-        "asset",
-        "valuation day − status_since, for an asset in the public property warehouse",
-    ),
-    _m(
-        "asset.days_pending_disposal",
-        "asset",
-        "待处置天数",
-        "Days pending disposal",
-        "天",
-        "derived",
-        "formula",
-        "up",
-        "asset",
-        "valuation day − status_since, for an asset pending disposal",
-    ),
-    _m(
-        "asset.days_since_disposal",
-        "asset",
-        "已处置天数",
-        "Days since disposal",
-        "天",
-        "derived",
-        "formula",
-        "none",
-        "asset",
-        "valuation day − status_since, for a disposed asset",
+    # The days an asset has been in its status, one metric per status so that the tile names it
+    *(
+        _m(i, "asset", zh, en, "天", "derived", "formula", bad, "asset", f"valuation day − status_since, for {what}")
+        for i, zh, en, bad, what in (
+            ("asset.days_in_use", "在用天数", "Days in use", "none", "an asset in use (acquired_on if it began later)"),
+            ("asset.days_in_warehouse", "在仓天数", "Days in the warehouse", "up", "an asset in the warehouse"),
+            ("asset.days_pending_disposal", "待处置天数", "Days pending disposal", "up", "an asset pending disposal"),
+            ("asset.days_since_disposal", "已处置天数", "Days since disposal", "none", "a disposed asset"),
+        )
     ),
     # Housing: state
     _m(
