@@ -41,6 +41,14 @@ REGISTRY = {
         "nav_order": 10,
         "org_scoped": True,
     },
+    "pages.profile": {
+        "path": "/profile",
+        "relative_path": "/profile",
+        "nav_key": "nav.profile",
+        "nav_order": 55,
+        "required_permission": "view",
+        "org_scoped": True,
+    },
     "pages.admin": {
         "path": "/admin",
         "relative_path": "/admin",
@@ -72,9 +80,10 @@ def test_collect_nav_items_filters_by_permission_and_orders():
     assert [(i.key, i.label, i.href, i.org_scoped) for i in items] == [
         ("nav.overview", "总览", "/", True),
         ("nav.energy", "能耗", "/energy", True),
+        ("nav.profile", "单位画像", "/profile", True),
     ]
     items = collect_nav_items(REGISTRY, lang="en", allowed=lambda p: True)
-    assert [i.label for i in items] == ["Overview", "Energy", "Housing"]
+    assert [i.label for i in items] == ["Overview", "Energy", "Unit profile", "Housing"]
     assert collect_nav_items(REGISTRY, lang="zh", allowed=lambda p: False) == []
 
 
