@@ -3,6 +3,10 @@
 Each unit has had a sequence of one- to three-year leases with gaps of 10–120 days; tenants of
 ended leases moved out on or before the end (one in ten left early). About 6 % of current tenants
 owe one to three months' rent. The only overstaying tenant is the injected one.
+
+The recorded status disagrees with the leases on a few units (``_lease_discrepancies``): units
+recorded occupied with nobody in them, units recorded available or under repair with a tenant,
+units with a second, overlapping lease, and tenants from another region's units.
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ from .context import BuildContext
 
 HISTORY_DAYS = 6 * 365
 REPAIR_SHARE = 0.03
+#: Discrepancies for the lease cross-check (租住核对), each on this many units.
+DISCREPANCIES_PER_KIND = 2
+OVERLAP_STARTS_AFTER_DAYS = 30  # the second lease starts this long after the unit's current one
+OVERLAP_RUNS_DAYS = 400  # and ends this long after as-of (neither expiring nor overstaying)
 
 
 def write_housing(conn: Connection, ctx: BuildContext) -> None:
@@ -118,9 +126,10 @@ def write_housing(conn: Connection, ctx: BuildContext) -> None:
             "status": status,
         }
     )
+    unit_frame, lease_frame = _lease_discrepancies(ctx, unit_frame, lease_frame)
     ctx.add_count("housing_unit", insert_frame(conn, "housing_unit", unit_frame))
     ctx.add_count("lease", insert_frame(conn, "lease", lease_frame))
-    _write_applications(conn, ctx, rng, units, lease_frame)
+    _write_applications(conn, ctx, rng, units, lease_frame[: len(frame)])
 
 
 def _write_applications(
@@ -183,3 +192,70 @@ def _write_applications(
         }
     )
     ctx.add_count("housing_application", insert_frame(conn, "housing_application", frame))
+
+
+def _lease_discrepancies(
+    ctx: BuildContext, units: pd.DataFrame, leases: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Units and leases with ``DISCREPANCIES_PER_KIND`` of each lease cross-check finding, chosen
+    by position among units in code order (never the overstaying one) without random draws, so
+    the rest of the demo is unchanged: recorded occupied without a lease, recorded available or
+    under repair with a current lease whose end is over 90 days away, a second current lease on a
+    unit (starting after its current one, copying an ended lease's tenant), and a current tenant
+    from an agency of another region (units of city and county offices administrations)."""
+    n = DISCREPANCIES_PER_KIND
+    units = units.copy()
+    leases = leases.copy()
+    as_of = np.datetime64(ctx.as_of, "D")
+    current = leases["moved_out_on"].isna().to_numpy()
+    far = current & (leases["ends_on"].to_numpy() > as_of + np.timedelta64(120, "D"))
+    per_unit = leases[current].groupby("unit_id").size()
+    single = set(per_unit[per_unit == 1].index)
+    candidates = [
+        int(u) for u in units.sort_values("code")["id"] if int(u) != ctx.plan.overstaying_unit_id and int(u) in single
+    ]
+    far_units = set(leases.loc[far, "unit_id"].astype(int))
+    leased = [u for u in candidates if u in far_units]
+    empty = units[(units["status"] == "available")].sort_values("code")["id"].astype(int).tolist()[:n]
+    units.loc[units["id"].isin(empty), "status"] = "occupied"
+    to_available, to_repair, overlapped = leased[:n], leased[n : 2 * n], leased[2 * n : 3 * n]
+    units.loc[units["id"].isin(to_available), "status"] = "available"
+    units.loc[units["id"].isin(to_repair), "status"] = "repair"
+
+    region_of = dict(zip(ctx.structure.agencies["id"], ctx.structure.agencies["region_id"]))
+    province_region = region_of[ctx.structure.agency_id(ctx.structure.region_code("province", 0), "affairs")]
+    owner = dict(zip(units["id"].astype(int), units["org_id"].astype(int)))
+    regional = [u for u in leased[3 * n :] if region_of[owner[u]] != province_region][:n]
+    agencies = ctx.structure.agencies.sort_values("id")
+    for unit in regional:
+        other = agencies[agencies["region_id"] != region_of[owner[unit]]]["id"].iloc[0]
+        leases.loc[current & (leases["unit_id"] == unit).to_numpy(), "tenant_org_id"] = int(other)
+
+    ended = leases[~current].iloc[: len(overlapped)]
+    added = []
+    for unit, past in zip(overlapped, ended.itertuples()):
+        mine = leases[current & (leases["unit_id"] == unit).to_numpy()].iloc[0]
+        added.append(
+            {
+                "unit_id": unit,
+                "tenant_name": past.tenant_name,
+                "tenant_phone": past.tenant_phone,
+                "tenant_id_number": past.tenant_id_number,
+                "tenant_org_id": int(mine["tenant_org_id"]),
+                "starts_on": mine["starts_on"] + np.timedelta64(OVERLAP_STARTS_AFTER_DAYS, "D"),
+                "ends_on": as_of + np.timedelta64(OVERLAP_RUNS_DAYS, "D"),
+                "moved_out_on": np.datetime64("NaT", "D"),
+                "monthly_rent_yuan": float(mine["monthly_rent_yuan"]),
+                "arrears_yuan": 0.0,
+            }
+        )
+    if added:
+        extra = pd.DataFrame(added)
+        extra.insert(0, "id", np.arange(len(leases) + 1, len(leases) + 1 + len(extra)))
+        starts = extra["starts_on"].to_numpy().astype("datetime64[D]").astype(np.int64)
+        extra["batch_id"] = ctx.registry.assign(
+            ctx.source_codes["housing"], "housing", "lease", "lease", starts, str(units["code"].iloc[0])
+        )
+        extra = extra.astype({c: leases[c].dtype for c in ("starts_on", "ends_on", "moved_out_on")})
+        leases = pd.concat([leases, extra[leases.columns]], ignore_index=True)
+    return units, leases

@@ -7,6 +7,10 @@ below. Leaders get single rooms of 78–97 % of their limit; other staff share r
 at 80–97 % of the per-person limit; a few office rooms stand vacant. Some staff moved rooms during
 the data range (from a room that is vacant now). Everything stays within the standard except the
 one injected over-standard office.
+
+The staff lists disagree with the rooms on a few people (``_staff_discrepancies``): some left
+their unit's list but still occupy a room, some are on another unit's list, and some occupy a
+second room. Every occupant's staff number is on some list.
 """
 
 from __future__ import annotations
@@ -38,6 +42,10 @@ RANKS = MappingProxyType(
 )
 ROOMS_PER_FLOOR = 30
 MOVED_SHARE = 0.08
+#: Staff-list discrepancies for the staff cross-check (人员核对), each on this many people.
+DISCREPANCIES_PER_KIND = 2
+LEFT_DAYS_AGO = 20  # a listed person who left this long before as-of still sits in a room
+SECOND_ROOM_DAYS_AGO = 45  # a listed person took a second (vacant) room this long before as-of
 
 
 def write_staff_and_offices(conn: Connection, ctx: BuildContext) -> None:
@@ -61,17 +69,20 @@ def write_staff_and_offices(conn: Connection, ctx: BuildContext) -> None:
     staff["person_name"] = names.person_names(rng, n)
     staff["person_phone"] = names.phone_numbers(rng, n)
     staff["person_id_number"] = names.id_numbers(rng, n)
+    ctx.staff = staff
+
+    rooms, occupancy = _rooms(ctx, rng, staff)
+    listed, occupancy = _staff_discrepancies(ctx, staff, rooms, occupancy)
     ctx.add_count(
         "staff_member",
         insert_frame(
             conn,
             "staff_member",
-            staff[["id", "staff_no", "org_id", "person_name", "person_phone", "person_id_number", "rank_code"]],
+            listed[
+                ["id", "staff_no", "org_id", "person_name", "person_phone", "person_id_number", "rank_code", "left_on"]
+            ],
         ),
     )
-    ctx.staff = staff
-
-    rooms, occupancy = _rooms(ctx, rng, staff)
     ctx.add_count("office_room", insert_frame(conn, "office_room", rooms))
     occupancy["batch_id"] = ctx.registry.assign(
         ctx.source_codes["housing"],
@@ -167,3 +178,52 @@ def _rooms(ctx: BuildContext, rng: np.random.Generator, staff: pd.DataFrame) -> 
     occupancy["since"] = occupancy["since"].to_numpy(dtype=np.int64).astype("datetime64[D]")
     occupancy["until"] = occupancy["until"].to_numpy(dtype=np.int64).astype("datetime64[D]")
     return rooms, occupancy.reset_index(drop=True)
+
+
+def _staff_discrepancies(
+    ctx: BuildContext, staff: pd.DataFrame, rooms: pd.DataFrame, occupancy: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The staff list as written (a copy of ``staff`` with ``left_on``) and the occupancy with the
+    second rooms added: ``DISCREPANCIES_PER_KIND`` bottom-rank people each, one per agency in id
+    order (away from the over-standard office), left the list ``LEFT_DAYS_AGO`` days ago, are
+    listed by the next agency, or took a vacant office of their unit ``SECOND_ROOM_DAYS_AGO``
+    days ago. Chosen by position, without random draws, so the rest of the demo is unchanged."""
+    bottoms = {RANKS[level][3] for level in RANKS}
+    agencies = sorted(int(o) for o in staff["org_id"].unique() if int(o) != ctx.plan.over_standard_org_id)
+    people = staff[staff["rank_code"].isin(bottoms) & staff["org_id"].isin(agencies)]
+    first_of = people.groupby("org_id", sort=True).head(1)
+    chosen = first_of.iloc[: 3 * DISCREPANCIES_PER_KIND]
+    left, elsewhere, doubled = (
+        chosen.iloc[i * DISCREPANCIES_PER_KIND : (i + 1) * DISCREPANCIES_PER_KIND] for i in range(3)
+    )
+    listed = staff.copy()
+    listed["left_on"] = pd.Series([pd.NaT] * len(listed), dtype="datetime64[ns]")
+    listed.loc[left.index, "left_on"] = pd.Timestamp(ctx.as_of) - pd.Timedelta(days=LEFT_DAYS_AGO)
+    next_agency = {a: agencies[(i + 1) % len(agencies)] for i, a in enumerate(agencies)}
+    listed.loc[elsewhere.index, "org_id"] = [next_agency[int(o)] for o in elsewhere["org_id"]]
+
+    active = occupancy[occupancy["until"].isna()]
+    offices = rooms[(rooms["purpose"] == "office") & ~rooms["id"].isin(active["room_id"])]
+    extra = []
+    for person in doubled.itertuples():
+        vacant = offices[offices["org_id"] == person.org_id]["id"]
+        if vacant.empty:
+            continue
+        extra.append(
+            {
+                "room_id": int(vacant.iloc[0]),
+                "staff_no": person.staff_no,
+                "person_name": person.person_name,
+                "rank_code": person.rank_code,
+                "since": np.datetime64(ctx.as_of, "D") - np.timedelta64(SECOND_ROOM_DAYS_AGO, "D"),
+                "until": np.datetime64("NaT", "D"),
+            }
+        )
+    if extra:
+        added = pd.DataFrame(extra)
+        added.insert(0, "id", np.arange(len(occupancy) + 1, len(occupancy) + 1 + len(added)))
+        occupancy = pd.concat(
+            [occupancy, added.astype({"since": occupancy["since"].dtype, "until": occupancy["until"].dtype})],
+            ignore_index=True,
+        )
+    return listed, occupancy
