@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data.calendar import Calendar, add_months, configured_calendar
+from data.depreciation import net_values
 
 READING_HOURS = 1  # the views treat every reading as hourly: its interval starts an hour before its ts
 
@@ -117,6 +118,7 @@ def asset_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Calend
         conn.execute(
             sa.text(
                 "SELECT a.id, o.path, a.status, a.original_value_yuan, a.acquired_on, c.useful_life_years, c.residual_rate, "
+                "c.depreciation_method, "
                 "a.custodian_name, a.last_audit_on, (SELECT MAX(au.audited_on) FROM asset_audit au WHERE au.asset_id = a.id) AS audited "
                 "FROM asset a JOIN asset_category c ON c.id = a.category_id JOIN org_node o ON o.id = a.org_id "
                 "WHERE o.path LIKE :prefix AND a.status != 'disposed'"
@@ -133,10 +135,16 @@ def asset_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Calend
     ).one()
     if assets.empty:
         return assets
-    age_years = (pd.Timestamp(as_of) - pd.to_datetime(assets["acquired_on"])).dt.days / 365.25
-    life = assets["useful_life_years"].clip(lower=1)
-    depreciated = (age_years / life).clip(upper=1.0) * (1 - assets["residual_rate"])
-    assets["net_value"] = assets["original_value_yuan"] * (1 - depreciated)
+    # The roll-ups' depreciation: the category's method, charged by month from the acquisition month.
+    acquired = pd.to_datetime(assets["acquired_on"])
+    months = (as_of.year - acquired.dt.year) * 12 + as_of.month - acquired.dt.month + 1
+    assets["net_value"] = net_values(
+        assets["original_value_yuan"],
+        months.clip(lower=0),
+        assets["useful_life_years"],
+        assets["depreciation_method"].fillna("straight_line"),
+        assets["residual_rate"],
+    )
     last_audit = pd.to_datetime(assets[["last_audit_on", "audited"]].max(axis=1))
     assets["audit_overdue"] = last_audit.isna() | ((pd.Timestamp(as_of) - last_audit).dt.days > 365)
     assets["no_custodian"] = assets["custodian_name"].isna() & (assets["status"] == "in_use")
