@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, not_, or_, select
 from sqlalchemy.engine import Connection
 
 from data.calendar import configured_calendar
@@ -115,51 +115,60 @@ def fetch_asset_crosscheck(conn: Connection, view: ViewContext) -> pd.DataFrame:
         Newest first, then by kind and code.
     """
     ids = subtree_org_ids(conn, view)
-    assets = frame_of(
-        conn.execute(
-            asset_select(*identity_select(), Asset.status, Asset.status_since).where(
-                Asset.org_id.in_(ids), Asset.status != "disposed"
-            )
-        )
-    )
-    if assets.empty:
-        return pd.DataFrame(columns=CROSSCHECK_COLUMNS)
+    held = (Asset.org_id.in_(ids), Asset.status != "disposed")
     m = AssetMovement
-    moves = frame_of(
-        conn.execute(
-            select(m.id, m.asset_id, m.ts, m.kind, m.to_org_id, m.to_status)
-            .join(Asset, Asset.id == m.asset_id)
-            .where(Asset.org_id.in_(ids), Asset.status != "disposed")
+    sent = exists().where(m.asset_id == Asset.id, m.kind == "to_warehouse")
+    rows: list[dict] = []
+    calendar = configured_calendar()
+    # Each asset's latest movement naming a status (a unit), compared in SQL so that only the
+    # discrepancies leave the database.
+    status_moves = _latest(m.to_status.is_not(None), held)
+    for asset_id, ts, _kind, to_status, _to_org, status, _org in conn.execute(
+        _against(status_moves).where(
+            status_moves.c.to_status != Asset.status,
+            # A warehoused asset never sent there is listed once, as that (below).
+            or_(Asset.status != "warehouse", sent),
         )
-    )
+    ):
+        rows.append(_row(asset_id, "status_vs_movement", status, calendar.local_day(ts), to_status))
+    unit_moves = _latest(m.to_org_id.is_not(None), held)
+    for asset_id, ts, kind, _to_status, to_org, status, _org in conn.execute(
+        _against(unit_moves).where(unit_moves.c.to_org_id != Asset.org_id)
+    ):
+        kind = "redeploy_unit" if kind == "redeploy" else "unit_vs_movement"
+        rows.append({**_row(asset_id, kind, status, calendar.local_day(ts)), "source_org_id": int(to_org)})
+    for asset_id, since in conn.execute(
+        select(Asset.id, Asset.status_since).where(*held, Asset.status == "warehouse", not_(sent))
+    ):
+        rows.append(_row(asset_id, "warehouse_without_movement", "warehouse", as_date(since)))
+    a = AssetAudit
     latest_audit = (
         select(
-            AssetAudit.asset_id,
-            AssetAudit.audited_on,
-            AssetAudit.result,
-            func.row_number()
-            .over(partition_by=AssetAudit.asset_id, order_by=(AssetAudit.audited_on.desc(), AssetAudit.id.desc()))
-            .label("n"),
+            a.asset_id,
+            a.audited_on,
+            a.result,
+            func.row_number().over(partition_by=a.asset_id, order_by=(a.audited_on.desc(), a.id.desc())).label("n"),
         )
-        .join(Asset, Asset.id == AssetAudit.asset_id)
+        .join(Asset, Asset.id == a.asset_id)
         .where(Asset.org_id.in_(ids), Asset.status == "in_use")
         .subquery()
     )
-    audits = frame_of(
-        conn.execute(
-            select(latest_audit.c.asset_id, latest_audit.c.audited_on, latest_audit.c.result).where(
-                latest_audit.c.n == 1, latest_audit.c.result.in_(("missing", "mismatch"))
-            )
+    for asset_id, day, result in conn.execute(
+        select(latest_audit.c.asset_id, latest_audit.c.audited_on, latest_audit.c.result).where(
+            latest_audit.c.n == 1, latest_audit.c.result.in_(("missing", "mismatch"))
         )
-    )
-    rows = _movement_discrepancies(assets, moves) + _audit_discrepancies(assets, audits)
+    ):
+        rows.append({**_row(asset_id, f"audit_{result}", "in_use", as_date(day)), "source_result": result})
     if not rows:
         return pd.DataFrame(columns=CROSSCHECK_COLUMNS)
     found = pd.DataFrame(rows)
     names = _org_names(conn, {int(v) for v in found["source_org_id"].dropna()})
     found["source_org_name_zh"] = [names.get(o, (None, None))[0] for o in found["source_org_id"]]
     found["source_org_name_en"] = [names.get(o, (None, None))[1] for o in found["source_org_id"]]
-    frame = found.merge(assets.drop(columns=["status", "status_since"]), on="asset_id", how="left")
+    assets = frame_of(
+        conn.execute(asset_select(*identity_select()).where(Asset.id.in_(sorted(set(found["asset_id"])))))
+    )
+    frame = found.merge(assets, on="asset_id", how="left")
     unit_kinds = frame["kind"].isin(["unit_vs_movement", "redeploy_unit"])
     frame["register_org_name_zh"] = frame["org_name_zh"].where(unit_kinds, None)
     frame["register_org_name_en"] = frame["org_name_en"].where(unit_kinds, None)
@@ -173,38 +182,32 @@ def fetch_asset_crosscheck(conn: Connection, view: ViewContext) -> pd.DataFrame:
     return with_drill(frame)[CROSSCHECK_COLUMNS]
 
 
-def _movement_discrepancies(assets: pd.DataFrame, moves: pd.DataFrame) -> list[dict]:
-    register = assets.set_index("asset_id")
-    rows: list[dict] = []
-    calendar = configured_calendar()
-    sent = set(moves.loc[moves["kind"] == "to_warehouse", "asset_id"]) if not moves.empty else set()
-    if not moves.empty:
-        moves = moves.sort_values(["asset_id", "ts", "id"])
-        by_status = moves[moves["to_status"].notna()].groupby("asset_id").tail(1)
-        for move in by_status.itertuples(index=False):
-            status = register.at[move.asset_id, "status"]
-            # A warehoused asset never sent there is listed once, as that (below).
-            if move.to_status != status and not (status == "warehouse" and move.asset_id not in sent):
-                rows.append(
-                    _row(move.asset_id, "status_vs_movement", status, calendar.local_day(move.ts), move.to_status)
-                )
-        by_unit = moves[moves["to_org_id"].notna()].groupby("asset_id").tail(1)
-        for move in by_unit.itertuples(index=False):
-            if int(move.to_org_id) != int(register.at[move.asset_id, "org_id"]):
-                kind = "redeploy_unit" if move.kind == "redeploy" else "unit_vs_movement"
-                row = _row(move.asset_id, kind, register.at[move.asset_id, "status"], calendar.local_day(move.ts))
-                rows.append({**row, "source_org_id": int(move.to_org_id)})
-    for asset in assets[assets["status"] == "warehouse"].itertuples(index=False):
-        if asset.asset_id not in sent:
-            rows.append(_row(asset.asset_id, "warehouse_without_movement", "warehouse", as_date(asset.status_since)))
-    return rows
+def _latest(condition, held):
+    """Each held asset's latest movement (by time, then id) meeting ``condition``."""
+    m = AssetMovement
+    return (
+        select(
+            m.asset_id,
+            m.ts,
+            m.kind,
+            m.to_status,
+            m.to_org_id,
+            func.row_number().over(partition_by=m.asset_id, order_by=(m.ts.desc(), m.id.desc())).label("n"),
+        )
+        .join(Asset, Asset.id == m.asset_id)
+        .where(*held, condition)
+        .subquery()
+    )
 
 
-def _audit_discrepancies(assets: pd.DataFrame, audits: pd.DataFrame) -> list[dict]:
-    return [
-        {**_row(a.asset_id, f"audit_{a.result}", "in_use", as_date(a.audited_on)), "source_result": a.result}
-        for a in audits.itertuples(index=False)
-    ]
+def _against(latest):
+    """The latest movements beside the register's status and unit."""
+    c = latest.c
+    return (
+        select(c.asset_id, c.ts, c.kind, c.to_status, c.to_org_id, Asset.status, Asset.org_id)
+        .join(Asset, Asset.id == c.asset_id)
+        .where(c.n == 1)
+    )
 
 
 def _row(asset_id, kind: str, register_status, day, source_status=None) -> dict:
