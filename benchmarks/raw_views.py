@@ -165,9 +165,11 @@ def asset_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Calend
 
 
 def housing_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Calendar | None = None) -> pd.DataFrame:
-    """The housing tiles and chart: office area and occupants per child unit, over-standard rooms
-    and area against the rank limits of the org's administrative level, vacant rooms; turnover
-    units occupied, leases expiring within 90 days, tenants overstaying, arrears; waiting list."""
+    """The housing tiles and charts: office area and occupants per child unit, over-standard rooms
+    and area against the rank limits of the org's administrative level, vacant rooms; office area
+    per person by rank against its limit (a shared room's area and excess split evenly among its
+    occupants); turnover units occupied, leases expiring within 30, 60 and 90 days, tenants
+    overstaying, arrears; waiting list."""
     rooms = pd.DataFrame(
         conn.execute(
             sa.text(
@@ -184,11 +186,19 @@ def housing_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Cale
         sa.text(
             "SELECT COUNT(DISTINCT l.unit_id), "
             "SUM(CASE WHEN l.ends_on >= :as_of AND l.ends_on <= :horizon THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN l.ends_on >= :as_of AND l.ends_on <= :h30 THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN l.ends_on >= :as_of AND l.ends_on <= :h60 THEN 1 ELSE 0 END), "
             "SUM(CASE WHEN l.ends_on < :as_of THEN 1 ELSE 0 END), SUM(l.arrears_yuan) "
             "FROM lease l JOIN housing_unit u ON u.id = l.unit_id JOIN org_node o ON o.id = u.org_id "
             "WHERE o.path LIKE :prefix AND l.starts_on <= :as_of AND (l.moved_out_on IS NULL OR l.moved_out_on > :as_of)"
         ),
-        {"prefix": org_path + "%", "as_of": as_of, "horizon": as_of + dt.timedelta(days=90)},
+        {
+            "prefix": org_path + "%",
+            "as_of": as_of,
+            "horizon": as_of + dt.timedelta(days=90),
+            "h30": as_of + dt.timedelta(days=30),
+            "h60": as_of + dt.timedelta(days=60),
+        },
     ).one()
     conn.execute(
         sa.text(
@@ -201,10 +211,34 @@ def housing_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Cale
         sa.text("SELECT COUNT(*) FROM housing_unit u JOIN org_node o ON o.id = u.org_id WHERE o.path LIKE :prefix"),
         {"prefix": org_path + "%"},
     ).one()
+    occupants = pd.DataFrame(
+        conn.execute(
+            sa.text(
+                "SELECT oc.room_id, o.admin_level, oc.rank_code, s.limit_m2 "
+                "FROM office_occupancy oc JOIN office_room r ON r.id = oc.room_id JOIN org_node o ON o.id = r.org_id "
+                "LEFT JOIN office_space_standard s ON s.admin_level = o.admin_level AND s.rank_code = oc.rank_code "
+                "WHERE o.path LIKE :prefix AND r.purpose = 'office' AND oc.since <= :as_of "
+                "AND (oc.until IS NULL OR oc.until > :as_of)"
+            ),
+            {"prefix": org_path + "%", "as_of": as_of},
+        ).all(),
+        columns=["room_id", "admin_level", "rank_code", "limit_m2"],
+    )
     if rooms.empty:
         return rooms
     allowed = rooms["limit_m2"] * rooms["occupants"]
     rooms["over_area"] = (rooms["area"] - allowed).where((rooms["occupants"] > 0) & (rooms["area"] > allowed), 0.0)
+    # the rank panel: each occupant's share of its room's area and excess, per (admin level, rank)
+    shares = occupants.merge(rooms[["room_id", "area", "occupants", "over_area"]], on="room_id")
+    shares = shares.assign(
+        share=shares["area"] / shares["occupants"],
+        over_share=shares["over_area"] / shares["occupants"],
+        allowed=shares["limit_m2"].fillna(0.0),
+    )
+    by_rank = shares.groupby(["admin_level", "rank_code"]).agg(
+        people=("room_id", "size"), area=("share", "sum"), allowed=("allowed", "sum"), over=("over_share", "sum")
+    )
+    by_rank["per_person"] = by_rank["area"] / by_rank["people"]
     rooms["vacant"] = rooms["occupants"] == 0
     rooms["child"] = _child_of(rooms, org_path)
     per_child = (
@@ -212,7 +246,16 @@ def housing_view(conn: Connection, org_path: str, as_of: dt.date, calendar: Cale
         .agg(area=("area", "sum"), people=("occupants", "sum"), over=("over_area", "sum"), vacant=("vacant", "sum"))
         .reset_index()
     )
-    return per_child.assign(occupied_units=leases[0], expiring=leases[1], overstaying=leases[2])
+    return per_child.assign(
+        occupied_units=leases[0],
+        expiring=leases[1],
+        expiring_30=leases[2],
+        expiring_60=leases[3],
+        overstaying=leases[4],
+        arrears=leases[5],
+        over_rooms=int((rooms["over_area"] > 0).sum()),
+        ranks=len(by_rank),
+    )
 
 
 def overview_view(

@@ -11,11 +11,19 @@ Grids show rank names, room statuses and unit names in the reader's language:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from data.queries.housing_entity import (
+    BUILDING_TILE_METRICS,
+    ROOM_TILE_METRICS,
+    fetch_building_tiles,
+    fetch_room_occupants,
+    fetch_room_tiles,
+)
 from data.queries.housing_panels import (
     ORG_TILE_METRICS,
     fetch_area_per_person_ranking,
@@ -24,20 +32,30 @@ from data.queries.housing_panels import (
     fetch_over_area_ranking,
 )
 from data.queries.housing_rooms import (
-    BUILDING_TILE_METRICS,
-    ROOM_TILE_METRICS,
     fetch_agency_buildings,
     fetch_building_rooms,
-    fetch_building_tiles,
     fetch_over_standard_rooms,
-    fetch_room_occupants,
-    fetch_room_tiles,
     fetch_vacant_rooms,
 )
 from data.queries.view import ViewContext
 from presentation.figures.housing_panels import make_office_rank_figure
 from presentation.i18n import DEFAULT_LANGUAGE, t
 
+from .housing_lists import (
+    ARREARS_PANEL,
+    DWELLING_TILES,
+    DWELLINGS_PANEL,
+    LEASE_CROSSCHECK_PANEL,
+    LEASE_EXPIRY_PANEL,
+    LEASES_EXPIRING_PANEL,
+    OCCUPANCY_PANEL,
+    OVERSTAYING_PANEL,
+    STAFF_CROSSCHECK_PANEL,
+    TENANT_HISTORY_PANEL,
+    WAITING_PANEL,
+    WAITING_TIME_PANEL,
+    localize_housing_lists_frame,
+)
 from .panels import make_ranking_with_position_figure, open_alerts_panel
 from .spec import GridColumn, PageSpec, PanelSpec, TileSpec
 
@@ -48,7 +66,7 @@ LIST_LEVELS = ("county", "agency")
 
 def localize_housing_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``frame`` with its label columns in ``lang``: ``org_name``, ``building_name``,
-    ``rank_label`` and ``room_status_label``. A new frame; the codes stay."""
+    ``rank_label`` and ``room_status_label`` (the office lists'). A new frame; the codes stay."""
     if frame is None or frame.empty:
         return frame
     out = frame.copy()
@@ -65,6 +83,14 @@ def localize_housing_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     if "room_status" in out.columns:
         out["room_status_label"] = [t(f"housing_page.room_status.{s}", lang) for s in out["room_status"]]
     return out
+
+
+def localize_housing_page_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A grid of the page in ``lang``: the office lists' labels and the turnover-housing lists'
+    (``views.housing_lists.localize_housing_lists_frame``)."""
+    if frame is None or frame.empty:
+        return frame
+    return localize_housing_lists_frame(localize_housing_frame(frame, lang), lang)
 
 
 def _localized(fetch: Callable[[Connection, ViewContext], pd.DataFrame]):
@@ -181,6 +207,29 @@ OFFICE_PANELS: tuple[PanelSpec, ...] = (
     _grid("occupants", fetch_room_occupants, OCCUPANT_COLUMNS, show_at=("room",), drills=None),
 )
 
+#: The page in reading order: the office figures, the turnover-housing figures, the open alerts,
+#: then the lists an operator works from. The wall shows the tiles and four panels: office space
+#: by rank, units by area over the standard, occupancy of turnover housing, the open alerts (the
+#: leases expiring are on the wall as a tile; their chart stays on desks).
+PANELS: tuple[PanelSpec, ...] = (
+    OFFICE_PANELS[0],  # office space by rank
+    OFFICE_PANELS[1],  # units by area over the standard
+    OFFICE_PANELS[2],  # units by area per person
+    OCCUPANCY_PANEL,
+    dataclasses.replace(LEASE_EXPIRY_PANEL, wall=False),
+    open_alerts_panel(show_at=("org", "building", "room", "dwelling")),
+    *OFFICE_PANELS[3:],
+    STAFF_CROSSCHECK_PANEL,
+    LEASES_EXPIRING_PANEL,
+    OVERSTAYING_PANEL,
+    ARREARS_PANEL,
+    WAITING_TIME_PANEL,
+    WAITING_PANEL,
+    DWELLINGS_PANEL,
+    TENANT_HISTORY_PANEL,
+    LEASE_CROSSCHECK_PANEL,
+)
+
 HOUSING_PAGE = PageSpec(
     key="housing",
     domain="housing",
@@ -189,11 +238,19 @@ HOUSING_PAGE = PageSpec(
         "org": TileSpec(ORG_TILE_METRICS, fetch_housing_tiles),
         "building": TileSpec(BUILDING_TILE_METRICS, fetch_building_tiles),
         "room": TileSpec(ROOM_TILE_METRICS, fetch_room_tiles),
+        "dwelling": DWELLING_TILES,
     },
-    panels=(*OFFICE_PANELS, open_alerts_panel(show_at=("org", "building", "room"))),
+    panels=PANELS,
     leaf="building",
-    below={"building": ("room",)},
-    extra={"localize": localize_housing_frame},
+    below={"building": ("room", "dwelling")},
+    extra={"localize": localize_housing_page_frame},
 )
 
-__all__ = ["HOUSING_PAGE", "LIST_LEVELS", "OFFICE_PANELS", "localize_housing_frame"]
+__all__ = [
+    "HOUSING_PAGE",
+    "LIST_LEVELS",
+    "OFFICE_PANELS",
+    "PANELS",
+    "localize_housing_frame",
+    "localize_housing_page_frame",
+]

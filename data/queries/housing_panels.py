@@ -25,7 +25,8 @@ from data.calendar import month_start
 from data.models import OfficeSpaceStandard, OrgNode, RollupOfficeRank
 
 from .compare import RANKING_COLUMNS
-from .housing_rooms import RANK_COLUMNS, building_ranking, fetch_entity_ranks, rank_frame, ranked_frame
+from .housing_entity import building_ranking, fetch_entity_ranks
+from .housing_rooms import RANK_COLUMNS, rank_frame, ranked_frame
 from .kpi import NAN, empty_kpis, kpi_frame, ratio
 from .rollup_read import state_values
 from .view import ViewContext

@@ -32,8 +32,42 @@ VALUE_COLUMNS = ("occupants", "area_m2", "allowed_m2", "over_m2", "over_occupant
 OVER_TOLERANCE_M2 = 1e-9
 
 
+def judge_rooms(
+    room_ids: np.ndarray, area: np.ndarray, occupied_room_ids: np.ndarray, limits: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The standard check on arrays: rooms (``room_ids``, usable ``area``) and one entry per
+    active occupancy (its room, its rank's limit; NaN without a standard).
+
+    Returns:
+        Arrays aligned with ``room_ids``: ``occupants`` (int), ``limit`` (the highest of its
+        occupants' limits, NaN when none has one), ``allowed`` (limit × occupants), ``over``
+        (0/1) and ``over_area``.
+    """
+    # numpy rather than a pandas groupby: a page judges one agency's rooms per request, and
+    # groupby's fixed cost was most of that read
+    area = np.asarray(area, dtype=float)
+    position = pd.Index(np.asarray(room_ids)).get_indexer(np.asarray(occupied_room_ids))
+    inside = position >= 0
+    position = position[inside]
+    occupants = np.bincount(position, minlength=len(area)).astype(np.int64)
+    given = np.asarray(limits, dtype=float)[inside]
+    highest = np.full(len(area), -np.inf)
+    np.fmax.at(highest, position, np.where(np.isnan(given), -np.inf, given))
+    limit = np.where(np.isfinite(highest), highest, np.nan)
+    allowed = limit * occupants
+    with np.errstate(invalid="ignore"):
+        over = (occupants > 0) & ~np.isnan(limit) & (area > allowed + OVER_TOLERANCE_M2)
+    return {
+        "occupants": occupants,
+        "limit": limit,
+        "allowed": allowed,
+        "over": over.astype(np.int64),
+        "over_area": np.where(over, area - allowed, 0.0),
+    }
+
+
 def room_standard(rooms: pd.DataFrame, active: pd.DataFrame) -> pd.DataFrame:
-    """Each office room judged against the standard.
+    """Each office room judged against the standard (``judge_rooms`` on frames).
 
     Args:
         rooms: ``room_id``, ``org_id``, ``area`` (usable m²).
@@ -41,18 +75,34 @@ def room_standard(rooms: pd.DataFrame, active: pd.DataFrame) -> pd.DataFrame:
             limit for the room's administrative level; NaN without a standard).
 
     Returns:
-        ``rooms`` with ``occupants`` (int), ``limit`` (the highest of its occupants' limits, NaN
-        when none has one), ``allowed`` (limit × occupants), ``over`` (0/1) and ``over_area``.
+        ``rooms`` with ``occupants``, ``limit``, ``allowed``, ``over`` and ``over_area``.
     """
-    per_room = active.groupby("room_id").agg(occupants=("room_id", "size"), limit=("limit", "max"))
-    r = rooms.join(per_room, on="room_id")
-    r["occupants"] = r["occupants"].fillna(0).astype(np.int64)
-    allowed = r["limit"] * r["occupants"]
-    over = (r["occupants"] > 0) & r["limit"].notna() & (r["area"] > allowed + OVER_TOLERANCE_M2)
-    r["allowed"] = allowed
-    r["over"] = over.astype(np.int64)
-    r["over_area"] = np.where(over, r["area"] - allowed, 0.0)
-    return r
+    judged = judge_rooms(
+        rooms["room_id"].to_numpy(), rooms["area"].to_numpy(dtype=float), active["room_id"].to_numpy(),
+        active["limit"].to_numpy(dtype=float),
+    )  # fmt: skip
+    return rooms.assign(**judged)
+
+
+def share_arrays(
+    room_ids: np.ndarray, judged: dict[str, np.ndarray], occupied_room_ids: np.ndarray, limits: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Each active occupancy's ``VALUE_COLUMNS`` (module docstring) from ``judge_rooms`` output
+    (aligned with ``room_ids``) and the occupancies' rooms and rank limits; occupancies of rooms
+    not in ``room_ids`` are left out (``position`` says which row each value belongs to)."""
+    position = pd.Index(np.asarray(room_ids)).get_indexer(np.asarray(occupied_room_ids))
+    inside = position >= 0
+    position = position[inside]
+    n = judged["occupants"][position].astype(float)
+    return {
+        "position": position,
+        "inside": inside,
+        "occupants": np.ones(len(position)),
+        "area_m2": np.asarray(judged["area"], dtype=float)[position] / n,
+        "allowed_m2": np.nan_to_num(np.asarray(limits, dtype=float)[inside], nan=0.0),
+        "over_m2": judged["over_area"][position] / n,
+        "over_occupants": judged["over"][position].astype(float),
+    }
 
 
 def occupant_shares(rooms: pd.DataFrame, active: pd.DataFrame) -> pd.DataFrame:
@@ -63,19 +113,16 @@ def occupant_shares(rooms: pd.DataFrame, active: pd.DataFrame) -> pd.DataFrame:
         rooms: ``room_standard`` output.
         active: ``room_id``, ``rank_code``, ``admin_level``, ``limit`` per active occupancy.
     """
-    judged = rooms.set_index("room_id")[["org_id", "area", "occupants", "over", "over_area"]]
-    a = active.join(judged, on="room_id", how="inner")
-    n = a["occupants"].to_numpy(dtype=float)
+    judged = {c: rooms[c].to_numpy() for c in ("area", "occupants", "over", "over_area")}
+    shares = share_arrays(rooms["room_id"].to_numpy(), judged, active["room_id"].to_numpy(), active["limit"].to_numpy())
+    inside = shares.pop("inside")
+    position = shares.pop("position")
     return pd.DataFrame(
         {
-            "own_org_id": a["org_id"].to_numpy(dtype=np.int64),
-            "admin_level": a["admin_level"].astype(str).to_numpy(),
-            "rank_code": a["rank_code"].astype(str).to_numpy(),
-            "occupants": 1.0,
-            "area_m2": a["area"].to_numpy(dtype=float) / n,
-            "allowed_m2": a["limit"].fillna(0.0).to_numpy(dtype=float),
-            "over_m2": a["over_area"].to_numpy(dtype=float) / n,
-            "over_occupants": a["over"].to_numpy(dtype=float),
+            "own_org_id": rooms["org_id"].to_numpy(dtype=np.int64)[position],
+            "admin_level": active["admin_level"].astype(str).to_numpy()[inside],
+            "rank_code": active["rank_code"].astype(str).to_numpy()[inside],
+            **shares,
         }
     )
 
@@ -120,6 +167,8 @@ __all__ = [
     "VALUE_COLUMNS",
     "occupant_shares",
     "office_rank_rows",
+    "judge_rooms",
     "room_standard",
+    "share_arrays",
     "write_office_rank_rows",
 ]

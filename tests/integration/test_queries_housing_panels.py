@@ -23,6 +23,13 @@ import pytest
 from data import rollup
 from data.db import get_engine, write_session
 from data.models import Building, OfficeOccupancy, OfficeRoom, OrgNode
+from data.queries.housing_entity import (
+    BUILDING_TILE_METRICS,
+    ROOM_TILE_METRICS,
+    fetch_building_tiles,
+    fetch_room_occupants,
+    fetch_room_tiles,
+)
 from data.queries.housing_panels import (
     fetch_area_per_person_ranking,
     fetch_housing_tiles,
@@ -32,10 +39,7 @@ from data.queries.housing_panels import (
 from data.queries.housing_rooms import (
     fetch_agency_buildings,
     fetch_building_rooms,
-    fetch_building_tiles,
     fetch_over_standard_rooms,
-    fetch_room_occupants,
-    fetch_room_tiles,
     fetch_vacant_rooms,
 )
 from data.queries.view import ViewRequest, resolve_view

@@ -13,7 +13,7 @@ from views.spec import DRILL_KINDS
 
 
 def test_tiles_are_catalog_metrics_for_org_building_and_room():
-    assert {"org", "building", "room"} <= set(HOUSING_PAGE.tiles)
+    assert {"org", "building", "room", "dwelling"} <= set(HOUSING_PAGE.tiles)
     for spec in HOUSING_PAGE.tiles.values():
         assert spec.metrics and all(m in METRICS_BY_ID for m in spec.metrics)
     org = HOUSING_PAGE.tiles["org"].metrics
@@ -31,13 +31,14 @@ def test_panels_name_their_messages_and_drill_to_known_kinds():
             assert has(column.title_key), column.title_key
             assert column.kind != "personal" or column.field.endswith("_name")
     assert any(p.kind == "alerts" for p in HOUSING_PAGE.panels)
+    # the turnover-housing panels of views/housing_lists.py are on the page too
+    assert {"occupancy", "lease_expiry", "leases_expiring", "tenant_history", "staff_crosscheck"} <= set(keys)
     assert HOUSING_PAGE.path == "/housing" and HOUSING_PAGE.domain == "housing" and HOUSING_PAGE.leaf == "building"
 
 
 def test_wall_shows_at_most_four_panels_and_no_lists():
-    wall = [p for p in HOUSING_PAGE.panels if p.wall]
-    assert 1 <= len(wall) <= 4
-    assert all(p.kind != "grid" for p in wall)
+    wall = [p.key for p in HOUSING_PAGE.panels if p.wall]
+    assert wall == ["office_ranks", "over_ranking", "occupancy", "alerts"]
 
 
 def test_lists_show_only_where_they_stay_short():
