@@ -199,7 +199,8 @@ PEER_PANEL = " peers]"  # the request name ends with its binding: "[<page> peers
 def declared_views(conn) -> list[tuple[str, str, str]]:
     """``(label, path, search)`` of the declared pages' views the benchmark opens: the overview,
     and each domain page at the province, its first city and county, an agency with buildings or
-    vehicles, and one building and one vehicle (the drill-down a leader clicks through)."""
+    vehicles, and one building and one vehicle (the drill-down a leader clicks through); the unit
+    profile at the province, the city, the county and the agency."""
     import sqlalchemy as sa
 
     city = conn.execute(sa.text("SELECT id FROM org_node WHERE level = 'city' ORDER BY id LIMIT 1")).scalar()
@@ -220,6 +221,10 @@ def declared_views(conn) -> list[tuple[str, str, str]]:
         ("vehicles county", "/vehicles", f"?org={county}"),
         ("vehicles agency", "/vehicles", f"?org={vehicle_org}"),
         ("vehicles vehicle", "/vehicles", f"?vehicle={vehicle}"),
+        ("profile province", "/profile", ""),
+        ("profile city", "/profile", f"?org={city}"),
+        ("profile county", "/profile", f"?org={county}"),
+        ("profile agency", "/profile", f"?org={vehicle_org}"),
     ]
 
 

@@ -3,10 +3,11 @@
 Tiles grouped by domain, each group linking to its domain's page for the same unit: energy
 (total incl. the official vehicles' fuel, and the intensities against the quota's 约束值),
 the fleet against its approved quota, idle assets and what redeployments saved, office area per
-person and over-standard offices, turnover housing occupancy and its waiting list. Then the
+person and the area over the standard, turnover housing occupancy and its waiting list. Then the
 unit's rank among its siblings on a handful of indicators, its open alerts of every domain, and
 one panel per domain (the year-end projection against the quota, the fleet by class, assets by
-status, office area per person against the standard) in a 2 × 2 grid.
+status, office area per person against the standard) in a 2 × 2 grid. The wall shows the tiles
+and the two quota charts (energy, fleet).
 
 Nothing here reads a table itself: the tiles are the domain pages' own tile reads (so a number
 on the profile is the number on the domain page for the same unit and period), the panels are
@@ -29,7 +30,8 @@ from data.catalog import get_metric
 from data.queries.asset import asset_kpis, fetch_asset_status_by_child
 from data.queries.compare import DERIVATIONS, combine, metric_bases, ratio_array, window_arrays
 from data.queries.energy_tiles import fetch_energy_period_tiles
-from data.queries.housing import fetch_office_area_by_child, housing_kpis
+from data.queries.housing import fetch_office_area_by_child
+from data.queries.housing_panels import fetch_housing_tiles
 from data.queries.kpi import KPI_COLUMNS, empty_kpis
 from data.queries.org import fetch_children
 from data.queries.period import period_code, picked_periods
@@ -57,7 +59,7 @@ TILE_GROUPS = (
     ("asset", ("asset.idle_rate", "asset.redeploy_saved_yuan")),
     (
         "housing",
-        ("housing.area_per_person", "housing.over_standard_rooms", "housing.occupancy_rate", "housing.waiting"),
+        ("housing.area_per_person", "housing.over_standard_area_m2", "housing.occupancy_rate", "housing.waiting"),
     ),
 )
 
@@ -142,21 +144,14 @@ def _group(frame: pd.DataFrame, domain: str, metrics: tuple[str, ...]) -> pd.Dat
     return rows
 
 
-def _state_domain_tiles(conn: Connection, view: ViewContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The asset and housing pages' tile reads (``asset_kpis``, ``housing_kpis``) for the period
-    picked: states at its last day, redeployments summed over it against the comparison period,
-    judged by the alert rules in one pass."""
-    periods = picked_periods(view)
-    assets, housing = asset_kpis(conn, view.node, periods), housing_kpis(conn, view.node, periods)
+def fetch_asset_period_tiles(conn: Connection, view: ViewContext) -> pd.DataFrame:
+    """The asset page's tile read (``asset_kpis``) for the period picked: states at its last day,
+    redeployments summed over it against the comparison period, judged by the alert rules."""
+    assets = asset_kpis(conn, view.node, picked_periods(view))
     code = period_code(view)
     assets["period"] = [code if p in ("mtd", "ytd") else p for p in assets["period"]]
     assets["reference_kind"] = [view.compare if k == "yoy" else k for k in assets["reference_kind"]]
-    parts = [f for f in (assets, housing) if not f.empty]
-    if not parts:
-        return empty_kpis(), empty_kpis()
-    judged = with_kpi_status(conn, pd.concat(parts, ignore_index=True))
-    is_asset = judged["metric_id"].str.startswith("asset.")
-    return judged[is_asset], judged[~is_asset]
+    return with_kpi_status(conn, assets)
 
 
 def fetch_profile_tiles(conn: Connection, view: ViewContext) -> pd.DataFrame:
@@ -165,12 +160,11 @@ def fetch_profile_tiles(conn: Connection, view: ViewContext) -> pd.DataFrame:
     order; a domain without data has no rows."""
     if not view.has_data:
         return empty_kpis()
-    assets, housing = _state_domain_tiles(conn, view)
     frames = {
         "energy": fetch_energy_period_tiles(conn, domain_view(conn, view, "energy")),
         "vehicle": fetch_vehicle_tiles(conn, domain_view(conn, view, "vehicle")),
-        "asset": assets,
-        "housing": housing,
+        "asset": fetch_asset_period_tiles(conn, view),
+        "housing": fetch_housing_tiles(conn, view),  # the declared housing page's tile read
     }
     parts = [_group(frames[domain], domain, metrics) for domain, metrics in TILE_GROUPS]
     parts = [p for p in parts if not p.empty]
@@ -370,7 +364,7 @@ def fetch_office_area(conn: Connection, view: ViewContext) -> pd.DataFrame:
     return fetch_office_area_by_child(conn, view.scope, view.org_id, as_of=view.period.end)
 
 
-def _domain_panel(key: str, fetch, build) -> PanelSpec:
+def _domain_panel(key: str, fetch, build, *, wall: bool) -> PanelSpec:
     return PanelSpec(
         key=key,
         title_key=f"profile_page.{key}.title",
@@ -378,7 +372,7 @@ def _domain_panel(key: str, fetch, build) -> PanelSpec:
         kind="graph",
         fetch=fetch,
         build=build,
-        wall=True,
+        wall=wall,
     )
 
 
@@ -400,13 +394,14 @@ PROFILE_PAGE = PageSpec(
             fetch=fetch_peer_ranks,
             build=make_peer_rank_figure,
         ),
-        # every domain's open alerts (the page's domain is none of the four); on the wall the
-        # four domain panels fill the screen
+        # every domain's open alerts (the page's domain is none of the four)
         replace(open_alerts_panel(), wall=False),
-        _domain_panel("energy", in_domain("energy", fetch_projection_panel), make_projection_figure),
-        _domain_panel("vehicle", in_domain("vehicle", fetch_fleet_by_class), make_fleet_class_figure),
-        _domain_panel("asset", fetch_asset_status, make_asset_status_figure),
-        _domain_panel("housing", fetch_office_area, make_office_area_figure),
+        # On the wall, two quota charts under the tiles: the grouped tiles take two rows there, and
+        # a second row of panels (20em each at the least) would push the page past one screen.
+        _domain_panel("energy", in_domain("energy", fetch_projection_panel), make_projection_figure, wall=True),
+        _domain_panel("vehicle", in_domain("vehicle", fetch_fleet_by_class), make_fleet_class_figure, wall=True),
+        _domain_panel("asset", fetch_asset_status, make_asset_status_figure, wall=False),
+        _domain_panel("housing", fetch_office_area, make_office_area_figure, wall=False),
     ),
     leaf=None,
 )

@@ -1,6 +1,6 @@
-"""The five domain pages in headless Chromium: each renders numbers in its KPI tiles and a chart,
-the language switch turns the page from Chinese to English, the theme switch turns on the wall
-theme, the org bar drills down, and the console stays clean. Every page is screenshot at
+"""The five domain pages and the unit profile in headless Chromium: each renders numbers in its
+KPI tiles and a chart, the language switch turns the page from Chinese to English, the theme
+switch turns on the wall theme, the org bar drills down, and the console stays clean. Every page is screenshot at
 1920×1080 into ``tests/browser/screenshots/`` (gitignored) for a person to look at.
 """
 
@@ -25,6 +25,7 @@ PAGES = {
     "vehicles": ("/vehicles", "公务用车监测", "Official vehicles"),
     "assets": ("/assets", "资产监测", "Fixed assets"),
     "housing": ("/housing", "办公用房与周转住房", "Office space and turnover housing"),
+    "profile": ("/profile", "单位画像", "Unit profile"),
 }
 
 

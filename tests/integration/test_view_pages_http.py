@@ -1,7 +1,7 @@
-"""Every declared page (energy, vehicles) opened over HTTP like a browser does, at every drill
-level, on SQLite and PostgreSQL: the pages router resolves the view, and every callback the page
-fires on load (tiles, each panel) answers 200 with data, not an error state. A county user is
-refused a building outside the county, in the layout and in every panel."""
+"""Every declared page (overview, energy, vehicles, profile) opened over HTTP like a browser
+does, at every drill level, on SQLite and PostgreSQL: the pages router resolves the view, and
+every callback the page fires on load (tiles, each panel) answers 200 with data, not an error
+state. A county user is refused a building outside the county, in the layout and in every panel."""
 
 from __future__ import annotations
 
@@ -113,6 +113,9 @@ def views(world):
         ("/vehicles", ""),
         ("/vehicles", f"?org={v.org_id}&metric=vehicle.trips"),
         ("/vehicles", f"?vehicle={v.id}&period=custom&start=2026-10-01&end=2026-11-15"),
+        ("/profile", ""),
+        ("/profile", f"?org={world['city']}&period=year"),
+        ("/profile", f"?org={world['county']}&period=custom&start=2026-09-01&end=2026-10-15&cmp=prev"),
     ]
 
 
@@ -153,9 +156,10 @@ def test_a_county_user_is_refused_a_building_outside_the_county(world):
     assert panel_answers(own, "aocc-panel-graph")
 
 
-def test_the_overview_groups_link_to_each_domain_page_for_the_same_unit(world):
+@pytest.mark.parametrize("page", ["/", "/profile"])
+def test_the_grouped_tiles_link_to_each_domain_page_for_the_same_unit(world, page):
     client = client_for(world["url"], "leader")
-    answers = post_all(client, "/", f"?org={world['city']}")
+    answers = post_all(client, page, f"?org={world['city']}")
     tiles = json.dumps(panel_answers(answers, "aocc-view-tiles"), ensure_ascii=False)
     for path in ("/energy", "/vehicles", "/assets", "/housing"):
         assert f"{path}?org={world['city']}" in tiles, path

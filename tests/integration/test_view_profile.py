@@ -13,11 +13,13 @@ import sqlalchemy as sa
 from data.db import get_engine
 from data.queries import fetch_asset_kpis, fetch_housing_kpis
 from data.queries.compare import fetch_peer_position
+from data.queries.housing_panels import fetch_housing_tiles
+from data.queries.view import resolve_view
 from data.scope import root_node, scope_for_org
 from presentation.i18n import t
 from views.profile import TILE_GROUPS
 from views.registry import get_page
-from views.render import page_tiles, render_page, resolve_page_view
+from views.render import page_request, page_tiles, render_page, resolve_page_view
 
 QUERIES = (
     {},  # the default: this month to the data's day, year on year
@@ -112,7 +114,13 @@ def test_tiles_are_the_domain_pages_tiles_for_the_same_unit_and_period(demo):
                 assets = fetch_asset_kpis(conn, scope, org, as_of=end)
                 housing = fetch_housing_kpis(conn, scope, org, as_of=end)
                 _same(_rows(tiles, ["asset.idle_rate"]), _rows(assets, ["asset.idle_rate"]))
-                _same(_rows(tiles, groups["housing"]), _rows(housing, groups["housing"]))
+                # the housing page's tile read on its own view, and the older housing page's tiles
+                housing_view = resolve_view(conn, scope, "housing", page_request(profile, query))
+                _same(
+                    _rows(tiles, groups["housing"]), _rows(fetch_housing_tiles(conn, housing_view), groups["housing"])
+                )
+                older = ["housing.area_per_person", "housing.occupancy_rate", "housing.waiting"]
+                _same(_rows(tiles, older), _rows(housing, older))
                 if query.get("period") == "year":  # the year to date: the asset page's own window
                     _same(_rows(tiles, ["asset.redeploy_saved_yuan"]), _rows(assets, ["asset.redeploy_saved_yuan"]))
 
