@@ -24,6 +24,7 @@ from .asset_lists import (
     DEPRECIATION_SELECT,
     as_date,
     asset_select,
+    check_scope,
     frame_of,
     identity_select,
     net_values_at,
@@ -312,7 +313,8 @@ def fetch_redeploy_matches(conn: Connection, view: ViewContext) -> pd.DataFrame:
         ``quantity``; ``match_level`` (``exact`` or ``parent``); ``total`` matches before the cap
         (``MATCH_LIMIT``).
     """
-    ids = subtree_org_ids(conn, view)
+    check_scope(view)
+    path = view.node["path"]
     r = AssetRequest
     requests = frame_of(
         conn.execute(
@@ -329,7 +331,7 @@ def fetch_redeploy_matches(conn: Connection, view: ViewContext) -> pd.DataFrame:
             )
             .join(OrgNode, OrgNode.id == r.org_id)
             .join(AssetCategory, AssetCategory.id == r.category_id)
-            .where(r.status == "open", r.org_id.in_(ids))
+            .where(r.status == "open", OrgNode.path >= path, OrgNode.path < path + "~")
         )
     )
     if requests.empty:
@@ -340,10 +342,18 @@ def fetch_redeploy_matches(conn: Connection, view: ViewContext) -> pd.DataFrame:
     for category_id in {int(c) for c in requests["category_id"]}:
         top = parent_of.get(category_id)
         wanted |= category_family(parent_of, top if top is not None else category_id)
+    # Only what the matching needs for the offerable assets (a few thousand in a province), the
+    # status index first; names are read for the matched ones only.
     assets = frame_of(
         conn.execute(
-            asset_select(*identity_select(), Asset.status, *DEPRECIATION_SELECT).where(
-                Asset.org_id.in_(ids), Asset.status.in_(OFFERABLE), Asset.category_id.in_(sorted(wanted))
+            select(Asset.id.label("asset_id"), Asset.org_id, Asset.category_id, *DEPRECIATION_SELECT)
+            .join(AssetCategory, AssetCategory.id == Asset.category_id)
+            .join(OrgNode, OrgNode.id == Asset.org_id)
+            .where(
+                Asset.status.in_(OFFERABLE),
+                # Not a range on the path index: the few offerable assets are found by status.
+                func.substr(OrgNode.path, 1, len(path)) == path,
+                Asset.category_id.in_(sorted(wanted)),
             )
         )
     )
@@ -354,13 +364,22 @@ def fetch_redeploy_matches(conn: Connection, view: ViewContext) -> pd.DataFrame:
     matches = match_requests(assets, requests, parent_of)
     if matches.empty:
         return pd.DataFrame(columns=MATCH_COLUMNS)
-    frame = matches.merge(assets, on="asset_id", how="left").merge(
-        requests.rename(columns={"org_id": "request_org_id", "category_id": "request_category_id"}),
-        on="request_id",
-        how="left",
+    total = len(matches)
+    matches = matches.head(MATCH_LIMIT)
+    named = frame_of(
+        conn.execute(
+            asset_select(*identity_select(), Asset.status).where(Asset.id.in_([int(v) for v in matches["asset_id"]]))
+        )
     )
-    total = len(frame)
-    frame = frame.head(MATCH_LIMIT).copy()
+    frame = (
+        matches.merge(assets[["asset_id", "net_value_yuan"]], on="asset_id", how="left")
+        .merge(named, on="asset_id", how="left")
+        .merge(
+            requests.rename(columns={"org_id": "request_org_id", "category_id": "request_category_id"}),
+            on="request_id",
+            how="left",
+        )
+    )
     frame["total"] = total
     return with_drill(frame)[MATCH_COLUMNS]
 

@@ -210,7 +210,11 @@ def as_date(value) -> dt.date | None:
 def net_values_at(frame: pd.DataFrame, at: dt.date) -> np.ndarray:
     """Net book values at ``at`` of a frame with ``original_value_yuan``, ``acquired_on``,
     ``life``, ``method`` and ``residual`` (the category's)."""
-    months = [months_charged(as_date(a), at) for a in frame["acquired_on"]]
+    # months_charged as arrays: the acquisition month counts, nothing before it
+    acquired = np.array([as_date(a) for a in frame["acquired_on"]], dtype="datetime64[D]")
+    day = np.datetime64(at, "D")
+    span = (day.astype("datetime64[M]") - acquired.astype("datetime64[M]")).astype(np.int64) + 1
+    months = np.where(acquired <= day, span, 0)
     return net_values(
         frame["original_value_yuan"].to_numpy(dtype=float),
         months,

@@ -74,7 +74,7 @@ def test_where_panels_show():
     list_panel = ASSET_LIST_PANELS[0]
     assert list_panel.shows_at("org", "agency") and list_panel.shows_at("org", "county")
     assert not list_panel.shows_at("org", "city") and not list_panel.shows_at("asset")
-    assert REDEPLOY_MATCH_PANEL.shows_at("org", "province")
+    assert REDEPLOY_MATCH_PANEL.shows_at("org", "city") and not REDEPLOY_MATCH_PANEL.shows_at("org", "province")
     assert ASSET_LIFE_PANEL.shows_at("asset") and not ASSET_LIFE_PANEL.shows_at("org", "agency")
     assert ASSET_BOOK_VALUE_PANEL.kind == "graph" and ASSET_BOOK_VALUE_PANEL.shows_at("asset")
     assert all(m in METRICS_BY_ID for m in ASSET_TILES.metrics)
