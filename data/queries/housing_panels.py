@@ -206,8 +206,11 @@ def _metric_values(states: dict[tuple[int, str], tuple[dt.date, float]], ids: li
     return np.array([state(o, metric) for o in ids], dtype=float)
 
 
-def _org_ranking(conn: Connection, view: ViewContext, parent: int, metric: str) -> pd.DataFrame:
-    units = [tuple(r) for r in conn.execute(_children_statement(), {"parent": parent, "since": view.period.start})]
+def _children(conn: Connection, view: ViewContext, parent: int) -> list[tuple[int, str, str]]:
+    return [tuple(r) for r in conn.execute(_children_statement(), {"parent": parent, "since": view.period.start})]
+
+
+def _org_ranking(conn: Connection, view: ViewContext, units: list[tuple[int, str, str]], metric: str) -> pd.DataFrame:
     if not units:
         return pd.DataFrame(columns=RANKING_COLUMNS)
     ids = [int(u[0]) for u in units]
@@ -235,26 +238,20 @@ def fetch_office_ranking(conn: Connection, view: ViewContext, metric: str) -> pd
         raise ValueError(f"unknown housing ranking metric {metric!r}")
     if not view.has_data:
         return pd.DataFrame(columns=RANKING_COLUMNS)
-    frame = pd.DataFrame(columns=RANKING_COLUMNS)
-    if view.entity_kind == "org":
-        frame = _org_ranking(conn, view, view.org_id, metric)
-    if frame.empty and (view.entity_kind != "org" or not _has_children(conn, view)):
-        frame = building_ranking(conn, view, metric)
+    children = _children(conn, view, view.org_id) if view.entity_kind == "org" else []
+    # a node with child units ranks them; an agency (or a building or room) ranks its buildings
+    frame = _org_ranking(conn, view, children, metric) if children else building_ranking(conn, view, metric)
     position = _position(conn, view, metric, frame)
     if position is not None:
         frame.attrs["position"] = position
     return frame
 
 
-def _has_children(conn: Connection, view: ViewContext) -> bool:
-    return conn.execute(_children_statement(), {"parent": view.org_id, "since": view.period.start}).first() is not None
-
-
 def _position(conn: Connection, view: ViewContext, metric: str, frame: pd.DataFrame) -> dict | None:
     if view.entity_kind == "org":
         if view.node.get("parent_id") is None or view.org_id == view.scope.org_id:
             return None
-        peers = _org_ranking(conn, view, int(view.node["parent_id"]), metric)
+        peers = _org_ranking(conn, view, _children(conn, view, int(view.node["parent_id"])), metric)
         current, name = peers[peers["entity_id"] == view.org_id], view.node
     elif view.entity_kind == "building":
         current, name = frame[frame["is_current"]], view.entity
