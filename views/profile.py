@@ -72,9 +72,9 @@ RANK_INDICATORS = (
     "housing.area_per_person",
     "housing.over_standard_area_m2",
 )
-#: Ratios of two stored states (the catalog's formula: numerator, denominator, scale) ranked from
-#: their parts' rankings while ``data.queries.compare`` has no derivation for them; once it has
-#: one, its own is used.
+#: Ratios of two stored states (the catalog's formula: numerator, denominator, scale), computed
+#: from their parts' values while ``data.queries.compare`` has no derivation for them; once it
+#: has one, its own is used.
 STATE_RATIOS = {
     "asset.idle_rate": ("asset.idle_count", "asset.count", 100.0),
     "housing.area_per_person": ("housing.office_area_m2", "housing.office_occupants", 1.0),
