@@ -238,6 +238,7 @@ def build_confirmation(lines: list[str], affects: str, lang: str, *, confirm_id:
             ),
         ],
         className="aocc-admin-message aocc-ref-confirm",
+        style={"display": "block"},  # the message row lays its children side by side; a list reads down
         role="status",
     )
 
@@ -265,6 +266,10 @@ def _form(
     )
 
 
+# Number inputs carry no min/max/step: a browser withholds a value outside them (the form would
+# keep the old one without a word), and the server's bilingual message must say what is wrong.
+
+
 def _category_form(lang: str, editable: bool) -> html.Section:
     from components.shell import dropdown_labels
 
@@ -277,14 +282,12 @@ def _category_form(lang: str, editable: bool) -> html.Section:
         _field(
             "useful_life_years",
             lang,
-            dcc.Input(id=CAT_LIFE, type="number", min=1, max=100, step=1, debounce=True, className="aocc-rules-number"),
+            dcc.Input(id=CAT_LIFE, type="number", step="any", debounce=True, className="aocc-rules-number"),
         ),
         _field(
             "residual_pct",
             lang,
-            dcc.Input(
-                id=CAT_RESIDUAL, type="number", min=0, max=50, step="any", debounce=True, className="aocc-rules-number"
-            ),
+            dcc.Input(id=CAT_RESIDUAL, type="number", step="any", debounce=True, className="aocc-rules-number"),
         ),
     ]
     return _form(
@@ -305,9 +308,7 @@ def _standard_form(lang: str, editable: bool) -> html.Section:
         _field(
             "limit_m2",
             lang,
-            dcc.Input(
-                id=STD_LIMIT, type="number", min=1, max=200, step="any", debounce=True, className="aocc-rules-number"
-            ),
+            dcc.Input(id=STD_LIMIT, type="number", step="any", debounce=True, className="aocc-rules-number"),
         ),
         _field(
             "source",
