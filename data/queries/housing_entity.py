@@ -27,6 +27,7 @@ from .housing_rooms import (
     frame_of,
     in_view,
     judged_rooms,
+    judged_rooms_on,
     rank_frame,
     ranked_frame,
     state_day,
@@ -224,9 +225,14 @@ def fetch_entity_ranks(conn: Connection, view: ViewContext) -> pd.DataFrame:
 def building_ranking(conn: Connection, view: ViewContext, metric: str) -> pd.DataFrame:
     """The buildings holding the office rooms of the view's unit ranked by ``metric`` (area over
     the standard, or area per person) at the period's state day against the comparison period's
-    (two reads of the unit's rooms); at a building or room, its building marked current."""
+    (the unit's rooms read once, their occupancies on both days); at a building or room, its
+    building marked current."""
     org_view = view if view.entity_kind == "org" else _org_view(view)
-    now = building_sums(judged_rooms(conn, org_view, state_day(view))[0])
+    days = [state_day(view)]
+    if view.compare_period is not None and view.covers(view.compare_period.start):
+        days.append(min(month_end(view.compare_period.end), view.as_of or month_end(view.compare_period.end)))
+    judged = judged_rooms_on(conn, org_view, days)
+    now = building_sums(judged[0][0])
     if now.empty:
         return ranked_frame("building", [], np.array([]), np.array([]), None)
     units = [
@@ -236,10 +242,9 @@ def building_ranking(conn: Connection, view: ViewContext, metric: str) -> pd.Dat
     column = "over_m2" if metric == "housing.over_standard_area_m2" else "area_per_person"
     value = now[column].to_numpy(dtype=float)
     compare = np.full(len(units), NAN)
-    if view.compare_period is not None and view.covers(view.compare_period.start):
-        before_day = min(month_end(view.compare_period.end), view.as_of or month_end(view.compare_period.end))
-        before = building_sums(judged_rooms(conn, org_view, before_day)[0])
-        lookup = dict(zip(before["building_id"], before[column])) if not before.empty else {}
+    if len(judged) > 1:
+        before = building_sums(judged[1][0])
+        lookup = dict(zip(before["building_id"], before[column]))
         compare = np.array([lookup.get(b, NAN) for b, _, _ in units], dtype=float)
     building = view.entity_id if view.entity_kind == "building" else (view.entity or {}).get("building_id")
     current = ("building", int(building)) if building is not None and view.entity_kind != "org" else None

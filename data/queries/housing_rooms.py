@@ -220,6 +220,13 @@ def judged_rooms(conn: Connection, view: ViewContext, day: dt.date) -> tuple[pd.
     and their active occupancies (``room_id``, ``rank_code``, ``admin_level``, ``limit``): the
     rooms, their occupancies through the ``room_id`` index, and the standard's few rows. Arrays
     until the end: a frame per step cost more than the statements."""
+    return judged_rooms_on(conn, view, [day])[0]
+
+
+def judged_rooms_on(
+    conn: Connection, view: ViewContext, days: list[dt.date]
+) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """``judged_rooms`` on each of ``days``, reading the rooms and the standard once."""
     rooms = conn.execute(
         select(*_ROOM_SELECT)
         .join(Building, Building.id == OfficeRoom.building_id)
@@ -229,26 +236,29 @@ def judged_rooms(conn: Connection, view: ViewContext, day: dt.date) -> tuple[pd.
     ).fetchall()
     columns = dict(zip(_ROOM_FIELDS, map(list, zip(*rooms)))) if rooms else {f: [] for f in _ROOM_FIELDS}
     ids = [int(r) for r in columns["room_id"]]
-    occupied: list[tuple[int, str]] = []
-    for k in range(0, len(ids), _IDS_PER_STATEMENT):
-        occupied += conn.execute(
-            select(OfficeOccupancy.room_id, OfficeOccupancy.rank_code).where(
-                OfficeOccupancy.room_id.in_(ids[k : k + _IDS_PER_STATEMENT]), _active(day)
-            )
-        ).fetchall()
     level = dict(zip(ids, columns["admin_level"]))
-    limits = {(lv, rank): float(limit) for lv, rank, limit in conn.execute(_STANDARDS)} if occupied else {}
-    occupied_ids = np.array([r for r, _ in occupied], dtype=np.int64)
-    ranks = [rank for _, rank in occupied]
-    levels = [level[r] for r, _ in occupied]
-    occupied_limits = np.array([limits.get(key, NAN) for key in zip(levels, ranks)], dtype=float)
     area = np.array(columns["area"], dtype=float)
-    judged = judge_rooms(np.array(ids, dtype=np.int64), area, occupied_ids, occupied_limits)
-    frame = pd.DataFrame({**columns, "room_id": ids, "area": area, **judged})
-    active = pd.DataFrame(
-        {"room_id": occupied_ids, "rank_code": ranks, "admin_level": levels, "limit": occupied_limits}
-    )
-    return frame, active
+    limits = {(lv, rank): float(limit) for lv, rank, limit in conn.execute(_STANDARDS)} if ids else {}
+    out = []
+    for day in days:
+        occupied: list[tuple[int, str]] = []
+        for k in range(0, len(ids), _IDS_PER_STATEMENT):
+            occupied += conn.execute(
+                select(OfficeOccupancy.room_id, OfficeOccupancy.rank_code).where(
+                    OfficeOccupancy.room_id.in_(ids[k : k + _IDS_PER_STATEMENT]), _active(day)
+                )
+            ).fetchall()
+        occupied_ids = np.array([r for r, _ in occupied], dtype=np.int64)
+        ranks = [rank for _, rank in occupied]
+        levels = [level[r] for r, _ in occupied]
+        occupied_limits = np.array([limits.get(key, NAN) for key in zip(levels, ranks)], dtype=float)
+        judged = judge_rooms(np.array(ids, dtype=np.int64), area, occupied_ids, occupied_limits)
+        frame = pd.DataFrame({**columns, "room_id": ids, "area": area, **judged})
+        active = pd.DataFrame(
+            {"room_id": occupied_ids, "rank_code": ranks, "admin_level": levels, "limit": occupied_limits}
+        )
+        out.append((frame, active))
+    return out
 
 
 def _with_room_drill(frame: pd.DataFrame) -> pd.DataFrame:
@@ -397,6 +407,7 @@ __all__ = [
     "in_view",
     "capped",
     "judged_rooms",
+    "judged_rooms_on",
     "room_figures",
     "rank_frame",
     "ranked_frame",
