@@ -25,20 +25,18 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from data.alerts.kpi_rules import with_kpi_status
 from data.catalog import get_metric
-from data.queries.asset import asset_kpis, fetch_asset_status_by_child
+from data.queries.asset_panels import fetch_asset_tiles, fetch_asset_units
 from data.queries.compare import DERIVATIONS, combine, metric_bases, ratio_array, window_arrays
 from data.queries.energy_tiles import fetch_energy_period_tiles
 from data.queries.housing import fetch_office_area_by_child
 from data.queries.housing_panels import fetch_housing_tiles
 from data.queries.kpi import KPI_COLUMNS, empty_kpis
 from data.queries.org import fetch_children
-from data.queries.period import period_code, picked_periods
 from data.queries.reference import fetch_coefficients
 from data.queries.vehicle_panels import fetch_fleet_by_class
 from data.queries.view import ViewContext, ViewRequest, resolve_view
-from presentation.figures.asset import make_asset_status_figure
+from presentation.figures.asset_panels import make_asset_units_figure
 from presentation.figures.common import base_layout, make_message_figure
 from presentation.figures.compare import unvalidated_figure
 from presentation.figures.housing import make_office_area_figure
@@ -144,16 +142,6 @@ def _group(frame: pd.DataFrame, domain: str, metrics: tuple[str, ...]) -> pd.Dat
     return rows
 
 
-def fetch_asset_period_tiles(conn: Connection, view: ViewContext) -> pd.DataFrame:
-    """The asset page's tile read (``asset_kpis``) for the period picked: states at its last day,
-    redeployments summed over it against the comparison period, judged by the alert rules."""
-    assets = asset_kpis(conn, view.node, picked_periods(view))
-    code = period_code(view)
-    assets["period"] = [code if p in ("mtd", "ytd") else p for p in assets["period"]]
-    assets["reference_kind"] = [view.compare if k == "yoy" else k for k in assets["reference_kind"]]
-    return with_kpi_status(conn, assets)
-
-
 def fetch_profile_tiles(conn: Connection, view: ViewContext) -> pd.DataFrame:
     """The unit's tiles of all four domains for the view's period, each exactly as its domain
     page's tiles read it (``KPI_COLUMNS``, ``status`` and ``domain``), grouped in ``TILE_GROUPS``
@@ -163,8 +151,9 @@ def fetch_profile_tiles(conn: Connection, view: ViewContext) -> pd.DataFrame:
     frames = {
         "energy": fetch_energy_period_tiles(conn, domain_view(conn, view, "energy")),
         "vehicle": fetch_vehicle_tiles(conn, domain_view(conn, view, "vehicle")),
-        "asset": fetch_asset_period_tiles(conn, view),
-        "housing": fetch_housing_tiles(conn, view),  # the declared housing page's tile read
+        # the declared asset and housing pages' tile reads (their as-of day is the profile's)
+        "asset": fetch_asset_tiles(conn, view),
+        "housing": fetch_housing_tiles(conn, view),
     }
     parts = [_group(frames[domain], domain, metrics) for domain, metrics in TILE_GROUPS]
     parts = [p for p in parts if not p.empty]
@@ -352,19 +341,13 @@ def make_peer_rank_figure(df: pd.DataFrame, *, lang: str, theme: str | None = "l
 # --- the domain panels --------------------------------------------------------------------------
 
 
-def fetch_asset_status(conn: Connection, view: ViewContext) -> pd.DataFrame:
-    """The asset page's assets by status of each child unit (``fetch_asset_status_by_child``) at
-    the period's last day."""
-    return fetch_asset_status_by_child(conn, view.scope, view.org_id, as_of=view.period.end)
-
-
 def fetch_office_area(conn: Connection, view: ViewContext) -> pd.DataFrame:
     """The housing page's office area per person of each child unit, within and over the standard
     (``fetch_office_area_by_child``), at the period's last day."""
     return fetch_office_area_by_child(conn, view.scope, view.org_id, as_of=view.period.end)
 
 
-def _domain_panel(key: str, fetch, build, *, wall: bool) -> PanelSpec:
+def _domain_panel(key: str, fetch, build, *, wall: bool, drills: str | None = None) -> PanelSpec:
     return PanelSpec(
         key=key,
         title_key=f"profile_page.{key}.title",
@@ -373,6 +356,7 @@ def _domain_panel(key: str, fetch, build, *, wall: bool) -> PanelSpec:
         fetch=fetch,
         build=build,
         wall=wall,
+        drills=drills,
     )
 
 
@@ -400,7 +384,7 @@ PROFILE_PAGE = PageSpec(
         # a second row of panels (20em each at the least) would push the page past one screen.
         _domain_panel("energy", in_domain("energy", fetch_projection_panel), make_projection_figure, wall=True),
         _domain_panel("vehicle", in_domain("vehicle", fetch_fleet_by_class), make_fleet_class_figure, wall=True),
-        _domain_panel("asset", fetch_asset_status, make_asset_status_figure, wall=False),
+        _domain_panel("asset", fetch_asset_units, make_asset_units_figure, wall=False, drills="org"),
         _domain_panel("housing", fetch_office_area, make_office_area_figure, wall=False),
     ),
     leaf=None,

@@ -27,8 +27,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "profile_page.asset.title": ("资产 · 各单位资产状态", "Assets · status by unit"),
     "profile_page.asset.hint": (
-        "所选期间末各下级单位资产在用、闲置、公物仓在库件数",
-        "Each unit's assets in use, idle and in the public property warehouse at the period's end",
+        "所选期间末各下级单位资产在用、闲置、公物仓在库件数，点击条形查看该单位画像",
+        "Each unit's assets in use, idle and in the public property warehouse at the period's end; "
+        "click a bar for that unit's profile",
     ),
     "profile_page.housing.title": ("办公用房 · 人均面积与标准", "Office space · area per person against the standard"),
     "profile_page.housing.hint": (

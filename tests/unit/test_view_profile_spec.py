@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import pytest
 
 from data.catalog import DOMAINS, get_metric
+from data.queries.asset_panels import TILE_METRICS as ASSET_TILES
 from data.queries.housing_panels import ORG_TILE_METRICS as HOUSING_TILES
 from presentation.i18n import CATALOG, t
 from presentation.theme import palette
@@ -27,10 +28,6 @@ from views.profile import (
 from views.registry import get_page
 from views.vehicles import ORG_TILE_METRICS
 
-#: the asset page's tiles (data.queries.asset.asset_kpis)
-ASSET_TILES = {"asset.count", "asset.original_value_yuan", "asset.net_value_yuan", "asset.idle_rate",
-               "asset.warehouse_count", "asset.redeploy_saved_yuan"}  # fmt: skip
-
 
 def test_registered_as_an_org_page_without_a_leaf():
     assert get_page("profile") is PROFILE_PAGE
@@ -45,7 +42,7 @@ def test_tiles_are_grouped_by_the_four_domains_and_each_is_a_domain_page_tile():
     pages = {
         "energy": set(ENERGY_PAGE.tiles["org"].metrics),
         "vehicle": set(ORG_TILE_METRICS),
-        "asset": ASSET_TILES,
+        "asset": set(ASSET_TILES),
         "housing": set(HOUSING_TILES),
     }
     for domain, metrics in TILE_GROUPS:
