@@ -84,7 +84,7 @@ def test_every_literal_message_key_in_the_ui_exists():
 
 
 def test_page_and_unit_keys_used_by_pattern_exist():
-    for page in ("overview", "energy", "vehicles", "assets", "housing"):
+    for page in ("overview", "energy", "vehicles", "assets", "housing", "profile"):
         for suffix in ("title", "heading"):
             assert has(f"page.{page}.{suffix}")
         assert has(f"nav.{page}")
