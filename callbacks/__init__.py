@@ -18,10 +18,8 @@ from . import (
     admin_rules,
     admin_users,
     alerts,
-    assets,
     data_center,
     grid_export,
-    housing,
     shell,
     view_page,
 )
@@ -29,8 +27,6 @@ from . import (
 CALLBACK_MODULES = (
     shell,
     view_page,
-    assets,
-    housing,
     alerts,
     data_center,
     admin_users,

@@ -79,7 +79,7 @@ def field_value_text(field: str, value, lang: str) -> str:
     if field == "residual_rate":
         return f"{number_text(float(value) * 100.0)} %"
     if field == "useful_life_years":
-        return f"{number_text(value)} {'年' if lang == 'zh' else 'years'}"
+        return f"{number_text(value)} {t('reference_admin.unit.years', lang)}"
     if field == "limit_m2":
         return f"{number_text(value)} m²"
     return str(value)

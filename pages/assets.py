@@ -1,8 +1,11 @@
-"""The assets page (/assets): asset count, original and net value, idle rate, warehouse stock, money
-saved by redeployment; each unit's assets by status.
+"""The assets page (/assets), declared in ``views/assets.py``: counts and values by category, unit
+and status with depreciation by each category's method, the public property warehouse (公物仓)
+and what its redeployments saved, disposals, overdue audits, assets without a custodian, the
+register's cross-check and redeployment matching; drill province → … → agency → asset list →
+one asset's life.
 
-Takes ``?org=<org node id>`` (default: the user's scope root); the figures come from
-``callbacks/assets.py`` and refresh on the page's interval.
+The URL holds the view (``?org=``/``?asset=``, ``period``, ``end``, ``start``, ``cmp``,
+``metric``; see ``views/state.py``); ``callbacks/view_page.py`` fills the panels.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import dash
 
 from components.shell import PAGE_PATHS
-from pages._layout import domain_layout
+from pages._layout import view_layout
 from presentation.i18n import DEFAULT_LANGUAGE, t
 from security.context import current_language
 
@@ -26,5 +29,5 @@ dash.register_page(
 )
 
 
-def layout(org=None, **_query):
-    return domain_layout("assets", org=org, chart_title_key="chart.asset_status")
+def layout(**query):
+    return view_layout("assets", query)

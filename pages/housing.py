@@ -1,9 +1,12 @@
-"""The housing page (/housing): office area and area per person, over-standard and vacant offices,
-turnover-housing occupancy, waiting list, expiring leases; area per person by unit within / over the
-standard.
+"""The housing page (/housing), declared in ``views/housing.py``: office space (办公用房) per person
+by rank against the standard's limits, over-standard offices and units with the excess area,
+vacant rooms; turnover housing (周转住房) occupancy, waiting list and waiting time, leases
+expiring in 30/60/90 days, overstaying, arrears; the staff-list and lease cross-checks; drill
+province → … → agency → building → office room or turnover unit → its occupants or tenants
+(masked where the role requires).
 
-Takes ``?org=<org node id>`` (default: the user's scope root); the figures come from
-``callbacks/housing.py`` and refresh on the page's interval.
+The URL holds the view (``?org=``/``?building=``/``?room=``/``?dwelling=``, ``period``, ``end``,
+``start``, ``cmp``; see ``views/state.py``); ``callbacks/view_page.py`` fills the panels.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import dash
 
 from components.shell import PAGE_PATHS
-from pages._layout import domain_layout
+from pages._layout import view_layout
 from presentation.i18n import DEFAULT_LANGUAGE, t
 from security.context import current_language
 
@@ -27,5 +30,5 @@ dash.register_page(
 )
 
 
-def layout(org=None, **_query):
-    return domain_layout("housing", org=org, chart_title_key="chart.office_area")
+def layout(**query):
+    return view_layout("housing", query)

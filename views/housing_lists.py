@@ -252,6 +252,8 @@ OCCUPANCY_PANEL = PanelSpec(
     options=_occupancy_options,
     drills="org",
     wall=True,
+    # Units one level down: an agency has none (its own rate is a tile).
+    org_levels=("province", "city", "county"),
 )
 DWELLINGS_PANEL = _grid("dwellings", fetch_dwellings, DWELLINGS_GRID, show_at=("org", "building"))
 DWELLING_TILES = TileSpec(DWELLING_TILE_METRICS, fetch_dwelling_tiles)

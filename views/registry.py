@@ -12,6 +12,8 @@ DECLARED_PAGES: dict[str, str] = {
     "overview": "views.overview:OVERVIEW_PAGE",
     "energy": "views.energy:ENERGY_PAGE",
     "vehicles": "views.vehicles:VEHICLES_PAGE",
+    "assets": "views.assets:ASSETS_PAGE",
+    "housing": "views.housing:HOUSING_PAGE",
     "profile": "views.profile:PROFILE_PAGE",
 }
 

@@ -72,15 +72,15 @@ def _write_states(
                 )
             else:
                 _insert_rollup(db, "rollup_monthly", frame)
-            if domain == "housing":
-                month = at.replace(day=1)
-                ranks = office_rank_rows(db, office_shares, month, restrict)
-                write_office_rank_rows(db, ranks, month, restrict)
             if domain == "asset":
                 held = getattr(evaluate, "held_assets", None)
                 month = at.replace(day=1)
                 categories = category_rows(db, held, month, restrict) if held is not None else None
                 write_category_rows(db, categories, month, restrict, replace=replace)
+            if domain == "housing":
+                month = at.replace(day=1)
+                ranks = office_rank_rows(db, office_shares, month, restrict)
+                write_office_rank_rows(db, ranks, month, restrict)
 
 
 def _state_rows(db: _Db, own: pd.DataFrame, domain: str, month: dt.date, restrict: set[int] | None) -> pd.DataFrame:

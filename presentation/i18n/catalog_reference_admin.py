@@ -2,6 +2,7 @@
 and the office-space standard's per-rank limits."""
 
 MESSAGES = {
+    "reference_admin.unit.years": ("年", "years"),
     "nav.admin_reference": ("参考数据", "Reference data"),
     "page.admin_reference.title": (
         "参考数据 · 机关事务运行监测中心",

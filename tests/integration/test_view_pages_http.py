@@ -50,6 +50,19 @@ def world(writable_demo):
         city = q("SELECT id FROM org_node WHERE level = 'city' ORDER BY id LIMIT 1").id
         building = q("SELECT b.id, b.org_id FROM building b ORDER BY b.id LIMIT 1")
         vehicle = q("SELECT id, org_id FROM vehicle WHERE retired_on IS NULL ORDER BY id LIMIT 1")
+        # An asset that was moved (its life has more than the acquisition), an occupied office room
+        # and a let turnover-housing unit: the leaves of the assets and housing pages.
+        asset = q(
+            "SELECT a.id, a.org_id FROM asset a WHERE EXISTS (SELECT 1 FROM asset_movement m WHERE m.asset_id = a.id) "
+            "ORDER BY a.id LIMIT 1"
+        )
+        room = q(
+            "SELECT r.id, r.org_id, r.building_id FROM office_room r "
+            "WHERE EXISTS (SELECT 1 FROM office_occupancy o WHERE o.room_id = r.id) ORDER BY r.id LIMIT 1"
+        )
+        dwelling = q(
+            "SELECT u.id, u.org_id FROM housing_unit u WHERE EXISTS (SELECT 1 FROM lease l WHERE l.unit_id = u.id) ORDER BY u.id LIMIT 1"
+        )
         outside = conn.execute(
             sa.text(
                 "SELECT b.id FROM building b JOIN org_node o ON o.id = b.org_id WHERE o.path NOT LIKE :p ORDER BY b.id LIMIT 1"
@@ -62,6 +75,9 @@ def world(writable_demo):
         "city": city,
         "building": building,
         "vehicle": vehicle,
+        "asset": asset,
+        "room": room,
+        "dwelling": dwelling,
         "outside_building": outside,
     }
 
@@ -102,7 +118,7 @@ def panel_answers(answers: dict, kind: str) -> list[tuple[str, dict]]:
 
 
 def views(world):
-    b, v = world["building"], world["vehicle"]
+    b, v, a, r, d = (world[k] for k in ("building", "vehicle", "asset", "room", "dwelling"))
     return [
         ("/", ""),
         ("/", f"?org={world['city']}"),
@@ -113,6 +129,18 @@ def views(world):
         ("/vehicles", ""),
         ("/vehicles", f"?org={v.org_id}&metric=vehicle.trips"),
         ("/vehicles", f"?vehicle={v.id}&period=custom&start=2026-10-01&end=2026-11-15"),
+        ("/assets", ""),
+        ("/assets", f"?org={world['city']}&metric=asset.original_value_yuan"),
+        ("/assets", f"?org={world['county']}&period=year"),
+        ("/assets", f"?org={a.org_id}"),
+        ("/assets", f"?asset={a.id}"),
+        ("/housing", ""),
+        ("/housing", f"?org={world['city']}"),
+        ("/housing", f"?org={world['county']}&period=year"),
+        ("/housing", f"?org={r.org_id}"),
+        ("/housing", f"?building={r.building_id}"),
+        ("/housing", f"?room={r.id}"),
+        ("/housing", f"?dwelling={d.id}&cmp=prev"),
         ("/profile", ""),
         ("/profile", f"?org={world['city']}&period=year"),
         ("/profile", f"?org={world['county']}&period=custom&start=2026-09-01&end=2026-10-15&cmp=prev"),

@@ -64,8 +64,11 @@ def test_where_the_panels_show():
     for panel in lists:
         assert panel.shows_at("org", "agency") and panel.shows_at("org", "county"), panel.key
         assert not panel.shows_at("org", "province") and not panel.shows_at("org", "city"), panel.key
-    for panel in (v.LEASE_EXPIRY_PANEL, v.OCCUPANCY_PANEL):  # roll-ups: every level
-        assert panel.shows_at("org", "province") and panel.shows_at("org", "agency")
+    # Roll-ups: the expiry windows at every level; occupancy ranks the units one level down, so
+    # not at an agency (which has none; its own rate is a tile).
+    assert v.LEASE_EXPIRY_PANEL.shows_at("org", "province") and v.LEASE_EXPIRY_PANEL.shows_at("org", "agency")
+    assert v.OCCUPANCY_PANEL.shows_at("org", "province") and v.OCCUPANCY_PANEL.shows_at("org", "county")
+    assert not v.OCCUPANCY_PANEL.shows_at("org", "agency")
     assert v.TENANT_HISTORY_PANEL.shows_at("dwelling") and not v.TENANT_HISTORY_PANEL.shows_at("org", "agency")
     assert v.LEASE_CROSSCHECK_PANEL.shows_at("dwelling") and v.STAFF_CROSSCHECK_PANEL.shows_at("room")
     assert v.DWELLINGS_PANEL.shows_at("building") and v.DWELLINGS_PANEL.drills == "dwelling"
