@@ -163,6 +163,9 @@ def build_period_bar(
                     ),
                 ],
                 className="aocc-view__control",
+                # A page without a choice of indicator keeps the control (the URL callback reads
+                # it on every page) but does not show an empty drop-down.
+                hidden=not page.indicators,
             ),
         ],
         className="aocc-view__periodbar",

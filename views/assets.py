@@ -17,6 +17,7 @@ the asset lists' ``localize_asset_frame`` (statuses, events, audit results).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pandas as pd
 from sqlalchemy.engine import Connection
@@ -128,7 +129,9 @@ def _graph(key: str, fetch, build, *, wall: bool = False, width: int = 1, drills
     )
 
 
-def _grid(key: str, fetch, columns, *, drills: str | None = None, width: int = 2) -> PanelSpec:
+def _grid(
+    key: str, fetch, columns, *, drills: str | None = None, width: int = 2, org_levels: tuple[str, ...] | None = None
+) -> PanelSpec:
     return PanelSpec(
         key=key,
         title_key=f"asset_page.{key}.title",
@@ -138,8 +141,12 @@ def _grid(key: str, fetch, columns, *, drills: str | None = None, width: int = 2
         columns=columns,
         width=width,
         drills=drills,
+        org_levels=org_levels,
     )
 
+
+#: Units one level down: an agency has none (its assets are listed instead).
+ABOVE_AGENCY = ("province", "city", "county")
 
 #: The statistics panels of an org node, in reading order; the wall shows the first three and
 #: the open alerts beside the tiles.
@@ -152,12 +159,13 @@ STATISTICS_PANELS = (
         wall=True,
         drills="org",
         options=_ranking_options,
+        org_levels=ABOVE_AGENCY,
     ),
     _graph("category", fetch_asset_by_category, make_asset_category_figure, wall=True),
-    _graph("units", fetch_asset_units, make_asset_units_figure, drills="org"),
+    _graph("units", fetch_asset_units, make_asset_units_figure, drills="org", org_levels=ABOVE_AGENCY),
     _graph("disposals", fetch_disposals, make_disposals_figure),
-    _grid("unit_table", fetch_asset_units, UNIT_TABLE_COLUMNS, drills="org"),
-    _grid("category_table", fetch_asset_by_category, CATEGORY_TABLE_COLUMNS, width=1),
+    _grid("unit_table", fetch_asset_units, UNIT_TABLE_COLUMNS, drills="org", org_levels=ABOVE_AGENCY),
+    _grid("category_table", fetch_asset_by_category, CATEGORY_TABLE_COLUMNS),
 )
 
 
@@ -174,14 +182,15 @@ ASSETS_PAGE = PageSpec(
     panels=(
         *STATISTICS_PANELS[:3],
         open_alerts_panel(show_at=("org", "asset")),
+        # One asset: its book value by month beside its alerts, then its life below.
+        replace(ASSET_BOOK_VALUE_PANEL, width=1),
         *STATISTICS_PANELS[3:],
         REDEPLOY_MATCH_PANEL,  # 调剂匹配: the warehouse's stock against open requests, every level
         ASSET_LIST_PANEL,  # an agency's (or county's) register; a row opens the asset
         AUDIT_OVERDUE_PANEL,
         NO_CUSTODIAN_PANEL,
         CROSSCHECK_PANEL,
-        ASSET_LIFE_PANEL,  # one asset: its life, then its book value by month
-        ASSET_BOOK_VALUE_PANEL,
+        ASSET_LIFE_PANEL,  # one asset: its life
     ),
     leaf="asset",
     indicators=INDICATORS,

@@ -273,6 +273,12 @@ def _entity_row(conn: Connection, kind: str, entity_id: int) -> dict:
         }
     if kind == "dwelling":  # a turnover-housing unit by its code
         return {**values, "name_zh": values["code"], "name_en": values["code"]}
+    if kind == "asset":  # an asset by its name and code: many are called "办公椅"
+        return {
+            **values,
+            "name_zh": f"{values['name_zh']}（{values['code']}）",
+            "name_en": f"{values['name_en']} ({values['code']})",
+        }
     return values
 
 

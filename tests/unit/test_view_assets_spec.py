@@ -50,7 +50,7 @@ def test_lists_open_below_the_city_and_one_asset_shows_its_life():
     ]
     assert {"list", "audit_overdue", "no_custodian", "crosscheck", "redeploy"} <= set(county)
     assert "list" not in [p.key for p in ASSETS_PAGE.panels_at("org", "province")]
-    assert [p.key for p in ASSETS_PAGE.panels_at("asset")] == ["alerts", "life", "book_value"]
+    assert [p.key for p in ASSETS_PAGE.panels_at("asset")] == ["alerts", "book_value", "life"]
     assert ASSETS_PAGE.panel("list").drills == "asset"
     assert set(ASSETS_PAGE.tiles) == {"org", "asset"}
 
