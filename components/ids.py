@@ -20,13 +20,7 @@ LOGOUT_LINK = "aocc-logout"
 THEME_SWITCH = "aocc-theme-switch"
 
 # --- page widgets ------------------------------------------------------------------------------------
-KPI_ROW = "aocc-kpi-row"
-CHART = "aocc-chart"
-STATUS = "aocc-status"
-INTERVAL = "aocc-interval"
-ORG_STORE = "aocc-org"
-BREADCRUMB = "aocc-breadcrumb"
-ORG_DRILL = "aocc-org-drill"
+ORG_STORE = "aocc-org"  # the org id a page shows (the KPI tiles' provenance links follow it)
 NAV_LINK = "aocc-nav-link"
 KPI_TILE = "aocc-kpi-tile"
 KPI_SOURCE = "aocc-kpi-source"
@@ -36,32 +30,8 @@ def _page_id(kind: str, page) -> dict:
     return {"type": kind, "page": page}
 
 
-def kpi_row(page=ALL) -> dict:
-    return _page_id(KPI_ROW, page)
-
-
-def chart(page=ALL) -> dict:
-    return _page_id(CHART, page)
-
-
-def status(page=ALL) -> dict:
-    return _page_id(STATUS, page)
-
-
-def interval(page=ALL) -> dict:
-    return _page_id(INTERVAL, page)
-
-
 def org_store(page=ALL) -> dict:
     return _page_id(ORG_STORE, page)
-
-
-def breadcrumb(page=ALL) -> dict:
-    return _page_id(BREADCRUMB, page)
-
-
-def org_drill(page=ALL) -> dict:
-    return _page_id(ORG_DRILL, page)
 
 
 def nav_link(key=ALL) -> dict:
@@ -151,7 +121,7 @@ VIEW_DRILL = "aocc-view-drill"
 
 
 def view_tiles(page=ALL) -> dict:
-    """The KPI row of a declared page (its own type, so its pattern never overlaps ``kpi_row``)."""
+    """The KPI row of a declared page."""
     return _page_id(VIEW_TILES, page)
 
 

@@ -1,5 +1,5 @@
-"""The app shell (navigation bar, language and theme switches) and the frame every domain page
-shares: heading, status line, org breadcrumb and drill-down, KPI row, one chart, the refresh timer.
+"""The app shell (navigation bar, language and theme switches) and what every page's frame
+shares: the graphs' config, the drop-downs' words, the status line ("数据截至 …  ·  刷新于 …").
 
 Builders here are pure: who the user is, which language and theme, and which pages exist are
 handed in by ``pages/_layout.py``; nothing here reads a request or the database.
@@ -16,14 +16,13 @@ import pandas as pd
 from dash import dcc, html
 
 from components import ids
-from components.states import build_error, build_loading
-from data.frames import frame_records
+from components.states import build_error
 from presentation.i18n import t
 from presentation.theme import DEFAULT_THEME, normalize_theme
 
 THEME_COOKIE = "aocc_theme"
 
-#: Where each of the five domain pages lives; pages register these paths.
+#: Where the overview, each domain page and the alerts live; pages register these paths.
 PAGE_PATHS: dict[str, str] = {
     "overview": "/",
     "energy": "/energy",
@@ -189,7 +188,7 @@ def build_app_shell(
     )
 
 
-# --- the frame of a domain page --------------------------------------------------------------------
+# --- what the pages' frames share -------------------------------------------------------------------
 
 
 def graph_config(lang: str, theme: str = DEFAULT_THEME) -> dict:
@@ -204,82 +203,6 @@ def graph_config(lang: str, theme: str = DEFAULT_THEME) -> dict:
     }
 
 
-def build_page(
-    page: str,
-    *,
-    lang: str,
-    org: str | None,
-    refresh_seconds: int,
-    chart_title_key: str,
-    theme: str = DEFAULT_THEME,
-    aside: list | None = None,
-    footer: list | None = None,
-) -> html.Div:
-    """A domain page before its data arrives: heading, status line, org bar, a KPI row showing
-    "loading", a chart card and the page's one refresh timer.
-
-    Args:
-        page: the page key (``overview``, ``energy`` …), used in the widgets' ids.
-        org: the ``?org=`` query value as given (validated by the page's callback).
-        refresh_seconds: the live-refresh interval.
-        chart_title_key: the message key of the chart's title.
-        theme: ``light`` or ``dark`` (the wall screen's chart has no mode bar).
-        aside: sections shown beside the chart (the overview's alerts panel).
-        footer: sections below everything (the wall ticker).
-    """
-    chart_card = html.Section(
-        [
-            html.H2(t(chart_title_key, lang), className="aocc-card__title"),
-            dcc.Graph(id=ids.chart(page), config=graph_config(lang, theme), className="aocc-chart", responsive=True),
-        ],
-        className="aocc-card aocc-card--chart",
-    )
-    body = html.Div([chart_card, *aside], className="aocc-page__body") if aside else chart_card
-    return html.Div(
-        [
-            dcc.Store(id=ids.org_store(page), data=org),
-            html.Div(
-                [
-                    html.H1(t(f"page.{page}.heading", lang), className="aocc-page__title"),
-                    html.Div(id=ids.status(page), className="aocc-page__status", role="status"),
-                ],
-                className="aocc-page__head",
-            ),
-            html.Div(
-                [
-                    html.Nav(
-                        id=ids.breadcrumb(page),
-                        className="aocc-breadcrumb",
-                        **{"aria-label": t("org.breadcrumb", lang)},
-                    ),
-                    dcc.Dropdown(
-                        id=ids.org_drill(page),
-                        options=[],
-                        value=None,
-                        clearable=False,
-                        searchable=True,
-                        placeholder=t("org.drill_placeholder", lang),
-                        className="aocc-org-drill",
-                        labels=dropdown_labels(lang),
-                    ),
-                ],
-                className="aocc-orgbar",
-            ),
-            html.Section(
-                build_loading(lang),
-                id=ids.kpi_row(page),
-                className=f"aocc-kpis aocc-kpis--{page}",
-                **{"aria-label": t("page.kpi_region", lang)},
-            ),
-            body,
-            *(footer or []),
-            dcc.Interval(id=ids.interval(page), interval=max(int(refresh_seconds), 1) * 1000, n_intervals=0),
-        ],
-        className=f"aocc-page aocc-page--{page}",
-        **{"data-page": page},
-    )
-
-
 def dropdown_labels(lang: str) -> dict:
     """The Dash 4 dropdown's own words in the UI language."""
     return {
@@ -291,29 +214,6 @@ def dropdown_labels(lang: str) -> dict:
         "deselect_all": t("dropdown.deselect_all", lang),
         "selected_count": t("dropdown.selected_count", lang),
     }
-
-
-def build_breadcrumb(path: pd.DataFrame, *, lang: str) -> list:
-    """Links from the scope root down to the shown node (the last one plain text).
-
-    Args:
-        path: ``fetch_breadcrumb`` output (``org_id``, ``name_zh``, ``name_en`` …), root first.
-    """
-    name = "name_zh" if lang == "zh" else "name_en"
-    rows = frame_records(path)
-    items = []
-    for i, row in enumerate(rows):
-        if i == len(rows) - 1:
-            items.append(html.Li(row[name], className="breadcrumb-item active", **{"aria-current": "page"}))
-        else:
-            items.append(html.Li(dcc.Link(row[name], href=f"?org={int(row['org_id'])}"), className="breadcrumb-item"))
-    return [html.Ol(items, className="breadcrumb mb-0")]
-
-
-def build_drill_options(children: pd.DataFrame, *, lang: str) -> list[dict]:
-    """Dropdown options for the node's children (``fetch_children`` output)."""
-    name = "name_zh" if lang == "zh" else "name_en"
-    return [{"label": row[name], "value": int(row["org_id"])} for row in frame_records(children)]
 
 
 def format_date(day: dt.date, lang: str) -> str:

@@ -1,4 +1,4 @@
-"""The app shell served for every request, and the frame the domain pages share.
+"""The app shell served for every request, and the frame of the declared pages.
 
 ``serve_app_shell`` is ``app.layout``: it gathers the request's language, theme (cookie
 ``aocc_theme``), user and the navigation entries (every registered page with a ``nav_key`` the
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import dash
 import flask
 
-from components.shell import THEME_COOKIE, build_app_shell, build_page, collect_nav_items
+from components.shell import THEME_COOKIE, build_app_shell, collect_nav_items
 from components.view_page import build_view_page
 from data.db import read_connection
 from data.frames import frame_records
@@ -64,23 +64,6 @@ def serve_app_shell():
         user_name=user_name,
         nav_items=nav_items,
         can_sign_out=not getattr(user, "is_device", False),
-    )
-
-
-def domain_layout(page: str, *, org=None, chart_title_key: str, aside=None, footer=None):
-    """A domain page's layout for the request: the page frame in the user's language, refreshed
-    at the configured interval; ``org`` is the ``?org=`` value as given; ``aside`` and ``footer``
-    are extra sections beside the chart and at the bottom (see ``build_page``)."""
-    refresh = current_config().refresh_interval_seconds if flask.has_app_context() else 60
-    return build_page(
-        page,
-        lang=current_language(),
-        org=org,
-        refresh_seconds=refresh,
-        chart_title_key=chart_title_key,
-        theme=current_theme(),
-        aside=aside,
-        footer=footer,
     )
 
 

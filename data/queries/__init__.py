@@ -10,7 +10,7 @@ one outside the scope; both ``NotInScope``), binds its parameters, never commits
 pandas DataFrame whose columns its docstring lists.
 """
 
-from .asset import fetch_asset_kpis, fetch_asset_status_by_child
+from .asset import fetch_asset_kpis
 from .energy import fetch_energy_kpis, fetch_energy_trend
 from .housing import fetch_housing_kpis, fetch_office_area_by_child
 from .kpi import KPI_COLUMNS
@@ -23,7 +23,6 @@ __all__ = [
     "KPI_COLUMNS",
     "fetch_as_of",
     "fetch_asset_kpis",
-    "fetch_asset_status_by_child",
     "fetch_breadcrumb",
     "fetch_children",
     "fetch_energy_kpis",

@@ -1,4 +1,4 @@
-"""Asset page reads: the KPI tiles and the assets of each child unit by status.
+"""Asset KPI reads: the unit's asset figures as KPI rows (the overview's asset tiles).
 
 Asset measures are states (the month-end value in ``rollup_monthly``), except redeployments
 (调剂) and the money they saved, which are flows summed year to date.
@@ -12,13 +12,12 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from data.alerts.kpi_rules import with_kpi_status
-from data.frames import frame_records
 from data.scope import Scope
 
 from .kpi import NAN, empty_kpis, kpi_frame, ratio
-from .org import fetch_children, fetch_org
+from .org import fetch_org
 from .period import Periods, domain_periods
-from .rollup_read import org_states, state_values, window_values
+from .rollup_read import org_states, window_values
 
 STATES = (
     "asset.count",
@@ -32,7 +31,8 @@ STATES = (
 def fetch_asset_kpis(
     conn: Connection, scope: Scope, org_id: int | None = None, *, as_of: dt.date | None = None
 ) -> pd.DataFrame:
-    """The asset page's KPI tiles for the node (the scope root when ``org_id`` is None).
+    """The asset KPI rows of the node (the scope root when ``org_id`` is None); the overview reads
+    the same rows through ``asset_kpis``.
 
     Rows, in display order (columns ``KPI_COLUMNS``):
 
@@ -90,55 +90,3 @@ def asset_kpis(conn: Connection, node: dict, periods: Periods | None) -> pd.Data
         },
     ]
     return kpi_frame(rows, as_of, org)
-
-
-def fetch_asset_status_by_child(
-    conn: Connection, scope: Scope, org_id: int | None = None, *, as_of: dt.date | None = None
-) -> pd.DataFrame:
-    """Assets by status for each child of the node (the node itself when it has no children).
-
-    ``in_use`` is the asset count (disposed assets excluded) minus idle and warehouse assets, so
-    it includes assets pending disposal: the roll-ups keep no count of those.
-
-    Returns:
-        DataFrame with columns ``org_id``, ``name_zh``, ``name_en``, ``total``, ``in_use``,
-        ``idle``, ``warehouse`` (floats); children in their sort order, those without any asset
-        roll-up left out. Empty when there is no data.
-
-    Raises:
-        OrgNotFound: ``org_id`` (or the scope root) does not exist.
-        OutOfScope: ``org_id`` is outside ``scope``.
-    """
-    columns = ["org_id", "name_zh", "name_en", "total", "in_use", "idle", "warehouse"]
-    node = fetch_org(conn, scope, org_id)
-    periods = domain_periods(conn, scope, "asset", as_of)
-    if periods is None:
-        return pd.DataFrame(columns=columns)
-    as_of = periods.as_of
-    children = fetch_children(conn, scope, node["org_id"])
-    units = frame_records(children) if not children.empty else [node]
-    values = {
-        key: value
-        for key, (_, value) in state_values(
-            conn, ("asset.count", "asset.idle_count", "asset.warehouse_count"), [u["org_id"] for u in units], as_of
-        ).items()
-    }
-    records = []
-    for unit in units:
-        total = values.get((unit["org_id"], "asset.count"))
-        if total is None:
-            continue
-        idle = values.get((unit["org_id"], "asset.idle_count"), 0.0)
-        warehouse = values.get((unit["org_id"], "asset.warehouse_count"), 0.0)
-        records.append(
-            {
-                "org_id": unit["org_id"],
-                "name_zh": unit["name_zh"],
-                "name_en": unit["name_en"],
-                "total": total,
-                "in_use": max(total - idle - warehouse, 0.0),
-                "idle": idle,
-                "warehouse": warehouse,
-            }
-        )
-    return pd.DataFrame(records, columns=columns)

@@ -1,4 +1,6 @@
-"""Energy page reads: the KPI tiles and the monthly electricity trend of an org node's subtree.
+"""Energy KPI reads (the overview's energy tiles, through ``energy_kpis``) and the monthly
+electricity trend of an org node's subtree (no page draws it since the energy page became a
+declaration; the demo test checks the roll-ups against the raw readings through it).
 
 Total energy (综合能耗) is derived here from the stored base measures and the editable
 conversion coefficients: electricity, natural gas and heat of the subtree's buildings plus the

@@ -1,5 +1,6 @@
-"""Housing page reads: office space and turnover housing KPI tiles, and office area per person
-of each child unit split into the part within the standard and the part above it.
+"""Housing KPI reads: office space and turnover housing KPI rows (the overview's housing tiles,
+through ``housing_kpis``), and office area per person of each child unit split into the part
+within the standard and the part above it (单位画像's office-area chart).
 
 All housing measures are states (the month-end value in ``rollup_monthly``). The area over
 the standard (``housing.over_standard_area_m2``) is what the rooms exceed their occupants'

@@ -1,4 +1,6 @@
-"""Official-vehicle page reads: the KPI tiles and trips and mileage by month.
+"""Official-vehicle KPI reads (the overview's vehicle tiles, through ``vehicle_kpis``) and trips
+and mileage by month (no page draws them since the vehicle page became a declaration; the demo
+test checks the roll-ups against the raw trips through it).
 
 Utilization is vehicle-days in use over (fleet × working days) month to date, with working
 days from the holiday calendar (调休 included); cost per 100 km adds fuel, charging and

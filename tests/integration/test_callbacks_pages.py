@@ -1,27 +1,43 @@
-"""The page callbacks called directly, inside a Flask test request of the real app: they read
-the user's scope and language, call the queries and return tiles, a figure and a status line;
-a unit outside the scope is refused; a broken database shows the error state (and, on a refresh,
-keeps the last figures); an empty database shows "暂无数据"."""
+"""The declared pages' callbacks (``callbacks.view_page``) called directly, inside a Flask test
+request of the real app and with Dash's callback context naming the output (the callbacks learn
+the page and the panel from ``ctx.outputs_list``, as the browser's request tells them): they
+read the user's scope and language, and return tiles, a status line, figures and freshness
+lines; a unit outside the scope is refused; a broken database or a bug shows the error state
+(and, on a refresh, keeps the last contents); a unit that does not exist and an empty database
+show "暂无数据"; a wall chart's text follows the screen."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import importlib
 import json
 import os
 
 import plotly
-import plotly.graph_objects as go
 import pytest
 from dash import html, no_update
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
 
+from callbacks.view_page import update_panel_graph, update_panel_grid, update_panel_list, update_view_tiles
+from components import ids
 from config import load_config
 from data.db import dispose_engine
 from security.context import UserInfo, acting_as
+from views.registry import DECLARED_PAGES, get_page
 
 from rollup_rows import rollup_db  # noqa: F401  (fixture)
 
 SECRET = "callback-tests-" + "x" * 32
-PAGES = ("assets", "housing")  # the overview, energy and vehicles are declared: test_view_pages_http.py
+PAGES = ("assets", "housing")
+#: A graph panel of each page that holds data at the province, a city and a county.
+GRAPH = {"assets": "units", "housing": "occupancy"}
+#: A grid and a list (open alerts) panel of the asset page, shown at every level.
+GRID, LIST = "category_table", "alerts"
+REFUSED = "无权查看该单位，或该单位不存在"
+FAILED = "数据暂不可用"
+EMPTY = "暂无数据"
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +45,8 @@ def make_app():
     os.environ.setdefault("SECRET_KEY", SECRET)
     from app import create_app
 
-    apps = []
-
     def _make(url):
-        app = create_app(load_config(database_url=url, secret_key=SECRET))
-        apps.append(app)
-        return app
+        return create_app(load_config(database_url=url, secret_key=SECRET))
 
     return _make
 
@@ -51,64 +63,129 @@ def request(app, *, lang: str = "zh", scope_org_id: int = 1):
             yield
 
 
-def update(page: str):
-    import importlib
+@contextlib.contextmanager
+def outputs(*component_ids: dict):
+    """Dash's callback context for a request whose outputs are ``component_ids`` (what the
+    browser sends for one page's tiles or one panel)."""
+    token = context_value.set(AttributeDict(outputs_list=[{"id": i, "property": "children"} for i in component_ids]))
+    try:
+        yield
+    finally:
+        context_value.reset(token)
 
-    module = importlib.import_module(f"callbacks.{page}")
-    return getattr(module, f"update_{page}_page")
+
+def query(org=None) -> dict:
+    return {} if org is None else {"org": str(org)}
+
+
+def tiles(page: str, org=None, *, n_intervals: int = 0):
+    """``(tiles, status line)`` of ``page`` for ``?org=<org>``."""
+    with outputs(ids.view_tiles(page), ids.view_status(page)):
+        return update_view_tiles(n_intervals, query(org))
+
+
+def graph(page: str, panel: str, org=None, *, theme: str = "light", viewport=None, n_intervals: int = 0):
+    """``(figure, freshness line)`` of a graph panel."""
+    with outputs(ids.panel_graph(page, panel), ids.panel_fresh(page, panel, "graph")):
+        return update_panel_graph(n_intervals, query(org), theme, viewport)
+
+
+def grid(page: str, panel: str, org=None):
+    with outputs(ids.panel_grid(page, panel), ids.panel_fresh(page, panel, "grid")):
+        return update_panel_grid(0, query(org), "light")
+
+
+def alerts_list(page: str, panel: str, org=None):
+    with outputs(ids.panel_list(page, panel), ids.panel_fresh(page, panel, "alerts")):
+        return update_panel_list(0, query(org), "light")
 
 
 def as_json(value) -> str:
-    return json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder)
+    return json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True)
 
 
-def classes(children) -> list[str]:
-    return [getattr(c, "className", "") for c in children]
+def plain(figure) -> dict:
+    """A figure as the browser receives it (a builder may return a ``go.Figure`` or a dict)."""
+    return json.loads(as_json(figure))
+
+
+def message(figure) -> str:
+    """The text of a message figure ("暂无数据", "数据暂不可用", a refusal)."""
+    return plain(figure)["layout"]["annotations"][0]["text"]
+
+
+def traces(figure) -> list[dict]:
+    """The figure's traces that hold points."""
+    return [trace for trace in plain(figure)["data"] if trace.get("x") or trace.get("y")]
+
+
+def layout_font(figure) -> dict:
+    return plain(figure)["layout"]["font"]
+
+
+def test_the_graph_panels_are_declared():
+    # The names this module relies on; a renamed panel fails here rather than as a vague None.
+    assert set(PAGES) <= set(DECLARED_PAGES)
+    for page, panel in GRAPH.items():
+        assert get_page(page).panel(panel).kind == "graph"
+    assert get_page("assets").panel(GRID).kind == "grid" and get_page("assets").panel(LIST).kind == "alerts"
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_callback_returns_tiles_figure_and_status(rollup_db, make_app, page):
+def test_tiles_status_line_and_a_graph_panel(rollup_db, make_app, page):
     app = make_app(rollup_db.url)
     with request(app):
-        tiles, figure, status = update(page)(0, None, "light")
-    if page == "overview":
-        assert [getattr(g, "data-domain") for g in tiles] == ["energy", "vehicle", "asset", "housing"]
-    else:
-        assert len(tiles) >= 6
-        assert all(c.startswith("aocc-kpi aocc-kpi--") for c in classes(tiles))
-    assert isinstance(figure, go.Figure) and len(figure.data) >= 2
+        row, status = tiles(page)
+        figure, fresh = graph(page, GRAPH[page])
+    assert len(row) >= 6
+    assert all(getattr(tile, "className", "").startswith("aocc-kpi aocc-kpi--") for tile in row)
     assert status[0].children == "数据截至 2026年11月20日"
+    assert status[1].children.startswith("刷新于")
+    assert traces(figure)
+    assert fresh == "数据截至 2026-11-20"
 
 
 def test_language_and_theme_reach_the_outputs(rollup_db, make_app):
     app = make_app(rollup_db.url)
     with request(app, lang="en"):
-        tiles, figure, status = update("assets")(0, "3", "dark")
-    assert tiles[0].children[0].children[0].children == "Assets"
-    assert figure.data[0].name == "In use or pending disposal"
-    assert figure.layout.font.color == "#e2e8f0"
+        row, status = tiles("assets", 3)
+        figure, fresh = graph("assets", "units", 3, theme="dark")
+    label = row[0].children[0].children[0].children
+    assert label == "Assets"
+    assert traces(figure)[0]["name"] == "In use or pending disposal"
+    assert layout_font(figure)["color"] == "#e2e8f0"
     assert status[0].children == "Data as of 2026-11-20"
+    assert fresh == "Data as of 2026-11-20"
 
 
 @pytest.mark.parametrize("org", ["2", "6", "999", "abc", "-1"])
 def test_unit_outside_the_scope_is_refused(rollup_db, make_app, org):
     app = make_app(rollup_db.url)
     with request(app, scope_org_id=3):
-        tiles, figure, status = update("assets")(0, org, "light")
-    (block,) = tiles
+        row, status = tiles("assets", org)
+        figure, fresh = graph("assets", "units", org)
+        rows, grid_fresh = grid("assets", GRID, org)
+        listed, list_fresh = alerts_list("assets", LIST, org)
+    (block,) = row
     assert getattr(block, "data-state") == "error"
-    assert block.children[1].children == "无权查看该单位，或该单位不存在"
-    assert figure.layout.annotations[0].text == "无权查看该单位，或该单位不存在"
+    assert block.children[1].children == REFUSED
     assert status == []
+    assert message(figure) == REFUSED and fresh == REFUSED
+    assert rows == [] and grid_fresh == REFUSED
+    (block,) = listed
+    assert block.children[1].children == REFUSED and list_fresh == REFUSED
 
 
-def test_county_user_sees_the_county(rollup_db, make_app):
+@pytest.mark.parametrize("page", PAGES)
+def test_county_user_sees_the_county(rollup_db, make_app, page):
     app = make_app(rollup_db.url)
     with request(app, scope_org_id=3):
-        mine, _, _ = update("assets")(0, None, "light")
+        mine = tiles(page)[0], graph(page, GRAPH[page])
     with request(app, scope_org_id=1):
-        same, _, _ = update("assets")(0, "3", "light")
+        same = tiles(page, "3")[0], graph(page, GRAPH[page], "3")
+        province = tiles(page)[0]
     assert as_json(mine) == as_json(same)
+    assert as_json(mine[0]) != as_json(province)
 
 
 def test_broken_database_shows_the_error_state_and_keeps_figures_on_refresh(make_app, tmp_path, caplog):
@@ -116,46 +193,65 @@ def test_broken_database_shows_the_error_state_and_keeps_figures_on_refresh(make
     url = f"sqlite:///{tmp_path / 'broken.sqlite3'}"
     app = make_app(url)
     with request(app):
-        tiles, figure, status = update("housing")(0, None, "light")
-        again = update("housing")(5, None, "light")
-    (block,) = tiles
+        row, status = tiles("housing")
+        row_again, status_again = tiles("housing", n_intervals=5)
+        figure, fresh = graph("housing", GRAPH["housing"])
+        figure_again, fresh_again = graph("housing", GRAPH["housing"], n_intervals=5)
+    (block,) = row
     assert getattr(block, "data-state") == "error"
-    assert block.children[1].children == "数据暂不可用"
-    assert figure.layout.annotations[0].text == "数据暂不可用"
+    assert block.children[1].children == FAILED
     assert getattr(status[0], "data-state") == "error"
-    assert again[0] is no_update and again[1] is no_update
-    assert getattr(again[2][0], "data-state") == "error"
-    assert any("reading or drawing the page failed" in r.getMessage() and r.exc_info for r in caplog.records)
+    assert message(figure) == FAILED and fresh == FAILED
+    # A refresh keeps the last good contents on screen and says the read failed.
+    assert row_again is no_update and getattr(status_again[0], "data-state") == "error"
+    assert figure_again is no_update and fresh_again == FAILED
+    failures = [r for r in caplog.records if r.exc_info and "failed" in r.getMessage()]
+    assert any("reading the tiles failed" in r.getMessage() for r in failures)
+    assert any(f"panel {GRAPH['housing']} failed" in r.getMessage() for r in failures)
     dispose_engine(url)
 
 
-@pytest.mark.parametrize("failure", [KeyError("energy.no_such_metric"), LookupError("lost"), ValueError("bad frame")])
-def test_a_bug_is_a_failure_not_no_data(rollup_db, make_app, caplog, failure):
-    """A mistyped metric id (``KeyError``) or any other bug in a query or a builder is logged with
-    its traceback and shown as "数据暂不可用", never as "暂无数据"."""
-    from callbacks._common import render_page
-    from components.kpi import build_kpi_tiles
-    from presentation.figures import make_energy_trend_figure
+def _with_broken(page_key: str, failure: Exception, *, panel: str | None = None):
+    """``page_key``'s declaration with one panel's query (or, without ``panel``, the org tiles'
+    query) raising ``failure``."""
 
-    def broken_fetch(conn, scope, org_id):
+    def broken(conn, view):
         raise failure
 
-    app = make_app(rollup_db.url)
-    with request(app):
-        tiles, figure, status = render_page(
-            "energy",
-            n_intervals=0,
-            org=None,
-            theme="light",
-            fetch=broken_fetch,
-            build_kpis=lambda kpis, lang: build_kpi_tiles(kpis, lang=lang),
-            make_figure=make_energy_trend_figure,
+    page = get_page(page_key)
+    if panel is None:
+        return dataclasses.replace(
+            page, tiles={**page.tiles, "org": dataclasses.replace(page.tiles["org"], fetch=broken)}
         )
-    (block,) = tiles
-    assert getattr(block, "data-state") == "error"
-    assert block.children[1].children == "数据暂不可用"
-    assert figure.layout.annotations[0].text == "数据暂不可用"
-    logged = [r for r in caplog.records if "reading or drawing the page failed" in r.getMessage()]
+    return dataclasses.replace(
+        page, panels=tuple(dataclasses.replace(p, fetch=broken) if p.key == panel else p for p in page.panels)
+    )
+
+
+@pytest.mark.parametrize("failure", [KeyError("asset.no_such_metric"), LookupError("lost"), ValueError("bad frame")])
+def test_a_bug_in_a_query_is_a_failure_not_no_data(rollup_db, make_app, caplog, monkeypatch, failure):
+    """A mistyped metric id (``KeyError``) or any other bug in a panel's or the tiles' query is
+    logged with its traceback and shown as "数据暂不可用", never as "暂无数据"."""
+    module, _, attribute = DECLARED_PAGES["assets"].partition(":")
+    declared = importlib.import_module(module)
+    app = make_app(rollup_db.url)
+    monkeypatch.setattr(declared, attribute, _with_broken("assets", failure, panel="units"))
+    with request(app):
+        figure, fresh = graph("assets", "units")
+        other, _ = graph("assets", "warehouse")  # the other panels are drawn as usual
+    assert message(figure) == FAILED and fresh == FAILED
+    assert traces(other)
+    logged = [r for r in caplog.records if "panel units failed" in r.getMessage()]
+    assert logged and logged[0].exc_info[0] is type(failure)
+
+    caplog.clear()
+    monkeypatch.setattr(declared, attribute, _with_broken("assets", failure))
+    with request(app):
+        row, status = tiles("assets")
+    (block,) = row
+    assert getattr(block, "data-state") == "error" and block.children[1].children == FAILED
+    assert getattr(status[0], "data-state") == "error"
+    logged = [r for r in caplog.records if "reading the tiles failed" in r.getMessage()]
     assert logged and logged[0].exc_info[0] is type(failure)
 
 
@@ -164,10 +260,11 @@ def test_a_user_whose_scope_root_is_gone_sees_no_data(rollup_db, make_app):
     is loaded) is "暂无数据", not a failure and not a refusal."""
     app = make_app(rollup_db.url)
     with request(app, scope_org_id=999):
-        tiles, figure, _ = update("assets")(0, None, "light")
-    (block,) = tiles
+        row, _ = tiles("assets")
+        figure, fresh = graph("assets", "units")
+    (block,) = row
     assert getattr(block, "data-state") == "empty"
-    assert figure.layout.annotations[0].text == "暂无数据"
+    assert message(figure) == EMPTY and fresh == EMPTY
 
 
 def test_empty_database_shows_no_data(make_app, db_url):
@@ -191,37 +288,16 @@ def test_empty_database_shows_no_data(make_app, db_url):
     app = make_app(db_url)
     for page in PAGES:
         with request(app):
-            tiles, figure, status = update(page)(0, None, "light")
-        (block,) = tiles
+            row, status = tiles(page)
+            figure, _ = graph(page, GRAPH[page])
+        (block,) = row
         assert getattr(block, "data-state") == "empty", page
-        assert figure.layout.annotations[0].text == "暂无数据"
+        assert message(figure) == EMPTY, page
         assert [s.children for s in status if isinstance(s, html.Span)][0].startswith("刷新于")
 
 
-def test_org_bar(rollup_db, make_app):
-    from callbacks.shell import update_org_bar, update_org_from_drill
-
-    app = make_app(rollup_db.url)
-    with request(app, lang="en"):
-        crumbs, options, placeholder, disabled = update_org_bar("2")
-        leaf = update_org_bar("4")
-    with request(app, scope_org_id=3):
-        refused = update_org_bar("2")
-    items = crumbs[0].children
-    assert [i.children.children if hasattr(i.children, "children") else i.children for i in items] == [
-        "Test Province",
-        "City A",
-    ]
-    assert options == [{"label": "County B", "value": 3}, {"label": "City A Development", "value": 8}]
-    assert (placeholder, disabled) == ("Drill down to a unit…", False)
-    assert leaf[1] == [] and leaf[3] is True and leaf[2] == "No subordinate units"
-    assert refused[0] == [] and refused[3] is True
-    assert update_org_from_drill([None, 8]) == "?org=8"
-    assert update_org_from_drill([None]) is no_update
-
-
 @pytest.mark.parametrize("page", PAGES)
-def test_page_callbacks_on_the_demo(demo_url, make_app, page):
+def test_declared_pages_on_the_demo(demo_url, make_app, page):
     from data.db import get_engine
     from data.scope import root_node
 
@@ -229,16 +305,15 @@ def test_page_callbacks_on_the_demo(demo_url, make_app, page):
         root = root_node(conn).id
     app = make_app(demo_url)
     with request(app, scope_org_id=root):
-        tiles, figure, status = update(page)(0, None, "dark")
-    tiles = [tile for group in tiles for tile in group.children[1].children] if page == "overview" else tiles
-    numbers = [tile.children[1].children[0].children for tile in tiles]
+        row, status = tiles(page)
+        figure, _ = graph(page, GRAPH[page], theme="dark")
+    numbers = [tile.children[1].children[0].children for tile in row]
     assert len(numbers) >= 6 and sum(n != "—" for n in numbers) >= len(numbers) - 1, numbers
-    assert len(figure.data) >= 2 and figure.layout.font.color == "#e2e8f0"
+    assert traces(figure) and layout_font(figure)["color"] == "#e2e8f0"
     assert status[0].children == "数据截至 2026年11月19日"
 
 
 def test_app_shell_for_the_request(rollup_db, make_app):
-    from components import ids
     from pages._layout import serve_app_shell
 
     def shell_for(user_info, cookies=""):
@@ -280,12 +355,12 @@ def test_app_shell_for_the_request(rollup_db, make_app):
 
 
 def test_wall_charts_take_their_text_size_from_the_screen(rollup_db, make_app):
-    """The page callback hands the browser's width to the figure: a 3840-pixel wall gets 36 px
+    """The panel callback hands the browser's width to the figure: a 3840-pixel wall gets 36 px
     chart text, a 1920 one 18 px, the desk theme its own size whatever the screen."""
     app = make_app(rollup_db.url)
     with request(app):
-        _, wall_4k, _ = update("assets")(0, None, "dark", {"width": 3840, "height": 2160})
-        _, wall_hd, _ = update("assets")(0, None, "dark", {"width": 1920, "height": 1080})
-        _, desk, _ = update("assets")(0, None, "light", {"width": 3840, "height": 2160})
-    assert wall_4k.layout.font.size == 36 and wall_hd.layout.font.size == 18
-    assert desk.layout.font.size == 13
+        wall_4k, _ = graph("assets", "units", theme="dark", viewport={"width": 3840, "height": 2160})
+        wall_hd, _ = graph("assets", "units", theme="dark", viewport={"width": 1920, "height": 1080})
+        desk, _ = graph("assets", "units", theme="light", viewport={"width": 3840, "height": 2160})
+    assert layout_font(wall_4k)["size"] == 36 and layout_font(wall_hd)["size"] == 18
+    assert layout_font(desk)["size"] == 13

@@ -247,27 +247,6 @@ def test_asset_kpis(rollup_db, org):
     assert_kpis(frame, expected, org)
 
 
-def test_asset_status_by_child(rollup_db):
-    truth = rollup_db.truth
-    with get_engine(rollup_db.url).connect() as conn:
-        scope = scope_for_org(conn, 1)
-        frame = q.fetch_asset_status_by_child(conn, scope, 2)
-        leaf = q.fetch_asset_status_by_child(conn, scope, 4)
-    assert list(frame["org_id"]) == [3, 8]
-    for row in frame.to_dict("records"):
-        count = truth.state("asset.count", row["org_id"], NOW)
-        idle = truth.state("asset.idle_count", row["org_id"], NOW)
-        warehouse = truth.state("asset.warehouse_count", row["org_id"], NOW)
-        assert (row["total"], row["idle"], row["warehouse"], row["in_use"]) == (
-            count,
-            idle,
-            warehouse,
-            count - idle - warehouse,
-        )
-    assert list(leaf["org_id"]) == [4]  # a leaf shows itself
-    assert leaf["name_en"].iloc[0] == "County B Finance"
-
-
 @pytest.mark.parametrize("org", [1, 6])
 def test_housing_kpis(rollup_db, org):
     truth = rollup_db.truth
@@ -368,7 +347,6 @@ def test_county_scope_sees_the_county_and_nothing_else(rollup_db):
         for fetch in (
             q.fetch_energy_trend,
             q.fetch_vehicle_trend,
-            q.fetch_asset_status_by_child,
             q.fetch_office_area_by_child,
         ):
             with pytest.raises(OutOfScope):
@@ -441,7 +419,6 @@ def test_no_rollups_give_empty_frames(empty_db):
             q.fetch_overview_kpis,
             q.fetch_energy_trend,
             q.fetch_vehicle_trend,
-            q.fetch_asset_status_by_child,
             q.fetch_office_area_by_child,
         ):
             frame = fetch(conn, scope, None)

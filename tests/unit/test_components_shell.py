@@ -1,6 +1,6 @@
-"""The shell and the page frame as data: navigation from the page registry (permission-filtered,
-ordered, keeping ``?org=``), theme and language on the root, every id a callback targets present,
-breadcrumb and drill options, status line and the loading/empty/error blocks."""
+"""The shell as data: navigation from the page registry (permission-filtered, ordered, keeping
+``?org=``), theme and language on the root, the graphs' config and the drop-downs' words, the
+status line and the loading/empty/error blocks."""
 
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ from components import ids
 from components.shell import (
     NavItem,
     build_app_shell,
-    build_breadcrumb,
-    build_drill_options,
-    build_page,
     build_status_error,
     build_status_line,
     collect_nav_items,
+    dropdown_labels,
+    graph_config,
     is_active,
     nav_href,
     nav_links_state,
@@ -163,48 +162,28 @@ def test_app_shell_in_english_light_for_nobody():
     assert ids.LOGOUT_LINK not in all_ids(shell)
 
 
-def test_page_frame_has_every_id_its_callbacks_target():
-    page = build_page("energy", lang="zh", org="12", refresh_seconds=30, chart_title_key="chart.energy_trend")
-    found = all_ids(page)
-    for make in (ids.org_store, ids.status, ids.breadcrumb, ids.org_drill, ids.kpi_row, ids.chart, ids.interval):
-        assert make("energy") in found
-    components = {str(c.id): c for c in walk(page) if getattr(c, "id", None) is not None}
-    assert components[str(ids.org_store("energy"))].data == "12"
-    assert components[str(ids.interval("energy"))].interval == 30_000
-    graph = components[str(ids.chart("energy"))]
-    assert graph.config["locale"] == "zh-CN" and graph.config["displaylogo"] is False
-    assert components[str(ids.org_drill("energy"))].labels["no_options_found"] == "无匹配项"
-    row = components[str(ids.kpi_row("energy"))]
-    assert "aocc-state--loading" in row.children.className
-    titles = [c.children for c in walk(page) if isinstance(c, (html.H1, html.H2))]
-    assert titles == ["能耗监测", "月度用电量及同比"]
+def test_graph_config_speaks_the_language_and_hides_the_mode_bar_on_the_wall():
+    desk = graph_config("zh", "light")
+    assert desk["locale"] == "zh-CN" and desk["displaylogo"] is False and desk["displayModeBar"] == "hover"
+    wall = graph_config("en", "dark")
+    assert wall["locale"] == "en"
+    assert wall["displayModeBar"] is False  # nobody holds a mouse
+    assert graph_config("zh", "bogus")["displayModeBar"] == "hover"  # an unknown theme is the desk's
 
 
-def test_page_frame_in_english_on_the_wall():
-    page = build_page(
-        "housing", lang="en", org=None, refresh_seconds=60, chart_title_key="chart.office_area", theme="dark"
-    )
-    components = {str(c.id): c for c in walk(page) if getattr(c, "id", None) is not None}
-    assert components[str(ids.chart("housing"))].config["locale"] == "en"
-    assert components[str(ids.chart("housing"))].config["displayModeBar"] is False  # nobody holds a mouse
-    assert components[str(ids.org_drill("housing"))].placeholder == "Drill down to a unit…"
-
-
-def test_breadcrumb_and_drill_options():
-    path = pd.DataFrame(
-        {"org_id": [1, 2, 3], "name_zh": ["测试省", "甲市", "乙县"], "name_en": ["P", "City A", "County B"]}
-    )
-    (ol,) = build_breadcrumb(path, lang="zh")
-    first, second, last = ol.children
-    assert first.children.href == "?org=1" and first.children.children == "测试省"
-    assert second.children.href == "?org=2"
-    assert last.children == "乙县" and "active" in last.className
-    children = pd.DataFrame({"org_id": [4, 5], "name_zh": ["财政局", "教育局"], "name_en": ["Finance", "Education"]})
-    assert build_drill_options(children, lang="en") == [
-        {"label": "Finance", "value": 4},
-        {"label": "Education", "value": 5},
-    ]
-    assert build_drill_options(children.iloc[0:0], lang="zh") == []
+def test_dropdown_labels_in_both_languages():
+    assert dropdown_labels("zh")["no_options_found"] == "无匹配项"
+    english = dropdown_labels("en")
+    assert set(english) == {
+        "search",
+        "no_options_found",
+        "clear_search",
+        "clear_selection",
+        "select_all",
+        "deselect_all",
+        "selected_count",
+    }
+    assert english["no_options_found"] != "无匹配项"
 
 
 def test_status_line():
