@@ -73,15 +73,29 @@ def tile_numbers(driver, page: str) -> dict[str, str]:
     return numbers
 
 
-def wait_view(driver, page: str, title: str, *, panels: tuple[str, ...] = ()) -> dict[str, str]:
-    """Wait until the page's heading is ``title``, its tiles hold numbers and each of ``panels``
-    says how fresh its data is; returns the tile numbers."""
+#: What a tile shows for a value that does not exist (presentation.format.format_number).
+MISSING = "—"
+
+
+def wait_view(
+    driver, page: str, title: str, *, panels: tuple[str, ...] = (), missing: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """Wait until the page's heading is ``title``, its tiles hold numbers (the tiles of
+    ``missing`` metric ids may read "—": an agency without turnover housing has no occupancy
+    rate) and each of ``panels`` says how fresh its data is; returns the tile numbers."""
     wait = waiter(driver)
     try:
         wait.until(lambda d: heading(d) == title)
     except TimeoutException as exc:
         raise AssertionError(f"heading {heading(driver)!r}, expected {title!r} ({driver.current_url})") from exc
-    wait.until(lambda d: (n := tile_numbers(d, page)) and all(any(ch.isdigit() for ch in v) for v in n.values()))
+
+    def filled(metric_id: str, number: str) -> bool:
+        return any(ch.isdigit() for ch in number) or (metric_id in missing and number == MISSING)
+
+    try:
+        wait.until(lambda d: (n := tile_numbers(d, page)) and all(filled(m, v) for m, v in n.items()))
+    except TimeoutException as exc:
+        raise AssertionError(f"tiles {tile_numbers(driver, page)} ({driver.current_url})") from exc
     for key in panels:
         selector = f".aocc-page--{page} section.aocc-panel[data-panel='{key}'] .aocc-panel__fresh"
         wait.until(lambda d, s=selector: any("数据截至" in e.text for e in d.find_elements(By.CSS_SELECTOR, s)))
