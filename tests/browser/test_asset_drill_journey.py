@@ -90,8 +90,10 @@ def _life_rows(database_url: str, asset_id: int) -> tuple[int, int]:
 
 
 def _asset_name(database_url: str, asset_id: int) -> str:
+    """An asset as the page names it: its name and code, 办公椅（AS-000002）."""
     with get_engine(database_url).connect() as conn:
-        return conn.execute(text("SELECT name_zh FROM asset WHERE id = :id"), {"id": asset_id}).scalar_one()
+        name, code = conn.execute(text("SELECT name_zh, code FROM asset WHERE id = :id"), {"id": asset_id}).one()
+    return f"{name}（{code}）"
 
 
 def _grid(panel: str) -> str:

@@ -8,7 +8,10 @@ so an element found a moment ago and gone when read is not a failure.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import time
 from urllib.parse import parse_qs, urlsplit
 
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
@@ -171,12 +174,44 @@ def click_grid_row(driver, row) -> None:
     click(driver, row.find_elements(By.CSS_SELECTOR, ".ag-cell")[0])
 
 
+def export_grid(driver, page: str, panel: str, directory, file_format: str = "csv", timeout: float = 30):
+    """Click a grid panel's export button of ``file_format``; the file it downloads into
+    ``directory`` (a ``pathlib.Path`` set as the browser's download directory through
+    ``Page.setDownloadBehavior``)."""
+    before = set(directory.glob(f"*.{file_format}"))
+    button = driver.find_element(
+        By.CSS_SELECTOR,
+        f".aocc-page--{page} section.aocc-panel[data-panel='{panel}'] .aocc-grid__export[data-format='{file_format}']",
+    )
+    click(driver, button)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        new = set(directory.glob(f"*.{file_format}")) - before
+        if new and not list(directory.glob("*.crdownload")):
+            return new.pop()
+        time.sleep(0.2)
+    raise AssertionError(f"no {file_format} file downloaded into {directory}: {list(directory.iterdir())}")
+
+
+def exported_csv(path, header_first: str) -> tuple[list[str], list[str], list[list[str]]]:
+    """``(title lines, header, body)`` of an exported CSV (BOM, title lines, an empty line, the
+    table whose first header cell is ``header_first``)."""
+    raw = path.read_bytes()
+    assert raw.startswith("\ufeff".encode()), "an exported CSV starts with a BOM"
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    start = next(i for i, row in enumerate(rows) if row and row[0] == header_first)
+    titles = [row[0] for row in rows[:start] if row and row[0]]
+    return titles, rows[start], rows[start + 1 :]
+
+
 __all__ = [
     "breadcrumb",
     "click",
     "choose_drill",
     "click_grid_row",
     "click_radio",
+    "export_grid",
+    "exported_csv",
     "grid_rows",
     "heading",
     "make_app",
