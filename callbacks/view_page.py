@@ -91,7 +91,13 @@ def _tiles(page, view, tiles, lang: str) -> list:
     spec = page.tiles.get(view.entity_kind)
     if spec is not None and spec.layout == "groups":
         return build_overview_groups(tiles, lang=lang, hrefs=_domain_hrefs(view.org_id))
-    return build_kpi_tiles(tiles, lang=lang)
+    children = build_kpi_tiles(tiles, lang=lang)
+    if spec is not None and spec.wall:
+        # The wall (dark theme) hides the tiles it does not show (aocc_view.css): one row fits.
+        for tile in children:
+            if getattr(tile, "data-metric-id", None) not in (None, *spec.wall):
+                tile.className = f"{tile.className} aocc-kpi--offwall"
+    return children
 
 
 @require_permission("view")

@@ -178,7 +178,13 @@ ASSETS_PAGE = PageSpec(
     key="assets",
     domain="asset",
     path="/assets",
-    tiles={"org": TileSpec(TILE_METRICS, fetch_asset_tiles), "asset": ASSET_TILES},
+    tiles={
+        # The wall leaves out the period's disposals: a desk figure, not one read from across the room.
+        "org": TileSpec(
+            TILE_METRICS, fetch_asset_tiles, wall=tuple(m for m in TILE_METRICS if m != "asset.disposed_count")
+        ),
+        "asset": ASSET_TILES,
+    },
     panels=(
         *STATISTICS_PANELS[:3],
         open_alerts_panel(show_at=("org", "asset")),

@@ -230,12 +230,25 @@ PANELS: tuple[PanelSpec, ...] = (
     LEASE_CROSSCHECK_PANEL,
 )
 
+#: What the wall reads from across the room: the standard's breaches and the housing queue; the
+#: totals (area, occupants, units) and the overstaying count stay on the desks.
+WALL_TILE_METRICS = (
+    "housing.area_per_person",
+    "housing.over_standard_rooms",
+    "housing.over_standard_area_m2",
+    "housing.vacant_rooms",
+    "housing.occupancy_rate",
+    "housing.waiting",
+    "housing.expiring_90d",
+    "housing.arrears_yuan",
+)
+
 HOUSING_PAGE = PageSpec(
     key="housing",
     domain="housing",
     path="/housing",
     tiles={
-        "org": TileSpec(ORG_TILE_METRICS, fetch_housing_tiles),
+        "org": TileSpec(ORG_TILE_METRICS, fetch_housing_tiles, wall=WALL_TILE_METRICS),
         "building": TileSpec(BUILDING_TILE_METRICS, fetch_building_tiles),
         "room": TileSpec(ROOM_TILE_METRICS, fetch_room_tiles),
         "dwelling": DWELLING_TILES,

@@ -23,6 +23,8 @@ from typing import Any
 import pandas as pd
 
 PANEL_KINDS = ("graph", "grid", "alerts")
+#: The most KPI tiles a wall screen shows: one row across the screen.
+WALL_TILES = 8
 DRILL_KINDS = ("org", "building", "vehicle", "asset", "room", "dwelling")
 
 Fetch = Callable[..., pd.DataFrame]  # (conn, view: ViewContext) -> frame
@@ -125,11 +127,22 @@ class TileSpec:
     them (``fetch(conn, view) -> KPI frame`` with ``data.queries.kpi.KPI_COLUMNS``).
 
     ``layout`` is ``tiles`` (one row) or ``groups`` (grouped by the frame's ``domain`` column,
-    each group linking to its domain's page for the same unit: the overview)."""
+    each group linking to its domain's page for the same unit: the overview).
+
+    ``wall`` names the metrics the wall screen shows, at most ``WALL_TILES`` so that they fit one
+    row (a page with more tiles than that picks the ones read from across the room); empty: all."""
 
     metrics: tuple[str, ...]
     fetch: Fetch
     layout: str = "tiles"
+    wall: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if len(self.wall or self.metrics) > WALL_TILES and self.layout == "tiles":
+            raise ValueError(f"a wall shows at most {WALL_TILES} tiles in a row; name them in TileSpec.wall")
+        unknown = set(self.wall) - set(self.metrics)
+        if unknown:
+            raise ValueError(f"wall tiles {sorted(unknown)} are not among the tiles")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from .common import axis, base_layout, make_empty_figure, value_scale
 ROWS_IN_PANEL = 12
 #: The units a wall panel shows (the largest ones): a wall's text is read from 5 m, and a panel
 #: there neither scrolls nor grows, so more rows would print their names over each other.
-WALL_ROWS = 10
+#: (seven rows of 18 px text fill the chart of a 1920×1080 wall's panel without their labels overlapping)
+WALL_ROWS = 7
 # The matrix's colour ramp per theme: from a faint tint of the theme's primary to the primary.
 RAMP_LOW = {"light": "#eff6ff", "dark": "#0b2236"}
 

@@ -137,3 +137,24 @@ def test_entities_below_the_org_tree_round_trip_through_the_url():
     room = drilled(parse_view_request({"building": "5", "cmp": "prev"}), "room", 8)
     assert (room.building_id, room.room_id, room.compare) == (None, 8, "prev")
     assert parse_drill_target("dwelling:4") == ("dwelling", 4)
+
+
+def test_a_wall_row_holds_at_most_eight_tiles_and_names_them_among_the_tiles():
+    import pandas as pd
+
+    from views.registry import declared_pages
+    from views.spec import WALL_TILES, TileSpec
+
+    def fetch(conn, view):
+        return pd.DataFrame()
+
+    metrics = tuple(f"m{i}" for i in range(WALL_TILES + 1))
+    with pytest.raises(ValueError):
+        TileSpec(metrics, fetch)  # nine tiles and no choice for the wall
+    with pytest.raises(ValueError):
+        TileSpec(metrics[:3], fetch, wall=("m1", "elsewhere"))
+    assert TileSpec(metrics, fetch, wall=metrics[:WALL_TILES]).wall == metrics[:WALL_TILES]
+    for page in declared_pages():
+        for spec in page.tiles.values():
+            if spec.layout == "tiles":
+                assert len(spec.wall or spec.metrics) <= WALL_TILES, page.key
