@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import exists, func, not_, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from data.calendar import configured_calendar
@@ -29,7 +29,6 @@ from .asset_lists import (
     identity_select,
     net_values_at,
     reference_day,
-    subtree_org_ids,
     with_drill,
 )
 from .view import ViewContext
@@ -115,100 +114,95 @@ def fetch_asset_crosscheck(conn: Connection, view: ViewContext) -> pd.DataFrame:
         asset without a movement), ``total`` discrepancies before the cap (``CROSSCHECK_LIMIT``).
         Newest first, then by kind and code.
     """
-    ids = subtree_org_ids(conn, view)
-    held = (Asset.org_id.in_(ids), Asset.status != "disposed")
-    m = AssetMovement
-    sent = exists().where(m.asset_id == Asset.id, m.kind == "to_warehouse")
+    check_scope(view)
+    path = view.node["path"]
+    # The subtree's held assets (the path range, then the org_id index), their movements and
+    # audits by the indexed asset_id (a county's few thousand rows), judged here: window
+    # functions over a join of the whole movement and audit tables cost more than the rows they
+    # return, and PostgreSQL scans those tables to hash-join them.
+    held = {
+        int(i): (status, int(org), since)
+        for i, status, org, since in conn.execute(
+            select(Asset.id, Asset.status, Asset.org_id, Asset.status_since)
+            .join(OrgNode, OrgNode.id == Asset.org_id)
+            .where(OrgNode.path >= path, OrgNode.path < path + "~", Asset.status != "disposed")
+        ).all()
+    }
+    m, a = AssetMovement, AssetAudit
+    by_status: dict[int, tuple] = {}  # asset -> ((ts, id), ts, to_status)
+    by_unit: dict[int, tuple] = {}  # asset -> ((ts, id), ts, kind, to_org)
+    sent: set[int] = set()
+    for chunk in _chunks(sorted(held)):
+        for asset_id, move_id, ts, kind, to_status, to_org in conn.execute(
+            select(m.asset_id, m.id, m.ts, m.kind, m.to_status, m.to_org_id).where(m.asset_id.in_(chunk))
+        ).all():
+            key = (ts, move_id)
+            if kind == "to_warehouse":
+                sent.add(asset_id)
+            if to_status is not None and (asset_id not in by_status or key > by_status[asset_id][0]):
+                by_status[asset_id] = (key, ts, to_status)
+            if to_org is not None and (asset_id not in by_unit or key > by_unit[asset_id][0]):
+                by_unit[asset_id] = (key, ts, kind, int(to_org))
+    audited: dict[int, tuple] = {}  # asset -> ((day, id), day, result)
+    for chunk in _chunks(sorted(i for i, (status, _, _) in held.items() if status == "in_use")):
+        for asset_id, audit_id, day, result in conn.execute(
+            select(a.asset_id, a.id, a.audited_on, a.result).where(a.asset_id.in_(chunk))
+        ).all():
+            key = (day, audit_id)
+            if asset_id not in audited or key > audited[asset_id][0]:
+                audited[asset_id] = (key, day, result)
     rows: list[dict] = []
     calendar = configured_calendar()
-    # Each asset's latest movement naming a status (a unit), compared in SQL so that only the
-    # discrepancies leave the database.
-    status_moves = _latest(m.to_status.is_not(None), held)
-    for asset_id, ts, _kind, to_status, _to_org, status, _org in conn.execute(
-        _against(status_moves).where(
-            status_moves.c.to_status != Asset.status,
-            # A warehoused asset never sent there is listed once, as that (below).
-            or_(Asset.status != "warehouse", sent),
-        )
-    ):
-        rows.append(_row(asset_id, "status_vs_movement", status, calendar.local_day(ts), to_status))
-    unit_moves = _latest(m.to_org_id.is_not(None), held)
-    for asset_id, ts, kind, _to_status, to_org, status, _org in conn.execute(
-        _against(unit_moves).where(unit_moves.c.to_org_id != Asset.org_id)
-    ):
-        kind = "redeploy_unit" if kind == "redeploy" else "unit_vs_movement"
-        rows.append({**_row(asset_id, kind, status, calendar.local_day(ts)), "source_org_id": int(to_org)})
-    for asset_id, since in conn.execute(
-        select(Asset.id, Asset.status_since).where(*held, Asset.status == "warehouse", not_(sent))
-    ):
-        rows.append(_row(asset_id, "warehouse_without_movement", "warehouse", as_date(since)))
-    a = AssetAudit
-    latest_audit = (
-        select(
-            a.asset_id,
-            a.audited_on,
-            a.result,
-            func.row_number().over(partition_by=a.asset_id, order_by=(a.audited_on.desc(), a.id.desc())).label("n"),
-        )
-        .join(Asset, Asset.id == a.asset_id)
-        .where(Asset.org_id.in_(ids), Asset.status == "in_use")
-        .subquery()
-    )
-    for asset_id, day, result in conn.execute(
-        select(latest_audit.c.asset_id, latest_audit.c.audited_on, latest_audit.c.result).where(
-            latest_audit.c.n == 1, latest_audit.c.result.in_(("missing", "mismatch"))
-        )
-    ):
-        rows.append({**_row(asset_id, f"audit_{result}", "in_use", as_date(day)), "source_result": result})
+    for asset_id, (_, ts, to_status) in by_status.items():
+        status = held[asset_id][0]
+        # A warehoused asset never sent there is listed once, as that (below).
+        if to_status != status and (status != "warehouse" or asset_id in sent):
+            rows.append(_row(asset_id, "status_vs_movement", status, calendar.local_day(ts), to_status))
+    for asset_id, (_, ts, kind, to_org) in by_unit.items():
+        status, org, _ = held[asset_id]
+        if to_org != org:
+            kind = "redeploy_unit" if kind == "redeploy" else "unit_vs_movement"
+            rows.append({**_row(asset_id, kind, status, calendar.local_day(ts)), "source_org_id": to_org})
+    for asset_id, (status, _, since) in held.items():
+        if status == "warehouse" and asset_id not in sent:
+            rows.append(_row(asset_id, "warehouse_without_movement", "warehouse", as_date(since)))
+    for asset_id, (_, day, result) in audited.items():
+        if result in ("missing", "mismatch"):
+            rows.append({**_row(asset_id, f"audit_{result}", "in_use", as_date(day)), "source_result": result})
     if not rows:
         return pd.DataFrame(columns=CROSSCHECK_COLUMNS)
-    found = pd.DataFrame(rows)
-    names = _org_names(conn, {int(v) for v in found["source_org_id"].dropna()})
-    found["source_org_name_zh"] = [names.get(o, (None, None))[0] for o in found["source_org_id"]]
-    found["source_org_name_en"] = [names.get(o, (None, None))[1] for o in found["source_org_id"]]
-    assets = frame_of(
-        conn.execute(asset_select(*identity_select()).where(Asset.id.in_(sorted(set(found["asset_id"])))))
-    )
-    frame = found.merge(assets, on="asset_id", how="left")
-    unit_kinds = frame["kind"].isin(["unit_vs_movement", "redeploy_unit"])
-    frame["register_org_name_zh"] = frame["org_name_zh"].where(unit_kinds, None)
-    frame["register_org_name_en"] = frame["org_name_en"].where(unit_kinds, None)
+    names = _org_names(conn, {r["source_org_id"] for r in rows if r["source_org_id"] is not None})
+    identity = {
+        int(r[0]): r
+        for chunk in _chunks(sorted({r["asset_id"] for r in rows}))
+        for r in conn.execute(asset_select(*identity_select()).where(Asset.id.in_(chunk))).all()
+    }
     order = {k: i for i, k in enumerate(DISCREPANCY_KINDS)}
-    frame["_day"] = pd.to_datetime(frame["day"])
-    frame["_kind"] = frame["kind"].map(order)
-    frame = frame.sort_values(["_day", "_kind", "code"], ascending=[False, True, True]).reset_index(drop=True)
-    total = len(frame)
-    frame = frame.head(CROSSCHECK_LIMIT).copy()
-    frame["total"] = total
-    return with_drill(frame)[CROSSCHECK_COLUMNS]
-
-
-def _latest(condition, held):
-    """Each held asset's latest movement (by time, then id) meeting ``condition``."""
-    m = AssetMovement
-    return (
-        select(
-            m.asset_id,
-            m.ts,
-            m.kind,
-            m.to_status,
-            m.to_org_id,
-            func.row_number().over(partition_by=m.asset_id, order_by=(m.ts.desc(), m.id.desc())).label("n"),
+    # Newest first, then by kind and code: the day's ordinal negated sorts descending.
+    rows.sort(key=lambda r: (-r["day"].toordinal(), order[r["kind"]], identity[r["asset_id"]][1]))
+    total = len(rows)
+    records = []
+    for r in rows[:CROSSCHECK_LIMIT]:
+        who = dict(zip(_IDENTITY[1:], identity[r["asset_id"]]))
+        unit_kind = r["kind"] in ("unit_vs_movement", "redeploy_unit")
+        source = names.get(r["source_org_id"], (None, None))
+        records.append(
+            {
+                **who,
+                **r,
+                "register_org_name_zh": who["org_name_zh"] if unit_kind else None,
+                "register_org_name_en": who["org_name_en"] if unit_kind else None,
+                "source_org_name_zh": source[0],
+                "source_org_name_en": source[1],
+                "total": total,
+            }
         )
-        .join(Asset, Asset.id == m.asset_id)
-        .where(*held, condition)
-        .subquery()
-    )
+    return with_drill(pd.DataFrame(records))[CROSSCHECK_COLUMNS]
 
 
-def _against(latest):
-    """The latest movements beside the register's status and unit."""
-    c = latest.c
-    return (
-        select(c.asset_id, c.ts, c.kind, c.to_status, c.to_org_id, Asset.status, Asset.org_id)
-        .join(Asset, Asset.id == c.asset_id)
-        .where(c.n == 1)
-    )
+def _chunks(ids: list[int], size: int = 5000):
+    """``ids`` in slices small enough for one statement's parameters (SQLite's limit)."""
+    return [ids[k : k + size] for k in range(0, len(ids), size)] if ids else []
 
 
 def _row(asset_id, kind: str, register_status, day, source_status=None) -> dict:
@@ -269,18 +263,27 @@ def match_requests(assets: pd.DataFrame, requests: pd.DataFrame, parent_of: Mapp
     columns = ["request_id", "asset_id", "match_level"]
     if assets.empty or requests.empty:
         return pd.DataFrame(columns=columns)
-    ranked = assets.sort_values(["net_value_yuan", "asset_id"], ascending=[False, True]).reset_index(drop=True)
-    asset_ids = ranked["asset_id"].to_numpy(dtype=np.int64)
-    holder = ranked["org_id"].to_numpy(dtype=np.int64)
-    category = ranked["category_id"].to_numpy(dtype=np.int64)
-    taken = np.zeros(len(ranked), dtype=bool)
-    queue = requests.sort_values(["requested_on", "request_id"]).to_dict("records")
-    wanted = {int(r["request_id"]): max(int(r["quantity"]), 0) for r in queue}
+    # numpy and plain tuples: a frame's sort and records cost more than the matching itself
+    order = np.lexsort((assets["asset_id"].to_numpy(dtype=np.int64), -assets["net_value_yuan"].to_numpy(dtype=float)))
+    asset_ids = assets["asset_id"].to_numpy(dtype=np.int64)[order]
+    holder = assets["org_id"].to_numpy(dtype=np.int64)[order]
+    category = assets["category_id"].to_numpy(dtype=np.int64)[order]
+    taken = np.zeros(len(order), dtype=bool)
+    queue = sorted(
+        zip(
+            requests["requested_on"].tolist(),
+            [int(v) for v in requests["request_id"]],
+            [int(v) for v in requests["org_id"]],
+            [int(v) for v in requests["category_id"]],
+            [max(int(v), 0) for v in requests["quantity"]],
+        )
+    )
+    wanted = {rid: quantity for _, rid, _, _, quantity in queue}
     families: dict[int, np.ndarray] = {}
 
     def family_mask(category_id) -> np.ndarray:
         if category_id is None:
-            return np.zeros(len(ranked), dtype=bool)
+            return np.zeros(len(order), dtype=bool)
         category_id = int(category_id)
         if category_id not in families:
             families[category_id] = np.isin(category, sorted(category_family(parent_of, category_id)))
@@ -288,13 +291,11 @@ def match_requests(assets: pd.DataFrame, requests: pd.DataFrame, parent_of: Mapp
 
     matches: list[tuple[int, int, str, int]] = []
     for level in ("exact", "parent"):
-        for request in queue:
-            rid = int(request["request_id"])
+        for _, rid, org, cat, _ in queue:
             if not wanted[rid]:
                 continue
-            cat = int(request["category_id"])
             mask = family_mask(cat if level == "exact" else parent_of.get(cat))
-            candidates = np.flatnonzero(mask & ~taken & (holder != int(request["org_id"])))[: wanted[rid]]
+            candidates = np.flatnonzero(mask & ~taken & (holder != org))[: wanted[rid]]
             taken[candidates] = True
             wanted[rid] -= len(candidates)
             matches.extend((rid, int(asset_ids[i]), level, int(i)) for i in candidates)
@@ -316,26 +317,33 @@ def fetch_redeploy_matches(conn: Connection, view: ViewContext) -> pd.DataFrame:
     check_scope(view)
     path = view.node["path"]
     r = AssetRequest
-    requests = frame_of(
-        conn.execute(
-            select(
-                r.id.label("request_id"),
-                r.org_id,
-                r.category_id,
-                r.quantity,
-                r.requested_on,
-                OrgNode.name_zh.label("request_org_name_zh"),
-                OrgNode.name_en.label("request_org_name_en"),
-                AssetCategory.name_zh.label("request_category_name_zh"),
-                AssetCategory.name_en.label("request_category_name_en"),
-            )
-            .join(OrgNode, OrgNode.id == r.org_id)
-            .join(AssetCategory, AssetCategory.id == r.category_id)
-            .where(r.status == "open", OrgNode.path >= path, OrgNode.path < path + "~")
+    found = conn.execute(
+        select(
+            r.id.label("request_id"),
+            r.org_id,
+            r.category_id,
+            r.quantity,
+            r.requested_on,
+            OrgNode.name_zh.label("request_org_name_zh"),
+            OrgNode.name_en.label("request_org_name_en"),
+            AssetCategory.name_zh.label("request_category_name_zh"),
+            AssetCategory.name_en.label("request_category_name_en"),
         )
+        .join(OrgNode, OrgNode.id == r.org_id)
+        .join(AssetCategory, AssetCategory.id == r.category_id)
+        .where(r.status == "open", OrgNode.path >= path, OrgNode.path < path + "~")
     )
-    if requests.empty:
+    keys = list(found.keys())
+    by_request = {int(row[0]): dict(zip(keys, row)) for row in found.all()}
+    if not by_request:
         return pd.DataFrame(columns=MATCH_COLUMNS)
+    for request in by_request.values():
+        request["requested_on"] = as_date(request["requested_on"])
+    # Only what the matching reads: the names stay in ``by_request``.
+    requests = pd.DataFrame(
+        {key: [q[key] for q in by_request.values()] for key in keys[:5]},
+        columns=keys[:5],
+    )
     parent_of = {int(c): (int(p) if p is not None else None) for c, p in conn.execute(
         select(AssetCategory.id, AssetCategory.parent_id))}  # fmt: skip
     wanted: set[int] = set()
@@ -360,28 +368,39 @@ def fetch_redeploy_matches(conn: Connection, view: ViewContext) -> pd.DataFrame:
     if assets.empty:
         return pd.DataFrame(columns=MATCH_COLUMNS)
     assets["net_value_yuan"] = net_values_at(assets, reference_day(view))
-    requests["requested_on"] = [as_date(v) for v in requests["requested_on"]]
     matches = match_requests(assets, requests, parent_of)
     if matches.empty:
         return pd.DataFrame(columns=MATCH_COLUMNS)
     total = len(matches)
     matches = matches.head(MATCH_LIMIT)
-    named = frame_of(
-        conn.execute(
-            asset_select(*identity_select(), Asset.status).where(Asset.id.in_([int(v) for v in matches["asset_id"]]))
+    # Assembled from dicts: pandas merges of a few hundred rows cost more than the statements.
+    fields = [*_IDENTITY[1:], "status"]
+    named = {
+        int(row[0]): dict(zip(fields, row))
+        for chunk in _chunks(sorted({int(v) for v in matches["asset_id"]}))
+        for row in conn.execute(asset_select(*identity_select(), Asset.status).where(Asset.id.in_(chunk))).all()
+    }
+    value = dict(zip(assets["asset_id"].astype(int), assets["net_value_yuan"].astype(float)))
+    records = []
+    for request_id, asset_id, level in zip(matches["request_id"], matches["asset_id"], matches["match_level"]):
+        asset_id, request = int(asset_id), by_request[int(request_id)]
+        records.append(
+            {
+                **named[asset_id],
+                "net_value_yuan": value[asset_id],
+                "request_id": int(request_id),
+                "request_org_id": request["org_id"],
+                "request_org_name_zh": request["request_org_name_zh"],
+                "request_org_name_en": request["request_org_name_en"],
+                "request_category_name_zh": request["request_category_name_zh"],
+                "request_category_name_en": request["request_category_name_en"],
+                "requested_on": request["requested_on"],
+                "quantity": request["quantity"],
+                "match_level": level,
+                "total": total,
+            }
         )
-    )
-    frame = (
-        matches.merge(assets[["asset_id", "net_value_yuan"]], on="asset_id", how="left")
-        .merge(named, on="asset_id", how="left")
-        .merge(
-            requests.rename(columns={"org_id": "request_org_id", "category_id": "request_category_id"}),
-            on="request_id",
-            how="left",
-        )
-    )
-    frame["total"] = total
-    return with_drill(frame)[MATCH_COLUMNS]
+    return with_drill(pd.DataFrame(records))[MATCH_COLUMNS]
 
 
 __all__ = [
