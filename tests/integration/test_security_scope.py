@@ -48,9 +48,9 @@ def _key(page: str, kind: str) -> str:
     return json.dumps({"page": page, "type": kind}, separators=(",", ":"))
 
 
-DECLARED = ("overview", "energy", "vehicles", "profile")  # pages drawn from views/: tiles and panels of their own
+DECLARED = SCOPED_PAGES  # every page is drawn from views/: tiles and panels of their own
 #: the chart compared per declared page (the trend, where the page has one)
-CHART_PANEL = {"profile": "energy"}
+CHART_PANEL = {"profile": "energy", "assets": "units", "housing": "occupancy"}
 
 
 def _post(client, deps, output_part: str, outputs: list[dict], inputs: list[dict], state: list[dict]) -> dict:
@@ -98,23 +98,7 @@ def declared_outputs(client, page: str, org) -> dict:
 
 
 def page_outputs(client, page: str, org) -> dict:
-    if page in DECLARED:
-        return declared_outputs(client, page, org)
-    deps = dependencies(client)
-    values = {
-        _key(page, "aocc-interval") + ".n_intervals": 0,
-        _key(page, "aocc-org") + ".data": org,
-        "aocc-theme.data": "light",
-    }
-    response = call_callback(
-        client,
-        deps,
-        _key(page, "aocc-kpi-row") + ".children",
-        values,
-        triggered=_key(page, "aocc-interval") + ".n_intervals",
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    return response.get_json()["response"]
+    return declared_outputs(client, page, org)
 
 
 def strip_links(value):
