@@ -11,23 +11,23 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
 
 from data.calendar import month_end
 from data.kpi_status import kpi_status
 from data.masking import mask_frame
-from data.models import OfficeOccupancy, OfficeRoom, OfficeSpaceStandard, OrgNode
-from data.rollup.office_rank import share_arrays
+from data.models import Building, OfficeOccupancy, OfficeRoom, OfficeSpaceStandard, OrgNode
+from data.rollup.office_rank import judge_rooms, share_arrays
 
 from .housing_rooms import (
+    IDS_PER_STATEMENT,
     RANK_COLUMNS,
-    building_sums,
+    STANDARDS,
     capped,
     frame_of,
     in_view,
     judged_rooms,
-    judged_rooms_on,
     rank_frame,
     ranked_frame,
     state_day,
@@ -225,30 +225,82 @@ def fetch_entity_ranks(conn: Connection, view: ViewContext) -> pd.DataFrame:
 def building_ranking(conn: Connection, view: ViewContext, metric: str) -> pd.DataFrame:
     """The buildings holding the office rooms of the view's unit ranked by ``metric`` (area over
     the standard, or area per person) at the period's state day against the comparison period's
-    (the unit's rooms read once, their occupancies on both days); at a building or room, its
-    building marked current."""
+    (the unit's rooms and their occupancies over both days read once); at a building or room,
+    its building marked current."""
     org_view = view if view.entity_kind == "org" else _org_view(view)
     days = [state_day(view)]
     if view.compare_period is not None and view.covers(view.compare_period.start):
         days.append(min(month_end(view.compare_period.end), view.as_of or month_end(view.compare_period.end)))
-    judged = judged_rooms_on(conn, org_view, days)
-    now = building_sums(judged[0][0])
-    if now.empty:
+    units, figures = _building_figures_on(conn, org_view, days)
+    if not units:
         return ranked_frame("building", [], np.array([]), np.array([]), None)
-    units = [
-        (int(b), zh, en or zh)
-        for b, zh, en in zip(now["building_id"], now["building_name_zh"], now["building_name_en"])
-    ]
     column = "over_m2" if metric == "housing.over_standard_area_m2" else "area_per_person"
-    value = now[column].to_numpy(dtype=float)
-    compare = np.full(len(units), NAN)
-    if len(judged) > 1:
-        before = building_sums(judged[1][0])
-        lookup = dict(zip(before["building_id"], before[column]))
-        compare = np.array([lookup.get(b, NAN) for b, _, _ in units], dtype=float)
+    compare = figures[1][column] if len(figures) > 1 else np.full(len(units), NAN)
     building = view.entity_id if view.entity_kind == "building" else (view.entity or {}).get("building_id")
     current = ("building", int(building)) if building is not None and view.entity_kind != "org" else None
-    return ranked_frame("building", units, value, compare, current)
+    return ranked_frame("building", units, figures[0][column], compare, current)
+
+
+def _building_figures_on(
+    conn: Connection, view: ViewContext, days: list[dt.date]
+) -> tuple[list[tuple[int, str, str]], list[dict[str, np.ndarray]]]:
+    """The view's buildings (in building-code order) and, on each of ``days``, their area over the
+    standard (``over_m2``) and area per person (``area_per_person``) as ``building_sums`` gives
+    them: two statements (the rooms; their occupancies active on any of the days) and arrays,
+    since frames per day cost more than the reads."""
+    rooms = conn.execute(
+        select(OfficeRoom.id, OfficeRoom.building_id, Building.name_zh, Building.name_en, OfficeRoom.usable_area_m2,
+               OrgNode.admin_level)
+        .join(Building, Building.id == OfficeRoom.building_id)
+        .join(OrgNode, OrgNode.id == OfficeRoom.org_id)
+        .where(in_view(view))
+        .order_by(Building.code, OfficeRoom.room_no)
+    ).all()  # fmt: skip
+    if not rooms:
+        return [], []
+    room_ids = np.array([r[0] for r in rooms], dtype=np.int64)
+    area = np.array([r[4] for r in rooms], dtype=float)
+    buildings, first, slot = np.unique([r[1] for r in rooms], return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # buildings in first-seen (code) order
+    place = np.empty_like(order)
+    place[order] = np.arange(len(order))
+    slot = place[slot]
+    units = [(int(rooms[i][1]), rooms[i][2], rooms[i][3] or rooms[i][2]) for i in first[order]]
+    level = dict(zip(room_ids.tolist(), (r[5] for r in rooms)))
+    limits = {(lv, rank): float(limit) for lv, rank, limit in conn.execute(STANDARDS)}
+    o = OfficeOccupancy
+    occupied: list = []
+    ids = room_ids.tolist()
+    for k in range(0, len(ids), IDS_PER_STATEMENT):
+        occupied += conn.execute(
+            select(o.room_id, o.rank_code, o.since, o.until).where(
+                o.room_id.in_(ids[k : k + IDS_PER_STATEMENT]),
+                o.since <= max(days),
+                or_(o.until.is_(None), o.until > min(days)),
+            )
+        ).all()
+    occupied_ids = np.array([r[0] for r in occupied], dtype=np.int64)
+    occupied_limits = np.array([limits.get((level[r[0]], r[1]), NAN) for r in occupied], dtype=float)
+    since = [as_day(r[2]) for r in occupied]
+    until = [as_day(r[3]) for r in occupied]
+    figures = []
+    for day in days:
+        active = np.array([s <= day and (u is None or u > day) for s, u in zip(since, until)], dtype=bool)
+        judged = judge_rooms(room_ids, area, occupied_ids[active], occupied_limits[active])
+        people = np.bincount(slot, weights=judged["occupants"].astype(float), minlength=len(units))
+        space = np.bincount(slot, weights=area, minlength=len(units))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_person = np.where(people > 0, space / np.where(people > 0, people, 1.0), NAN)
+        over = np.bincount(slot, weights=judged["over_area"], minlength=len(units))
+        figures.append({"over_m2": over, "area_per_person": per_person})
+    return units, figures
+
+
+def as_day(value) -> dt.date | None:
+    """A date from a driver's value (SQLite may hand back text)."""
+    if value is None or type(value) is dt.date:
+        return value
+    return value.date() if isinstance(value, dt.datetime) else dt.date.fromisoformat(str(value)[:10])
 
 
 def _org_view(view: ViewContext) -> ViewContext:

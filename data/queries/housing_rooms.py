@@ -138,24 +138,35 @@ def ranked_frame(
     if not units or np.isnan(value).all():
         return pd.DataFrame(columns=RANKING_COLUMNS)
     ids = [int(u[0]) for u in units]
+    value, compare = np.asarray(value, dtype=float), np.asarray(compare, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         change = np.where(compare != 0, (value - compare) / np.abs(compare) * 100.0, NAN)
+    # numpy rather than a frame's sort and rank (their fixed cost was most of a ranking's read):
+    # largest first, ties in the given order, units without a value last; rank 1 + the number
+    # of larger values ("min" ranks)
+    known = ~np.isnan(value)
+    order = np.concatenate([np.flatnonzero(known)[np.argsort(-value[known], kind="stable")], np.flatnonzero(~known)])
+    ranked = np.sort(value[known])
+    rank = pd.array(
+        [len(ranked) - np.searchsorted(ranked, v, side="right") + 1 if ok else None for v, ok in zip(value, known)],
+        dtype="Int64",
+    )
     frame = pd.DataFrame(
         {
             "entity_kind": kind,
-            "entity_id": ids,
-            "drill": [f"{kind}:{i}" for i in ids],
-            "name_zh": [u[1] for u in units],
-            "name_en": [u[2] for u in units],
-            "value": value,
-            "value_compare": compare,
-            "change_pct": change,
-            "is_current": [current == (kind, i) for i in ids],
-        }
+            "entity_id": [ids[i] for i in order],
+            "drill": [f"{kind}:{ids[i]}" for i in order],
+            "name_zh": [units[i][1] for i in order],
+            "name_en": [units[i][2] for i in order],
+            "value": value[order],
+            "value_compare": compare[order],
+            "change_pct": change[order],
+            "rank": rank.take(order),
+            "is_current": [current == (kind, ids[i]) for i in order],
+        },
+        columns=RANKING_COLUMNS,
     )
-    frame = frame.sort_values("value", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
-    frame["rank"] = frame["value"].rank(ascending=False, method="min").astype("Int64")
-    return frame[RANKING_COLUMNS]
+    return frame
 
 
 def state_day(view: ViewContext) -> dt.date:
@@ -207,8 +218,8 @@ def frame_of(result) -> pd.DataFrame:
     return pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()))
 
 
-_STANDARDS = select(OfficeSpaceStandard.admin_level, OfficeSpaceStandard.rank_code, OfficeSpaceStandard.limit_m2)
-_IDS_PER_STATEMENT = 2000
+STANDARDS = select(OfficeSpaceStandard.admin_level, OfficeSpaceStandard.rank_code, OfficeSpaceStandard.limit_m2)
+IDS_PER_STATEMENT = 2000
 
 
 _ROOM_FIELDS = [c.key for c in _ROOM_SELECT]
@@ -238,14 +249,14 @@ def judged_rooms_on(
     ids = [int(r) for r in columns["room_id"]]
     level = dict(zip(ids, columns["admin_level"]))
     area = np.array(columns["area"], dtype=float)
-    limits = {(lv, rank): float(limit) for lv, rank, limit in conn.execute(_STANDARDS)} if ids else {}
+    limits = {(lv, rank): float(limit) for lv, rank, limit in conn.execute(STANDARDS)} if ids else {}
     out = []
     for day in days:
         occupied: list[tuple[int, str]] = []
-        for k in range(0, len(ids), _IDS_PER_STATEMENT):
+        for k in range(0, len(ids), IDS_PER_STATEMENT):
             occupied += conn.execute(
                 select(OfficeOccupancy.room_id, OfficeOccupancy.rank_code).where(
-                    OfficeOccupancy.room_id.in_(ids[k : k + _IDS_PER_STATEMENT]), _active(day)
+                    OfficeOccupancy.room_id.in_(ids[k : k + IDS_PER_STATEMENT]), _active(day)
                 )
             ).fetchall()
         occupied_ids = np.array([r for r, _ in occupied], dtype=np.int64)
@@ -393,6 +404,8 @@ def fetch_building_rooms(conn: Connection, view: ViewContext) -> pd.DataFrame:
 
 
 __all__ = [
+    "IDS_PER_STATEMENT",
+    "STANDARDS",
     "BUILDING_COLUMNS",
     "BUILDING_ROOM_COLUMNS",
     "OVER_STANDARD_COLUMNS",
