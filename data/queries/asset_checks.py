@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from data.calendar import configured_calendar
@@ -93,6 +93,21 @@ MATCH_COLUMNS = [
 # --- the cross-check -----------------------------------------------------------------------------
 
 
+# Built once with an expanding parameter: coercing a county's ids into a fresh IN list on every
+# read cost more than running the statement.
+_MOVES = select(
+    AssetMovement.asset_id,
+    AssetMovement.id,
+    AssetMovement.ts,
+    AssetMovement.kind,
+    AssetMovement.to_status,
+    AssetMovement.to_org_id,
+).where(AssetMovement.asset_id.in_(bindparam("ids", expanding=True)))
+_AUDITS = select(AssetAudit.asset_id, AssetAudit.id, AssetAudit.audited_on, AssetAudit.result).where(
+    AssetAudit.asset_id.in_(bindparam("ids", expanding=True))
+)
+
+
 def fetch_asset_crosscheck(conn: Connection, view: ViewContext) -> pd.DataFrame:
     """Discrepancies between the register and the movements and audits of the subtree's assets.
 
@@ -128,14 +143,11 @@ def fetch_asset_crosscheck(conn: Connection, view: ViewContext) -> pd.DataFrame:
             .where(OrgNode.path >= path, OrgNode.path < path + "~", Asset.status != "disposed")
         ).all()
     }
-    m, a = AssetMovement, AssetAudit
     by_status: dict[int, tuple] = {}  # asset -> ((ts, id), ts, to_status)
     by_unit: dict[int, tuple] = {}  # asset -> ((ts, id), ts, kind, to_org)
     sent: set[int] = set()
     for chunk in _chunks(sorted(held)):
-        for asset_id, move_id, ts, kind, to_status, to_org in conn.execute(
-            select(m.asset_id, m.id, m.ts, m.kind, m.to_status, m.to_org_id).where(m.asset_id.in_(chunk))
-        ).all():
+        for asset_id, move_id, ts, kind, to_status, to_org in conn.execute(_MOVES, {"ids": chunk}).all():
             key = (ts, move_id)
             if kind == "to_warehouse":
                 sent.add(asset_id)
@@ -145,9 +157,7 @@ def fetch_asset_crosscheck(conn: Connection, view: ViewContext) -> pd.DataFrame:
                 by_unit[asset_id] = (key, ts, kind, int(to_org))
     audited: dict[int, tuple] = {}  # asset -> ((day, id), day, result)
     for chunk in _chunks(sorted(i for i, (status, _, _) in held.items() if status == "in_use")):
-        for asset_id, audit_id, day, result in conn.execute(
-            select(a.asset_id, a.id, a.audited_on, a.result).where(a.asset_id.in_(chunk))
-        ).all():
+        for asset_id, audit_id, day, result in conn.execute(_AUDITS, {"ids": chunk}).all():
             key = (day, audit_id)
             if asset_id not in audited or key > audited[asset_id][0]:
                 audited[asset_id] = (key, day, result)
