@@ -25,9 +25,8 @@ from .asset_lists import (
     as_date,
     asset_select,
     check_scope,
-    frame_of,
     identity_select,
-    net_values_at,
+    net_values_of,
     reference_day,
     with_drill,
 )
@@ -362,22 +361,29 @@ def fetch_redeploy_matches(conn: Connection, view: ViewContext) -> pd.DataFrame:
         wanted |= category_family(parent_of, top if top is not None else category_id)
     # Only what the matching needs for the offerable assets (a few thousand in a province), the
     # status index first; names are read for the matched ones only.
-    assets = frame_of(
-        conn.execute(
-            select(Asset.id.label("asset_id"), Asset.org_id, Asset.category_id, *DEPRECIATION_SELECT)
-            .join(AssetCategory, AssetCategory.id == Asset.category_id)
-            .join(OrgNode, OrgNode.id == Asset.org_id)
-            .where(
-                Asset.status.in_(OFFERABLE),
-                # Not a range on the path index: the few offerable assets are found by status.
-                func.substr(OrgNode.path, 1, len(path)) == path,
-                Asset.category_id.in_(sorted(wanted)),
-            )
+    offered = conn.execute(
+        select(Asset.id.label("asset_id"), Asset.org_id, Asset.category_id, *DEPRECIATION_SELECT)
+        .join(AssetCategory, AssetCategory.id == Asset.category_id)
+        .join(OrgNode, OrgNode.id == Asset.org_id)
+        .where(
+            Asset.status.in_(OFFERABLE),
+            # Not a range on the path index: the few offerable assets are found by status.
+            func.substr(OrgNode.path, 1, len(path)) == path,
+            Asset.category_id.in_(sorted(wanted)),
         )
-    )
-    if assets.empty:
+    ).all()
+    if not offered:
         return pd.DataFrame(columns=MATCH_COLUMNS)
-    assets["net_value_yuan"] = net_values_at(assets, reference_day(view))
+    # Numbers only in the frame the matching reads (string columns are what a frame costs).
+    asset_id, org_id, category_id, original, acquired, life, method, residual = zip(*offered)
+    assets = pd.DataFrame(
+        {
+            "asset_id": np.array(asset_id, dtype=np.int64),
+            "org_id": np.array(org_id, dtype=np.int64),
+            "category_id": np.array(category_id, dtype=np.int64),
+            "net_value_yuan": net_values_of(original, acquired, life, method, residual, reference_day(view)),
+        }
+    )
     matches = match_requests(assets, requests, parent_of)
     if matches.empty:
         return pd.DataFrame(columns=MATCH_COLUMNS)
@@ -390,7 +396,7 @@ def fetch_redeploy_matches(conn: Connection, view: ViewContext) -> pd.DataFrame:
         for chunk in _chunks(sorted({int(v) for v in matches["asset_id"]}))
         for row in conn.execute(asset_select(*identity_select(), Asset.status).where(Asset.id.in_(chunk))).all()
     }
-    value = dict(zip(assets["asset_id"].astype(int), assets["net_value_yuan"].astype(float)))
+    value = dict(zip(assets["asset_id"].tolist(), assets["net_value_yuan"].tolist()))
     records = []
     for request_id, asset_id, level in zip(matches["request_id"], matches["asset_id"], matches["match_level"]):
         asset_id, request = int(asset_id), by_request[int(request_id)]

@@ -199,12 +199,13 @@ def as_date(value) -> dt.date | None:
 def net_values_at(frame: pd.DataFrame, at: dt.date) -> np.ndarray:
     """Net book values at ``at`` of a frame with ``original_value_yuan``, ``acquired_on``,
     ``life``, ``method`` and ``residual`` (the category's)."""
-    return _net_values(
+    return net_values_of(
         frame["original_value_yuan"], frame["acquired_on"], frame["life"], frame["method"], frame["residual"], at
     )
 
 
-def _net_values(original, acquired, life, method, residual, at: dt.date) -> np.ndarray:
+def net_values_of(original, acquired, life, method, residual, at: dt.date) -> np.ndarray:
+    """``net_values_at`` on sequences (a read's columns, without a frame)."""
     # months_charged as arrays: the acquisition month counts, nothing before it
     acquired = np.array(_dates(acquired), dtype="datetime64[D]")
     day = np.datetime64(at, "D")
@@ -294,7 +295,7 @@ def _listed(conn: Connection, view: ViewContext, t: dt.date, condition, columns:
     data = dict(zip(keys, map(list, zip(*rows))))
     acquired = _dates(data["acquired_on"])
     data["acquired_on"] = acquired
-    data["net_value_yuan"] = _net_values(
+    data["net_value_yuan"] = net_values_of(
         data["original_value_yuan"], acquired, data["life"], data["method"], data["residual"], t
     )
     data["last_audit_on"] = last = _latest_audit(data["register_audit"], data["audited"], t)
@@ -584,5 +585,6 @@ __all__ = [
     "fetch_audit_overdue",
     "fetch_book_value_curve",
     "fetch_no_custodian",
+    "net_values_of",
     "valuation_day",
 ]
