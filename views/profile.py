@@ -318,9 +318,10 @@ def make_peer_rank_figure(df: pd.DataFrame, *, lang: str, theme: str | None = "l
         xaxis={
             "range": [0, 100],
             "ticksuffix": "%",
-            "title": {"text": t("profile_page.rank.axis", lang)},
+            "title": {"text": t("profile_page.rank.axis", lang), "standoff": 8},
             "gridcolor": colors["grid"],
             "zeroline": False,
+            "automargin": True,  # room for the axis title under the tick labels
         },
         yaxis={"type": "category", "autorange": "reversed", "showgrid": False, "automargin": True},
         shapes=[
