@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from data.calendar import configured_calendar
@@ -361,15 +361,17 @@ def fetch_redeploy_matches(conn: Connection, view: ViewContext) -> pd.DataFrame:
         wanted |= category_family(parent_of, top if top is not None else category_id)
     # Only what the matching needs for the offerable assets (a few thousand in a province), the
     # status index first; names are read for the matched ones only.
+    # The subtree's units by the path index, then their few offerable assets by the (org_id,
+    # status) index (migration 0008). ``category_id + 0`` keeps the category index out of the
+    # plan: SQLite, without statistics, would otherwise walk every asset of those categories.
+    units = select(OrgNode.id).where(OrgNode.path >= path, OrgNode.path < path + "~")
     offered = conn.execute(
         select(Asset.id.label("asset_id"), Asset.org_id, Asset.category_id, *DEPRECIATION_SELECT)
         .join(AssetCategory, AssetCategory.id == Asset.category_id)
-        .join(OrgNode, OrgNode.id == Asset.org_id)
         .where(
+            Asset.org_id.in_(units),
             Asset.status.in_(OFFERABLE),
-            # Not a range on the path index: the few offerable assets are found by status.
-            func.substr(OrgNode.path, 1, len(path)) == path,
-            Asset.category_id.in_(sorted(wanted)),
+            (Asset.category_id + 0).in_(sorted(wanted)),
         )
     ).all()
     if not offered:

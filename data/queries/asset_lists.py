@@ -277,19 +277,22 @@ def _listed(conn: Connection, view: ViewContext, t: dt.date, condition, columns:
             Building.name_en.label("building_name_en"),
             Asset.last_audit_on.label("register_audit"),
             _last_audit_at(t).label("audited"),
-            func.count().over().label("total"),
         )
         .outerjoin(Building, Building.id == Asset.building_id)
         # The path range: the subtree's units by the path index, their assets by org_id.
         .where(OrgNode.path >= path, OrgNode.path < path + "~", _held_at(t), condition)
-        .order_by(OrgNode.path, Asset.code)
-        .limit(LIST_LIMIT)
     )
-    result = conn.execute(stmt)
+    result = conn.execute(stmt.order_by(OrgNode.path, Asset.code).limit(LIST_LIMIT))
     keys = list(result.keys())
     rows = result.fetchall()
     if not rows:
         return pd.DataFrame(columns=columns)
+    # Counted apart only when the cap cut the list: a window count costs every read.
+    total = (
+        len(rows)
+        if len(rows) < LIST_LIMIT
+        else conn.execute(select(func.count()).select_from(stmt.subquery())).scalar()
+    )
     # Columns as lists and one frame of the shown columns at the end: a frame per step (and
     # pandas' string columns) cost more than the statement at a county's thousand assets.
     data = dict(zip(keys, map(list, zip(*rows))))
@@ -301,6 +304,7 @@ def _listed(conn: Connection, view: ViewContext, t: dt.date, condition, columns:
     data["last_audit_on"] = last = _latest_audit(data["register_audit"], data["audited"], t)
     data["days_since_audit"] = [float((t - (d or a)).days) for d, a in zip(last, acquired)]
     data["_drill"] = [f"asset:{int(v)}" for v in data["asset_id"]]
+    data["total"] = total
     frame = pd.DataFrame({c: data[c] for c in columns}, columns=columns)
     return mask_frame(frame, view.scope)
 
