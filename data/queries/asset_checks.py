@@ -92,18 +92,27 @@ MATCH_COLUMNS = [
 # --- the cross-check -----------------------------------------------------------------------------
 
 
-# Built once with an expanding parameter: coercing a county's ids into a fresh IN list on every
-# read cost more than running the statement.
-_MOVES = select(
-    AssetMovement.asset_id,
-    AssetMovement.id,
-    AssetMovement.ts,
-    AssetMovement.kind,
-    AssetMovement.to_status,
-    AssetMovement.to_org_id,
-).where(AssetMovement.asset_id.in_(bindparam("ids", expanding=True)))
-_AUDITS = select(AssetAudit.asset_id, AssetAudit.id, AssetAudit.audited_on, AssetAudit.result).where(
-    AssetAudit.asset_id.in_(bindparam("ids", expanding=True))
+# Built once (building a statement costs more than a county's read), joined to the subtree's
+# assets by the path range so the asset_id indexes serve them without a parameter per asset.
+# The units as a subquery: SQLite (without statistics) then seeks each unit's assets by the
+# (org_id, status) index rather than walking every in-use asset by status.
+_UNITS = select(OrgNode.id).where(OrgNode.path >= bindparam("lo"), OrgNode.path < bindparam("hi"))
+_MOVES = (
+    select(
+        AssetMovement.asset_id,
+        AssetMovement.id,
+        AssetMovement.ts,
+        AssetMovement.kind,
+        AssetMovement.to_status,
+        AssetMovement.to_org_id,
+    )
+    .join(Asset, Asset.id == AssetMovement.asset_id)
+    .where(Asset.org_id.in_(_UNITS), Asset.status != "disposed")
+)
+_AUDITS = (
+    select(AssetAudit.asset_id, AssetAudit.id, AssetAudit.audited_on, AssetAudit.result)
+    .join(Asset, Asset.id == AssetAudit.asset_id)
+    .where(Asset.org_id.in_(_UNITS), Asset.status == "in_use")
 )
 
 
@@ -131,9 +140,9 @@ def fetch_asset_crosscheck(conn: Connection, view: ViewContext) -> pd.DataFrame:
     check_scope(view)
     path = view.node["path"]
     # The subtree's held assets (the path range, then the org_id index), their movements and
-    # audits by the indexed asset_id (a county's few thousand rows), judged here: window
-    # functions over a join of the whole movement and audit tables cost more than the rows they
-    # return, and PostgreSQL scans those tables to hash-join them.
+    # audits through the asset (a county's few thousand rows), judged here: window functions
+    # over a join of the whole movement and audit tables cost more than the rows they return,
+    # and PostgreSQL scanned those tables to hash-join them.
     held = {
         int(i): (status, int(org), since)
         for i, status, org, since in conn.execute(
@@ -145,21 +154,20 @@ def fetch_asset_crosscheck(conn: Connection, view: ViewContext) -> pd.DataFrame:
     by_status: dict[int, tuple] = {}  # asset -> ((ts, id), ts, to_status)
     by_unit: dict[int, tuple] = {}  # asset -> ((ts, id), ts, kind, to_org)
     sent: set[int] = set()
-    for chunk in _chunks(sorted(held)):
-        for asset_id, move_id, ts, kind, to_status, to_org in conn.execute(_MOVES, {"ids": chunk}).all():
-            key = (ts, move_id)
-            if kind == "to_warehouse":
-                sent.add(asset_id)
-            if to_status is not None and (asset_id not in by_status or key > by_status[asset_id][0]):
-                by_status[asset_id] = (key, ts, to_status)
-            if to_org is not None and (asset_id not in by_unit or key > by_unit[asset_id][0]):
-                by_unit[asset_id] = (key, ts, kind, int(to_org))
+    subtree = {"lo": path, "hi": path + "~"}
+    for asset_id, move_id, ts, kind, to_status, to_org in conn.execute(_MOVES, subtree).all():
+        key = (ts, move_id)
+        if kind == "to_warehouse":
+            sent.add(asset_id)
+        if to_status is not None and (asset_id not in by_status or key > by_status[asset_id][0]):
+            by_status[asset_id] = (key, ts, to_status)
+        if to_org is not None and (asset_id not in by_unit or key > by_unit[asset_id][0]):
+            by_unit[asset_id] = (key, ts, kind, int(to_org))
     audited: dict[int, tuple] = {}  # asset -> ((day, id), day, result)
-    for chunk in _chunks(sorted(i for i, (status, _, _) in held.items() if status == "in_use")):
-        for asset_id, audit_id, day, result in conn.execute(_AUDITS, {"ids": chunk}).all():
-            key = (day, audit_id)
-            if asset_id not in audited or key > audited[asset_id][0]:
-                audited[asset_id] = (key, day, result)
+    for asset_id, audit_id, day, result in conn.execute(_AUDITS, subtree).all():
+        key = (day, audit_id)
+        if asset_id not in audited or key > audited[asset_id][0]:
+            audited[asset_id] = (key, day, result)
     rows: list[dict] = []
     calendar = configured_calendar()
     for asset_id, (_, ts, to_status) in by_status.items():
