@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime
@@ -30,6 +30,8 @@ class AssetCategory(Base):
 
 class Asset(Base):
     __tablename__ = "asset"
+    # A unit's idle or warehoused assets (redeployment matching), migration 0008.
+    __table_args__ = (Index("ix_asset_org_status", "org_id", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -67,6 +69,8 @@ class AssetMovement(Base):
 
 class AssetAudit(Base):
     __tablename__ = "asset_audit"
+    # An asset's latest audit (the register's cross-check), migration 0008.
+    __table_args__ = (Index("ix_asset_audit_asset_day", "asset_id", "audited_on"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id"), index=True)
