@@ -84,7 +84,13 @@ def test_the_projection_is_the_rollups_and_last_years_months_times_the_trend(dem
         py_rest = day_kgce(conn, agency, D(2025, 11, 20), D(2025, 11, 30))
         # The demo's roll-ups begin on 16 October 2025: the trend compares the days both years cover.
         first = conn.execute(
-            sa.text("SELECT MIN(day) FROM rollup_daily WHERE entity_kind = 'org' AND entity_id = :o"), {"o": agency}
+            # Energy's own first day: the asset flows' daily roll-ups (warehouse inflow, disposals)
+            # begin earlier, with the movements.
+            sa.text(
+                "SELECT MIN(day) FROM rollup_daily WHERE entity_kind = 'org' AND entity_id = :o "
+                "AND metric_id LIKE 'energy.%'"
+            ),
+            {"o": agency},
         ).scalar_one()
         first = first if isinstance(first, dt.date) else D.fromisoformat(first)
         trend_from = D(first.year + 1, first.month, first.day)
