@@ -30,8 +30,8 @@ from data.queries.asset_lists import (
 )
 from data.queries.view import ViewContext
 from presentation.figures.asset_life import make_book_value_figure
-from presentation.i18n import DEFAULT_LANGUAGE, has, t
 
+from .labels import code_label, localized_fetch, with_code_labels
 from .spec import GridColumn, PanelSpec, TileSpec
 
 #: The org levels whose assets are listed one by one: a county holds a few thousand assets, a
@@ -54,21 +54,14 @@ _CODED = {
 }
 
 
-def _label(prefix: str, code, lang: str):
-    if code is None or (isinstance(code, float) and pd.isna(code)):
-        return None
-    key = f"{prefix}{code}"
-    return t(key, lang) if has(key) else str(code)
-
-
 def _says(status, org_zh, org_en, result, lang: str):
     """What one side of a discrepancy says: a unit's name, an audit's result, or a status."""
     org = org_zh if lang == "zh" else org_en
     if isinstance(org, str) and org:
         return org
     if isinstance(result, str) and result:
-        return _label("asset_lists.result.", result, lang)
-    return _label("asset_lists.status.", status, lang)
+        return code_label("asset_lists.result.", result, lang)
+    return code_label("asset_lists.status.", status, lang)
 
 
 def localize_asset_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -77,10 +70,7 @@ def localize_asset_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     frame, ``register_says`` and ``source_says``. A new frame; the codes stay."""
     if frame is None or frame.empty:
         return frame
-    out = frame.copy()
-    for column, (label, prefix) in _CODED.items():
-        if column in out.columns:
-            out[label] = [_label(prefix, code, lang) for code in out[column]]
+    out = with_code_labels(frame, _CODED, lang)
     if "register_status" in out.columns:
         out["register_says"] = [
             _says(s, zh, en, None, lang)
@@ -96,12 +86,7 @@ def localize_asset_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _localized(fetch: Callable[[Connection, ViewContext], pd.DataFrame]):
-    def read(conn: Connection, view: ViewContext) -> pd.DataFrame:
-        return localize_asset_frame(fetch(conn, view), DEFAULT_LANGUAGE)
-
-    read.__name__ = read.__qualname__ = fetch.__name__
-    read.__doc__ = fetch.__doc__
-    return read
+    return localized_fetch(fetch, localize_asset_frame)
 
 
 def _col(field: str, key: str, kind: str = "text", decimals: int = 0, unit: str | None = None, **kw) -> GridColumn:

@@ -40,7 +40,6 @@ from presentation.figures.asset_panels import (
     make_disposals_figure,
     make_warehouse_flows_figure,
 )
-from presentation.i18n import DEFAULT_LANGUAGE
 
 from .asset_lists import (
     ASSET_BOOK_VALUE_PANEL,
@@ -53,6 +52,7 @@ from .asset_lists import (
     REDEPLOY_MATCH_PANEL,
     localize_asset_frame,
 )
+from .labels import localized_fetch
 from .panels import make_ranking_with_position_figure, open_alerts_panel
 from .spec import GridColumn, PageSpec, PanelSpec, TileSpec
 
@@ -69,12 +69,7 @@ def localize_asset_statistics(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _localized(fetch: Callable[[Connection, ViewContext], pd.DataFrame]):
-    def read(conn: Connection, view: ViewContext) -> pd.DataFrame:
-        return localize_asset_statistics(fetch(conn, view), DEFAULT_LANGUAGE)
-
-    read.__name__ = read.__qualname__ = fetch.__name__
-    read.__doc__ = fetch.__doc__
-    return read
+    return localized_fetch(fetch, localize_asset_statistics)
 
 
 def _ranking_options(view: ViewContext) -> dict:

@@ -39,7 +39,7 @@ from data.queries.housing_rooms import (
 )
 from data.queries.view import ViewContext
 from presentation.figures.housing_panels import make_office_rank_figure
-from presentation.i18n import DEFAULT_LANGUAGE, t
+from presentation.i18n import t
 
 from .housing_lists import (
     ARREARS_PANEL,
@@ -56,6 +56,7 @@ from .housing_lists import (
     WAITING_TIME_PANEL,
     localize_housing_lists_frame,
 )
+from .labels import localized_fetch
 from .panels import make_ranking_with_position_figure, open_alerts_panel
 from .spec import GridColumn, PageSpec, PanelSpec, TileSpec
 
@@ -94,12 +95,7 @@ def localize_housing_page_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _localized(fetch: Callable[[Connection, ViewContext], pd.DataFrame]):
-    def read(conn: Connection, view: ViewContext) -> pd.DataFrame:
-        return localize_housing_frame(fetch(conn, view), DEFAULT_LANGUAGE)
-
-    read.__name__ = read.__qualname__ = fetch.__name__
-    read.__doc__ = fetch.__doc__
-    return read
+    return localized_fetch(fetch, localize_housing_frame)
 
 
 def _col(field: str, key: str, kind: str = "text", decimals: int = 0, unit: str | None = None, **kw) -> GridColumn:

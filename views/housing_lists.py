@@ -37,8 +37,9 @@ from data.queries.housing_lists import (
 )
 from data.queries.view import ViewContext
 from presentation.figures.housing_lists import make_lease_expiry_figure, make_waiting_time_figure
-from presentation.i18n import DEFAULT_LANGUAGE, has, t
+from presentation.i18n import t
 
+from .labels import localized_fetch, with_code_labels
 from .panels import make_ranking_with_position_figure
 from .spec import GridColumn, PanelSpec, TileSpec
 
@@ -57,41 +58,20 @@ _CODED = {
 _CODE_LISTS = {"problems": ("problems_label", "housing_lists.problem.")}
 
 
-def _label(prefix: str, code, lang: str):
-    if code is None or (isinstance(code, float) and pd.isna(code)):
-        return None
-    key = f"{prefix}{code}"
-    return t(key, lang) if has(key) else str(code)
-
-
 def localize_housing_lists_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``frame`` with label columns for its coded values in ``lang`` (``status_label``,
     ``lease_state_label``, ``problems_label`` joining the problems with 、 or commas,
     ``window_label``). A new frame; the codes stay."""
     if frame is None or frame.empty:
         return frame
-    out = frame.copy()
-    for column, (label, prefix) in _CODED.items():
-        if column in out.columns:
-            out[label] = [_label(prefix, code, lang) for code in out[column]]
-    joiner = "、" if lang == "zh" else ", "
-    for column, (label, prefix) in _CODE_LISTS.items():
-        if column in out.columns:
-            out[label] = [
-                joiner.join(_label(prefix, c, lang) for c in str(codes or "").split()) for codes in out[column]
-            ]
+    out = with_code_labels(frame, _CODED, lang, code_lists=_CODE_LISTS)
     if "window_days" in out.columns:
         out["window_label"] = [t("housing_lists.expiry.within", lang, days=int(d)) for d in out["window_days"]]
     return out
 
 
 def _localized(fetch: Callable[[Connection, ViewContext], pd.DataFrame]):
-    def read(conn: Connection, view: ViewContext) -> pd.DataFrame:
-        return localize_housing_lists_frame(fetch(conn, view), DEFAULT_LANGUAGE)
-
-    read.__name__ = read.__qualname__ = fetch.__name__
-    read.__doc__ = fetch.__doc__
-    return read
+    return localized_fetch(fetch, localize_housing_lists_frame)
 
 
 # --- grid columns --------------------------------------------------------------------------------

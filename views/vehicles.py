@@ -38,8 +38,8 @@ from data.queries.vehicle_trips import (
 from data.queries.view import ViewContext
 from presentation.figures.compare import make_metric_trend_figure, make_peer_matrix_figure
 from presentation.figures.vehicle_panels import make_fleet_class_figure, make_vehicle_daily_figure
-from presentation.i18n import DEFAULT_LANGUAGE, has, t
 
+from .labels import localized_fetch, with_code_labels
 from .panels import fetch_ranking_with_position, make_ranking_with_position_figure, open_alerts_panel
 from .spec import GridColumn, PageSpec, PanelSpec, TileSpec
 
@@ -77,41 +77,20 @@ _CODED = {
 }
 
 
-def _label(prefix: str, code, lang: str):
-    if code is None or (isinstance(code, float) and pd.isna(code)):
-        return None
-    key = f"{prefix}{code}"
-    return t(key, lang) if has(key) else str(code)
-
-
 def localize_vehicle_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``frame`` with label columns for its coded values in ``lang`` (``class_label`` …,
     ``flags_label`` joining the reasons with 、 or commas) and ``org_name`` from ``org_name_zh`` /
     ``org_name_en``. A new frame; the codes stay."""
     if frame is None or frame.empty:
         return frame
-    out = frame.copy()
-    for column, (label, prefix) in _CODED.items():
-        if column in out.columns:
-            out[label] = [_label(prefix, code, lang) for code in out[column]]
-    if "flags" in out.columns:
-        joiner = "、" if lang == "zh" else ", "
-        out["flags_label"] = [
-            joiner.join(_label("vehicle_page.flag.", code, lang) for code in str(flags or "").split())
-            for flags in out["flags"]
-        ]
+    out = with_code_labels(frame, _CODED, lang, code_lists={"flags": ("flags_label", "vehicle_page.flag.")})
     if "org_name_zh" in out.columns:
         out["org_name"] = out["org_name_zh" if lang == "zh" else "org_name_en"]
     return out
 
 
 def _localized(fetch: Callable[[Connection, ViewContext], pd.DataFrame]):
-    def read(conn: Connection, view: ViewContext) -> pd.DataFrame:
-        return localize_vehicle_frame(fetch(conn, view), DEFAULT_LANGUAGE)
-
-    read.__name__ = read.__qualname__ = fetch.__name__
-    read.__doc__ = fetch.__doc__
-    return read
+    return localized_fetch(fetch, localize_vehicle_frame)
 
 
 # --- tiles, trend, ranking, peers ----------------------------------------------------------------
